@@ -1,0 +1,81 @@
+import type { Transport, TransportReceiver } from '../src/transport.js';
+
+/** Anything with `postMessage`: a Worker, a MessagePort, a worker's `self`, Node's `parentPort`. */
+export interface PostMessageTarget {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+}
+
+/** The DOM shape: browser workers, ports and worker scopes. */
+export interface DomEndpoint extends PostMessageTarget {
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  start?(): void;
+}
+
+/** The Node shape: `worker_threads` workers and ports, which deliver data, not events. */
+export interface NodeEndpoint extends PostMessageTarget {
+  on(type: string, listener: (value: unknown) => void): unknown;
+  off(type: string, listener: (value: unknown) => void): unknown;
+}
+
+export type Endpoint = DomEndpoint | NodeEndpoint;
+
+/**
+ * A structured-clone transport over any message endpoint. `release` runs on close, after the
+ * listeners are gone: it closes a port, terminates a worker, or does nothing for a worker scope.
+ * A `messageerror` (a message that could not be deserialized) is delivered as `undefined`, which
+ * the peer counts as malformed.
+ */
+export class EndpointTransport implements Transport {
+  readonly kind = 'clone';
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly release: () => void,
+  ) {}
+
+  start(receiver: TransportReceiver): void {
+    const closed = (reason: unknown) => {
+      this.stop();
+      receiver.closed(reason);
+    };
+    const endpoint = this.endpoint;
+    if ('on' in endpoint && typeof endpoint.on === 'function') {
+      this.listenNode(endpoint, 'message', (data) => receiver.message(data));
+      this.listenNode(endpoint, 'messageerror', () => receiver.message(undefined));
+      this.listenNode(endpoint, 'close', () => closed('the port closed'));
+      this.listenNode(endpoint, 'exit', (code) => closed(`the worker exited with code ${String(code)}`));
+    } else {
+      const dom = endpoint as DomEndpoint;
+      this.listenDom(dom, 'message', (event) => receiver.message(event.data));
+      this.listenDom(dom, 'messageerror', () => receiver.message(undefined));
+      this.listenDom(dom, 'close', () => closed('the port closed'));
+      dom.start?.();
+    }
+  }
+
+  send(message: unknown, transfer?: Transferable[]): void {
+    if (transfer) this.endpoint.postMessage(message, transfer);
+    else this.endpoint.postMessage(message);
+  }
+
+  close(): void {
+    this.stop();
+    this.release();
+  }
+
+  private stop(): void {
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  private listenNode(endpoint: NodeEndpoint, type: string, listener: (value: unknown) => void): void {
+    endpoint.on(type, listener);
+    this.stops.push(() => endpoint.off(type, listener));
+  }
+
+  private listenDom(endpoint: DomEndpoint, type: string, listener: (event: MessageEvent) => void): void {
+    endpoint.addEventListener(type, listener);
+    this.stops.push(() => endpoint.removeEventListener(type, listener));
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * An in-memory transport pair for tests: messages are copied (structured clone, or a byte copy)
+ * and delivered on a later microtask, as a real port would do on a later task.
+ */
+import type { Transport, TransportReceiver } from '../src/transport.js';
+
+export class MemoryTransport implements Transport {
+  far: MemoryTransport | undefined;
+  receiver: TransportReceiver | undefined;
+  isClosed = false;
+  /** Every message this end has sent, when `record` is on: for tests that inspect the wire. */
+  readonly sent: unknown[] = [];
+  record = false;
+
+  constructor(
+    readonly kind: 'clone' | 'bytes',
+    readonly maxMessageSize?: number,
+  ) {}
+
+  start(receiver: TransportReceiver): void {
+    this.receiver = receiver;
+  }
+
+  send(message: unknown, transfer?: Transferable[]): void {
+    if (this.isClosed) throw new Error('memory transport is closed');
+    if (this.record) this.sent.push(message);
+    const copy = message instanceof Uint8Array ? message.slice() : structuredClone(message, { transfer });
+    const far = this.far;
+    queueMicrotask(() => far?.deliver(copy));
+  }
+
+  /** Hands a message to this end's peer as if it had arrived from the far side. */
+  deliver(message: unknown): void {
+    if (!this.isClosed) this.receiver?.message(message);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.receiver = undefined;
+    const far = this.far;
+    queueMicrotask(() => far?.farClosed());
+  }
+
+  private farClosed(): void {
+    if (this.isClosed) return;
+    const receiver = this.receiver;
+    this.isClosed = true;
+    this.receiver = undefined;
+    receiver?.closed('the far side closed');
+  }
+}
+
+export function createMemoryPair(kind: 'clone' | 'bytes' = 'clone', maxMessageSize?: number): [MemoryTransport, MemoryTransport] {
+  const a = new MemoryTransport(kind, maxMessageSize);
+  const b = new MemoryTransport(kind, maxMessageSize);
+  a.far = b;
+  b.far = a;
+  return [a, b];
+}

@@ -1,0 +1,39 @@
+const MAX_DELAY = 0x7fffffff;
+
+/**
+ * One timer for every deadline of a peer, armed for the earliest one: the per-call path sets
+ * a number, not a timer. `expire(now)` handles what is due and returns the next deadline.
+ */
+export class DeadlineTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private at = Infinity;
+
+  constructor(private readonly expire: (now: number) => number) {}
+
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  arm(deadline: number): void {
+    if (deadline >= this.at) return;
+    this.clear();
+    this.at = deadline;
+    const timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(0, deadline - performance.now())));
+    // A deadline alone must not keep a Node process alive; the transport does that.
+    (timer as { unref?: () => void }).unref?.();
+    this.timer = timer;
+  }
+
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.at = Infinity;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.at = Infinity;
+    const next = this.expire(performance.now());
+    if (next < Infinity) this.arm(next);
+  };
+}

@@ -1,0 +1,105 @@
+import { RpcError } from './errors.js';
+
+/**
+ * The wire form of a thrown value. Errors keep their name, message, own properties, cause chain
+ * and (for AggregateError) inner errors; anything else thrown travels as `thrown`.
+ */
+export interface WireError {
+  name?: string;
+  message?: string;
+  code?: string;
+  data?: unknown;
+  props?: Record<string, unknown>;
+  cause?: WireError;
+  errors?: WireError[];
+  stack?: string;
+  thrown?: unknown;
+}
+
+/** Built-in classes rebuilt as themselves; looked up by own key only. */
+const builtins: Record<string, ErrorConstructor | undefined> = Object.assign(Object.create(null), {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+});
+
+/** Fields carried in their own slots, never as `props`. */
+const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', '__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 8;
+const MAX_ERRORS = 64;
+
+export function errorToWire(value: unknown, withStack: boolean, depth = 0): WireError {
+  if (!(value instanceof Error)) return { thrown: value };
+  const wire: WireError = { name: String(value.name), message: String(value.message) };
+  const isRpc = value instanceof RpcError;
+  if (isRpc) {
+    wire.code = value.code;
+    if (value.data !== undefined) wire.data = value.data;
+  }
+  let props: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    if (reserved.has(key) || (isRpc && (key === 'code' || key === 'data'))) continue;
+    const prop = (value as unknown as Record<string, unknown>)[key];
+    if (typeof prop === 'function' || typeof prop === 'symbol') continue;
+    (props ??= {})[key] = prop;
+  }
+  if (props) wire.props = props;
+  if (withStack && typeof value.stack === 'string') wire.stack = value.stack;
+  if ('cause' in value && depth < MAX_DEPTH) wire.cause = errorToWire(value.cause, withStack, depth + 1);
+  if (value instanceof AggregateError && Array.isArray(value.errors) && depth < MAX_DEPTH) {
+    wire.errors = value.errors.slice(0, MAX_ERRORS).map((e: unknown) => errorToWire(e, withStack, depth + 1));
+  }
+  return wire;
+}
+
+/** The same error without anything that might not encode: the fallback when encoding fails. */
+export function plainWire(wire: WireError): WireError {
+  return { name: wire.name ?? 'Error', message: wire.message ?? '', code: wire.code };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Rebuilds a thrown value from its wire form. Hostile input yields an error, never a throw. */
+export function errorFromWire(input: unknown, depth = 0): unknown {
+  if (!isRecord(input)) return new RpcError('INTERNAL', 'malformed error from the remote peer');
+  if ('thrown' in input) return input.thrown;
+  const name = typeof input.name === 'string' ? input.name : 'Error';
+  const message = typeof input.message === 'string' ? input.message : '';
+  const cause = 'cause' in input && depth < MAX_DEPTH ? { cause: errorFromWire(input.cause, depth + 1) } : {};
+  let error: Error;
+  if (name === 'RpcError') {
+    const code = RpcError.isCode(input.code) ? input.code : 'UNKNOWN';
+    error = new RpcError(code, message, { ...cause, data: input.data });
+  } else if (name === 'AggregateError') {
+    const inner = Array.isArray(input.errors) && depth < MAX_DEPTH ? input.errors.slice(0, MAX_ERRORS) : [];
+    error = new AggregateError(
+      inner.map((e) => errorFromWire(e, depth + 1)),
+      message,
+      cause,
+    );
+  } else {
+    const Builtin = builtins[name];
+    error = Builtin ? new Builtin(message, cause) : new Error(message, cause);
+    if (!Builtin) define(error, 'name', name);
+  }
+  if (isRecord(input.props)) {
+    for (const key of Object.keys(input.props)) {
+      if (reserved.has(key) || (error instanceof RpcError && (key === 'code' || key === 'data'))) continue;
+      define(error, key, input.props[key], true);
+    }
+  }
+  const remoteStack = typeof input.stack === 'string' ? input.stack : `${name}: ${message}\n    at <remote>`;
+  define(error, 'stack', remoteStack);
+  return error;
+}
+
+/** Defines rather than assigns, so a hostile key can never reach a setter or the prototype. */
+function define(target: object, key: string, value: unknown, enumerable = false): void {
+  Object.defineProperty(target, key, { value, enumerable, writable: true, configurable: true });
+}

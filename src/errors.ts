@@ -1,0 +1,54 @@
+/** Status codes, after gRPC's: the caller can branch on them without parsing messages. */
+export const codes = [
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+export type RpcErrorCode = (typeof codes)[number];
+
+const codeSet: ReadonlySet<string> = new Set(codes);
+
+export interface RpcErrorOptions {
+  /** What caused this error; crosses the wire as a chain. */
+  readonly cause?: unknown;
+  /** Extra, encodable detail for the caller. */
+  readonly data?: unknown;
+}
+
+/** The one error class of saltline: a code from a fixed set, a message, optional data and cause. */
+export class RpcError extends Error {
+  readonly code: RpcErrorCode;
+  readonly data: unknown;
+
+  constructor(code: RpcErrorCode, message: string, options: RpcErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = codeSet.has(code) ? code : 'UNKNOWN';
+    this.data = options.data;
+  }
+
+  /** Converts anything thrown into an `RpcError`, keeping an existing one as it is. */
+  static from(reason: unknown, code: RpcErrorCode = 'UNKNOWN'): RpcError {
+    if (reason instanceof RpcError) return reason;
+    if (reason instanceof Error) return new RpcError(code, reason.message, { cause: reason });
+    return new RpcError(code, String(reason), { cause: reason });
+  }
+
+  static isCode(value: unknown): value is RpcErrorCode {
+    return typeof value === 'string' && codeSet.has(value);
+  }
+}
+Object.defineProperty(RpcError.prototype, 'name', { value: 'RpcError', writable: true, configurable: true });

@@ -1,0 +1,20 @@
+export { createPeer } from './peer.js';
+export { RpcError, codes, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
+export { withContext, type CallContext, type ContextHandler } from './context.js';
+export { msgpackCodec, type MsgpackOptions } from './codec/msgpack.js';
+export { cloneCodec } from './codec/clone.js';
+export type { Codec, CodecExtension } from './codec/codec.js';
+export type { Transport, TransportReceiver } from './transport.js';
+export type {
+  Call,
+  CallHandler,
+  CallOptions,
+  Interceptor,
+  Limits,
+  Logger,
+  Peer,
+  PeerOptions,
+  PeerStats,
+  Remote,
+} from './types.js';
+export { PROTOCOL_VERSION } from './protocol.js';

@@ -1,0 +1,112 @@
+import type { Codec } from './codec/codec.js';
+import type { CallContext } from './context.js';
+import type { RpcErrorCode } from './errors.js';
+
+/** A call as interceptors see it; they may read and change `meta`, and read `resultMeta` after `next`. */
+export interface Call {
+  readonly method: string;
+  readonly args: readonly unknown[];
+  /** Small string-keyed values that travel with the call (trace context, tokens, validators). */
+  readonly meta: Record<string, unknown>;
+  /** Outgoing: the caller's signal. Incoming: aborted on cancel, timeout or close. */
+  readonly signal: AbortSignal | undefined;
+  /** Milliseconds the caller waits; `Infinity` for no limit. */
+  readonly timeout: number;
+  /** Metadata the result carries back (cache policy, etags); set by the exposing side. */
+  resultMeta: Record<string, unknown> | undefined;
+  /** Incoming calls only: the handler's context. */
+  readonly context: CallContext | undefined;
+}
+
+export type CallHandler = (call: Call) => Promise<unknown>;
+/** Wraps the next handler in the chain: `(next) => async (call) => { ...; return next(call); }`. */
+export type Interceptor = (next: CallHandler) => CallHandler;
+
+export interface Logger {
+  debug?(message: string, detail?: unknown): void;
+  warn?(message: string, detail?: unknown): void;
+  error?(message: string, detail?: unknown): void;
+}
+
+export interface Limits {
+  /** Largest encoded message either way, in bytes (byte transports). Default 16 MiB. */
+  readonly maxMessageSize?: number;
+  /** Outgoing calls waiting for a reply; more reject with `RESOURCE_EXHAUSTED`. Default 10,000. */
+  readonly maxPendingCalls?: number;
+  /** Incoming calls running at once; more are refused with `RESOURCE_EXHAUSTED`. Default 1,000. */
+  readonly maxActiveHandlers?: number;
+  /** Entries in one call's metadata map. Default 32. */
+  readonly maxMetaEntries?: number;
+}
+
+export interface PeerOptions {
+  /** The object whose own enumerable functions (and nested plain objects) the far side may call. Default: none. */
+  readonly expose?: object;
+  /** Message encoding. Default: msgpack on byte transports, structured clone on ports. */
+  readonly codec?: Codec;
+  /** Default per-call timeout in ms; `0` or `Infinity` for none. Default 30,000. */
+  readonly timeout?: number;
+  /** Interceptor chains, outermost first. Default: none. */
+  readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
+  /** Resource limits. Defaults as in `Limits`. */
+  readonly limits?: Limits;
+  /** Where the peer reports dropped frames and failed notifications. Default: silent. */
+  readonly logger?: Logger;
+  /** Let error stacks of this side's handlers cross to the caller. Default false. */
+  readonly exposeStacks?: boolean;
+}
+
+export interface CallOptions {
+  /** Cancels the call: the caller rejects with `CANCELLED` and the handler's `ctx.signal` aborts. */
+  readonly signal?: AbortSignal;
+  /** This call's timeout in ms, overriding the peer's default; `0` or `Infinity` for none. */
+  readonly timeout?: number;
+  /** Metadata for this call, merged under what interceptors add. */
+  readonly meta?: Record<string, unknown>;
+}
+
+export interface PeerStats {
+  /** Outgoing calls waiting for a reply (including those held until the far side is ready). */
+  readonly pendingCalls: number;
+  /** Of those, calls held until the far side's hello. */
+  readonly heldCalls: number;
+  /** Incoming calls whose handlers are still running. */
+  readonly activeHandlers: number;
+  /** Timers the peer has armed (0 or 1: one timer serves every deadline). */
+  readonly timers: number;
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  /** Transport messages dropped because they could not be decoded or were malformed. */
+  readonly malformed: number;
+  readonly ready: boolean;
+  readonly closed: boolean;
+}
+
+/** Promise-returning view of a remote API: functions become async, nested objects namespaces. */
+export type Remote<T> = 0 extends 1 & T ? any : RemoteObject<T>;
+
+type RemoteObject<T> = {
+  readonly [K in keyof T as K extends string ? (T[K] extends (...args: never[]) => unknown ? K : T[K] extends object ? K : never) : never]:
+    T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : RemoteObject<T[K]>;
+};
+
+export interface Peer {
+  /** A typed proxy of the far side's exposed API. */
+  remote<T = any>(): Remote<T>;
+  /** Replaces what this side exposes. */
+  expose(api: object | undefined): void;
+  /** Calls a remote method by its dotted name. */
+  call<R = unknown>(method: string, args?: readonly unknown[], options?: CallOptions): Promise<R>;
+  /** Calls a remote method without waiting for, or getting, a reply. */
+  notify(method: string, ...args: unknown[]): void;
+  /** Closes the peer: pending calls reject with `UNAVAILABLE` (`reason` as cause), handlers abort. */
+  close(reason?: unknown): void;
+  /** Fulfils with the close reason once the peer has closed, whichever side closed it. */
+  readonly closed: Promise<unknown>;
+  /** The far side's verified public key after a secure handshake; `undefined` otherwise. */
+  readonly remoteIdentity: Uint8Array | undefined;
+  stats(): PeerStats;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export type { RpcErrorCode };
