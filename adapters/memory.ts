@@ -29,9 +29,14 @@ export class MemoryTransport implements Transport {
     queueMicrotask(() => far?.deliver(copy));
   }
 
+  /** Called when a message arrives before this end has a receiver, and is lost. */
+  onDrop: (() => void) | undefined;
+
   /** Hands a message to this end's peer as if it had arrived from the far side. */
   deliver(message: unknown): void {
-    if (!this.isClosed) this.receiver?.message(message);
+    if (this.isClosed) return;
+    if (this.receiver) this.receiver.message(message);
+    else this.onDrop?.();
   }
 
   close(): void {

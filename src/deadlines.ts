@@ -18,10 +18,8 @@ export class DeadlineTimer {
     if (deadline >= this.at) return;
     this.clear();
     this.at = deadline;
-    const timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(0, deadline - performance.now())));
-    // A deadline alone must not keep a Node process alive; the transport does that.
-    (timer as { unref?: () => void }).unref?.();
-    this.timer = timer;
+    // Armed only while calls are pending, so it keeps a Node process alive exactly as long as they do.
+    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(0, deadline - performance.now())));
   }
 
   clear(): void {

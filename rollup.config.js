@@ -1,0 +1,33 @@
+// One build, named inputs: every entry shares one core chunk. Dependencies stay external.
+import { readFileSync } from 'node:fs';
+import esbuild from 'rollup-plugin-esbuild';
+import { dts } from 'rollup-plugin-dts';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const input = {
+  index: 'src/index.ts',
+  worker: 'adapters/worker.ts',
+};
+const dependencies = Object.keys(pkg.dependencies ?? {});
+const external = (id) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || id.startsWith('node:');
+
+export default [
+  {
+    input,
+    external,
+    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })],
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'shared/[name]-[hash].js',
+      sourcemap: true,
+    },
+  },
+  {
+    input,
+    external,
+    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
+  },
+];

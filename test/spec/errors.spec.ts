@@ -1,0 +1,139 @@
+import { describe, it } from '#harness';
+import { RpcError } from '../../src/index.js';
+import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
+import { checkLeaks, connectors } from '../support/connect.js';
+
+class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+const failing = {
+  typeError() {
+    throw new TypeError('not a number');
+  },
+  rangeError: async () => {
+    throw new RangeError('too big');
+  },
+  withCause() {
+    throw new Error('outer', { cause: new SyntaxError('middle', { cause: new URIError('inner') }) });
+  },
+  withProps() {
+    const error = new Error('not found') as Error & { status: number; detail: { id: number } };
+    error.status = 404;
+    error.detail = { id: 7 };
+    throw error;
+  },
+  custom() {
+    throw new ValidationError('name is required', 'name');
+  },
+  aggregate() {
+    throw new AggregateError([new TypeError('first'), new Error('second')], 'two failures');
+  },
+  rpc() {
+    throw new RpcError('PERMISSION_DENIED', 'admins only', { data: { role: 'guest' } });
+  },
+  thrownString() {
+    throw 'just a string';
+  },
+  thrownObject() {
+    throw { reason: 'plain object' };
+  },
+  stack() {
+    throw new Error('where am I');
+  },
+};
+
+for (const connector of connectors) {
+  describe(`errors over ${connector.name}`, () => {
+    checkLeaks();
+
+    it('rebuilds a thrown TypeError as a TypeError with its message', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = await rejects(client.call('typeError'));
+      ok(error instanceof TypeError);
+      equal(error.message, 'not a number');
+    });
+
+    it('rebuilds the rejection of an async handler', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = await rejects(client.call('rangeError'));
+      ok(error instanceof RangeError);
+      equal(error.message, 'too big');
+    });
+
+    it('carries the cause chain, each link as its own class', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = (await rejects(client.call('withCause'))) as Error;
+      equal(error.message, 'outer');
+      const middle = error.cause as Error;
+      ok(middle instanceof SyntaxError);
+      equal(middle.message, 'middle');
+      ok(middle.cause instanceof URIError);
+      equal((middle.cause as Error).message, 'inner');
+    });
+
+    it('carries the own properties of an error', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = (await rejects(client.call('withProps'))) as Error & { status: number; detail: unknown };
+      equal(error.status, 404);
+      deepEqual(error.detail, { id: 7 });
+    });
+
+    it('keeps the name and fields of a custom error class', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = (await rejects(client.call('custom'))) as Error & { field: string };
+      ok(error instanceof Error);
+      equal(error.name, 'ValidationError');
+      equal(error.message, 'name is required');
+      equal(error.field, 'name');
+    });
+
+    it('rebuilds an AggregateError with its inner errors', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = await rejects(client.call('aggregate'));
+      ok(error instanceof AggregateError);
+      equal(error.message, 'two failures');
+      equal(error.errors.length, 2);
+      ok(error.errors[0] instanceof TypeError);
+      equal(error.errors[1].message, 'second');
+    });
+
+    it('carries an RpcError with its code and data', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = await rejectsWith(client.call('rpc'), 'PERMISSION_DENIED');
+      equal(error.message, 'admins only');
+      deepEqual(error.data, { role: 'guest' });
+    });
+
+    it('rejects with a thrown value that is not an error, as it was', async () => {
+      const { client } = connector.connect({ expose: failing });
+      equal(await rejects(client.call('thrownString')), 'just a string');
+      deepEqual(await rejects(client.call('thrownObject')), { reason: 'plain object' });
+    });
+
+    it('keeps handler stacks on the exposing side by default', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = (await rejects(client.call('stack'))) as Error;
+      ok(!String(error.stack).includes('errors.spec'), 'the remote stack crossed');
+    });
+
+    it('sends handler stacks when the exposing side allows it', async () => {
+      const { client } = connector.connect({ expose: failing, exposeStacks: true });
+      const error = (await rejects(client.call('stack'))) as Error;
+      ok(String(error.stack).includes('errors.spec'), `no remote frame in ${error.stack}`);
+    });
+
+    it('returns an error passed as a value as an error', async () => {
+      const { client } = connector.connect({ expose: { make: () => new RangeError('as a value') } });
+      const value = await client.call('make');
+      ok(value instanceof RangeError);
+      equal((value as Error).message, 'as a value');
+    });
+  });
+}

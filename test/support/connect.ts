@@ -1,0 +1,123 @@
+/**
+ * Peer pairs over each transport the runtime has, and the after-each check that nothing leaked:
+ * no pending call, no running handler, no armed timer, and, once closed, no listener left.
+ */
+import { afterEach } from '#harness';
+import { createPeer, type Peer, type PeerOptions } from '../../src/index.js';
+import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
+import { fromPort, type PortLike } from '../../adapters/worker.js';
+import { AssertionError } from '../harness/assert.js';
+
+export interface Connection {
+  readonly client: Peer;
+  readonly server: Peer;
+}
+
+export interface Connector {
+  readonly name: string;
+  readonly kind: 'clone' | 'bytes';
+  connect(server?: PeerOptions, client?: PeerOptions): Connection;
+}
+
+const peers: Peer[] = [];
+const finalChecks: (() => void)[] = [];
+
+/** Registers a peer (or a check run after every peer has closed) with the leak check. */
+export function track(peer: Peer): Peer {
+  peers.push(peer);
+  return peer;
+}
+
+export function afterClose(check: () => void): void {
+  finalChecks.push(check);
+}
+
+/** Installs the leak check for the enclosing `describe`. */
+export function checkLeaks(): void {
+  afterEach(async () => {
+    const found: string[] = [];
+    for (const peer of peers.splice(0)) {
+      const { pendingCalls, activeHandlers, timers } = peer.stats();
+      if (pendingCalls || activeHandlers || timers) {
+        found.push(`pendingCalls ${pendingCalls}, activeHandlers ${activeHandlers}, timers ${timers}`);
+      }
+      peer.close('test over');
+      await peer.closed;
+      if (peer.stats().timers) found.push('a timer armed after close');
+    }
+    for (const check of finalChecks.splice(0)) {
+      try {
+        check();
+      } catch (error) {
+        found.push((error as Error).message);
+      }
+    }
+    if (found.length) throw new AssertionError(`leaked: ${found.join('; ')}`);
+  });
+}
+
+function memoryCheck(ends: MemoryTransport[]): void {
+  afterClose(() => {
+    for (const end of ends) if (end.receiver) throw new AssertionError('a memory transport still has a receiver');
+  });
+}
+
+/** Counts listeners added and removed on an endpoint, so the leak check can see them all gone. */
+function countListeners(target: object): () => number {
+  let count = 0;
+  const methods = target as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [add, remove] of [
+    ['on', 'off'],
+    ['addEventListener', 'removeEventListener'],
+  ] as const) {
+    const addFn = methods[add];
+    const removeFn = methods[remove];
+    if (typeof addFn !== 'function' || typeof removeFn !== 'function') continue;
+    methods[add] = function (this: unknown, ...args: unknown[]) {
+      count++;
+      return addFn.apply(this, args);
+    };
+    methods[remove] = function (this: unknown, ...args: unknown[]) {
+      count--;
+      return removeFn.apply(this, args);
+    };
+  }
+  return () => count;
+}
+
+export function listenerCheck(name: string, target: object): void {
+  const count = countListeners(target);
+  afterClose(() => {
+    if (count() !== 0) throw new AssertionError(`${count()} listeners left on ${name}`);
+  });
+}
+
+function memory(kind: 'clone' | 'bytes'): Connector {
+  return {
+    name: `memory (${kind})`,
+    kind,
+    connect(serverOptions, clientOptions) {
+      const [a, b] = createMemoryPair(kind);
+      memoryCheck([a, b]);
+      const server = track(createPeer(b, serverOptions));
+      const client = track(createPeer(a, clientOptions));
+      return { client, server };
+    },
+  };
+}
+
+const messageChannel: Connector = {
+  name: 'MessageChannel',
+  kind: 'clone',
+  connect(serverOptions, clientOptions) {
+    const { port1, port2 } = new MessageChannel();
+    listenerCheck('port1', port1);
+    listenerCheck('port2', port2);
+    const server = track(createPeer(fromPort(port2 as unknown as PortLike), serverOptions));
+    const client = track(createPeer(fromPort(port1 as unknown as PortLike), clientOptions));
+    return { client, server };
+  },
+};
+
+/** Every transport a spec runs on, in both runtimes. */
+export const connectors: readonly Connector[] = [memory('clone'), memory('bytes'), messageChannel];

@@ -1,0 +1,61 @@
+/** A peer under test with the far end driven by hand: the test speaks the wire protocol itself. */
+import { createPeer, msgpackCodec, cloneCodec, type Peer, type PeerOptions } from '../../src/index.js';
+import { createMemoryPair } from '../../adapters/memory.js';
+import { track } from './connect.js';
+
+export interface RawEnd {
+  readonly peer: Peer;
+  /** Sends one transport message (a batch of messages) to the peer. */
+  send(...messages: unknown[][]): void;
+  /** Sends anything at all as one transport message, encoded or not. */
+  sendRaw(data: unknown): void;
+  /** Decoded messages the peer has sent so far, flattened out of their batches. */
+  readonly received: unknown[][];
+  /** How many transport messages the peer has sent. */
+  readonly batches: number;
+  /** Resolves with the first received message that `match` accepts. */
+  next(match: (message: unknown[]) => boolean): Promise<unknown[]>;
+  readonly farClosed: Promise<unknown>;
+}
+
+export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): RawEnd {
+  const [near, far] = createMemoryPair(kind);
+  const codec = kind === 'bytes' ? msgpackCodec() : cloneCodec;
+  const received: unknown[][] = [];
+  const waiters: { match: (m: unknown[]) => boolean; resolve: (m: unknown[]) => void }[] = [];
+  let batches = 0;
+  let farClosed!: (reason: unknown) => void;
+  const closed = new Promise<unknown>((resolve) => (farClosed = resolve));
+  far.start({
+    message(data) {
+      batches++;
+      for (const message of codec.decode(data) as unknown[][]) {
+        received.push(message);
+        for (const waiter of waiters.splice(0)) {
+          if (waiter.match(message)) waiter.resolve(message);
+          else waiters.push(waiter);
+        }
+      }
+    },
+    closed: (reason) => farClosed(reason),
+  });
+  const peer = track(createPeer(near, options));
+  return {
+    peer,
+    received,
+    get batches() {
+      return batches;
+    },
+    send: (...messages) => far.send(codec.encode(messages)),
+    sendRaw: (data) => far.send(data),
+    next(match) {
+      const found = received.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+    farClosed: closed,
+  };
+}
+
+export const kindIs = (kind: number) => (message: unknown[]) => message[0] === kind;
+export const replyTo = (id: number) => (message: unknown[]) => (message[0] === 3 || message[0] === 4) && message[1] === id;
