@@ -28,6 +28,13 @@ export default [
     input,
     external,
     plugins: [dts({ tsconfig: 'tsconfig.json' })],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].d.ts',
+      chunkFileNames: 'shared/[name]-[hash].d.ts',
+      // Peer has [Symbol.asyncDispose]; rollup-plugin-dts drops the source's reference directive.
+      banner: '/// <reference lib="esnext.disposable" />',
+    },
   },
 ];

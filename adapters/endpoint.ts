@@ -1,21 +1,23 @@
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
+
 /** Anything with `postMessage`: a Worker, a MessagePort, a worker's `self`, Node's `parentPort`. */
 export interface PostMessageTarget {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: any, transfer?: any[]): void;
 }
 
 /** The DOM shape: browser workers, ports and worker scopes. */
 export interface DomEndpoint extends PostMessageTarget {
-  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
-  removeEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
   start?(): void;
 }
 
 /** The Node shape: `worker_threads` workers and ports, which deliver data, not events. */
 export interface NodeEndpoint extends PostMessageTarget {
-  on(type: string, listener: (value: unknown) => void): unknown;
-  off(type: string, listener: (value: unknown) => void): unknown;
+  on(type: string, listener: (...args: any[]) => void): unknown;
+  off(type: string, listener: (...args: any[]) => void): unknown;
 }
 
 export type Endpoint = DomEndpoint | NodeEndpoint;
@@ -46,9 +48,11 @@ export class EndpointTransport implements Transport {
       this.listenNode(endpoint, 'messageerror', () => receiver.message(undefined));
       this.listenNode(endpoint, 'close', () => closed('the port closed'));
       this.listenNode(endpoint, 'exit', (code) => closed(`the worker exited with code ${String(code)}`));
+      // A Node worker's uncaught error ends it; the error becomes the close reason for pending calls.
+      this.listenNode(endpoint, 'error', (error) => closed(error));
     } else {
       const dom = endpoint as DomEndpoint;
-      this.listenDom(dom, 'message', (event) => receiver.message(event.data));
+      this.listenDom(dom, 'message', (event) => receiver.message((event as MessageEvent).data));
       this.listenDom(dom, 'messageerror', () => receiver.message(undefined));
       this.listenDom(dom, 'close', () => closed('the port closed'));
       dom.start?.();

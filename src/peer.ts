@@ -297,7 +297,8 @@ class RpcPeer implements Peer {
     const transfer = this.transfers;
     this.outbox = [];
     this.transfers = undefined;
-    if (!this.transmit(batch, transfer)) for (const message of batch) this.transmitOne(message as unknown[]);
+    if (batch.length === 1) this.transmitOne(batch[0] as unknown[], transfer);
+    else if (!this.transmit(batch, transfer)) for (const message of batch) this.transmitOne(message as unknown[], undefined);
   };
 
   /** Encodes and sends a batch; false when some message in it cannot go (then each is tried alone). */
@@ -329,9 +330,9 @@ class RpcPeer implements Peer {
   }
 
   /** Sends one message alone; one that cannot go fails its own call and nothing else. */
-  private transmitOne(message: unknown[]): void {
+  private transmitOne(message: unknown[], transfer: Transferable[] | undefined): void {
     try {
-      this.transmit([message], undefined);
+      this.transmit([message], transfer);
     } catch (error) {
       this.failToSend(message, RpcError.from(error, 'INVALID_ARGUMENT'));
     }
@@ -348,9 +349,9 @@ class RpcPeer implements Peer {
         return this.settle(call, reason, false);
       }
       case RESULT:
-        return this.transmitOne([ERROR, message[1], errorToWire(new RpcError(error.code, `the result: ${error.message}`), false)]);
+        return this.transmitOne([ERROR, message[1], errorToWire(new RpcError(error.code, `the result: ${error.message}`), false)], undefined);
       case ERROR:
-        return this.transmitOne([ERROR, message[1], plainWire(message[2] as object)]);
+        return this.transmitOne([ERROR, message[1], plainWire(message[2] as object)], undefined);
       default:
         this.logger?.warn?.('a message could not be sent', error);
     }

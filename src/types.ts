@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 import type { Codec } from './codec/codec.js';
 import type { CallContext } from './context.js';
 import type { RpcErrorCode } from './errors.js';

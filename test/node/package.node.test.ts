@@ -1,0 +1,84 @@
+/**
+ * The package as a user gets it: `npm pack`, unpacked into a fresh consumer project, imported by
+ * its public names from plain Node ESM and type-checked by TypeScript against the shipped .d.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { equal } from '../harness/assert.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const consumer = mkdtempSync(join(tmpdir(), 'saltline-consumer-'));
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe('the packed package', () => {
+  before(() => {
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', consumer], root)) as { filename: string }[];
+    const target = join(consumer, 'node_modules', 'saltline');
+    mkdirSync(target, { recursive: true });
+    run('tar', ['-xzf', join(consumer, packed!.filename), '-C', target, '--strip-components=1'], consumer);
+    // Its dependencies come from this checkout: the registry is not reachable from the test sandbox.
+    mkdirSync(join(consumer, 'node_modules', '@msgpack'));
+    symlinkSync(join(root, 'node_modules', '@msgpack', 'msgpack'), join(consumer, 'node_modules', '@msgpack', 'msgpack'));
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
+  });
+
+  after(() => rmSync(consumer, { recursive: true, force: true }));
+
+  it('lets a consumer call a worker_threads worker through saltline and saltline/worker', () => {
+    writeFileSync(
+      join(consumer, 'worker.mjs'),
+      `import { parentPort } from 'node:worker_threads';
+import { createPeer } from 'saltline';
+import { fromWorkerScope } from 'saltline/worker';
+createPeer(fromWorkerScope(parentPort), { expose: { add: (a, b) => a + b, math: { neg: (x) => -x } } });
+`,
+    );
+    writeFileSync(
+      join(consumer, 'main.mjs'),
+      `import { Worker } from 'node:worker_threads';
+import { createPeer, RpcError } from 'saltline';
+import { fromWorker } from 'saltline/worker';
+const peer = createPeer(fromWorker(new Worker(new URL('./worker.mjs', import.meta.url))));
+const api = peer.remote();
+const sum = await api.add(2, 3);
+const neg = await api.math.neg(4);
+const missing = await api.nope().catch((e) => e instanceof RpcError && e.code);
+peer.close();
+console.log(JSON.stringify({ sum, neg, missing }));
+`,
+    );
+    equal(run(process.execPath, ['main.mjs'], consumer).trim(), JSON.stringify({ sum: 5, neg: -4, missing: 'NOT_FOUND' }));
+  });
+
+  it('type-checks a consumer against the shipped declarations', () => {
+    writeFileSync(
+      join(consumer, 'typed.ts'),
+      `import { createPeer, RpcError, withContext, type Remote } from 'saltline';
+import { fromPort } from 'saltline/worker';
+const api = { add: (a: number, b: number) => a + b, slow: withContext((ctx, ms: number) => ctx.deadline + ms) };
+const { port1, port2 } = new MessageChannel();
+createPeer(fromPort(port2), { expose: api });
+const remote: Remote<typeof api> = createPeer(fromPort(port1)).remote<typeof api>();
+export const sum: Promise<number> = remote.add(1, 2);
+export const slow: Promise<number> = remote.slow(5);
+// @ts-expect-error the context parameter is not part of the remote signature
+remote.slow({}, 5);
+export const code: string = new RpcError('NOT_FOUND', 'x').code;
+`,
+    );
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], noEmit: true, skipLibCheck: false, types: [] },
+        files: ['typed.ts'],
+      }),
+    );
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], consumer);
+  });
+});
