@@ -4,7 +4,7 @@ import type { Transport, TransportReceiver } from '../src/transport.js';
 
 /** Anything with `postMessage`: a Worker, a MessagePort, a worker's `self`, Node's `parentPort`. */
 export interface PostMessageTarget {
-  postMessage(message: any, transfer?: any[]): void;
+  postMessage(message: any, ...rest: any[]): void;
 }
 
 /** The DOM shape: browser workers, ports and worker scopes. */
@@ -35,6 +35,7 @@ export class EndpointTransport implements Transport {
   constructor(
     private readonly endpoint: Endpoint,
     private readonly release: () => void,
+    readonly initiator: boolean | undefined,
   ) {}
 
   start(receiver: TransportReceiver): void {

@@ -20,17 +20,17 @@ export interface WorkerTransportOptions {
 
 /** One end of a `MessageChannel`. Closing the peer closes the port, which the far side sees where the platform reports it. */
 export function fromPort(port: PortLike): Transport {
-  return new EndpointTransport(port, () => port.close());
+  return new EndpointTransport(port, () => port.close(), undefined);
 }
 
 /** A worker, from the side that created it. A Node worker's exit closes the peer. */
 export function fromWorker(worker: WorkerLike, options: WorkerTransportOptions = {}): Transport {
   return new EndpointTransport(worker, () => {
     if (options.terminate) void worker.terminate();
-  });
+  }, true);
 }
 
 /** Inside a worker: its `self`, or Node's `parentPort`. Closing the peer only stops listening. */
 export function fromWorkerScope(scope: Endpoint): Transport {
-  return new EndpointTransport(scope, () => {});
+  return new EndpointTransport(scope, () => {}, false);
 }

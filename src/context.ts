@@ -17,6 +17,8 @@ export interface CallContext {
   readonly peer: Peer | undefined;
   /** The far side's verified public key after a secure handshake. */
   readonly remoteIdentity: Uint8Array | undefined;
+  /** What the secure channel's `authorize` returned for the far side. */
+  readonly principal: unknown;
 }
 
 /** A handler that receives its call's context first; remote callers see only `A`. */
@@ -33,7 +35,7 @@ const neverAborted = new AbortController().signal;
 export function withContext<A extends unknown[], R>(handler: (ctx: CallContext, ...args: A) => R): ContextHandler<A, R> {
   const local = (...args: A): R =>
     handler(
-      { signal: neverAborted, deadline: Infinity, method: handler.name, meta: {}, peer: undefined, remoteIdentity: undefined },
+      { signal: neverAborted, deadline: Infinity, method: handler.name, meta: {}, peer: undefined, remoteIdentity: undefined, principal: undefined },
       ...args,
     );
   return Object.assign(local, { [CONTEXT_HANDLER]: handler });

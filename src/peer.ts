@@ -62,7 +62,6 @@ function isDataCloneError(error: unknown): boolean {
 /** The RPC session over one transport. See DESIGN §1 and docs/protocol.md. */
 class RpcPeer implements Peer {
   readonly closed: Promise<unknown>;
-  remoteIdentity: Uint8Array | undefined = undefined;
 
   private api: object | undefined;
   private readonly codec: Codec;
@@ -82,6 +81,8 @@ class RpcPeer implements Peer {
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
 
   private ready = false;
+  /** Interrupted without holding: calls fail fast until the link is back. */
+  private linkDown = false;
   private isClosed = false;
   private closeReason: unknown;
   private resolveClosed!: (reason: unknown) => void;
@@ -123,8 +124,41 @@ class RpcPeer implements Peer {
     transport.start({
       message: (data) => this.receive(data),
       closed: (reason) => this.close(new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
+      interrupted: (reason, hold) => this.interrupted(reason, hold),
+      resumed: () => this.hello(false),
     });
-    this.enqueue([HELLO, PROTOCOL_VERSION, false, { maxMessageSize: this.maxMessageSize }]);
+    this.hello(false);
+  }
+
+  get remoteIdentity(): Uint8Array | undefined {
+    return this.transport.remoteIdentity;
+  }
+
+  private hello(ack: boolean): void {
+    this.linkDown = false;
+    this.enqueue([HELLO, PROTOCOL_VERSION, ack, { maxMessageSize: this.maxMessageSize }]);
+  }
+
+  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
+  private interrupted(reason: unknown, hold: boolean): void {
+    if (this.isClosed) return;
+    this.ready = false;
+    this.linkDown = !hold;
+    this.remoteMaxMessageSize = Infinity;
+    this.outbox = [];
+    this.transfers = undefined;
+    const error = new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason });
+    const heldIds = new Set<unknown>();
+    if (hold) for (const message of this.held) heldIds.add((message as unknown[])[1]);
+    else this.held = [];
+    for (const [id, call] of this.pending) {
+      if (heldIds.has(id)) continue;
+      this.pending.delete(id);
+      this.settle(call, error, false);
+    }
+    const active = [...this.active.values()];
+    this.active.clear();
+    for (const entry of active) entry.controller?.abort(error);
   }
 
   // ---- public API -------------------------------------------------------------------------
@@ -215,6 +249,7 @@ class RpcPeer implements Peer {
     if (this.isClosed) {
       return Promise.reject(new RpcError('UNAVAILABLE', 'the peer is closed', { cause: this.closeReason }));
     }
+    if (this.linkDown) return Promise.reject(new RpcError('UNAVAILABLE', 'the connection is down'));
     if (this.pending.size >= this.maxPendingCalls) {
       return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${this.maxPendingCalls} calls pending`));
     }
@@ -424,7 +459,7 @@ class RpcPeer implements Peer {
       this.logger?.error?.(error.message);
       return this.close(error, false);
     }
-    if (!ack) this.enqueue([HELLO, PROTOCOL_VERSION, true, { maxMessageSize: this.maxMessageSize }]);
+    if (!ack) this.hello(true);
     if (this.ready) return;
     this.ready = true;
     const remoteMax = (features as { maxMessageSize?: unknown } | null)?.maxMessageSize;
@@ -538,7 +573,8 @@ class RpcPeer implements Peer {
   private contextFor(method: string, meta: Record<string, unknown>, deadline: number, entry: Active | undefined): CallContext {
     const controller = new AbortController();
     if (entry) entry.controller = controller;
-    return { signal: controller.signal, deadline, method, meta, peer: this, remoteIdentity: this.remoteIdentity };
+    const { remoteIdentity, principal } = this.transport;
+    return { signal: controller.signal, deadline, method, meta, peer: this, remoteIdentity, principal };
   }
 
   private reply(id: number, entry: Active, value: unknown): void {
@@ -559,5 +595,9 @@ class RpcPeer implements Peer {
 
 /** Creates a peer on a transport; see `PeerOptions` for what it can be told. */
 export function createPeer(transport: Transport, options: PeerOptions = {}): Peer {
+  if ((options as { secure?: unknown }).secure !== undefined) {
+    // Never fall back to plaintext: the secure channel lives in its own entry point.
+    throw new TypeError("the secure option needs createPeer from 'saltline/secure'");
+  }
   return new RpcPeer(transport, options);
 }

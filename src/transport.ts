@@ -9,6 +9,15 @@ export interface Transport {
   readonly maxMessageSize?: number;
   /** Bytes queued but not yet sent, where the platform says (WebSocket, data channel). */
   readonly bufferedAmount?: number;
+  /**
+   * Whether this end opened the link (WebSocket client, WebRTC offerer, creator of a worker or
+   * iframe, `runtime.connect` caller); `undefined` when the platform cannot say (a port pair).
+   */
+  readonly initiator?: boolean;
+  /** The far side's verified public key, once a secure channel has authenticated it. */
+  readonly remoteIdentity?: Uint8Array;
+  /** What the secure channel's `authorize` returned for the far side. */
+  readonly principal?: unknown;
   /** Starts delivery to `receiver`. Called once, by the peer. */
   start(receiver: TransportReceiver): void;
   /** Sends one message; `transfer` lists objects to move rather than copy (ports only). */
@@ -20,6 +29,14 @@ export interface Transport {
 export interface TransportReceiver {
   /** One message arrived. */
   message(data: unknown): void;
-  /** The transport ended by itself (far side gone, socket dropped); `reason` says why. */
+  /** The transport ended for good (far side gone, socket dropped); `reason` says why. */
   closed(reason?: unknown): void;
+  /**
+   * The link dropped and the transport is re-establishing it (a redialling WebSocket). Calls in
+   * flight fail with `UNAVAILABLE`; new calls are held until `resumed` when `hold` is true, and
+   * fail at once otherwise.
+   */
+  interrupted(reason: unknown, hold: boolean): void;
+  /** The link is back: a new session starts with a fresh hello. */
+  resumed(): void;
 }

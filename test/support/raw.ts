@@ -1,6 +1,6 @@
 /** A peer under test with the far end driven by hand: the test speaks the wire protocol itself. */
 import { createPeer, msgpackCodec, cloneCodec, type Peer, type PeerOptions } from '../../src/index.js';
-import { createMemoryPair } from '../../adapters/memory.js';
+import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
 import { track } from './connect.js';
 
 export interface RawEnd {
@@ -16,6 +16,8 @@ export interface RawEnd {
   /** Resolves with the first received message that `match` accepts. */
   next(match: (message: unknown[]) => boolean): Promise<unknown[]>;
   readonly farClosed: Promise<unknown>;
+  /** The peer's own transport end, to drive link events by hand. */
+  readonly transport: MemoryTransport;
 }
 
 export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): RawEnd {
@@ -38,6 +40,8 @@ export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): Raw
       }
     },
     closed: (reason) => farClosed(reason),
+    interrupted: () => {},
+    resumed: () => {},
   });
   const peer = track(createPeer(near, options));
   return {
@@ -54,6 +58,7 @@ export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): Raw
       return new Promise((resolve) => waiters.push({ match, resolve }));
     },
     farClosed: closed,
+    transport: near,
   };
 }
 

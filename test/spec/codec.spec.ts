@@ -1,0 +1,86 @@
+import { describe, it } from '#harness';
+import { createPeer, msgpackCodec, type Codec } from '../../src/index.js';
+import { createMemoryPair } from '../../adapters/memory.js';
+import { deepEqual, equal, ok } from '../harness/assert.js';
+import { checkLeaks, track } from '../support/connect.js';
+
+/** A user codec: JSON text in UTF-8 bytes. */
+const jsonCodec: Codec = {
+  name: 'json',
+  kind: 'bytes',
+  encode: (messages) => new TextEncoder().encode(JSON.stringify(messages)),
+  decode: (data) => JSON.parse(new TextDecoder().decode(data as Uint8Array)),
+};
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+/** A user msgpack extension: Point as two float64s. */
+const pointCodec = () =>
+  msgpackCodec({
+    extensions: [
+      {
+        type: 40,
+        encode: (value) => (value instanceof Point ? new Uint8Array(new Float64Array([value.x, value.y]).buffer) : null),
+        decode: (data) => {
+          const [x, y] = new Float64Array(data.slice().buffer);
+          return new Point(x!, y!);
+        },
+      },
+    ],
+  });
+
+describe('codecs', () => {
+  checkLeaks();
+
+  it('plugs in a codec of the user’s own', async () => {
+    const [a, b] = createMemoryPair('bytes');
+    track(createPeer(b, { codec: jsonCodec, expose: { greet: (name: string) => `hello ${name}` } }));
+    const client = track(createPeer(a, { codec: jsonCodec }));
+    equal(await client.call('greet', ['json']), 'hello json');
+  });
+
+  it('round-trips a class through a registered msgpack extension', async () => {
+    const [a, b] = createMemoryPair('bytes');
+    track(createPeer(b, { codec: pointCodec(), expose: { mirror: (p: Point) => new Point(-p.x, -p.y) } }));
+    const client = track(createPeer(a, { codec: pointCodec() }));
+    const result = await client.call('mirror', [new Point(1.5, 2)]);
+    ok(result instanceof Point);
+    deepEqual({ ...result }, { x: -1.5, y: -2 });
+  });
+
+  it('refuses a codec whose kind does not match the transport', () => {
+    const [a] = createMemoryPair('clone');
+    let error: unknown;
+    try {
+      createPeer(a, { codec: jsonCodec });
+    } catch (e) {
+      error = e;
+    }
+    ok(error instanceof TypeError);
+    equal((error as Error).message, 'codec "json" makes bytes messages; the transport carries clone');
+  });
+
+  it('encodes every message of a batch with one msgpack array', () => {
+    const codec = msgpackCodec();
+    const bytes = codec.encode([[1, 1, 'add', [1, 2]]]) as Uint8Array;
+    deepEqual([...bytes], [0x91, 0x94, 0x01, 0x01, 0xa3, 0x61, 0x64, 0x64, 0x92, 0x01, 0x02]);
+    deepEqual(codec.decode(bytes), [[1, 1, 'add', [1, 2]]]);
+  });
+
+  it('refuses to decode a bigint extension that is not decimal digits', () => {
+    const codec = msgpackCodec();
+    const bytes = new Uint8Array([0x91, 0xd4, 0x01, 0x41]); // [ext 1 with "A"]
+    let error: unknown;
+    try {
+      codec.decode(bytes);
+    } catch (e) {
+      error = e;
+    }
+    ok(error instanceof Error);
+  });
+});
