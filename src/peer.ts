@@ -6,12 +6,11 @@ import { DeadlineTimer } from './deadlines.js';
 import { errorFromWire, errorToWire, plainWire } from './error-wire.js';
 import { RpcError, type RpcErrorCode } from './errors.js';
 import { resolveMethod } from './lookup.js';
-import { CALL, CANCEL, ERROR, GOODBYE, HELLO, isId, NOTIFY, PING, PONG, PROTOCOL_VERSION, RESULT } from './protocol.js';
+import { CALL, CANCEL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, GOODBYE, HELLO, isId, NOTIFY, PING, PONG, PROTOCOL_VERSION, RESULT } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
 import type { Transport } from './transport.js';
 import type { Call, CallHandler, CallOptions, Interceptor, Logger, Peer, PeerOptions, PeerStats, Remote } from './types.js';
 
-const MiB = 1024 * 1024;
 const DEFAULT_TIMEOUT = 30_000;
 const MAX_METHOD_LENGTH = 256;
 const noMeta: Record<string, unknown> = Object.freeze(Object.create(null));
@@ -104,7 +103,7 @@ class RpcPeer implements Peer {
     options: PeerOptions,
   ) {
     const limits = options.limits ?? {};
-    this.maxMessageSize = limits.maxMessageSize ?? 16 * MiB;
+    this.maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.maxPendingCalls = limits.maxPendingCalls ?? 10_000;
     this.maxActiveHandlers = limits.maxActiveHandlers ?? 1_000;
     this.maxMetaEntries = limits.maxMetaEntries ?? 32;

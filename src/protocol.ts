@@ -1,6 +1,9 @@
 /** Protocol version 1 message kinds: the first element of every message array (docs/protocol.md). */
 export const PROTOCOL_VERSION = 1;
 
+/** The default largest message, in bytes: room for a 16 MiB payload and its envelope. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
+
 export const HELLO = 0; //   [0, version, ack, features]
 export const CALL = 1; //    [1, id, method, args, meta?, timeout?]
 export const NOTIFY = 2; //  [2, method, args, meta?]

@@ -30,7 +30,7 @@ export interface Logger {
 }
 
 export interface Limits {
-  /** Largest encoded message either way, in bytes (byte transports). Default 16 MiB. */
+  /** Largest encoded message either way, in bytes (byte transports). Default 32 MiB. */
   readonly maxMessageSize?: number;
   /** Outgoing calls waiting for a reply; more reject with `RESOURCE_EXHAUSTED`. Default 10,000. */
   readonly maxPendingCalls?: number;

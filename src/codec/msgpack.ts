@@ -1,6 +1,7 @@
 import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 import type { Codec, CodecExtension } from './codec.js';
 import { errorFromWire, errorToWire } from '../error-wire.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -19,13 +20,13 @@ const bigintExtension: CodecExtension<Uint8Array> = {
 export interface MsgpackOptions {
   /** Extension types beyond the built-in ones (1 bigint, 2 error); types 0–31 are saltline's. */
   readonly extensions?: readonly CodecExtension<Uint8Array>[];
-  /** Refuses to decode longer inputs; also bounds every array, map, string and binary. Default 16 MiB. */
+  /** Refuses to decode longer inputs; also bounds every array, map, string and binary. Default 32 MiB. */
   readonly maxMessageSize?: number;
 }
 
 /** The codec for byte transports: one reused encoder, binary as msgpack bin, never base64. */
 export function msgpackCodec(options: MsgpackOptions = {}): Codec {
-  const maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024;
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const extensionCodec = new ExtensionCodec();
   const register = (ext: CodecExtension<Uint8Array>) => extensionCodec.register(ext);
   register(bigintExtension);
