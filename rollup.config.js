@@ -7,6 +7,9 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const input = {
   index: 'src/index.ts',
   worker: 'adapters/worker.ts',
+  secure: 'src/secure/index.ts',
+  websocket: 'adapters/websocket.ts',
+  webrtc: 'adapters/webrtc.ts',
 };
 const dependencies = Object.keys(pkg.dependencies ?? {});
 const external = (id) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || id.startsWith('node:');

@@ -1,7 +1,9 @@
 // Chromium suite: the shared specs (test/spec) and browser-only tests (test/browser), in Debian's
 // Chromium (or CHROME_PATH). Nothing here downloads a browser or reaches beyond loopback.
 import { existsSync } from 'node:fs';
+import commonjs from '@rollup/plugin-commonjs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { fromRollup } from '@web/dev-server-rollup';
 import { chromeLauncher } from '@web/test-runner-chrome';
 
 function findChrome() {
@@ -35,6 +37,9 @@ const flags = [
   '--disable-quic',
   '--disable-features=NetworkTimeServiceQuerying',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+  // WebRTC between tabs over loopback host candidates only.
+  '--allow-loopback-in-peer-connection',
+  '--use-fake-ui-for-media-stream',
 ];
 // Root cannot run Chromium's sandbox (CI runs as root).
 if (process.getuid?.() === 0) flags.push('--no-sandbox');
@@ -47,13 +52,22 @@ const harness = {
   },
 };
 
+// Servers and plugins that browser tests need (a ws server, a signaling relay), kept beside them.
+const { plugins: testPlugins = [] } = await import('./test/browser/plugins.mjs');
+
 export default {
   files: ['test/spec/**/*.spec.ts', 'test/browser/**/*.browser.test.ts'],
   nodeResolve: { browser: true },
   hostname: '127.0.0.1',
   concurrency: 2,
   browsers: [chromeLauncher({ launchOptions: { executablePath: findChrome(), headless: true, args: flags } })],
-  plugins: [harness, esbuildPlugin({ ts: true, target: 'es2022' })],
+  plugins: [
+    harness,
+    ...testPlugins,
+    // tweetnacl is CommonJS; 26.0.3 is the last @rollup/plugin-commonjs that works under dev-server-rollup 1.0.
+    fromRollup(commonjs)({ include: ['**/node_modules/tweetnacl/**'] }),
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+  ],
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 5 * 60 * 1000,
 };
