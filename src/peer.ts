@@ -8,6 +8,9 @@ import { RpcError, type RpcErrorCode } from './errors.js';
 import { resolveMethod } from './lookup.js';
 import { CALL, CANCEL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, GOODBYE, HELLO, isId, NOTIFY, PING, PONG, PROTOCOL_VERSION, RESULT } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
+import { Exchange, References } from './references.js';
+import { hasRefs } from './refs.js';
+import { transferablesOf, transferablesOfAll } from './transfer.js';
 import type { Transport } from './transport.js';
 import type { Call, CallHandler, CallOptions, Interceptor, Logger, Peer, PeerOptions, PeerStats, Remote } from './types.js';
 
@@ -15,22 +18,45 @@ const DEFAULT_TIMEOUT = 30_000;
 const MAX_METHOD_LENGTH = 256;
 const noMeta: Record<string, unknown> = Object.freeze(Object.create(null));
 
-/** An outgoing call waiting for its reply. */
-class Pending {
+/** An outgoing call: waiting for its reply, then (when its result streams) until they end. */
+class Pending extends Exchange {
   constructor(
+    id: number,
     readonly resolve: (value: unknown) => void,
     readonly reject: (reason: unknown) => void,
     readonly deadline: number,
     readonly signal: AbortSignal | undefined,
     readonly onAbort: (() => void) | undefined,
     readonly call: Call | undefined,
-  ) {}
+  ) {
+    super(id);
+  }
 }
 
-/** An incoming call whose handler runs; the controller exists only when someone can observe it. */
-class Active {
+/** An incoming call: its handler running, then its result streams open. */
+class Active extends Exchange {
+  /** Made only when someone can observe it: a context-taking handler or an interceptor. */
   controller: AbortController | undefined = undefined;
   resultMeta: Record<string, unknown> | undefined = undefined;
+}
+
+/** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
+function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
+  const result = this;
+  let inner: AsyncIterator<unknown> | undefined;
+  const open = async () => {
+    const value = await result;
+    const iterable = value as Partial<AsyncIterable<unknown>> | null;
+    if (typeof iterable?.[Symbol.asyncIterator] !== 'function') throw new TypeError('the result is not a stream');
+    return (inner = iterable[Symbol.asyncIterator]!());
+  };
+  return {
+    next: async () => (inner ?? (await open())).next(),
+    return: async (value?: unknown) => {
+      const iterator = inner ?? (await open());
+      return iterator.return ? iterator.return(value) : { value, done: true };
+    },
+  };
 }
 
 function finiteTimeout(timeout: number | undefined, fallback: number): number {
@@ -50,7 +76,8 @@ function isMeta(value: unknown, max: number): value is Record<string, unknown> {
   return true;
 }
 
-function describe(method: string): string {
+function describe(method: string | number): string {
+  if (typeof method === 'number') return `callback ${method}`;
   return JSON.stringify(method.length > 64 ? `${method.slice(0, 64)}…` : method);
 }
 
@@ -66,16 +93,20 @@ class RpcPeer implements Peer {
   private readonly codec: Codec;
   private readonly defaultTimeout: number;
   private readonly logger: Logger | undefined;
-  private readonly exposeStacks: boolean;
+  readonly exposeStacks: boolean;
   private readonly maxMessageSize: number;
   private readonly maxPendingCalls: number;
   private readonly maxActiveHandlers: number;
   private readonly maxMetaEntries: number;
   private readonly outgoing: CallHandler | undefined;
   private readonly incoming: CallHandler | undefined;
+  private readonly refs: References;
+  private readonly transfers: boolean;
 
   private nextId = 1;
+  /** Outgoing calls until complete: replied and their result streams ended. */
   private readonly pending = new Map<number, Pending>();
+  /** Incoming calls until complete. */
   private readonly active = new Map<number, Active>();
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
 
@@ -89,8 +120,8 @@ class RpcPeer implements Peer {
 
   /** Messages for the next flush; calls wait in `held` until the far side has said hello. */
   private outbox: unknown[] = [];
-  private transfers: Transferable[] | undefined;
-  private held: unknown[] = [];
+  private outboxTransfers: Transferable[] | undefined;
+  private held: { message: unknown[]; transfer: Transferable[] | undefined }[] = [];
   private flushScheduled = false;
 
   private messagesSent = 0;
@@ -113,12 +144,22 @@ class RpcPeer implements Peer {
     if (this.codec.kind !== transport.kind) {
       throw new TypeError(`codec "${this.codec.name}" makes ${this.codec.kind} messages; the transport carries ${transport.kind}`);
     }
+    this.transfers = transport.kind === 'clone';
     this.api = options.expose;
     this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.logger = options.logger;
     this.exposeStacks = options.exposeStacks ?? false;
     this.outgoing = compose(options.interceptors?.outgoing, (call) => this.send(call.method, call.args, call.meta, call.signal, call.timeout, call));
     this.incoming = compose(options.interceptors?.incoming, (call) => this.invoke(call));
+    this.refs = new References(
+      {
+        send: (message) => this.enqueue(message),
+        callRef: (id, args) => this.send(id, args, undefined, undefined, this.defaultTimeout, undefined),
+        completed: (exchange) => this.complete(exchange as Pending | Active, undefined),
+        exposeStacks: this.exposeStacks,
+      },
+      options.streamWindow ?? 16,
+    );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     transport.start({
       message: (data) => this.receive(data),
@@ -131,33 +172,6 @@ class RpcPeer implements Peer {
 
   get remoteIdentity(): Uint8Array | undefined {
     return this.transport.remoteIdentity;
-  }
-
-  private hello(ack: boolean): void {
-    this.linkDown = false;
-    this.enqueue([HELLO, PROTOCOL_VERSION, ack, { maxMessageSize: this.maxMessageSize }]);
-  }
-
-  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
-  private interrupted(reason: unknown, hold: boolean): void {
-    if (this.isClosed) return;
-    this.ready = false;
-    this.linkDown = !hold;
-    this.remoteMaxMessageSize = Infinity;
-    this.outbox = [];
-    this.transfers = undefined;
-    const error = new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason });
-    const heldIds = new Set<unknown>();
-    if (hold) for (const message of this.held) heldIds.add((message as unknown[])[1]);
-    else this.held = [];
-    for (const [id, call] of this.pending) {
-      if (heldIds.has(id)) continue;
-      this.pending.delete(id);
-      this.settle(call, error, false);
-    }
-    const active = [...this.active.values()];
-    this.active.clear();
-    for (const entry of active) entry.controller?.abort(error);
   }
 
   // ---- public API -------------------------------------------------------------------------
@@ -174,11 +188,15 @@ class RpcPeer implements Peer {
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
     const timeout = finiteTimeout(options?.timeout, this.defaultTimeout);
     const meta = options?.meta ? { ...options.meta } : undefined;
+    let result: Promise<unknown>;
     if (this.outgoing) {
       const call: Call = { method, args, meta: meta ?? {}, signal: options?.signal, timeout, resultMeta: undefined, context: undefined };
-      return this.outgoing(call) as Promise<R>;
+      result = this.outgoing(call);
+    } else {
+      result = this.send(method, args, meta, options?.signal, timeout, undefined);
     }
-    return this.send(method, args, meta, options?.signal, timeout, undefined) as Promise<R>;
+    (result as unknown as Record<symbol, unknown>)[Symbol.asyncIterator] = iterateResult;
+    return result as Promise<R>;
   }
 
   notify(method: string, ...args: unknown[]): void {
@@ -186,7 +204,8 @@ class RpcPeer implements Peer {
       this.logger?.warn?.(`notify ${describe(method)} after close dropped`);
       return;
     }
-    this.queueCall([NOTIFY, method, args]);
+    if (hasRefs(args)) throw new RpcError('INVALID_ARGUMENT', 'a notification cannot carry callbacks or streams: use call()');
+    this.queueCall([NOTIFY, method, args], this.transfers ? transferablesOfAll(args) : undefined);
   }
 
   close(reason?: unknown, sayGoodbye = true): void {
@@ -201,27 +220,24 @@ class RpcPeer implements Peer {
     this.closeReason = reason;
     this.outbox = [];
     this.held = [];
-    this.transfers = undefined;
+    this.outboxTransfers = undefined;
     this.deadlines.clear();
     this.transport.close();
     const error = new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const call of pending) this.settle(call, error, false);
-    const active = [...this.active.values()];
-    this.active.clear();
-    for (const entry of active) entry.controller?.abort(error);
+    this.dropAll(error, () => true);
+    this.refs.closeAll(error);
     this.resolveClosed(reason);
   }
 
   stats(): PeerStats {
     let heldCalls = 0;
-    for (const message of this.held) if ((message as unknown[])[0] === CALL) heldCalls++;
+    for (const { message } of this.held) if (message[0] === CALL) heldCalls++;
     return {
       pendingCalls: this.pending.size,
       heldCalls,
       activeHandlers: this.active.size,
       timers: this.deadlines.armed ? 1 : 0,
+      ...this.refs.stats(),
       messagesSent: this.messagesSent,
       messagesReceived: this.messagesReceived,
       malformed: this.malformed,
@@ -235,10 +251,54 @@ class RpcPeer implements Peer {
     await this.closed;
   }
 
+  // ---- session ----------------------------------------------------------------------------
+
+  private hello(ack: boolean): void {
+    this.linkDown = false;
+    this.enqueue([HELLO, PROTOCOL_VERSION, ack, { maxMessageSize: this.maxMessageSize }]);
+  }
+
+  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
+  private interrupted(reason: unknown, hold: boolean): void {
+    if (this.isClosed) return;
+    this.ready = false;
+    this.linkDown = !hold;
+    this.remoteMaxMessageSize = Infinity;
+    this.outbox = [];
+    this.outboxTransfers = undefined;
+    if (!hold) this.held = [];
+    const heldIds = new Set(this.held.map(({ message }) => message[1]));
+    this.dropAll(new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason }), (call) => !heldIds.has(call.id));
+  }
+
+  /** Fails the outgoing calls `which` selects and every incoming one, with `error`. */
+  private dropAll(error: RpcError, which: (call: Pending) => boolean): void {
+    for (const call of [...this.pending.values()]) if (which(call)) this.fail(call, error);
+    for (const entry of [...this.active.values()]) {
+      entry.controller?.abort(error);
+      this.complete(entry, error);
+    }
+  }
+
+  /** A call is complete: forget it and release what it owned. */
+  private complete(exchange: Pending | Active, reason: unknown): void {
+    if (exchange instanceof Pending) {
+      if (this.pending.get(exchange.id) !== exchange) return;
+      this.pending.delete(exchange.id);
+      if (exchange.onAbort) exchange.signal!.removeEventListener('abort', exchange.onAbort);
+      if (this.pending.size === 0) this.deadlines.clear();
+    } else {
+      if (this.active.get(exchange.id) !== exchange) return;
+      this.active.delete(exchange.id);
+    }
+    this.refs.complete(exchange, reason ?? new RpcError('CANCELLED', 'the call that carried this stream is over'));
+  }
+
   // ---- outgoing calls ---------------------------------------------------------------------
 
+  /** Sends a call to a method (by name) or to a callback the far side exported (by id). */
   private send(
-    method: string,
+    method: string | number,
     args: readonly unknown[],
     meta: Record<string, unknown> | undefined,
     signal: AbortSignal | undefined,
@@ -253,43 +313,54 @@ class RpcPeer implements Peer {
       return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${this.maxPendingCalls} calls pending`));
     }
     if (signal?.aborted) return Promise.reject(new RpcError('CANCELLED', 'the call was cancelled', { cause: signal.reason }));
-    if (typeof method !== 'string' || !Array.isArray(args)) {
+    if ((typeof method !== 'string' && typeof method !== 'number') || !Array.isArray(args)) {
       return Promise.reject(new RpcError('INVALID_ARGUMENT', 'call(method: string, args: array)'));
     }
     const id = this.nextId++;
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
     return new Promise((resolve, reject) => {
       const onAbort = signal ? () => this.cancel(id, 'CANCELLED', signal.reason) : undefined;
-      this.pending.set(id, new Pending(resolve, reject, deadline, signal, onAbort, call));
+      const pending = new Pending(id, resolve, reject, deadline, signal, onAbort, call);
+      this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.deadlines.arm(deadline);
+      const [wireArgs, refs] = this.refs.exportValue(args, pending, false);
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
-      const message: unknown[] = [CALL, id, method, args];
-      if (hasMeta || timeout !== Infinity) message.push(hasMeta ? meta : null);
-      if (timeout !== Infinity) message.push(Math.ceil(timeout));
-      this.queueCall(message);
+      const message: unknown[] = [CALL, id, method, wireArgs];
+      if (hasMeta || timeout !== Infinity || refs) message.push(hasMeta ? meta : null);
+      if (timeout !== Infinity || refs) message.push(timeout === Infinity ? null : Math.ceil(timeout));
+      if (refs) message.push(1);
+      this.queueCall(message, this.transfers ? transferablesOfAll(args) : undefined);
     });
   }
 
   /** Calls and notifications wait for the far side's hello; everything else goes now. */
-  private queueCall(message: unknown[]): void {
-    if (this.ready) this.enqueue(message);
-    else this.held.push(message);
+  private queueCall(message: unknown[], transfer: Transferable[] | undefined): void {
+    if (this.ready) this.enqueue(message, transfer);
+    else this.held.push({ message, transfer });
   }
 
-  /** Stops waiting for a call: rejects it here and tells the far side to stop working on it. */
+  /** Stops waiting for a call: rejects it (or ends its streams) and tells the far side to stop. */
   private cancel(id: number, code: 'CANCELLED' | 'DEADLINE_EXCEEDED', cause: unknown): void {
     const call = this.pending.get(id);
     if (!call) return;
-    this.pending.delete(id);
     const message = code === 'CANCELLED' ? 'the call was cancelled' : 'the call timed out';
-    this.settle(call, new RpcError(code, message, { cause }), false);
-    if (this.removeHeld(id)) return;
-    this.enqueue([CANCEL, id, code]);
+    this.fail(call, new RpcError(code, message, { cause }));
+    if (!this.removeHeld(id)) this.enqueue([CANCEL, id, code]);
+  }
+
+  /** Ends an outgoing call with `error`: a rejection before its reply, a stream error after. */
+  private fail(call: Pending, error: RpcError): void {
+    if (call.replied) this.refs.failStreams(call, error);
+    else {
+      call.replied = true;
+      call.reject(error);
+    }
+    this.complete(call, error);
   }
 
   private removeHeld(id: number): boolean {
-    const index = this.held.findIndex((message) => (message as unknown[])[0] === CALL && (message as unknown[])[1] === id);
+    const index = this.held.findIndex(({ message }) => message[0] === CALL && message[1] === id);
     if (index >= 0) this.held.splice(index, 1);
     return index >= 0;
   }
@@ -303,20 +374,11 @@ class RpcPeer implements Peer {
     return next;
   }
 
-  /** Settles an outgoing call that has already left `pending`. */
-  private settle(call: Pending, outcome: unknown, ok: boolean, meta?: unknown): void {
-    if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
-    if (this.pending.size === 0) this.deadlines.clear();
-    if (call.call && isMeta(meta, this.maxMetaEntries)) call.call.resultMeta = meta;
-    if (ok) call.resolve(outcome);
-    else call.reject(outcome);
-  }
-
   // ---- sending ----------------------------------------------------------------------------
 
   private enqueue(message: unknown[], transfer?: Transferable[]): void {
     this.outbox.push(message);
-    if (transfer) (this.transfers ??= []).push(...transfer);
+    if (transfer) (this.outboxTransfers ??= []).push(...transfer);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
@@ -328,11 +390,11 @@ class RpcPeer implements Peer {
     this.flushScheduled = false;
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
-    const transfer = this.transfers;
+    const transfer = this.outboxTransfers;
     this.outbox = [];
-    this.transfers = undefined;
+    this.outboxTransfers = undefined;
     if (batch.length === 1) this.transmitOne(batch[0] as unknown[], transfer);
-    else if (!this.transmit(batch, transfer)) for (const message of batch) this.transmitOne(message as unknown[], undefined);
+    else if (!this.transmit(batch, transfer)) for (const message of batch) this.transmitOne(message as unknown[], transfer);
   };
 
   /** Encodes and sends a batch; false when some message in it cannot go (then each is tried alone). */
@@ -366,26 +428,28 @@ class RpcPeer implements Peer {
   /** Sends one message alone; one that cannot go fails its own call and nothing else. */
   private transmitOne(message: unknown[], transfer: Transferable[] | undefined): void {
     try {
-      this.transmit([message], transfer);
+      this.transmit([message], transfer && transferablesIn(message));
     } catch (error) {
       this.failToSend(message, RpcError.from(error, 'INVALID_ARGUMENT'));
     }
   }
 
   private failToSend(message: unknown[], error: RpcError): void {
+    const id = message[1] as number;
     switch (message[0]) {
       case CALL: {
-        const id = message[1] as number;
         const call = this.pending.get(id);
-        if (!call) return;
-        this.pending.delete(id);
-        const reason = new RpcError(error.code, `arguments of ${describe(message[2] as string)}: ${error.message}`, { cause: error.cause });
-        return this.settle(call, reason, false);
+        const what = `arguments of ${describe(message[2] as string | number)}`;
+        if (call) this.fail(call, new RpcError(error.code, `${what}: ${error.message}`, { cause: error.cause }));
+        return;
       }
-      case RESULT:
-        return this.transmitOne([ERROR, message[1], errorToWire(new RpcError(error.code, `the result: ${error.message}`), false)], undefined);
+      case RESULT: {
+        const entry = this.active.get(id);
+        if (entry) this.complete(entry, error);
+        return this.transmitOne([ERROR, id, errorToWire(new RpcError(error.code, `the result: ${error.message}`), false)], undefined);
+      }
       case ERROR:
-        return this.transmitOne([ERROR, message[1], plainWire(message[2] as object)], undefined);
+        return this.transmitOne([ERROR, id, plainWire(message[2] as object)], undefined);
       default:
         this.logger?.warn?.('a message could not be sent', error);
     }
@@ -396,12 +460,10 @@ class RpcPeer implements Peer {
   private receive(data: unknown): void {
     if (this.isClosed) return;
     this.messagesReceived++;
-    if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
-      if (data.byteLength > this.maxMessageSize) {
-        // Only a broken or hostile peer ignores the limit it was told in hello; a reply may be inside.
-        this.close(new RpcError('RESOURCE_EXHAUSTED', `received a message of ${data.byteLength} bytes, over the limit`));
-        return;
-      }
+    if ((data instanceof Uint8Array || data instanceof ArrayBuffer) && data.byteLength > this.maxMessageSize) {
+      // Only a broken or hostile peer ignores the limit it was told in hello; a reply may be inside.
+      this.close(new RpcError('RESOURCE_EXHAUSTED', `received a message of ${data.byteLength} bytes, over the limit`));
+      return;
     }
     let batch: unknown;
     try {
@@ -444,7 +506,7 @@ class RpcPeer implements Peer {
       case GOODBYE:
         return this.close(new RpcError('UNAVAILABLE', 'the remote peer closed'), false);
       default:
-        return this.reject(`a message of unknown kind ${JSON.stringify(message[0])?.slice(0, 20)}`);
+        if (!this.refs.dispatch(message)) this.reject(`a message of unknown kind ${JSON.stringify(message[0])?.slice(0, 20)}`);
     }
   }
 
@@ -465,25 +527,36 @@ class RpcPeer implements Peer {
     if (typeof remoteMax === 'number' && remoteMax > 0) this.remoteMaxMessageSize = remoteMax;
     const held = this.held;
     this.held = [];
-    for (const call of held) this.enqueue(call as unknown[]);
+    for (const { message, transfer } of held) this.enqueue(message, transfer);
   }
 
   private onReply(message: unknown[], ok: boolean): void {
     const id = message[1];
     const call = isId(id) ? this.pending.get(id) : undefined;
-    if (!call) return; // cancelled or timed out here already; late replies are expected
-    this.pending.delete(id as number);
-    if (ok) return this.settle(call, message[2], true, message[3]);
-    this.settle(call, errorFromWire(message[2]), false);
+    if (!call || call.replied) return; // cancelled or timed out here already; late replies are expected
+    this.refs.keep(message[ok ? 5 : 3]);
+    if (!ok) return this.fail(call, errorFromWire(message[2]) as RpcError);
+    let value = message[2];
+    try {
+      if (message[4]) value = this.refs.importValue(value, call, true);
+    } catch (error) {
+      this.malformed++;
+      return this.fail(call, new RpcError('INTERNAL', 'a malformed reply', { cause: error }));
+    }
+    call.replied = true;
+    if (call.call && isMeta(message[3], this.maxMetaEntries)) call.call.resultMeta = message[3];
+    call.resolve(value);
+    if (call.openStreams === 0) this.complete(call, undefined);
   }
 
   private onCancel(message: unknown[]): void {
     const id = message[1];
     const entry = isId(id) ? this.active.get(id) : undefined;
     if (!entry) return;
-    this.active.delete(id as number);
     const code: RpcErrorCode = message[2] === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED';
-    entry.controller?.abort(new RpcError(code, code === 'CANCELLED' ? 'the caller cancelled' : 'the caller timed out'));
+    const reason = new RpcError(code, code === 'CANCELLED' ? 'the caller cancelled' : 'the caller timed out');
+    entry.controller?.abort(reason);
+    this.complete(entry, reason);
   }
 
   private onNotify(message: unknown[]): void {
@@ -501,12 +574,11 @@ class RpcPeer implements Peer {
   }
 
   private onCall(message: unknown[]): void {
-    const [, id, method, args, meta, timeout] = message;
+    const [, id, method, args, meta, timeout, refs] = message;
     if (!isId(id)) return this.reject('a call without a valid id');
     if (this.active.has(id)) return this.reject('a call whose id is already running');
     if (
-      typeof method !== 'string' ||
-      method.length > MAX_METHOD_LENGTH ||
+      !(typeof method === 'string' ? method.length <= MAX_METHOD_LENGTH : isId(method)) ||
       !Array.isArray(args) ||
       (meta != null && !isMeta(meta, this.maxMetaEntries)) ||
       (timeout != null && !(typeof timeout === 'number' && timeout >= 0))
@@ -517,12 +589,16 @@ class RpcPeer implements Peer {
     if (this.active.size >= this.maxActiveHandlers) {
       return this.replyError(id, undefined, new RpcError('RESOURCE_EXHAUSTED', `more than ${this.maxActiveHandlers} calls running`));
     }
-    const entry = new Active();
+    const entry = new Active(id);
     this.active.set(id, entry);
     const deadline = typeof timeout === 'number' ? Date.now() + timeout : Infinity;
     let result: unknown;
     try {
-      result = this.dispatchCall(method, args, (meta as Record<string, unknown>) ?? noMeta, deadline, entry);
+      const input = refs ? (this.refs.importValue(args, entry, false) as unknown[]) : args;
+      result =
+        typeof method === 'number'
+          ? this.callback(method, input)
+          : this.dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, deadline, entry);
     } catch (error) {
       return this.replyError(id, entry, error);
     }
@@ -534,6 +610,13 @@ class RpcPeer implements Peer {
     } else {
       this.reply(id, entry, result);
     }
+  }
+
+  /** An incoming call to a callback this side exported. */
+  private callback(id: number, args: unknown[]): unknown {
+    const fn = this.refs.functionFor(id);
+    if (!fn) throw new RpcError('NOT_FOUND', 'the callback was released');
+    return fn(...args);
   }
 
   /** Runs the handler for one call, through the incoming interceptors when there are any. */
@@ -577,18 +660,43 @@ class RpcPeer implements Peer {
   }
 
   private reply(id: number, entry: Active, value: unknown): void {
-    if (this.active.get(id) !== entry) return; // cancelled, or the peer closed
-    this.active.delete(id);
+    if (this.active.get(id) !== entry || entry.replied) return; // cancelled, or the peer closed
+    entry.replied = true;
+    const [wire, refs] = this.refs.exportValue(value, entry, true);
     const meta = entry.resultMeta;
-    this.enqueue(meta ? [RESULT, id, value ?? null, meta] : value === undefined ? [RESULT, id] : [RESULT, id, value]);
+    const retained = entry.retained;
+    const message: unknown[] = [RESULT, id];
+    if (wire !== undefined || meta || refs || retained) message.push(wire ?? null);
+    if (meta || refs || retained) message.push(meta ?? null);
+    if (refs || retained) message.push(refs ? 1 : 0);
+    if (retained) message.push(retained);
+    this.enqueue(message, this.transfers ? transferablesOf(value) : undefined);
+    if (entry.openStreams === 0) this.complete(entry, undefined);
   }
 
   private replyError(id: number, entry: Active | undefined, error: unknown): void {
     if (entry) {
-      if (this.active.get(id) !== entry) return;
-      this.active.delete(id);
+      if (this.active.get(id) !== entry || entry.replied) return;
+      entry.replied = true;
+      this.complete(entry, error);
     }
-    this.enqueue([ERROR, id, errorToWire(error, this.exposeStacks)]);
+    const message: unknown[] = [ERROR, id, errorToWire(error, this.exposeStacks)];
+    if (entry?.retained) message.push(entry.retained);
+    this.enqueue(message);
+  }
+}
+
+/** The transferables marked on the values of `message`, when it is sent apart from its batch. */
+function transferablesIn(message: unknown[]): Transferable[] | undefined {
+  switch (message[0]) {
+    case CALL:
+      return Array.isArray(message[3]) ? transferablesOfAll(message[3]) : undefined;
+    case NOTIFY:
+      return Array.isArray(message[2]) ? transferablesOfAll(message[2]) : undefined;
+    case RESULT:
+      return transferablesOf(message[2]);
+    default:
+      return undefined;
   }
 }
 

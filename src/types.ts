@@ -55,6 +55,8 @@ export interface PeerOptions {
   readonly logger?: Logger;
   /** Let error stacks of this side's handlers cross to the caller. Default false. */
   readonly exposeStacks?: boolean;
+  /** Items a stream consumer lets its producer send ahead (the credit window). Default 16. */
+  readonly streamWindow?: number;
 }
 
 export interface CallOptions {
@@ -67,14 +69,22 @@ export interface CallOptions {
 }
 
 export interface PeerStats {
-  /** Outgoing calls waiting for a reply (including those held until the far side is ready). */
+  /** Outgoing calls not yet complete: waiting for a reply (or held), or reading their result streams. */
   readonly pendingCalls: number;
   /** Of those, calls held until the far side's hello. */
   readonly heldCalls: number;
-  /** Incoming calls whose handlers are still running. */
+  /** Incoming calls not yet complete: handlers running, or result streams open. */
   readonly activeHandlers: number;
   /** Timers the peer has armed (0 or 1: one timer serves every deadline). */
   readonly timers: number;
+  /** Live callbacks, streams and signals, exported and imported. */
+  readonly references: number;
+  /** Open streams, producing and consuming. */
+  readonly streams: number;
+  /** Stream items received and not yet taken by their consumer. */
+  readonly streamItemsBuffered: number;
+  /** Stream items sent and not yet credited back by the consumer. */
+  readonly streamItemsInFlight: number;
   readonly messagesSent: number;
   readonly messagesReceived: number;
   /** Transport messages dropped because they could not be decoded or were malformed. */

@@ -7,7 +7,7 @@ const api = {
   echo: (value: unknown) => value,
   make: (size: number) => new Uint8Array(size),
   hang: () => new Promise(() => {}),
-  fn: () => () => 'a function cannot be sent',
+  symbol: () => Symbol('a symbol cannot be sent'),
 };
 
 for (const connector of connectors) {
@@ -37,7 +37,7 @@ for (const connector of connectors) {
 
     it('fails only the call whose arguments cannot be encoded', async () => {
       const { client } = connector.connect({ expose: api });
-      const bad = client.call('echo', [() => 'functions do not encode']);
+      const bad = client.call('echo', [Symbol('symbols do not encode')]);
       const good = client.call('echo', ['fine']);
       await rejectsWith(bad, 'INVALID_ARGUMENT');
       equal(await good, 'fine');
@@ -45,7 +45,7 @@ for (const connector of connectors) {
 
     it('fails the caller when a result cannot be encoded', async () => {
       const { client } = connector.connect({ expose: api });
-      const error = await rejectsWith(client.call('fn'), 'INVALID_ARGUMENT');
+      const error = await rejectsWith(client.call('symbol'), 'INVALID_ARGUMENT');
       ok(error.message.startsWith('the result'), error.message);
     });
   });

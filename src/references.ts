@@ -1,0 +1,332 @@
+/**
+ * Live references across the channel: functions (callbacks), streams and abort signals that a
+ * call's arguments or result carry. Each belongs to the call it came with (an `Exchange`) and is
+ * released on both sides, without a message, when that call is complete: replied to, and every
+ * stream of its result ended. A callee can `retain` a callback past that point and `release` it
+ * later; functions returned as results live until released. A FinalizationRegistry releases
+ * what the program dropped without releasing: a safety net, not the mechanism.
+ */
+import { errorFromWire, errorToWire } from './error-wire.js';
+import { RpcError } from './errors.js';
+import { FUNCTION, hasRefs, READABLE, SIGNAL, STREAM, swapRefs, unswapRefs, type RefKind } from './refs.js';
+import {
+  readableIterator,
+  RemoteStream,
+  STREAM_CANCEL,
+  STREAM_CREDIT,
+  STREAM_DATA,
+  STREAM_END,
+  StreamSource,
+  toReadable,
+  type StreamLink,
+} from './streams.js';
+
+export const RELEASE = 9; // [9, id]
+export const ABORT = 14; //  [14, id, reason]
+
+/** One call, on either side, as far as the references it carries are concerned. */
+export class Exchange {
+  /** Ids of references this side exported with the call (args when calling, result when answering). */
+  exported: number[] | undefined = undefined;
+  /** Ids of references this side imported with the call. */
+  imported: number[] | undefined = undefined;
+  /** Streams of the result still open; the call is complete when replied and this is 0. */
+  openStreams = 0;
+  replied = false;
+  /** Callee side: imported callbacks the handler retained, reported to the caller in the reply. */
+  retained: number[] | undefined = undefined;
+
+  constructor(readonly id: number) {}
+}
+
+export interface ReferenceHost {
+  send(message: unknown[]): void;
+  /** Calls a function the far side exported. */
+  callRef(id: number, args: unknown[]): Promise<unknown>;
+  /** An exchange finished its streams after its reply: drop it. */
+  completed(exchange: Exchange): void;
+  readonly exposeStacks: boolean;
+}
+
+type Exported =
+  | { kind: typeof FUNCTION; fn: (...args: unknown[]) => unknown; owner: Exchange | undefined }
+  | { kind: typeof STREAM; source: StreamSource; owner: Exchange | undefined; result: boolean }
+  | { kind: typeof SIGNAL; signal: AbortSignal; onAbort: () => void; owner: Exchange | undefined };
+
+type Imported =
+  | { kind: typeof FUNCTION; owner: Exchange | undefined }
+  | { kind: typeof STREAM; stream: RemoteStream; owner: Exchange | undefined; result: boolean }
+  | { kind: typeof SIGNAL; controller: AbortController; owner: Exchange | undefined };
+
+/** Which peer's table a callback proxy belongs to, for `retain` and `release`. */
+const proxies = new WeakMap<object, { table: References; id: number }>();
+
+const released = () => new RpcError('NOT_FOUND', 'the callback was released');
+
+export class References implements StreamLink {
+  private nextId = 1;
+  private readonly exports = new Map<number, Exported>();
+  private readonly imports = new Map<number, Imported>();
+  private closedWith: unknown = undefined;
+  private readonly registry =
+    typeof FinalizationRegistry === 'undefined'
+      ? undefined
+      : new FinalizationRegistry<number>((id) => {
+          if (this.imports.delete(id) && this.closedWith === undefined) this.host.send([RELEASE, id]);
+        });
+
+  constructor(
+    private readonly host: ReferenceHost,
+    private readonly window: number,
+  ) {}
+
+  // ---- values -----------------------------------------------------------------------------
+
+  /** A value ready to send, and whether its message must carry the references flag. */
+  exportValue(value: unknown, owner: Exchange | undefined, isResult: boolean): [unknown, boolean] {
+    if (!hasRefs(value)) return [value, false];
+    return [swapRefs(value, (ref, kind) => this.export(ref, kind, owner, isResult)), true];
+  }
+
+  importValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
+    return unswapRefs(value, (marker) => this.import(marker, owner, isResult));
+  }
+
+  private export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
+    const id = this.nextId++;
+    if (owner) (owner.exported ??= []).push(id);
+    switch (kind) {
+      case FUNCTION:
+        // A function in a result has no call left to belong to: it lives until released.
+        this.exports.set(id, { kind, fn: value as (...args: unknown[]) => unknown, owner: isResult ? undefined : owner });
+        return [FUNCTION, id];
+      case SIGNAL: {
+        const signal = value as AbortSignal;
+        if (signal.aborted) return [SIGNAL, id, errorToWire(signal.reason, false)];
+        const onAbort = () => this.host.send([ABORT, id, errorToWire(signal.reason, false)]);
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.exports.set(id, { kind, signal, onAbort, owner });
+        return [SIGNAL, id];
+      }
+      default: {
+        const iterator =
+          kind === READABLE ? readableIterator(value as ReadableStream) : (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        const source = new StreamSource(id, iterator, this, (item) => this.encodeItem(id, item, owner), (error) =>
+          errorToWire(error, this.host.exposeStacks),
+        );
+        this.exports.set(id, { kind: STREAM, source, owner, result: isResult });
+        if (isResult && owner) owner.openStreams++;
+        return [kind, id];
+      }
+    }
+  }
+
+  private encodeItem(id: number, item: unknown, owner: Exchange | undefined): unknown[] {
+    const [value, refs] = this.exportValue(item, owner, false);
+    return refs ? [STREAM_DATA, id, value, 1] : [STREAM_DATA, id, value];
+  }
+
+  private import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
+    const [kind, id] = marker;
+    if (typeof id !== 'number' || this.imports.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
+    if (owner) (owner.imported ??= []).push(id);
+    switch (kind) {
+      case FUNCTION: {
+        const entry: Imported = { kind: FUNCTION, owner: isResult ? undefined : owner };
+        this.imports.set(id, entry);
+        const proxy = (...args: unknown[]) => (this.imports.has(id) ? this.host.callRef(id, args) : Promise.reject(released()));
+        proxies.set(proxy, { table: this, id });
+        if (!entry.owner) this.registry?.register(proxy, id);
+        return proxy;
+      }
+      case SIGNAL: {
+        const controller = new AbortController();
+        if (marker.length > 2) controller.abort(errorFromWire(marker[2]));
+        else this.imports.set(id, { kind: SIGNAL, controller, owner });
+        return controller.signal;
+      }
+      case STREAM:
+      case READABLE: {
+        const stream = new RemoteStream(id, this.window, this);
+        this.imports.set(id, { kind: STREAM, stream, owner, result: isResult });
+        if (isResult && owner) owner.openStreams++;
+        return kind === READABLE ? toReadable(stream) : stream;
+      }
+      default:
+        throw new RpcError('INVALID_ARGUMENT', `a reference of unknown kind ${String(kind)}`);
+    }
+  }
+
+  // ---- lifetimes --------------------------------------------------------------------------
+
+  /** The callee keeps an imported callback past its call; the reply tells the caller. */
+  retain(id: number, proxy: object): void {
+    const entry = this.imports.get(id);
+    if (!entry || entry.kind !== FUNCTION) throw released();
+    const owner = entry.owner;
+    if (!owner) return; // already retained, or a function from a result
+    if (owner.replied) throw new RpcError('FAILED_PRECONDITION', 'retain() a callback before its call returns');
+    entry.owner = undefined;
+    (owner.retained ??= []).push(id);
+    this.registry?.register(proxy, id);
+  }
+
+  /** The caller learns which of its callbacks the callee retained: they outlive the call. */
+  keep(ids: unknown): void {
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) {
+      const entry = typeof id === 'number' ? this.exports.get(id) : undefined;
+      if (entry) entry.owner = undefined;
+    }
+  }
+
+  release(id: number): void {
+    if (this.imports.delete(id) && this.closedWith === undefined) this.host.send([RELEASE, id]);
+  }
+
+  /** Releases everything a call owned, on this side; `reason` ends streams still open. */
+  complete(owner: Exchange, reason: unknown): void {
+    for (const id of owner.exported ?? []) {
+      const entry = this.exports.get(id);
+      if (!entry || entry.owner !== owner) continue;
+      this.exports.delete(id);
+      if (entry.kind === STREAM) entry.source.cancel();
+      else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+    }
+    for (const id of owner.imported ?? []) {
+      const entry = this.imports.get(id);
+      if (!entry || entry.owner !== owner) continue;
+      this.imports.delete(id);
+      if (entry.kind === STREAM) entry.stream.fail(reason);
+    }
+    owner.exported = owner.imported = undefined;
+  }
+
+  /** Ends a call's result streams with `reason` (cancel, timeout) before it completes. */
+  failStreams(owner: Exchange, reason: unknown): void {
+    for (const id of owner.imported ?? []) {
+      const entry = this.imports.get(id);
+      if (entry?.kind === STREAM && entry.stream.open) {
+        this.host.send([STREAM_CANCEL, id]);
+        entry.stream.fail(reason);
+      }
+    }
+  }
+
+  /** The peer closed: every reference is gone. */
+  closeAll(reason: unknown): void {
+    this.closedWith = reason ?? true;
+    for (const entry of this.exports.values()) {
+      if (entry.kind === STREAM) entry.source.cancel();
+      else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+    }
+    for (const entry of this.imports.values()) {
+      if (entry.kind === STREAM) entry.stream.fail(reason);
+      else if (entry.kind === SIGNAL) entry.controller.abort(reason);
+    }
+    this.exports.clear();
+    this.imports.clear();
+  }
+
+  // ---- StreamLink -------------------------------------------------------------------------
+
+  send(message: unknown[]): void {
+    if (this.closedWith === undefined) this.host.send(message);
+  }
+
+  /** A stream will exchange no more messages; a result stream's end may complete its call. */
+  finished(id: number): void {
+    const exported = this.exports.get(id);
+    const entry = exported?.kind === STREAM ? exported : this.imports.get(id);
+    if (entry?.kind !== STREAM) return;
+    if (entry === exported) this.exports.delete(id);
+    else this.imports.delete(id);
+    const owner = entry.owner;
+    if (this.closedWith !== undefined || !owner || !entry.result) return;
+    if (--owner.openStreams === 0 && owner.replied) this.host.completed(owner);
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  /** Handles the reference messages; false when `message` is not one. */
+  dispatch(message: unknown[]): boolean {
+    const id = message[1];
+    if (typeof id !== 'number') return false;
+    switch (message[0]) {
+      case STREAM_DATA: {
+        const entry = this.imports.get(id);
+        if (entry?.kind !== STREAM) return true;
+        entry.stream.deliver(message[3] ? this.importValue(message[2], entry.owner, false) : message[2]);
+        return true;
+      }
+      case STREAM_END: {
+        const entry = this.imports.get(id);
+        if (entry?.kind === STREAM) entry.stream.end(message.length > 2 ? errorFromWire(message[2]) : undefined);
+        return true;
+      }
+      case STREAM_CREDIT: {
+        const entry = this.exports.get(id);
+        const count = message[2];
+        if (entry?.kind === STREAM && typeof count === 'number' && count > 0 && count <= this.window * 2) entry.source.grant(count);
+        return true;
+      }
+      case STREAM_CANCEL: {
+        const entry = this.exports.get(id);
+        if (entry?.kind === STREAM) entry.source.cancel();
+        return true;
+      }
+      case RELEASE:
+        this.exports.delete(id);
+        return true;
+      case ABORT: {
+        const entry = this.imports.get(id);
+        if (entry?.kind === SIGNAL) {
+          this.imports.delete(id);
+          entry.controller.abort(errorFromWire(message[2]));
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** The function behind an exported callback, for an incoming call to it. */
+  functionFor(id: number): ((...args: unknown[]) => unknown) | undefined {
+    const entry = this.exports.get(id);
+    return entry?.kind === FUNCTION ? entry.fn : undefined;
+  }
+
+  stats(): { references: number; streams: number; streamItemsBuffered: number; streamItemsInFlight: number } {
+    let streams = 0;
+    let buffered = 0;
+    let inFlight = 0;
+    for (const entry of this.exports.values()) {
+      if (entry.kind !== STREAM) continue;
+      streams++;
+      inFlight += entry.source.inFlight;
+    }
+    for (const entry of this.imports.values()) {
+      if (entry.kind !== STREAM) continue;
+      streams++;
+      buffered += entry.stream.buffered;
+    }
+    return { references: this.exports.size + this.imports.size, streams, streamItemsBuffered: buffered, streamItemsInFlight: inFlight };
+  }
+}
+
+/** Keeps a callback received as an argument alive after the call returns, until `release`. */
+export function retain<F extends (...args: never[]) => unknown>(callback: F): F {
+  const ref = proxies.get(callback);
+  if (!ref) throw new TypeError('retain() takes a callback received from a remote peer');
+  ref.table.retain(ref.id, callback);
+  return callback;
+}
+
+/** Releases a retained callback, or a function received as a result; later calls to it fail with NOT_FOUND. */
+export function release(callback: (...args: never[]) => unknown): void {
+  const ref = proxies.get(callback);
+  if (!ref) throw new TypeError('release() takes a function received from a remote peer');
+  ref.table.release(ref.id);
+}
+

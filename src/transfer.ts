@@ -1,0 +1,24 @@
+/**
+ * `transfer(value, [buffers])` marks a value so that, sent over a port, its buffers (and ports)
+ * move instead of being copied. Marks are looked up on top-level arguments and results only.
+ */
+const marks = new WeakMap<object, Transferable[]>();
+
+export function transfer<T extends object>(value: T, transferables: Transferable[]): T {
+  marks.set(value, transferables);
+  return value;
+}
+
+/** The transferables marked on `value`. */
+export function transferablesOf(value: unknown): Transferable[] | undefined {
+  return typeof value === 'object' && value !== null ? marks.get(value) : undefined;
+}
+
+export function transferablesOfAll(values: readonly unknown[]): Transferable[] | undefined {
+  let found: Transferable[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const list = transferablesOf(values[i]);
+    if (list) found = found ? found.concat(list) : list;
+  }
+  return found;
+}
