@@ -16,5 +16,9 @@ export type {
   PeerOptions,
   PeerStats,
   Remote,
+  RemoteResult,
 } from './types.js';
 export { PROTOCOL_VERSION } from './protocol.js';
+export { transfer } from './transfer.js';
+export { retain, release } from './references.js';
+export type { RemoteStream } from './streams.js';

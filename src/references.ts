@@ -134,7 +134,9 @@ export class References implements StreamLink {
       case FUNCTION: {
         const entry: Imported = { kind: FUNCTION, owner: isResult ? undefined : owner };
         this.imports.set(id, entry);
-        const proxy = (...args: unknown[]) => (this.imports.has(id) ? this.host.callRef(id, args) : Promise.reject(released()));
+        const proxy = (...args: unknown[]) =>
+          // After a close the call itself fails with UNAVAILABLE, which says more than "released".
+          this.imports.has(id) || this.closedWith !== undefined ? this.host.callRef(id, args) : Promise.reject(released());
         proxies.set(proxy, { table: this, id });
         if (!entry.owner) this.registry?.register(proxy, id);
         return proxy;
@@ -202,14 +204,14 @@ export class References implements StreamLink {
     owner.exported = owner.imported = undefined;
   }
 
-  /** Ends a call's result streams with `reason` (cancel, timeout) before it completes. */
+  /**
+   * Ends a call's result streams with `reason` (cancel, timeout, close) before it completes. No
+   * stream message goes out: the far side learns from the call's own CANCEL, or from the close.
+   */
   failStreams(owner: Exchange, reason: unknown): void {
     for (const id of owner.imported ?? []) {
       const entry = this.imports.get(id);
-      if (entry?.kind === STREAM && entry.stream.open) {
-        this.host.send([STREAM_CANCEL, id]);
-        entry.stream.fail(reason);
-      }
+      if (entry?.kind === STREAM && entry.owner === owner) entry.stream.fail(reason);
     }
   }
 
@@ -235,12 +237,11 @@ export class References implements StreamLink {
   }
 
   /** A stream will exchange no more messages; a result stream's end may complete its call. */
-  finished(id: number): void {
-    const exported = this.exports.get(id);
-    const entry = exported?.kind === STREAM ? exported : this.imports.get(id);
-    if (entry?.kind !== STREAM) return;
-    if (entry === exported) this.exports.delete(id);
-    else this.imports.delete(id);
+  finished(end: RemoteStream | StreamSource): void {
+    const table = end instanceof StreamSource ? this.exports : this.imports;
+    const entry = table.get(end.id);
+    if (entry?.kind !== STREAM || (entry as { source?: unknown; stream?: unknown })[end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
+    table.delete(end.id);
     const owner = entry.owner;
     if (this.closedWith !== undefined || !owner || !entry.result) return;
     if (--owner.openStreams === 0 && owner.replied) this.host.completed(owner);

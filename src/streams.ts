@@ -14,8 +14,9 @@ export const STREAM_CANCEL = 13; // [13, id]
 /** What a stream end needs from its session. */
 export interface StreamLink {
   send(message: unknown[]): void;
-  /** The stream will exchange no more messages: drop it from the tables. */
-  finished(id: number): void;
+  /** The stream will exchange no more messages: drop it from the tables. Ids of the two ends are
+   * separate namespaces (each side numbers what it exports), so the end says which it is. */
+  finished(end: RemoteStream | StreamSource): void;
 }
 
 interface Waiter<T> {
@@ -120,7 +121,7 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
   private finish(error: unknown): void {
     this.ended = true;
     this.error = error;
-    this.link.finished(this.id);
+    this.link.finished(this);
     if (this.buffer.length > 0) return;
     for (const waiter of this.waiters.splice(0)) {
       if (error === undefined) waiter.resolve({ value: undefined, done: true });
@@ -160,7 +161,7 @@ export class StreamSource {
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    this.link.finished(this.id);
+    this.link.finished(this);
     try {
       void Promise.resolve(this.iterator.return?.()).catch(() => {});
     } catch {
@@ -186,7 +187,7 @@ export class StreamSource {
     if (result.done) {
       this.done = true;
       this.link.send([STREAM_END, this.id]);
-      this.link.finished(this.id);
+      this.link.finished(this);
       return;
     }
     this.credit--;
@@ -200,7 +201,7 @@ export class StreamSource {
     if (this.done) return;
     this.done = true;
     this.link.send([STREAM_END, this.id, this.encodeError(error)]);
-    this.link.finished(this.id);
+    this.link.finished(this);
   };
 }
 

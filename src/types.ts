@@ -98,8 +98,19 @@ export type Remote<T> = 0 extends 1 & T ? any : RemoteObject<T>;
 
 type RemoteObject<T> = {
   readonly [K in keyof T as K extends string ? (T[K] extends (...args: never[]) => unknown ? K : T[K] extends object ? K : never) : never]:
-    T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : RemoteObject<T[K]>;
+    T[K] extends (...args: infer A) => infer R ? (...args: A) => RemoteResult<Awaited<R>> : RemoteObject<T[K]>;
 };
+
+/**
+ * What a remote call returns: a promise of the result; for a stream, a promise that can also be
+ * iterated directly, `for await (const x of api.ticks())`.
+ */
+export type RemoteResult<R> =
+  R extends ReadableStream<infer X>
+    ? Promise<ReadableStream<X>> & AsyncIterable<X>
+    : R extends AsyncIterable<infer X>
+      ? Promise<AsyncIterableIterator<X>> & AsyncIterable<X>
+      : Promise<R>;
 
 export interface Peer {
   /** A typed proxy of the far side's exposed API. */

@@ -15,6 +15,12 @@ const api = {
   math: { deep: { neg: (x: number) => -x } },
   version: 3,
   slow: withContext((ctx, ms: number) => ctx.deadline + ms),
+  async *ticks(n: number) {
+    for (let i = 0; i < n; i++) yield i;
+  },
+  readable: () => new ReadableStream<string>(),
+  sum: async (numbers: AsyncIterable<number>) => numbers,
+  withCallback: async (fn: (n: number) => number) => fn(1),
 };
 
 type Api = Remote<typeof api>;
@@ -28,6 +34,12 @@ expect<Equal<Api['nothing'], () => Promise<void>>>();
 expect<Equal<Api['math']['deep']['neg'], (x: number) => Promise<number>>>();
 // withContext drops the context parameter from the remote signature.
 expect<Equal<Api['slow'], (ms: number) => Promise<number>>>();
+// A stream-returning method gives a promise that can also be iterated directly.
+expect<Equal<Api['ticks'], (n: number) => Promise<AsyncIterableIterator<number>> & AsyncIterable<number>>>();
+expect<Equal<Api['readable'], () => Promise<ReadableStream<string>> & AsyncIterable<string>>>();
+// Streams and callbacks as arguments keep their declared types.
+expect<Equal<Parameters<Api['sum']>, [numbers: AsyncIterable<number>]>>();
+expect<Equal<Parameters<Api['withCallback']>, [fn: (n: number) => number]>>();
 // Data properties are not part of the remote API.
 expect<Equal<'version' extends keyof Api ? true : false, false>>();
 
@@ -42,5 +54,9 @@ void remote.add(1);
 void remote.subtract(1, 2);
 // @ts-expect-error the context is supplied by the peer, not the caller
 void remote.slow({}, 5);
+async function iterate() {
+  for await (const tick of remote.ticks(3)) expect<Equal<typeof tick, number>>();
+}
+void iterate;
 // Without a type argument the proxy is untyped and accepts any call.
 void createPeer(a).remote().anything.at.all(1, 'x');
