@@ -53,9 +53,16 @@ export class EndpointTransport implements Transport {
       this.listenNode(endpoint, 'error', (error) => closed(error));
     } else {
       const dom = endpoint as DomEndpoint;
-      this.listenDom(dom, 'message', (event) => receiver.message((event as MessageEvent).data));
+      let heard = false;
+      this.listenDom(dom, 'message', (event) => {
+        heard = true;
+        receiver.message((event as MessageEvent).data);
+      });
       this.listenDom(dom, 'messageerror', () => receiver.message(undefined));
       this.listenDom(dom, 'close', () => closed('the port closed'));
+      // A browser worker reports errors without dying, except one that fails to load, which
+      // errors before it has said a word: only that one closes the peer.
+      if (this.initiator) this.listenDom(dom, 'error', (event) => heard || closed(errorOf(event)));
       dom.start?.();
     }
   }
@@ -83,4 +90,9 @@ export class EndpointTransport implements Transport {
     endpoint.addEventListener(type, listener);
     this.stops.push(() => endpoint.removeEventListener(type, listener));
   }
+}
+
+function errorOf(event: unknown): Error {
+  const message = (event as { message?: unknown }).message;
+  return new Error(typeof message === 'string' && message ? message : 'the worker failed to load');
 }

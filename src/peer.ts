@@ -176,7 +176,8 @@ class RpcPeer implements Peer {
 
   // ---- public API -------------------------------------------------------------------------
 
-  remote<T>(): Remote<T> {
+  remote<T>(options?: CallOptions): Remote<T> {
+    if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
     this.proxy ??= createRemoteProxy((method, args) => this.call(method, args));
     return this.proxy as Remote<T>;
   }
@@ -324,7 +325,8 @@ class RpcPeer implements Peer {
       this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.deadlines.arm(deadline);
-      const [wireArgs, refs] = this.refs.exportValue(args, pending, false);
+      const refs = hasRefs(args);
+      const wireArgs = refs ? this.refs.exportValue(args, pending, false) : args;
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
       const message: unknown[] = [CALL, id, method, wireArgs];
       if (hasMeta || timeout !== Infinity || refs) message.push(hasMeta ? meta : null);
@@ -662,7 +664,8 @@ class RpcPeer implements Peer {
   private reply(id: number, entry: Active, value: unknown): void {
     if (this.active.get(id) !== entry || entry.replied) return; // cancelled, or the peer closed
     entry.replied = true;
-    const [wire, refs] = this.refs.exportValue(value, entry, true);
+    const refs = hasRefs(value);
+    const wire = refs ? this.refs.exportValue(value, entry, true) : value;
     const meta = entry.resultMeta;
     const retained = entry.retained;
     const message: unknown[] = [RESULT, id];

@@ -82,10 +82,9 @@ export class References implements StreamLink {
 
   // ---- values -----------------------------------------------------------------------------
 
-  /** A value ready to send, and whether its message must carry the references flag. */
-  exportValue(value: unknown, owner: Exchange | undefined, isResult: boolean): [unknown, boolean] {
-    if (!hasRefs(value)) return [value, false];
-    return [swapRefs(value, (ref, kind) => this.export(ref, kind, owner, isResult)), true];
+  /** `value` with its references exported as markers; call it only when `hasRefs(value)`. */
+  exportValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
+    return swapRefs(value, (ref, kind) => this.export(ref, kind, owner, isResult));
   }
 
   importValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
@@ -122,8 +121,7 @@ export class References implements StreamLink {
   }
 
   private encodeItem(id: number, item: unknown, owner: Exchange | undefined): unknown[] {
-    const [value, refs] = this.exportValue(item, owner, false);
-    return refs ? [STREAM_DATA, id, value, 1] : [STREAM_DATA, id, value];
+    return hasRefs(item) ? [STREAM_DATA, id, this.exportValue(item, owner, false), 1] : [STREAM_DATA, id, item];
   }
 
   private import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {

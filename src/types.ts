@@ -113,8 +113,11 @@ export type RemoteResult<R> =
       : Promise<R>;
 
 export interface Peer {
-  /** A typed proxy of the far side's exposed API. */
-  remote<T = any>(): Remote<T>;
+  /**
+   * A typed proxy of the far side's exposed API. With `options`, every call made through this
+   * proxy uses them: `peer.remote<Api>({ signal, timeout }).slow(5000)`.
+   */
+  remote<T = any>(options?: CallOptions): Remote<T>;
   /** Replaces what this side exposes. */
   expose(api: object | undefined): void;
   /** Calls a remote method by its dotted name. */

@@ -51,3 +51,14 @@ describe('a web Worker', () => {
     equal(back.bytes[2], 3);
   });
 });
+
+describe('a web Worker that fails to load', () => {
+  checkLeaks();
+
+  it('closes the peer and rejects its calls with UNAVAILABLE instead of waiting for a timeout', async () => {
+    const worker = new Worker(new URL('../fixtures/does-not-exist.js', import.meta.url), { type: 'module' });
+    listenerCheck('the worker', worker);
+    const peer = track(createPeer(fromWorker(worker, { terminate: true }), { timeout: 0 }));
+    await rejectsWith(peer.call('add', [1, 2]), 'UNAVAILABLE');
+  });
+});

@@ -105,3 +105,18 @@ for (const connector of connectors) {
     });
   });
 }
+
+describe('call options on a typed proxy', () => {
+  checkLeaks();
+
+  it('applies the signal and timeout given to remote() to every call through it', async () => {
+    const { api, handlerAborted } = abortable();
+    const { client } = connectors[0]!.connect({ expose: api });
+    const controller = new AbortController();
+    const call = client.remote<typeof api>({ signal: controller.signal }).wait();
+    controller.abort();
+    await rejectsWith(call, 'CANCELLED');
+    await handlerAborted;
+    await rejectsWith(client.remote<{ wait(): void }>({ timeout: 1 }).wait(), 'DEADLINE_EXCEEDED');
+  });
+});
