@@ -10,6 +10,9 @@ const input = {
   secure: 'src/secure/index.ts',
   websocket: 'adapters/websocket.ts',
   webrtc: 'adapters/webrtc.ts',
+  window: 'adapters/window.ts',
+  extension: 'adapters/extension.ts',
+  electron: 'adapters/electron.ts',
 };
 const dependencies = Object.keys(pkg.dependencies ?? {});
 const external = (id) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || id.startsWith('node:');

@@ -1,0 +1,2 @@
+// Placeholder: being built (see the issue tracker).
+export {};
