@@ -27,8 +27,8 @@ const builtins: Record<string, ErrorConstructor | undefined> = Object.assign(Obj
   URIError,
 });
 
-/** Fields carried in their own slots, never as `props`. */
-const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', '__proto__', 'constructor', 'prototype']);
+/** Fields carried in their own slots, and every name Object.prototype has, never as `props`. */
+const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 const MAX_DEPTH = 8;
 const MAX_ERRORS = 64;
 
@@ -73,9 +73,10 @@ export function errorFromWire(input: unknown, depth = 0): unknown {
   const message = typeof input.message === 'string' ? input.message : '';
   const cause = 'cause' in input && depth < MAX_DEPTH ? { cause: errorFromWire(input.cause, depth + 1) } : {};
   let error: Error;
-  if (name === 'RpcError') {
-    const code = RpcError.isCode(input.code) ? input.code : 'UNKNOWN';
-    error = new RpcError(code, message, { ...cause, data: input.data });
+  if (name === 'RpcError' || RpcError.isCode(input.code)) {
+    // An RpcError, or a subclass with a name of its own: rebuilt as an RpcError that keeps the name.
+    error = new RpcError(RpcError.isCode(input.code) ? input.code : 'UNKNOWN', message, { ...cause, data: input.data });
+    if (name !== 'RpcError') define(error, 'name', name);
   } else if (name === 'AggregateError') {
     const inner = Array.isArray(input.errors) && depth < MAX_DEPTH ? input.errors.slice(0, MAX_ERRORS) : [];
     error = new AggregateError(

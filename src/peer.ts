@@ -15,6 +15,9 @@ import type { Transport } from './transport.js';
 import type { Call, CallHandler, CallOptions, Interceptor, Logger, Peer, PeerOptions, PeerStats, Remote } from './types.js';
 
 const DEFAULT_TIMEOUT = 30_000;
+/** RESULT flags (field 4): the value holds references; the value is `undefined`. */
+const RESULT_REFS = 1;
+const RESULT_UNDEFINED = 2;
 const MAX_METHOD_LENGTH = 256;
 const noMeta: Record<string, unknown> = Object.freeze(Object.create(null));
 
@@ -38,6 +41,8 @@ class Active extends Exchange {
   /** Made only when someone can observe it: a context-taking handler or an interceptor. */
   controller: AbortController | undefined = undefined;
   resultMeta: Record<string, unknown> | undefined = undefined;
+  /** The caller cancelled: the handler's outcome is dropped when it comes. */
+  cancelled = false;
 }
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
@@ -81,8 +86,9 @@ function describe(method: string | number): string {
   return JSON.stringify(method.length > 64 ? `${method.slice(0, 64)}…` : method);
 }
 
-function isDataCloneError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'DataCloneError';
+/** A send that failed because of a value (not the link): browsers throw DataCloneError, Node a TypeError. */
+function isValueError(error: unknown): boolean {
+  return error instanceof TypeError || (error instanceof Error && error.name === 'DataCloneError');
 }
 
 /** The RPC session over one transport. See DESIGN §1 and docs/protocol.md. */
@@ -108,6 +114,8 @@ class RpcPeer implements Peer {
   private readonly pending = new Map<number, Pending>();
   /** Incoming calls until complete. */
   private readonly active = new Map<number, Active>();
+  /** Notification handlers still running. */
+  private readonly notifications = new Set<Active>();
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
 
   private ready = false;
@@ -149,7 +157,11 @@ class RpcPeer implements Peer {
     this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.logger = options.logger;
     this.exposeStacks = options.exposeStacks ?? false;
-    this.outgoing = compose(options.interceptors?.outgoing, (call) => this.send(call.method, call.args, call.meta, call.signal, call.timeout, call));
+    this.outgoing = compose(options.interceptors?.outgoing, (call) =>
+      call.notification
+        ? this.sendNotification(call.method, call.args, call.meta)
+        : this.send(call.method, call.args, call.meta, call.signal, call.timeout, call),
+    );
     this.incoming = compose(options.interceptors?.incoming, (call) => this.invoke(call));
     this.refs = new References(
       {
@@ -206,7 +218,19 @@ class RpcPeer implements Peer {
       return;
     }
     if (hasRefs(args)) throw new RpcError('INVALID_ARGUMENT', 'a notification cannot carry callbacks or streams: use call()');
-    this.queueCall([NOTIFY, method, args], this.transfers ? transferablesOfAll(args) : undefined);
+    if (!this.outgoing) {
+      void this.sendNotification(method, args, undefined);
+      return;
+    }
+    const call: Call = { method, args, meta: {}, signal: undefined, timeout: Infinity, resultMeta: undefined, context: undefined, notification: true };
+    this.outgoing(call).catch((error: unknown) => this.logger?.warn?.(`notification ${describe(method)} not sent`, error));
+  }
+
+  private sendNotification(method: string, args: readonly unknown[], meta: Record<string, unknown> | undefined): Promise<undefined> {
+    const message: unknown[] = [NOTIFY, method, args];
+    if (meta && Object.keys(meta).length > 0) message.push(meta);
+    this.queueCall(message, this.transfers ? transferablesOfAll(args) : undefined);
+    return Promise.resolve(undefined);
   }
 
   close(reason?: unknown, sayGoodbye = true): void {
@@ -236,7 +260,7 @@ class RpcPeer implements Peer {
     return {
       pendingCalls: this.pending.size,
       heldCalls,
-      activeHandlers: this.active.size,
+      activeHandlers: this.active.size + this.notifications.size,
       timers: this.deadlines.armed ? 1 : 0,
       ...this.refs.stats(),
       messagesSent: this.messagesSent,
@@ -275,6 +299,8 @@ class RpcPeer implements Peer {
   /** Fails the outgoing calls `which` selects and every incoming one, with `error`. */
   private dropAll(error: RpcError, which: (call: Pending) => boolean): void {
     for (const call of [...this.pending.values()]) if (which(call)) this.fail(call, error);
+    for (const entry of this.notifications) entry.controller?.abort(error);
+    this.notifications.clear();
     for (const entry of [...this.active.values()]) {
       entry.controller?.abort(error);
       this.complete(entry, error);
@@ -409,14 +435,14 @@ class RpcPeer implements Peer {
       if (batch.length === 1) throw new RpcError('INVALID_ARGUMENT', `a value could not be encoded: ${(error as Error)?.message}`);
       return false;
     }
-    if (data instanceof Uint8Array && data.byteLength > Math.min(this.maxMessageSize, this.remoteMaxMessageSize)) {
+    if (data instanceof Uint8Array && data.byteLength > this.sendLimit()) {
       if (batch.length === 1) throw new RpcError('RESOURCE_EXHAUSTED', `message of ${data.byteLength} bytes exceeds the limit`);
       return false;
     }
     try {
       this.transport.send(data, transfer);
     } catch (error) {
-      if (!isDataCloneError(error)) {
+      if (!isValueError(error)) {
         this.close(new RpcError('UNAVAILABLE', 'the transport failed to send', { cause: error }), false);
         return true;
       }
@@ -425,6 +451,11 @@ class RpcPeer implements Peer {
     }
     this.messagesSent++;
     return true;
+  }
+
+  /** The largest message this side may send: its own limit, the far side's, the transport's. */
+  private sendLimit(): number {
+    return Math.min(this.maxMessageSize, this.remoteMaxMessageSize, this.transport.maxMessageSize ?? Infinity);
   }
 
   /** Sends one message alone; one that cannot go fails its own call and nothing else. */
@@ -476,7 +507,12 @@ class RpcPeer implements Peer {
     if (!Array.isArray(batch)) return this.reject('a message that is not a batch');
     for (const message of batch) {
       if (this.isClosed) return;
-      this.dispatch(message);
+      try {
+        this.dispatch(message);
+      } catch (error) {
+        // Handlers validate what they read; this catches what validation missed, never a peer's crash.
+        this.reject(`a message that could not be handled: ${(error as Error)?.message}`);
+      }
     }
   }
 
@@ -538,9 +574,10 @@ class RpcPeer implements Peer {
     if (!call || call.replied) return; // cancelled or timed out here already; late replies are expected
     this.refs.keep(message[ok ? 5 : 3]);
     if (!ok) return this.fail(call, errorFromWire(message[2]) as RpcError);
-    let value = message[2];
+    const flags = typeof message[4] === 'number' ? message[4] : 0;
+    let value = flags & RESULT_UNDEFINED ? undefined : message[2];
     try {
-      if (message[4]) value = this.refs.importValue(value, call, true);
+      if (flags & RESULT_REFS) value = this.refs.importValue(value, call, true);
     } catch (error) {
       this.malformed++;
       return this.fail(call, new RpcError('INTERNAL', 'a malformed reply', { cause: error }));
@@ -551,27 +588,48 @@ class RpcPeer implements Peer {
     if (call.openStreams === 0) this.complete(call, undefined);
   }
 
+  /**
+   * The caller stopped waiting. A handler still running stays counted against
+   * `maxActiveHandlers` until it settles (its reply is then dropped); result streams end now.
+   */
   private onCancel(message: unknown[]): void {
     const id = message[1];
     const entry = isId(id) ? this.active.get(id) : undefined;
-    if (!entry) return;
+    if (!entry || entry.cancelled) return;
     const code: RpcErrorCode = message[2] === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED';
     const reason = new RpcError(code, code === 'CANCELLED' ? 'the caller cancelled' : 'the caller timed out');
+    entry.cancelled = true;
     entry.controller?.abort(reason);
-    this.complete(entry, reason);
+    if (entry.replied) this.complete(entry, reason);
   }
 
+  /** A notification runs like a call (counted, abortable on close) but answers nothing. */
   private onNotify(message: unknown[]): void {
     const [, method, args, meta] = message;
-    if (typeof method !== 'string' || !Array.isArray(args) || (meta != null && !isMeta(meta, this.maxMetaEntries))) {
+    if (
+      typeof method !== 'string' ||
+      method.length > MAX_METHOD_LENGTH ||
+      !Array.isArray(args) ||
+      (meta != null && !isMeta(meta, this.maxMetaEntries))
+    ) {
       return this.reject('a malformed notification');
     }
-    const report = (error: unknown) => this.logger?.warn?.(`notification ${describe(method)} failed`, error);
+    if (this.active.size + this.notifications.size >= this.maxActiveHandlers) {
+      return this.reject(`notification ${describe(method)}: more than ${this.maxActiveHandlers} calls running`);
+    }
+    const entry = new Active(-1);
+    this.notifications.add(entry);
+    const done = () => void this.notifications.delete(entry);
+    const fail = (error: unknown) => {
+      done();
+      this.logger?.warn?.(`notification ${describe(method)} failed`, error);
+    };
     try {
-      const result = this.dispatchCall(method, args, (meta as Record<string, unknown>) ?? noMeta, Infinity, undefined);
-      if (result instanceof Promise) result.catch(report);
+      const result = this.dispatchCall(method, args, (meta as Record<string, unknown>) ?? noMeta, Infinity, entry);
+      if (result instanceof Promise) result.then(done, fail);
+      else done();
     } catch (error) {
-      report(error);
+      fail(error);
     }
   }
 
@@ -588,7 +646,7 @@ class RpcPeer implements Peer {
       this.malformed++;
       return this.replyError(id, undefined, new RpcError('INVALID_ARGUMENT', 'malformed call'));
     }
-    if (this.active.size >= this.maxActiveHandlers) {
+    if (this.active.size + this.notifications.size >= this.maxActiveHandlers) {
       return this.replyError(id, undefined, new RpcError('RESOURCE_EXHAUSTED', `more than ${this.maxActiveHandlers} calls running`));
     }
     const entry = new Active(id);
@@ -662,17 +720,19 @@ class RpcPeer implements Peer {
   }
 
   private reply(id: number, entry: Active, value: unknown): void {
-    if (this.active.get(id) !== entry || entry.replied) return; // cancelled, or the peer closed
+    if (this.active.get(id) !== entry || entry.replied) return; // the peer closed or the link dropped
     entry.replied = true;
+    if (entry.cancelled) return this.complete(entry, undefined);
     const refs = hasRefs(value);
     const wire = refs ? this.refs.exportValue(value, entry, true) : value;
     const meta = entry.resultMeta;
     const retained = entry.retained;
     const message: unknown[] = [RESULT, id];
     if (wire !== undefined || meta || refs || retained) message.push(wire ?? null);
-    if (meta || refs || retained) message.push(meta ?? null);
-    if (refs || retained) message.push(refs ? 1 : 0);
-    if (retained) message.push(retained);
+    if (meta || refs || retained) {
+      message.push(meta ?? null, (refs ? RESULT_REFS : 0) | (wire === undefined ? RESULT_UNDEFINED : 0));
+      if (retained) message.push(retained);
+    }
     this.enqueue(message, this.transfers ? transferablesOf(value) : undefined);
     if (entry.openStreams === 0) this.complete(entry, undefined);
   }
@@ -682,6 +742,7 @@ class RpcPeer implements Peer {
       if (this.active.get(id) !== entry || entry.replied) return;
       entry.replied = true;
       this.complete(entry, error);
+      if (entry.cancelled) return;
     }
     const message: unknown[] = [ERROR, id, errorToWire(error, this.exposeStacks)];
     if (entry?.retained) message.push(entry.retained);

@@ -5,12 +5,13 @@ export const PROTOCOL_VERSION = 1;
 export const DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
 
 export const HELLO = 0; //   [0, version, ack, features]
-export const CALL = 1; //    [1, id, method, args, meta?, timeout?]
+export const CALL = 1; //    [1, id, method | callback id, args, meta?, timeout?, refs?]
 export const NOTIFY = 2; //  [2, method, args, meta?]
-export const RESULT = 3; //  [3, id, value?, meta?]
-export const ERROR = 4; //   [4, id, error]
+export const RESULT = 3; //  [3, id, value?, meta?, flags?, retained?]
+export const ERROR = 4; //   [4, id, error, retained?]
 export const CANCEL = 5; //  [5, id, code?]
-// 6 stream data, 7 stream end, 8 stream credit, 9 reference release: reserved for streams.
+// 6 stream data, 7 stream end, 8 stream credit, 13 stream cancel: src/streams.ts.
+// 9 release, 14 abort: src/references.ts.
 export const PING = 10; //   [10, nonce]
 export const PONG = 11; //   [11, nonce]
 export const GOODBYE = 12; // [12]

@@ -22,6 +22,8 @@ import {
 } from './streams.js';
 
 export const RELEASE = 9; // [9, id]
+/** The largest credit one grant may carry. */
+const MAX_GRANT = 1 << 16;
 export const ABORT = 14; //  [14, id, reason]
 
 /** One call, on either side, as far as the references it carries are concerned. */
@@ -266,7 +268,10 @@ export class References implements StreamLink {
       case STREAM_CREDIT: {
         const entry = this.exports.get(id);
         const count = message[2];
-        if (entry?.kind === STREAM && typeof count === 'number' && count > 0 && count <= this.window * 2) entry.source.grant(count);
+        // The consumer sets its own window; a grant only has to be a sane positive count.
+        if (entry?.kind === STREAM && Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT) {
+          entry.source.grant(count as number);
+        }
         return true;
       }
       case STREAM_CANCEL: {
@@ -275,7 +280,8 @@ export class References implements StreamLink {
         return true;
       }
       case RELEASE:
-        this.exports.delete(id);
+        // Only callbacks are released by message; streams end by END or CANCEL, signals with their call.
+        if (this.exports.get(id)?.kind === FUNCTION) this.exports.delete(id);
         return true;
       case ABORT: {
         const entry = this.imports.get(id);

@@ -17,6 +17,8 @@ export interface Call {
   resultMeta: Record<string, unknown> | undefined;
   /** Incoming calls only: the handler's context. */
   readonly context: CallContext | undefined;
+  /** A notification: nothing comes back, and the chain's result is ignored. */
+  readonly notification?: boolean;
 }
 
 export type CallHandler = (call: Call) => Promise<unknown>;
@@ -87,7 +89,7 @@ export interface PeerStats {
   readonly streamItemsInFlight: number;
   readonly messagesSent: number;
   readonly messagesReceived: number;
-  /** Transport messages dropped because they could not be decoded or were malformed. */
+  /** Transport messages and single messages dropped because they could not be decoded or broke the protocol. */
   readonly malformed: number;
   readonly ready: boolean;
   readonly closed: boolean;

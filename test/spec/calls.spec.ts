@@ -74,6 +74,31 @@ for (const connector of connectors) {
       deepEqual(await api.echo(value), value);
     });
 
+    it('carries Map, Set, ArrayBuffer and typed arrays as themselves', async () => {
+      const { client } = connector.connect({ expose: calculator });
+      const api = client.remote<Calculator>();
+      const value = {
+        map: new Map<unknown, unknown>([['a', 1], [2, { b: true }]]),
+        set: new Set(['x', 'y']),
+        buffer: new Uint8Array([1, 2, 3]).buffer,
+        floats: new Float64Array([1.5, -2.25]),
+        ints: new Int32Array([-1, 2 ** 30]),
+        bigs: new BigInt64Array([-(2n ** 60n)]),
+      };
+      const back = (await api.echo(value)) as typeof value;
+      ok(back.map instanceof Map && back.map.get('a') === 1);
+      deepEqual(back.map.get(2), { b: true });
+      ok(back.set instanceof Set && back.set.has('y') && back.set.size === 2);
+      ok(back.buffer instanceof ArrayBuffer);
+      deepEqual([...new Uint8Array(back.buffer)], [1, 2, 3]);
+      ok(back.floats instanceof Float64Array);
+      deepEqual([...back.floats], [1.5, -2.25]);
+      ok(back.ints instanceof Int32Array);
+      deepEqual([...back.ints], [-1, 2 ** 30]);
+      ok(back.bigs instanceof BigInt64Array);
+      equal(back.bigs[0], -(2n ** 60n));
+    });
+
     it('returns undefined from a handler that returns nothing', async () => {
       const { client } = connector.connect({ expose: { nothing() {} } });
       equal(await client.call('nothing'), undefined);

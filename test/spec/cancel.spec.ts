@@ -110,10 +110,11 @@ describe('call options on a typed proxy', () => {
   checkLeaks();
 
   it('applies the signal and timeout given to remote() to every call through it', async () => {
-    const { api, handlerAborted } = abortable();
+    const { api, handlerStarted, handlerAborted } = abortable();
     const { client } = connectors[0]!.connect({ expose: api });
     const controller = new AbortController();
     const call = client.remote<typeof api>({ signal: controller.signal }).wait();
+    await handlerStarted;
     controller.abort();
     await rejectsWith(call, 'CANCELLED');
     await handlerAborted;

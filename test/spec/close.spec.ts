@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { RpcError } from '../../src/index.js';
+import { RpcError, withContext } from '../../src/index.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 
@@ -56,6 +56,29 @@ for (const connector of connectors) {
       client.close('first');
       client.close('second');
       equal(await client.closed, 'first');
+    });
+
+    it('aborts a running notification handler when the peer closes', async () => {
+      let aborted!: (reason: unknown) => void;
+      const reason = new Promise((resolve) => (aborted = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const api = {
+        watch: withContext(
+          (ctx) =>
+            new Promise<void>((resolve) => {
+              started();
+              ctx.signal.addEventListener('abort', () => (aborted(ctx.signal.reason), resolve()));
+            }),
+        ),
+      };
+      const { client, server } = connector.connect({ expose: api });
+      client.notify('watch');
+      await running;
+      equal(server.stats().activeHandlers, 1);
+      server.close('bye');
+      const error = (await reason) as RpcError;
+      equal(error.code, 'UNAVAILABLE');
     });
 
     it('drops a notification sent after close', async () => {

@@ -47,7 +47,17 @@ const failing = {
   stack() {
     throw new Error('where am I');
   },
+  rpcSubclass() {
+    throw new QuotaError();
+  },
 };
+
+class QuotaError extends RpcError {
+  override name = 'QuotaError';
+  constructor() {
+    super('RESOURCE_EXHAUSTED', 'quota used up', { data: { limit: 10 } });
+  }
+}
 
 for (const connector of connectors) {
   describe(`errors over ${connector.name}`, () => {
@@ -109,6 +119,13 @@ for (const connector of connectors) {
       const error = await rejectsWith(client.call('rpc'), 'PERMISSION_DENIED');
       equal(error.message, 'admins only');
       deepEqual(error.data, { role: 'guest' });
+    });
+
+    it('keeps the code, data and name of an RpcError subclass', async () => {
+      const { client } = connector.connect({ expose: failing });
+      const error = await rejectsWith(client.call('rpcSubclass'), 'RESOURCE_EXHAUSTED');
+      equal(error.name, 'QuotaError');
+      deepEqual(error.data, { limit: 10 });
     });
 
     it('rejects with a thrown value that is not an error, as it was', async () => {

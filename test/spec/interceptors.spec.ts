@@ -79,6 +79,24 @@ for (const connector of connectors) {
       equal(runs, 0);
     });
 
+    it('passes notifications through the outgoing chain, marked as such', async () => {
+      const seen: string[] = [];
+      const tagger: Interceptor = (next) => (call) => {
+        seen.push(`${call.method}:${call.notification ? 'notify' : 'call'}`);
+        call.meta.user = 'ada';
+        return next(call);
+      };
+      let arrived!: (user: unknown) => void;
+      const user = new Promise((resolve) => (arrived = resolve));
+      const { client } = connector.connect(
+        { expose: { note: withContext((ctx) => arrived(ctx.meta.user)) } },
+        { interceptors: { outgoing: [tagger] } },
+      );
+      client.notify('note');
+      equal(await user, 'ada');
+      deepEqual(seen, ['note:notify']);
+    });
+
     it('sees calls to missing methods in the incoming chain', async () => {
       const methods: string[] = [];
       const log: Interceptor = (next) => (call) => (methods.push(call.method), next(call));

@@ -1,6 +1,8 @@
 import { describe, it } from '#harness';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
-import { checkLeaks, connectors } from '../support/connect.js';
+import { createPeer } from '../../src/index.js';
+import { createMemoryPair } from '../../adapters/memory.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 import { kindIs, rawPeer } from '../support/raw.js';
 
 const api = {
@@ -35,6 +37,23 @@ for (const connector of connectors) {
       await server.closed;
     });
 
+    it('keeps counting a cancelled handler until it settles', async () => {
+      let settle!: () => void;
+      const stuck = new Promise<void>((resolve) => (settle = resolve));
+      const slow = { stuck: () => stuck, echo: (value: unknown) => value };
+      const { client, server } = connector.connect({ expose: slow, limits: { maxActiveHandlers: 1 } });
+      const controller = new AbortController();
+      const first = client.call('stuck', [], { signal: controller.signal });
+      await rejectsWith(client.call('echo', [1]), 'RESOURCE_EXHAUSTED');
+      controller.abort();
+      await rejectsWith(first, 'CANCELLED');
+      await rejectsWith(client.call('echo', [2]), 'RESOURCE_EXHAUSTED');
+      equal(server.stats().activeHandlers, 1);
+      settle();
+      await stuck;
+      equal(await client.call('echo', [3]), 3);
+    });
+
     it('fails only the call whose arguments cannot be encoded', async () => {
       const { client } = connector.connect({ expose: api });
       const bad = client.call('echo', [Symbol('symbols do not encode')]);
@@ -53,6 +72,14 @@ for (const connector of connectors) {
 
 describe('message size limits (bytes)', () => {
   checkLeaks();
+
+  it('keeps within the largest message its transport carries', async () => {
+    const [a, b] = createMemoryPair('bytes', 1024);
+    track(createPeer(b, { expose: api }));
+    const client = track(createPeer(a));
+    await rejectsWith(client.call('echo', [new Uint8Array(2048)]), 'RESOURCE_EXHAUSTED');
+    equal(await client.call('echo', ['fits']), 'fits');
+  });
 
   for (const connector of connectors.filter((c) => c.kind === 'bytes')) {
     it('fails an oversize call with RESOURCE_EXHAUSTED and sends the others of its tick', async () => {

@@ -198,6 +198,14 @@ for (const connector of connectors) {
       equal((signal.reason as RpcError).code, 'UNAVAILABLE');
     });
 
+    it('streams between peers configured with very different windows', async () => {
+      const { api } = streamingService();
+      const { client } = connector.connect({ expose: api, streamWindow: 2 }, { streamWindow: 64 });
+      const seen: number[] = [];
+      for await (const tick of client.remote<typeof api>().ticks(100)) seen.push(tick);
+      equal(seen.length, 100);
+    });
+
     it('holds a fast producer to the credit window of a slow consumer', async () => {
       const window = 4;
       let produced = 0;

@@ -162,6 +162,42 @@ for (const kind of ['clone', 'bytes'] as const) {
       equal(await call, 4);
     });
 
+    it('drops error properties that would shadow Object.prototype', async () => {
+      const end = rawPeer(kind);
+      end.send([HELLO, 1, true, {}]);
+      const call = end.peer.call('add', [1, 2]);
+      const sent = await end.next(kindIs(CALL));
+      end.send([ERROR, sent[1], { name: 'Error', message: 'boom', props: { toString: 1, valueOf: 2, status: 3 } }]);
+      const error = (await call.catch((e) => e)) as Error & { status: number };
+      equal(String(error), 'Error: boom');
+      equal(error.status, 3);
+    });
+
+    it('counts a malformed reference inside stream data as malformed, and carries on', async () => {
+      const end = rawPeer(kind);
+      end.send([HELLO, 1, true, {}], [6, 1, { '~ref': ['nonsense'] }, 1], [PING, 9]);
+      await end.next(kindIs(PONG));
+      equal(end.peer.stats().closed, false);
+    });
+
+    it('returns undefined, not null, when the result carries metadata', async () => {
+      const end = rawPeer(kind);
+      end.send([HELLO, 1, true, {}]);
+      const call = end.peer.call('nothing');
+      const sent = await end.next(kindIs(CALL));
+      end.send([RESULT, sent[1], null, { maxAge: 1 }, 2]);
+      equal(await call, undefined);
+    });
+
+    it('drops a notification whose method name is over the limit', async () => {
+      let ran = false;
+      const end = rawPeer(kind, { expose: { ['x'.repeat(300)]: () => (ran = true) } });
+      end.send([NOTIFY, 'x'.repeat(300), []], [PING, 4]);
+      await end.next(kindIs(PONG));
+      equal(ran, false);
+      equal(end.peer.stats().malformed, 1);
+    });
+
     it('runs a notification and sends nothing back', async () => {
       let got: unknown[] = [];
       const end = rawPeer(kind, { expose: { note: (...args: unknown[]) => void (got = args) } });
