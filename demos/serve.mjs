@@ -7,6 +7,9 @@
  *   package.json say, so demo code imports exactly what a user would.
  * - Binds 127.0.0.1 only. PORT (default 8080) is tried first; when busy, any free port is used.
  * - Nothing here contacts another host: no browser opening, no network lookups.
+ * - A demo folder with a `server.mjs` exporting `attach({ server, path })` gets its Node side
+ *   (a WebSocket service) mounted on this server under `/demos/<name>/`. Those modules import
+ *   `saltline` by name, which Node resolves to this repo's dist/ (not SALTLINE_DIST).
  *
  * Environment:
  *   PORT           port to try first (default 8080)
@@ -16,7 +19,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startDevServer } from '@web/dev-server';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 
@@ -154,6 +157,15 @@ server.on('connection', (socket) => {
   socket.once('close', () => sockets.delete(socket));
 });
 
+// Node sides of the demos (WebSocket services), each on its own path of this server.
+const services = [];
+for (const name of listDemos()) {
+  const file = path.join(DEMOS, name, 'server.mjs');
+  if (!existsSync(file)) continue;
+  const { attach } = await import(pathToFileURL(file).href);
+  services.push({ name, service: await attach({ server, path: `/demos/${name}/` }) });
+}
+
 let port;
 try {
   port = await listen(server, wanted);
@@ -166,6 +178,7 @@ try {
 const base = `http://${HOST}:${port}`;
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
+for (const { name, service } of services) console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
 console.log(`(saltline from ${path.relative(ROOT, DIST) || '.'}${path.sep}; Ctrl+C to stop)`);
 
 // ---- shutdown ---------------------------------------------------------------------------------
@@ -175,9 +188,10 @@ async function stop(signal) {
   if (stopping) process.exit(1); // a second signal: give up waiting
   stopping = true;
   console.log(`\n${signal}: stopping`);
+  const servicesClosed = services.map(({ service }) => service.close());
   const closed = new Promise((resolve) => server.close(resolve));
   for (const socket of sockets) socket.destroy();
-  await Promise.all([closed, devServer.stop()]);
+  await Promise.all([closed, devServer.stop(), ...servicesClosed]);
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,250 @@
+/**
+ * WebRTC signaling as a saltline service: rooms whose members relay offers, answers and ICE
+ * candidates to each other. The server side (`signalingService`) is transport-agnostic: give it
+ * each peer that connects, e.g. from `serveWebSocket`. The client side (`connectSignaling`)
+ * wires simple-peer instances to it: whoever joins a room calls everyone already there.
+ *
+ * Signaling learns the session descriptions, so it can swap DTLS fingerprints: run the secure
+ * channel over the data channel when the signaling server is not trusted.
+ */
+import { RpcError } from '../src/errors.js';
+import { createPeer } from '../src/peer.js';
+import type { Transport } from '../src/transport.js';
+import type { Peer, PeerOptions } from '../src/types.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- signals are simple-peer's own objects */
+
+/** What each member may call on the signaling server. */
+export interface SignalingServerApi {
+  /** Joins `room`; returns this member's id and the ids already there (call each of them). */
+  join(room: string): { id: string; members: string[] };
+  leave(room: string): void;
+  /** Relays `data` to member `to` of `room`. */
+  signal(room: string, to: string, data: unknown): void;
+}
+
+/** What the signaling server notifies each member of. */
+export interface SignalingClientApi {
+  joined(room: string, id: string): void;
+  left(room: string, id: string): void;
+  signal(room: string, from: string, data: unknown): void;
+}
+
+export interface SignalingServiceOptions {
+  /** Members in one room. Default 16. */
+  readonly maxRoomSize?: number;
+  /** Rooms one member may be in. Default 8. */
+  readonly maxRoomsPerMember?: number;
+}
+
+export interface SignalingService {
+  /** Serves signaling to `peer` (replacing what it exposes) until it closes. */
+  accept(peer: Peer): void;
+  /** Room names and their member counts. */
+  rooms(): Map<string, number>;
+}
+
+interface Member {
+  readonly id: string;
+  readonly peer: Peer;
+  readonly rooms: Set<string>;
+}
+
+const validRoom = (room: unknown): room is string => typeof room === 'string' && room.length > 0 && room.length <= 128;
+
+export function signalingService(options: SignalingServiceOptions = {}): SignalingService {
+  const maxRoomSize = options.maxRoomSize ?? 16;
+  const maxRooms = options.maxRoomsPerMember ?? 8;
+  const rooms = new Map<string, Map<string, Member>>();
+
+  const leave = (member: Member, room: string) => {
+    const members = rooms.get(room);
+    if (!members?.delete(member.id)) return;
+    member.rooms.delete(room);
+    if (members.size === 0) rooms.delete(room);
+    for (const other of members.values()) other.peer.notify('left', room, member.id);
+  };
+
+  return {
+    accept(peer) {
+      const member: Member = { id: globalThis.crypto.randomUUID(), peer, rooms: new Set() };
+      const api: SignalingServerApi = {
+        join(room) {
+          if (!validRoom(room)) throw new RpcError('INVALID_ARGUMENT', 'a room is a string of 1 to 128 characters');
+          const members = rooms.get(room) ?? new Map<string, Member>();
+          if (members.has(member.id)) throw new RpcError('ALREADY_EXISTS', `already in room ${JSON.stringify(room)}`);
+          if (members.size >= maxRoomSize) throw new RpcError('RESOURCE_EXHAUSTED', `room ${JSON.stringify(room)} is full`);
+          if (member.rooms.size >= maxRooms) throw new RpcError('RESOURCE_EXHAUSTED', `in ${maxRooms} rooms already`);
+          const ids = [...members.keys()];
+          // The others hear of the newcomer before it can send them anything.
+          for (const other of members.values()) other.peer.notify('joined', room, member.id);
+          members.set(member.id, member);
+          rooms.set(room, members);
+          member.rooms.add(room);
+          return { id: member.id, members: ids };
+        },
+        leave(room) {
+          leave(member, room);
+        },
+        signal(room, to, data) {
+          const target = member.rooms.has(room) ? rooms.get(room)?.get(to) : undefined;
+          if (!target) throw new RpcError('NOT_FOUND', `no member ${JSON.stringify(to)} in room ${JSON.stringify(room)}`);
+          target.peer.notify('signal', room, member.id, data);
+        },
+      };
+      peer.expose(api);
+      void peer.closed.then(() => {
+        for (const room of [...member.rooms]) leave(member, room);
+      });
+    },
+    rooms: () => new Map([...rooms].map(([name, members]) => [name, members.size])),
+  };
+}
+
+// ---- the client ------------------------------------------------------------------------------
+
+/** What the helper needs of a simple-peer instance. */
+export interface SimplePeerLike {
+  signal(data: any): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  destroy(error?: Error): void;
+}
+
+export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
+  /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. */
+  readonly createSimplePeer: (initiator: boolean, remoteId: string) => P;
+  /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). */
+  readonly onPeer: (peer: P, remoteId: string) => void;
+  /** Called when a member leaves the room. Its connection, once made, is not closed by leaving. */
+  readonly onLeave?: (remoteId: string) => void;
+  /** Rewrites or drops (returns `undefined`) each signal, both ways; e.g. `loopbackOnly`. Default: none. */
+  readonly filterSignal?: (signal: any) => any;
+}
+
+export interface Room<P extends SimplePeerLike = SimplePeerLike> {
+  readonly name: string;
+  /** This member's id in the room. */
+  readonly id: string;
+  /** The simple-peers of this room, by remote member id, until they close. */
+  readonly peers: ReadonlyMap<string, P>;
+  /** Stops signaling in this room; connections already made stay up. */
+  leave(): Promise<void>;
+}
+
+export interface SignalingClient {
+  /** The saltline peer talking to the signaling server. */
+  readonly peer: Peer;
+  join<P extends SimplePeerLike>(room: string, options: JoinOptions<P>): Promise<Room<P>>;
+  /** Closes the signaling peer; WebRTC connections already made stay up. */
+  close(): void;
+}
+
+class RoomState<P extends SimplePeerLike> implements Room<P> {
+  readonly peers = new Map<string, P>();
+  id = '';
+  private left = false;
+
+  constructor(
+    readonly name: string,
+    private readonly server: Peer,
+    private readonly options: JoinOptions<P>,
+    private readonly forget: () => void,
+  ) {}
+
+  /** Makes the simple-peer for `remoteId` and relays its signals. */
+  connect(remoteId: string, initiator: boolean): P {
+    const peer = this.options.createSimplePeer(initiator, remoteId);
+    this.peers.set(remoteId, peer);
+    const filter = this.options.filterSignal;
+    const onSignal = (data: unknown) => {
+      const out = filter ? filter(data) : data;
+      if (out !== undefined && !this.left) this.server.notify('signal', this.name, remoteId, out);
+    };
+    const onClose = () => {
+      peer.removeListener('signal', onSignal);
+      peer.removeListener('close', onClose);
+      if (this.peers.get(remoteId) === peer) this.peers.delete(remoteId);
+    };
+    peer.on('signal', onSignal);
+    peer.on('close', onClose);
+    this.options.onPeer(peer, remoteId);
+    return peer;
+  }
+
+  signal(from: string, data: unknown): void {
+    const filter = this.options.filterSignal;
+    const signal = filter ? filter(data) : data;
+    if (signal === undefined) return;
+    (this.peers.get(from) ?? this.connect(from, false)).signal(signal);
+  }
+
+  joined(id: string): void {
+    if (!this.peers.has(id)) this.connect(id, false);
+  }
+
+  gone(id: string): void {
+    this.options.onLeave?.(id);
+  }
+
+  async leave(): Promise<void> {
+    if (this.left) return;
+    this.left = true;
+    this.forget();
+    await this.server.call('leave', [this.name]).catch(() => {});
+  }
+}
+
+/** Connects to a signaling service over `transport` (e.g. `fromWebSocket(new WebSocket(url))`). */
+export function connectSignaling(transport: Transport, options: PeerOptions = {}): SignalingClient {
+  const rooms = new Map<string, RoomState<any>>();
+  const handlers: SignalingClientApi = {
+    joined: (room, id) => rooms.get(room)?.joined(id),
+    left: (room, id) => rooms.get(room)?.gone(id),
+    signal: (room, from, data) => rooms.get(room)?.signal(from, data),
+  };
+  const peer = createPeer(transport, { ...options, expose: handlers });
+  return {
+    peer,
+    async join(name, joinOptions) {
+      if (rooms.has(name)) throw new RpcError('ALREADY_EXISTS', `already in room ${JSON.stringify(name)}`);
+      const room = new RoomState(name, peer, joinOptions, () => rooms.delete(name));
+      rooms.set(name, room);
+      try {
+        const { id, members } = await peer.call<{ id: string; members: string[] }>('join', [name]);
+        room.id = id;
+        for (const member of members) room.connect(member, true);
+      } catch (error) {
+        rooms.delete(name);
+        throw error;
+      }
+      return room;
+    },
+    close: () => peer.close(),
+  };
+}
+
+// ---- loopback-only signals (tests, demos on one machine) ------------------------------------
+
+const isLoopback = (address: string | undefined) => !!address && (address.startsWith('127.') || address === '::1');
+
+/** The address field of an ICE candidate line (`candidate:… <address> <port> typ …`). */
+function candidateAddress(line: string): string | undefined {
+  return line.replace(/^a=/, '').split(' ')[4];
+}
+
+/**
+ * A `filterSignal` that keeps only loopback ICE candidates (127.x, ::1), in trickled candidates
+ * and in session descriptions, so two peers on one machine never use another interface.
+ */
+export function loopbackOnly(signal: any): any {
+  if (signal?.candidate !== undefined && typeof signal.candidate === 'object') {
+    const line: string = signal.candidate?.candidate ?? '';
+    return line === '' || isLoopback(candidateAddress(line)) ? signal : undefined;
+  }
+  if (typeof signal?.sdp === 'string') {
+    const lines = (signal.sdp as string).split('\r\n').filter((line) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line)));
+    return { ...signal, sdp: lines.join('\r\n') };
+  }
+  return signal;
+}

@@ -1,0 +1,202 @@
+/**
+ * `serveWebSocket`: a Node WebSocket endpoint that yields one peer per connection. It loads the
+ * `ws` package (an optional peer dependency) only when called, so `saltline/websocket` stays
+ * importable in browsers, and it handles only its own path on a shared HTTP server.
+ */
+import { createPeer } from '../src/peer.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
+import type { Transport } from '../src/transport.js';
+import type { Peer, PeerOptions } from '../src/types.js';
+import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- shapes of Node's http and of ws */
+
+/** The parts of Node's `IncomingMessage` the server reads; the real object is what you get. */
+export interface UpgradeRequest {
+  readonly url?: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly socket: { readonly remoteAddress?: string; destroy(): void };
+}
+
+/** The parts of Node's `http.Server` the server uses. */
+export interface HttpServerLike {
+  on(event: 'upgrade', listener: (request: any, socket: any, head: any) => void): unknown;
+  off(event: 'upgrade', listener: (request: any, socket: any, head: any) => void): unknown;
+  address(): { address: string; port: number } | string | null;
+}
+
+/** What an `accept` hook returns: `true` to accept; `false` or an HTTP status (default 403) and message to refuse. */
+export type AcceptResult = boolean | { readonly status?: number; readonly message?: string };
+
+export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, 'initiator'> {
+  /** An HTTP(S) server to share; it handles only `path`, and you start and stop it. Default: a new server on `host:port`. */
+  readonly server?: HttpServerLike;
+  /** Port of the new server. Default 0 (any free port; `address()` tells which). */
+  readonly port?: number;
+  /** Interface of the new server. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** The only path served (query ignored), e.g. `/rpc`. Default: every path. */
+  readonly path?: string;
+  /** Decides on each upgrade request before the handshake (check `origin`, a token, the address). Default: accept all. */
+  readonly accept?: (request: UpgradeRequest) => AcceptResult | Promise<AcceptResult>;
+  /** Options for each connection's peer, or a function of the request. `limits.maxMessageSize` is capped at `maxMessageSize`. Default `{}`. */
+  readonly peer?: PeerOptions | ((request: UpgradeRequest) => PeerOptions);
+  /** Makes each peer, e.g. `createPeer` from `saltline/secure`. Default `createPeer` from `saltline`. */
+  readonly createPeer?: (transport: Transport, options: PeerOptions) => Peer;
+  /** `ws`'s `WebSocketServer` class, for bundled apps. Default: `import('ws')`. */
+  readonly WebSocketServer?: new (options: any) => any;
+}
+
+export interface WebSocketService {
+  /** `ws://host:port/path` of the endpoint (port 0 until a shared server listens). */
+  readonly url: string;
+  /** Where the server listens. */
+  address(): { host: string; port: number };
+  /** The peers of the open connections. */
+  readonly peers: ReadonlySet<Peer>;
+  /** Refuses new connections, closes the open ones with 1001 (going away), and stops a server it started. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** Answers an upgrade request with a plain HTTP error and drops the socket. */
+function refuse(socket: any, status: number, message = statusText[status] ?? 'Refused'): void {
+  const body = `${message}\n`;
+  if (!socket.writable) return socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText[status] ?? 'Refused'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${new TextEncoder().encode(body).byteLength}\r\n\r\n${body}`,
+  );
+}
+
+// Held in variables so bundlers leave them alone: a browser bundle never pulls in ws or node:http.
+const wsModule = 'ws';
+const httpModule = 'node:http';
+
+async function load(name: string): Promise<any> {
+  try {
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+  } catch (error) {
+    throw new Error(`serveWebSocket needs the '${name}' module${name === wsModule ? ': npm install ws' : ''}`, { cause: error });
+  }
+}
+
+/** Serves saltline over WebSocket: `onPeer` gets the peer of each accepted connection. */
+export async function serveWebSocket(
+  options: ServeWebSocketOptions,
+  onPeer: (peer: Peer, request: UpgradeRequest) => void | Promise<void>,
+): Promise<WebSocketService> {
+  const WebSocketServer = options.WebSocketServer ?? (await load(wsModule)).WebSocketServer;
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
+  const make = options.createPeer ?? createPeer;
+  const connections = new Map<Peer, WebSocketTransport>();
+  const peers = new Set<Peer>();
+  let closing = false;
+
+  const own = !options.server;
+  let server = options.server;
+  if (!server) {
+    const http = await load(httpModule);
+    const created = http.createServer((_request: unknown, response: any) => {
+      response.writeHead(426, { 'Content-Type': 'text/plain' }).end('Upgrade Required\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      created.once('error', reject);
+      created.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        created.off('error', reject);
+        resolve();
+      });
+    });
+    server = created as HttpServerLike;
+  }
+
+  const connected = (socket: WebSocketLike, request: UpgradeRequest) => {
+    const transport = new WebSocketTransport(socket, { initiator: false, maxMessageSize, keepAlive: options.keepAlive });
+    let base: PeerOptions = {};
+    let peer: Peer;
+    try {
+      base = typeof options.peer === 'function' ? options.peer(request) : (options.peer ?? {});
+      const limit = Math.min(base.limits?.maxMessageSize ?? maxMessageSize, maxMessageSize);
+      peer = make(transport, { ...base, limits: { ...base.limits, maxMessageSize: limit } });
+    } catch (error) {
+      // A peer that cannot be made (bad options) costs this connection, never the server.
+      base.logger?.error?.('serveWebSocket: could not make a peer for a connection', error);
+      socket.close(1011, 'server error');
+      return;
+    }
+    connections.set(peer, transport);
+    peers.add(peer);
+    void peer.closed.then(() => {
+      connections.delete(peer);
+      peers.delete(peer);
+    });
+    try {
+      const result = onPeer(peer, request);
+      if (result instanceof Promise) result.catch((error: unknown) => peer.close(error));
+    } catch (error) {
+      peer.close(error);
+    }
+  };
+
+  const onUpgrade = (request: UpgradeRequest, socket: any, head: unknown) => {
+    if (options.path !== undefined && new URL(request.url ?? '/', 'http://x').pathname !== options.path) {
+      if (own) refuse(socket, 404);
+      return; // a shared server's other paths belong to other listeners
+    }
+    if (closing) return refuse(socket, 503);
+    const ignore = () => {};
+    socket.on('error', ignore); // the socket is ours from here; ws adds its own handler in handleUpgrade
+    Promise.resolve()
+      .then(() => (options.accept ? options.accept(request) : true))
+      .then(
+        (verdict) => {
+          if (closing) return refuse(socket, 503);
+          if (verdict !== true) {
+            const refusal = typeof verdict === 'object' && verdict ? verdict : {};
+            return refuse(socket, refusal.status ?? 403, refusal.message);
+          }
+          socket.off('error', ignore);
+          wss.handleUpgrade(request, socket, head, (ws: WebSocketLike) => (closing ? ws.close(1001, 'server shutting down') : connected(ws, request)));
+        },
+        () => refuse(socket, 500),
+      );
+  };
+  server.on('upgrade', onUpgrade);
+
+  const where = () => {
+    const address = server.address();
+    if (!address || typeof address === 'string') return { host: options.host ?? '127.0.0.1', port: 0 };
+    return { host: address.address, port: address.port };
+  };
+  const url = () => {
+    const { host, port } = where();
+    return `ws://${host.includes(':') ? `[${host}]` : host}:${port}${options.path ?? '/'}`;
+  };
+
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= shutdown());
+  const shutdown = async () => {
+    closing = true;
+    server.off('upgrade', onUpgrade);
+    const ended = [...peers].map((peer) => peer.closed);
+    // No goodbye: clients see 1001 (going away), and redialling ones try again, maybe to a new server.
+    for (const transport of connections.values()) transport.socket.close(1001, 'server shutting down');
+    await Promise.all(ended);
+    wss.close();
+    if (own) await new Promise((resolve) => (server as unknown as { close(callback: () => void): void }).close(() => resolve(undefined)));
+  };
+
+  return {
+    get url() {
+      return url();
+    },
+    address: where,
+    peers,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Node-side servers the browser tests talk to, mounted on the test runner's own dev server (so on
+ * 127.0.0.1) by test/browser/plugins.mjs:
+ *
+ * - `/__saltline/ws`         the test service over saltline/websocket; `drop` and `closeWith` are
+ *                            notifications that end the connection the way a network or server would
+ * - `/__saltline/ws-refuse`  an endpoint whose accept hook refuses everyone (403)
+ * - `/__saltline/ws-silent`  a plain ws endpoint that accepts, then never answers anything (not even pings)
+ * - `/__saltline/signal`     the WebRTC signaling service
+ */
+import { WebSocketServer } from 'ws';
+import { createPeer, type Peer } from '../../src/index.js';
+import { serveWebSocket, type HttpServerLike, type WebSocketService, type WebSocketTransport } from '../../adapters/websocket.js';
+import { signalingService } from '../../adapters/webrtc.js';
+import { service } from '../fixtures/service.js';
+
+export const paths = {
+  ws: '/__saltline/ws',
+  refuse: '/__saltline/ws-refuse',
+  silent: '/__saltline/ws-silent',
+  signal: '/__saltline/signal',
+} as const;
+
+export async function start(server: HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown }): Promise<() => Promise<void>> {
+  const transports = new WeakMap<Peer, WebSocketTransport>();
+  const services: WebSocketService[] = [];
+
+  services.push(
+    await serveWebSocket(
+      {
+        server,
+        path: paths.ws,
+        createPeer: (transport, options) => {
+          const peer = createPeer(transport, options);
+          transports.set(peer, transport as WebSocketTransport);
+          return peer;
+        },
+      },
+      (peer, request) => {
+        peer.expose({
+          ...service,
+          askPage: (x: number) => peer.call('double', [x]),
+          drop: () => request.socket.destroy(),
+          closeWith: (code: number, reason: string) => transports.get(peer)?.socket.close(code, reason),
+        });
+      },
+    ),
+  );
+  services.push(await serveWebSocket({ server, path: paths.refuse, accept: () => ({ status: 403, message: 'not you' }) }, () => {}));
+
+  const rooms = signalingService();
+  services.push(await serveWebSocket({ server, path: paths.signal, maxMessageSize: 64 * 1024 }, (peer) => rooms.accept(peer)));
+
+  const silent = new WebSocketServer({ noServer: true, autoPong: false });
+  const onUpgrade = (request: { url?: string }, socket: unknown, head: unknown) => {
+    if (request.url !== paths.silent) return;
+    silent.handleUpgrade(request as never, socket as never, head as never, () => {});
+  };
+  server.on('upgrade', onUpgrade);
+
+  return async () => {
+    server.off('upgrade', onUpgrade);
+    for (const socket of silent.clients) socket.terminate();
+    silent.close();
+    await Promise.all(services.map((s) => s.close()));
+  };
+}

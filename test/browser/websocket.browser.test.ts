@@ -1,0 +1,108 @@
+import { describe, it } from '#harness';
+import { createPeer, RpcError } from '../../src/index.js';
+import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type StateChange } from '../../adapters/websocket.js';
+import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
+import { checkLeaks, listenerCheck, track } from '../support/connect.js';
+import type { Service } from '../fixtures/service.js';
+
+// Served by test/browser/servers.ts on this page's own dev server (127.0.0.1).
+const url = (path: string) => `ws://${location.host}${path}`;
+type Api = Service & { askPage(x: number): number };
+
+function socket(path: string): WebSocket {
+  const ws = new WebSocket(url(path));
+  listenerCheck('a WebSocket', ws);
+  return ws;
+}
+
+function connect(path = '/__saltline/ws', options: Parameters<typeof fromWebSocket>[1] = {}, peerOptions = {}) {
+  const peer = track(createPeer(fromWebSocket(socket(path), options), peerOptions));
+  return { peer, api: peer.remote<Api>() };
+}
+
+async function closeCause(peer: { closed: Promise<unknown> }): Promise<RpcError> {
+  return ((await peer.closed) as { cause: RpcError }).cause;
+}
+
+function until(transport: ReconnectingWebSocket, match: (change: StateChange) => boolean): Promise<StateChange> {
+  return new Promise((resolve) => {
+    const stop = transport.onStateChange((change) => {
+      if (!match(change)) return;
+      stop();
+      resolve(change);
+    });
+  });
+}
+
+describe('a browser WebSocket to a Node saltline server', () => {
+  checkLeaks();
+
+  it('answers calls from the page', async () => {
+    const { api } = connect();
+    equal(await api.add(40, 2), 42);
+    equal(await api.math.square(9), 81);
+  });
+
+  it('lets the Node server call back into the page', async () => {
+    const { api } = connect('/__saltline/ws', {}, { expose: { double: (x: number) => 2 * x } });
+    equal(await api.askPage(21), 42);
+  });
+
+  it('carries 4 MiB of bytes both ways as binary frames', async () => {
+    const { api } = connect();
+    const bytes = new Uint8Array(4 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+    const back = await api.echo(bytes);
+    ok(back instanceof Uint8Array);
+    deepEqual(back, bytes);
+  });
+
+  it('sends handler errors to the page with their class and code', async () => {
+    const { api } = connect();
+    const error = await rejects(api.fail());
+    ok(error instanceof RangeError);
+    await rejectsWith(api.denied(), 'PERMISSION_DENIED');
+  });
+
+  it('rejects the pending calls with UNAVAILABLE when the server drops the connection', async () => {
+    const { api, peer } = connect();
+    equal(await api.add(1, 1), 2);
+    const pending = api.wait();
+    peer.notify('drop');
+    await rejectsWith(pending, 'UNAVAILABLE');
+    equal((await closeCause(peer)).code, 'UNAVAILABLE');
+  });
+
+  it('redials after a drop and is served again', async () => {
+    const transport = connectWebSocket(() => socket('/__saltline/ws'), { reconnect: { initialDelay: 5, maxDelay: 20 } });
+    const peer = track(createPeer(transport));
+    const api = peer.remote<Api>();
+    equal(await api.add(1, 1), 2);
+    const reopened = until(transport, (c) => c.state === 'open');
+    peer.notify('drop');
+    await reopened;
+    equal(await api.add(2, 2), 4);
+  });
+
+  it('closes with UNAVAILABLE when the accept hook refuses the connection', async () => {
+    const { peer } = connect('/__saltline/ws-refuse');
+    const cause = await closeCause(peer);
+    equal(cause.code, 'UNAVAILABLE');
+    equal((cause.data as { code: number }).code, 1006);
+  });
+
+  it('maps the close code and reason the server sends to the close reason', async () => {
+    const { api, peer } = connect();
+    equal(await api.add(1, 1), 2);
+    peer.notify('closeWith', 1008, 'policy says no');
+    const cause = await closeCause(peer);
+    equal(cause.code, 'PERMISSION_DENIED');
+    deepEqual(cause.data, { code: 1008, reason: 'policy says no', wasClean: true });
+  });
+
+  it('closes when the server stops answering keep-alive pings', async () => {
+    const { peer } = connect('/__saltline/ws-silent', { keepAlive: { interval: 20 } });
+    const cause = await closeCause(peer);
+    equal(cause.code, 'UNAVAILABLE');
+    ok(cause.message.includes('keep-alive'), cause.message);
+  });
+});
