@@ -175,7 +175,9 @@ class RpcPeer implements Peer {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     transport.start({
       message: (data) => this.receive(data),
-      closed: (reason) => this.close(new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
+      // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
+      closed: (reason) =>
+        this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
       interrupted: (reason, hold) => this.interrupted(reason, hold),
       resumed: () => this.hello(false),
     });

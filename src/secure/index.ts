@@ -1,2 +1,52 @@
-// Placeholder: being built (see the issue tracker).
-export {};
+/**
+ * `saltline/secure`: end-to-end encrypted, mutually authenticated peers over any transport.
+ *
+ *   import { createPeer, generateIdentity } from 'saltline/secure';
+ *   const peer = createPeer(transport, { secure: { identity, expectedRemoteKey, networkKey } });
+ *
+ * See docs/security.md for the threat model and key handling, and docs/protocol.md
+ * ("Secure channel") for the bytes.
+ */
+import { createPeer as createPlainPeer } from '../peer.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
+import type { Transport } from '../transport.js';
+import type { Peer, PeerOptions } from '../types.js';
+import { SecureTransport } from './channel.js';
+import { seamsOf } from './internal.js';
+import { resolveSecureOptions, type SecureOptions } from './options.js';
+
+export { generateIdentity, exportIdentity, importIdentity, encodeKey, decodeKey, fingerprint, type Identity } from './keys.js';
+export type { SecureOptions, Authorize, AuthorizeRequest } from './options.js';
+
+export interface SecurePeerOptions extends Omit<PeerOptions, 'secure'> {
+  /** The secure channel's keys and checks. Required: this entry never makes a plaintext peer. */
+  readonly secure: SecureOptions;
+}
+
+const channels = new WeakMap<Peer, SecureTransport>();
+
+/**
+ * Creates a peer whose every message travels through the secure channel over `transport`.
+ * Calls made before the handshake completes wait for it; if it fails, the peer closes and
+ * those calls reject (the cause is one `RpcError` `UNAUTHENTICATED`). Throws a `TypeError` at
+ * once for malformed keys or options.
+ */
+export function createPeer(transport: Transport, options: SecurePeerOptions): Peer {
+  const { secure, ...rest } = options ?? ({} as SecurePeerOptions);
+  if (!secure) throw new TypeError("createPeer from 'saltline/secure' needs the secure option");
+  const resolved = resolveSecureOptions(secure);
+  const maxMessageSize = rest.limits?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const channel = new SecureTransport(transport, resolved, maxMessageSize, rest.logger, seamsOf(secure));
+  const peer = createPlainPeer(channel, rest);
+  channels.set(peer, channel);
+  return peer;
+}
+
+/**
+ * The channel binding of a secure peer's session (64 bytes, the final handshake hash), once the
+ * handshake is done: equal on both ends, different in every session. Bind tokens or a higher
+ * protocol to it. `undefined` before then and for other peers.
+ */
+export function channelBinding(peer: Peer): Uint8Array | undefined {
+  return channels.get(peer)?.channelBinding?.slice();
+}

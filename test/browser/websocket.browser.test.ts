@@ -21,7 +21,7 @@ function connect(path = '/__saltline/ws', options: Parameters<typeof fromWebSock
 }
 
 async function closeCause(peer: { closed: Promise<unknown> }): Promise<RpcError> {
-  return ((await peer.closed) as { cause: RpcError }).cause;
+  return (await peer.closed) as RpcError;
 }
 
 function until(transport: ReconnectingWebSocket, match: (change: StateChange) => boolean): Promise<StateChange> {

@@ -383,7 +383,7 @@ describe('a redialling WebSocket client', () => {
     });
     const peer = track(createPeer(transport));
     const reason = (await peer.closed) as RpcError;
-    equal((reason.cause as RpcError).code, 'INVALID_ARGUMENT');
+    equal(reason.code, 'INVALID_ARGUMENT');
     equal(transport.state, 'closed');
     equal(dials, 1);
   });
@@ -432,7 +432,7 @@ describe('a redialling WebSocket client', () => {
     server.on('connection', (socket) => socket.close(1008, 'go away'));
     const other = redialling(url);
     const reason = (await other.peer.closed) as RpcError;
-    equal((reason.cause as RpcError).code, 'PERMISSION_DENIED');
+    equal(reason.code, 'PERMISSION_DENIED');
     equal(other.transport.state, 'closed');
   });
 

@@ -75,8 +75,7 @@ export async function rawServer(options: ConstructorParameters<typeof WebSocketS
   return { server, url: `ws://127.0.0.1:${port}/` };
 }
 
-/** The `cause` of a peer's close reason (the transport's reason). */
+/** The transport's close reason, which a peer closed by its transport settles `closed` with. */
 export async function closeCause(peer: Peer): Promise<{ code?: string; message?: string; data?: { code?: number; reason?: string }; cause?: unknown }> {
-  const reason = (await peer.closed) as { cause?: unknown };
-  return (reason?.cause ?? {}) as never;
+  return ((await peer.closed) ?? {}) as never;
 }

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// The secure channel's cost, in one run on one transport (issue 4, DESIGN §6):
+//
+//   node --expose-gc bench/secure.bench.mjs [--json=FILE]
+//
+// Plain saltline (structured clone) against secure saltline (msgpack in records, transferred) on
+// the same transport, measured interleaved (bench/lib/measure.mjs: rounds alternate order, a GC
+// before every slice, medians and paired ratios), over two transports: a MessageChannel with
+// both ends in this thread (one core does all the work, so the ceiling below is a true ceiling),
+// and a worker_threads Worker serving on ports the main thread transfers to it (sealing and
+// opening run on two cores and overlap). The ceiling for payloads is tweetnacl's own
+// `secretbox` + `secretbox.open` of the same bytes in 64 KiB boxes, in one thread — the crypto
+// the channel cannot avoid. Runs the TypeScript sources through tsx's loader, registered
+// here in both threads (no build needed).
+// Markdown on stdout, progress on stderr. Knobs: BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS,
+// BENCH_DEPTH as in bench/lib/measure.mjs; BENCH_HANDSHAKES (40).
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+import nacl from 'tweetnacl';
+import { service, makeBytes } from './lib/fixtures.mjs';
+import { config, fmt, fmtRatio, gc, inflight, interleave, ratio, seq, table } from './lib/measure.mjs';
+
+register();
+const { createPeer } = await import('../src/index.ts');
+const { createPeer: createSecurePeer, generateIdentity } = await import('../src/secure/index.ts');
+const { fromPort } = await import('../adapters/worker.ts');
+
+const MB = 1e6;
+const RECORD_PAYLOAD = 64 * 1024 - 17; // what one record carries
+
+// ---- the far side -----------------------------------------------------------------------------
+
+if (!isMainThread) {
+  const { serverIdentity, clientKey, networkKey } = workerData;
+  parentPort.on('message', ({ id, kind, port }) => {
+    const transport = fromPort(port);
+    if (kind === 'plain') createPeer(transport, { expose: service, timeout: 0 });
+    else createSecurePeer(transport, { expose: service, timeout: 0, secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientKey } });
+    parentPort.postMessage({ id });
+  });
+} else {
+  await main();
+  process.exit(0);
+}
+
+// ---- the near side ----------------------------------------------------------------------------
+
+async function main() {
+  const log = (...a) => console.error('[secure-bench]', ...a);
+  const json = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
+  const clientIdentity = generateIdentity();
+  const serverIdentity = generateIdentity();
+  const networkKey = nacl.randomBytes(32);
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { serverIdentity, clientKey: clientIdentity.publicKey, networkKey },
+  });
+  await once(worker, 'online');
+  let next = 0;
+  const waiting = new Map();
+  worker.on('message', ({ id }) => waiting.get(id)());
+  const open = async (kind) => {
+    const { port1, port2 } = new MessageChannel();
+    const id = next++;
+    const served = new Promise((resolve) => waiting.set(id, resolve));
+    worker.postMessage({ id, kind, port: port1 }, [port1]);
+    await served;
+    return port2;
+  };
+  const clientOptions = { timeout: 0, secure: { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey } };
+  const serverOptions = { expose: service, timeout: 0, secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } };
+  const peers = [];
+  const client = (kind, port) => {
+    const peer = kind === 'plain' ? createPeer(fromPort(port), { timeout: 0 }) : createSecurePeer(fromPort(port), clientOptions);
+    peers.push(peer);
+    return peer;
+  };
+  /** Both ends in this thread: all the work on one core, so the crypto ceiling applies as is. */
+  const local = (kind) => {
+    const { port1, port2 } = new MessageChannel();
+    peers.push(kind === 'plain' ? createPeer(fromPort(port1), { expose: service, timeout: 0 }) : createSecurePeer(fromPort(port1), serverOptions));
+    return client(kind, port2);
+  };
+  /** The far end in the worker: sealing and opening overlap on two cores. */
+  const remote = async (kind) => client(kind, await open(kind));
+  const transports = [
+    { name: 'MessageChannel, both ends in one thread', connect: async (kind) => local(kind) },
+    { name: 'worker_threads Worker (far end in the worker)', connect: remote },
+  ];
+
+  /** tweetnacl's secretbox + open of `size` bytes in record-sized boxes: public API, or in place as the channel does it. */
+  const sealOpenRate = (size, inPlace) => {
+    const bytes = makeBytes(size);
+    const key = nacl.randomBytes(32);
+    const nonce = nacl.randomBytes(24);
+    const { crypto_secretbox: seal, crypto_secretbox_open: open } = nacl.lowlevel;
+    const once = inPlace
+      ? () => {
+          for (let offset = 0; offset < size; offset += RECORD_PAYLOAD) {
+            const chunk = bytes.subarray(offset, offset + RECORD_PAYLOAD);
+            const buffer = new Uint8Array(32 + chunk.byteLength);
+            buffer.set(chunk, 32);
+            seal(buffer, buffer, buffer.length, nonce, key);
+            const box = buffer.subarray(16);
+            const padded = new Uint8Array(box.byteLength + 16);
+            padded.set(box, 16);
+            if (open(padded, padded, padded.length, nonce, key) !== 0) throw new Error('did not open');
+          }
+        }
+      : () => {
+          for (let offset = 0; offset < size; offset += RECORD_PAYLOAD) {
+            const box = nacl.secretbox(bytes.subarray(offset, offset + RECORD_PAYLOAD), nonce, key);
+            if (!nacl.secretbox.open(box, nonce, key)) throw new Error('secretbox did not open');
+          }
+        };
+    return (ms) => {
+      let n = 0;
+      const t0 = performance.now();
+      const end = t0 + ms;
+      do {
+        once();
+        n++;
+      } while (performance.now() < end);
+      return Promise.resolve(n / ((performance.now() - t0) / 1000));
+    };
+  };
+
+  const results = [];
+  for (const transport of transports) {
+    const apis = {};
+    for (const kind of ['plain', 'secure']) {
+      apis[kind] = (await transport.connect(kind)).remote();
+      if ((await apis[kind].add(2, 3)) !== 5) throw new Error(`${kind}: add(2, 3) !== 5`);
+    }
+    const kinds = ['plain', 'secure'];
+    log(`${transport.name}: calls`);
+    const sequential = await interleave(kinds.map((kind) => ({ name: kind, run: (ms) => seq(() => apis[kind].add(2, 3), ms) })));
+    const pipelined = await interleave(kinds.map((kind) => ({ name: kind, run: (ms) => inflight(() => apis[kind].add(2, 3), ms) })));
+    const payloads = {};
+    for (const size of [64 * 1024, 1024 * 1024]) {
+      log(`${transport.name}: payload ${size}`);
+      const bytes = makeBytes(size);
+      payloads[size] = await interleave([
+        ...kinds.map((kind) => ({ name: kind, run: (ms) => seq(() => apis[kind].bytes(bytes), ms) })),
+        { name: 'nacl.secretbox + nacl.secretbox.open', run: sealOpenRate(size, false) },
+        { name: 'lowlevel crypto_secretbox + open, in place', run: sealOpenRate(size, true) },
+      ]);
+    }
+    results.push({ transport: transport.name, sequential, pipelined, payloads });
+  }
+
+  // Handshakes: createPeer to the first answer, over a fresh port to the worker each time.
+  log('handshakes');
+  const times = [];
+  const count = Number(process.env.BENCH_HANDSHAKES ?? 40);
+  for (let i = 0; i < count; i++) {
+    const port = await open('secure');
+    gc();
+    const t0 = performance.now();
+    const peer = createSecurePeer(fromPort(port), clientOptions);
+    await peer.remote().add(1, 1);
+    times.push(performance.now() - t0);
+    peer.close();
+    await peer.closed;
+  }
+  times.sort((a, b) => a - b);
+  const handshake = { median: times[times.length >> 1], min: times[0], max: times[times.length - 1] };
+
+  for (const peer of peers) peer.close();
+  await worker.terminate();
+
+  const callRow = (transport, label, stats) => [
+    transport,
+    label,
+    fmt(stats[0].median),
+    `**${fmt(stats[1].median)}**`,
+    `${fmt(stats[1].min)}–${fmt(stats[1].max)}`,
+    `**${fmtRatio(ratio(stats[1], stats[0]))}**`,
+  ];
+  const payloadRow = (transport, size, [p, s, c, l]) => {
+    const mbs = (x) => fmt((x * size) / MB);
+    return [
+      transport,
+      size === 65536 ? '64 KiB' : '1 MiB',
+      mbs(p.median),
+      `**${mbs(s.median)}**`,
+      `${mbs(s.min)}–${mbs(s.max)}`,
+      mbs(c.median),
+      mbs(l.median),
+      fmtRatio(ratio(s, p)),
+      `**${fmtRatio(ratio(s, c))}**`,
+      fmtRatio(ratio(s, l)),
+    ];
+  };
+  const markdown = [
+    table(
+      ['transport', 'add(2, 3)', 'plain calls/s', 'secure calls/s', 'min–max', 'secure / plain'],
+      results.flatMap((r) => [callRow(r.transport, 'sequential', r.sequential), callRow(r.transport, `${config.depth} in flight`, r.pipelined)]),
+    ),
+    '',
+    table(
+      [
+        'transport',
+        'bytes(u8), one way',
+        'plain MB/s',
+        'secure MB/s',
+        'min–max',
+        'nacl.secretbox + open MB/s',
+        'in-place secretbox + open MB/s',
+        'secure / plain',
+        'secure / nacl.secretbox',
+        'secure / in-place',
+      ],
+      results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
+    ),
+    '',
+    `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median **${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
+  ].join('\n');
+  console.log(markdown);
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`;
+  console.error(`[secure-bench] ${machine}`);
+  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine, config, results, handshake, markdown }, null, 1));
+}

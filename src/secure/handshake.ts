@@ -1,0 +1,214 @@
+/**
+ * The three-message handshake (SIGMA-I, docs/protocol.md "Secure channel"):
+ *
+ *   1. I→R  e_I ‖ HMAC(K, "saltline/1 hello" ‖ e_I)[0:32]
+ *   2. R→I  e_R ‖ secretbox_k1(R ‖ sig_R(label_R ‖ h) ‖ token_R)     k1 from X25519(e_I, e_R)
+ *   3. I→R        secretbox_k2(I ‖ sig_I(label_I ‖ h) ‖ token_I)     k2 = k1's chain + psk
+ *
+ * Pure state: it makes and checks messages and throws a `HandshakeError` whose detail stays
+ * local. Who answers what, authorization and timing are the channel's (channel.ts).
+ */
+import nacl from 'tweetnacl';
+import { concat, isZero, sameBytes, utf8, wipe } from './bytes.js';
+import { hmac } from './hmac.js';
+import { isCanonicalSignature, isSmallOrderKey, type Identity } from './keys.js';
+import { Transcript } from './transcript.js';
+
+export const KEY_SIZE = 32;
+export const SIGNATURE_SIZE = 64;
+export const TAG_SIZE = 16;
+/** Largest token either side may carry in its identity message. */
+export const MAX_TOKEN = 1024;
+export const HELLO_SIZE = 64;
+const IDENTITY_SIZE = TAG_SIZE + KEY_SIZE + SIGNATURE_SIZE; // sealed key ‖ signature, no token
+export const MIN_REPLY = KEY_SIZE + IDENTITY_SIZE;
+export const MAX_REPLY = MIN_REPLY + MAX_TOKEN;
+export const MIN_AUTH = IDENTITY_SIZE;
+export const MAX_AUTH = MIN_AUTH + MAX_TOKEN;
+
+export const HELLO_LABEL = utf8('saltline/1 hello');
+export const RESPONDER_LABEL = utf8('saltline/1 R');
+export const INITIATOR_LABEL = utf8('saltline/1 I');
+/** Each handshake key seals exactly one message, so the nonce can be fixed. */
+const ZERO_NONCE = new Uint8Array(24);
+const EMPTY = new Uint8Array(0);
+
+/** A handshake check failed; `message` says which, for the local logger only. */
+export class HandshakeError extends Error {
+  override name = 'HandshakeError';
+}
+
+export interface HandshakeConfig {
+  readonly identity: Identity;
+  /** 32 bytes. */
+  readonly networkKey: Uint8Array;
+  readonly psk?: Uint8Array;
+  readonly token?: Uint8Array;
+  /** Tests only: a fixed ephemeral key pair (test vectors). */
+  readonly ephemeral?: nacl.BoxKeyPair;
+}
+
+/** What one side proved about itself in its identity message. */
+export interface RemoteIdentity {
+  readonly remoteKey: Uint8Array;
+  /** Undefined when the far side sent none. */
+  readonly token: Uint8Array | undefined;
+}
+
+export interface SessionKeys {
+  readonly send: Uint8Array;
+  readonly receive: Uint8Array;
+  /** The final transcript hash: equal on both ends of one session, different across sessions. */
+  readonly binding: Uint8Array;
+}
+
+// ---- building blocks (exported for the test vectors and the attack tests) ---------------------
+
+/** The MAC of message 1: proves knowledge of the network key without revealing it. */
+export function helloMac(networkKey: Uint8Array, ephemeral: Uint8Array): Uint8Array {
+  return hmac(networkKey, HELLO_LABEL, ephemeral).subarray(0, 32);
+}
+
+/** X25519, refusing the all-zero result that a low-order or zero public key yields. */
+export function diffieHellman(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  const shared = nacl.scalarMult(secretKey, publicKey);
+  if (isZero(shared)) throw new HandshakeError('a low-order ephemeral key');
+  return shared;
+}
+
+/** The sealed body of messages 2 and 3: identity key ‖ signature ‖ token. */
+export function sealIdentity(key: Uint8Array, publicKey: Uint8Array, signature: Uint8Array, token: Uint8Array = EMPTY): Uint8Array {
+  return nacl.secretbox(concat(publicKey, signature, token), ZERO_NONCE, key);
+}
+
+/** Opens and checks the body of message 2 or 3 against the transcript hash it was signed over. */
+export function openIdentity(key: Uint8Array, sealed: Uint8Array, label: Uint8Array, h: Uint8Array): RemoteIdentity {
+  const body = nacl.secretbox.open(sealed, ZERO_NONCE, key);
+  if (!body) throw new HandshakeError('an identity message that did not open');
+  const remoteKey = body.slice(0, KEY_SIZE);
+  const signature = body.subarray(KEY_SIZE, KEY_SIZE + SIGNATURE_SIZE);
+  if (isSmallOrderKey(remoteKey)) throw new HandshakeError('a small-order identity key');
+  if (!isCanonicalSignature(signature)) throw new HandshakeError('a non-canonical signature (S ≥ L)');
+  if (!nacl.sign.detached.verify(concat(label, h), signature, remoteKey)) throw new HandshakeError('a bad signature');
+  const token = body.byteLength > KEY_SIZE + SIGNATURE_SIZE ? body.slice(KEY_SIZE + SIGNATURE_SIZE) : undefined;
+  return { remoteKey, token };
+}
+
+/** Signs the transcript hash under a role label, so one role's signature cannot pass as the other's. */
+export function signTranscript(label: Uint8Array, h: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return nacl.sign.detached(concat(label, h), secretKey);
+}
+
+/** Checks message 1's length and MAC; returns the far side's ephemeral key. */
+export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Uint8Array {
+  if (hello.byteLength !== HELLO_SIZE) throw new HandshakeError('a hello of the wrong length');
+  const ephemeral = hello.subarray(0, KEY_SIZE);
+  if (!sameBytes(hello.subarray(KEY_SIZE), helloMac(networkKey, ephemeral))) throw new HandshakeError('a hello under another network key');
+  return ephemeral.slice();
+}
+
+// ---- the state machine ------------------------------------------------------------------------
+
+/** One side's handshake. Call the steps of its role in order; any throw ends the handshake. */
+export class Handshake {
+  readonly transcript = new Transcript();
+  readonly ephemeral: nacl.BoxKeyPair;
+  private remoteEphemeral: Uint8Array | undefined;
+
+  constructor(
+    readonly initiator: boolean,
+    private readonly config: HandshakeConfig,
+  ) {
+    this.ephemeral = config.ephemeral ?? nacl.box.keyPair();
+    // Bind every later key to the network key as well as the hello's MAC.
+    wipe(this.transcript.mixKey(config.networkKey));
+  }
+
+  /** Initiator, message 1. */
+  writeHello(): Uint8Array {
+    const hello = concat(this.ephemeral.publicKey, helloMac(this.config.networkKey, this.ephemeral.publicKey));
+    this.transcript.mixHash(hello);
+    return hello;
+  }
+
+  /** Responder, message 1: a wrong length or MAC throws, and the responder must stay silent. */
+  readHello(hello: Uint8Array): void {
+    this.remoteEphemeral = checkHello(this.config.networkKey, hello);
+    this.transcript.mixHash(hello);
+  }
+
+  /** Responder, message 2. */
+  writeIdentity(): Uint8Array {
+    const t = this.transcript;
+    t.mixHash(this.ephemeral.publicKey);
+    const key = this.mixShared();
+    const signature = signTranscript(RESPONDER_LABEL, t.h, this.config.identity.secretKey);
+    const sealed = sealIdentity(key, this.config.identity.publicKey, signature, this.config.token);
+    wipe(key);
+    t.mixHash(sealed);
+    return concat(this.ephemeral.publicKey, sealed);
+  }
+
+  /** Initiator, message 2: authenticates the responder (its key still needs authorizing). */
+  readIdentity(reply: Uint8Array): RemoteIdentity {
+    if (reply.byteLength < MIN_REPLY || reply.byteLength > MAX_REPLY) throw new HandshakeError('a reply of the wrong length');
+    const t = this.transcript;
+    this.remoteEphemeral = reply.slice(0, KEY_SIZE);
+    t.mixHash(this.remoteEphemeral);
+    const key = this.mixShared();
+    const sealed = reply.subarray(KEY_SIZE);
+    try {
+      return openIdentity(key, sealed, RESPONDER_LABEL, t.h);
+    } finally {
+      wipe(key);
+      t.mixHash(sealed);
+    }
+  }
+
+  /** Initiator, message 3: sent only once the responder is authorized. */
+  writeAuth(): Uint8Array {
+    const t = this.transcript;
+    const key = t.mixKey(this.config.psk);
+    const signature = signTranscript(INITIATOR_LABEL, t.h, this.config.identity.secretKey);
+    const sealed = sealIdentity(key, this.config.identity.publicKey, signature, this.config.token);
+    wipe(key);
+    t.mixHash(sealed);
+    return sealed;
+  }
+
+  /** Responder, message 3. */
+  readAuth(auth: Uint8Array): RemoteIdentity {
+    if (auth.byteLength < MIN_AUTH || auth.byteLength > MAX_AUTH) throw new HandshakeError('a final message of the wrong length');
+    const t = this.transcript;
+    const key = t.mixKey(this.config.psk);
+    try {
+      return openIdentity(key, auth, INITIATOR_LABEL, t.h);
+    } finally {
+      wipe(key);
+      t.mixHash(auth);
+    }
+  }
+
+  /** The traffic keys and channel binding; the handshake's secrets are wiped. */
+  finish(): SessionKeys {
+    const [initiatorToResponder, responderToInitiator] = this.transcript.split();
+    const binding = this.transcript.h.slice();
+    this.wipe();
+    return this.initiator
+      ? { send: initiatorToResponder, receive: responderToInitiator, binding }
+      : { send: responderToInitiator, receive: initiatorToResponder, binding };
+  }
+
+  wipe(): void {
+    this.transcript.wipe();
+    wipe(this.ephemeral.secretKey);
+  }
+
+  private mixShared(): Uint8Array {
+    if (!this.remoteEphemeral) throw new HandshakeError('a message out of order');
+    const shared = diffieHellman(this.ephemeral.secretKey, this.remoteEphemeral);
+    const key = this.transcript.mixKey(shared);
+    wipe(shared);
+    return key;
+  }
+}

@@ -1,0 +1,90 @@
+/** `secure` options: what they mean, their defaults, and their checks. */
+import type { Transport } from '../transport.js';
+import { utf8 } from './bytes.js';
+import { MAX_TOKEN } from './handshake.js';
+import { checkIdentity, decodeKey, type Identity } from './keys.js';
+
+export interface AuthorizeRequest {
+  /** The far side's Ed25519 public key, already verified by its signature over this session. */
+  readonly remoteKey: Uint8Array;
+  /** The token the far side sent in its encrypted identity message; undefined when none. */
+  readonly token: Uint8Array | undefined;
+  /** The transport underneath the secure channel (say, to read where a WebSocket came from). */
+  readonly transport: Transport;
+}
+
+/**
+ * Says whether the authenticated far side may use this channel. Whatever it returns (or
+ * resolves to) becomes the principal handlers see as `ctx.principal`; `false`, `null` and
+ * `undefined` refuse, as does a throw or a rejection. Return `true` to accept without a principal.
+ */
+export type Authorize = (request: AuthorizeRequest) => unknown;
+
+export interface SecureOptions {
+  /** This end's long-term Ed25519 key pair (`generateIdentity()`). Required. */
+  readonly identity: Identity;
+  /**
+   * The application ("network") key, 32 bytes that every legitimate end shares. A hello under
+   * another key gets no answer at all. Default: 32 zero bytes, which anyone knows, so strangers
+   * get a reply (but still cannot authenticate).
+   */
+  readonly networkKey?: Uint8Array;
+  /**
+   * The far side's public key, pinned out of band (32 bytes or base64url). Any other key fails
+   * the handshake; the initiator checks it before revealing its own identity. Default: none.
+   */
+  readonly expectedRemoteKey?: Uint8Array | string;
+  /** Decides on the far side's key and token, and names its principal. Default: none. */
+  readonly authorize?: Authorize;
+  /** Sent to the far side inside the encrypted handshake for its `authorize`; ≤ 1 KiB. Default: none. */
+  readonly token?: Uint8Array | string;
+  /** A pre-shared key, 32 bytes, mixed into the handshake keys; both ends need the same one or none. Default: none. */
+  readonly psk?: Uint8Array;
+  /** Milliseconds the handshake may take before the channel fails. Default 10,000. */
+  readonly handshakeTimeout?: number;
+}
+
+export interface ResolvedSecureOptions {
+  readonly identity: Identity;
+  readonly networkKey: Uint8Array;
+  readonly expectedRemoteKey: Uint8Array | undefined;
+  readonly authorize: Authorize | undefined;
+  readonly token: Uint8Array | undefined;
+  readonly psk: Uint8Array | undefined;
+  readonly handshakeTimeout: number;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+
+function key32(name: string, value: Uint8Array | undefined): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array) || value.byteLength !== 32) throw new TypeError(`secure.${name} must be 32 bytes`);
+  return value.slice();
+}
+
+/** Checks and copies the options; throws a TypeError naming the first bad one. */
+export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('secure options must be an object');
+  const identity = checkIdentity(options.identity);
+  const expected = options.expectedRemoteKey;
+  const expectedRemoteKey = typeof expected === 'string' ? decodeKey(expected) : key32('expectedRemoteKey', expected);
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('secure.authorize must be a function');
+  if (!expectedRemoteKey && !options.authorize) {
+    // Without either, any key passes and an active attacker can sit in the middle unnoticed.
+    throw new TypeError('secure needs expectedRemoteKey or authorize; pass authorize: () => true to accept any key on purpose');
+  }
+  const token = typeof options.token === 'string' ? utf8(options.token) : options.token?.slice();
+  if (token !== undefined && !(token instanceof Uint8Array)) throw new TypeError('secure.token must be a string or a Uint8Array');
+  if (token && token.byteLength > MAX_TOKEN) throw new TypeError(`secure.token is over ${MAX_TOKEN} bytes`);
+  const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (!(timeout > 0 && timeout < 2 ** 31)) throw new TypeError('secure.handshakeTimeout must be a positive number of milliseconds');
+  return {
+    identity: { publicKey: identity.publicKey.slice(), secretKey: identity.secretKey.slice() },
+    networkKey: key32('networkKey', options.networkKey) ?? new Uint8Array(32),
+    expectedRemoteKey,
+    authorize: options.authorize,
+    token: token?.byteLength ? token : undefined,
+    psk: key32('psk', options.psk),
+    handshakeTimeout: timeout,
+  };
+}

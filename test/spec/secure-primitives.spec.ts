@@ -1,0 +1,171 @@
+// The secure channel's building blocks, each against an outside reference where one exists.
+import { describe, it } from '#harness';
+import nacl from 'tweetnacl';
+import { concat, utf8 } from '../../src/secure/bytes.js';
+import { fromBase64url, toBase32, toBase64url } from '../../src/secure/encoding.js';
+import { Handshake } from '../../src/secure/handshake.js';
+import { hkdf, hmac } from '../../src/secure/hmac.js';
+import { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, importIdentity } from '../../src/secure/index.js';
+import { isCanonicalSignature, isSmallOrderKey } from '../../src/secure/keys.js';
+import { FROM_INITIATOR, FROM_RESPONDER, nextKey, RecordCipher, WHOLE } from '../../src/secure/records.js';
+import { deepEqual, equal, ok } from '../harness/assert.js';
+import { checkLeaks } from '../support/connect.js';
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+
+function throws(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('secure channel primitives', () => {
+  checkLeaks();
+
+  it('computes HMAC-SHA-512 as RFC 4231 test cases 1, 2 and 6 say', () => {
+    equal(
+      hex(hmac(new Uint8Array(20).fill(0x0b), utf8('Hi There'))),
+      '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854',
+    );
+    equal(
+      hex(hmac(utf8('Jefe'), utf8('what do ya want '), utf8('for nothing?'))),
+      '164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737',
+    );
+    equal(
+      hex(hmac(new Uint8Array(131).fill(0xaa), utf8('Test Using Larger Than Block-Size Key - Hash Key First'))),
+      '80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598',
+    );
+  });
+
+  it('derives with HKDF-SHA-512 what RFC 5869 gives for two 64-byte blocks and empty info', () => {
+    const [first, second] = hkdf(Uint8Array.from({ length: 64 }, (_, i) => i), utf8('input key material'));
+    // Node's crypto.hkdfSync('sha512', ikm, salt, '', 128)
+    equal(
+      hex(concat(first, second)),
+      '015206ebe01bb508cbbd8f5f1c71a8a3da42c67164abce53997889eaa9bb5bf6dbc44b6ff1e5176ac47c65c2209f6a34ab76d6b043e74583097b075ba9f70994' +
+        '333dab724ea81eccdab8dc713c66ecd06e3ba1ecd96cc75359209aae6abf6e2d50c436261124ad33da3ecd3fa486f4dcc956144c6071e80affcf7305269bd299',
+    );
+  });
+
+  it('encodes base64url and base32 as RFC 4648 does', () => {
+    const words = ['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'];
+    deepEqual(words.map((w) => toBase64url(utf8(w))), ['', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', 'Zm9vYmE', 'Zm9vYmFy']);
+    deepEqual(words.map((w) => toBase32(utf8(w))), ['', 'my', 'mzxq', 'mzxw6', 'mzxw6yq', 'mzxw6ytb', 'mzxw6ytboi']);
+    deepEqual(fromBase64url('Zm9vYmE'), utf8('fooba'));
+    deepEqual(fromBase64url('-_8='), Uint8Array.of(0xfb, 0xff));
+    const bytes = nacl.randomBytes(100);
+    deepEqual(fromBase64url(toBase64url(bytes)), bytes);
+    ok(throws(() => fromBase64url('a$b')) instanceof TypeError);
+  });
+
+  it('exports an identity as its seed and imports it back', () => {
+    const identity = generateIdentity();
+    const text = exportIdentity(identity);
+    equal(text.length, 43);
+    deepEqual(importIdentity(text), identity);
+    ok(throws(() => importIdentity('Zm9v')) instanceof TypeError);
+  });
+
+  it('encodes keys as base64url and refuses anything that is not 32 bytes', () => {
+    const { publicKey } = generateIdentity();
+    deepEqual(decodeKey(encodeKey(publicKey)), publicKey);
+    ok(throws(() => decodeKey(encodeKey(publicKey.subarray(1)))) instanceof TypeError);
+  });
+
+  it('makes a short fingerprint people can compare: 16 base32 characters in groups of four', () => {
+    const a = generateIdentity().publicKey;
+    const b = generateIdentity().publicKey;
+    ok(/^[a-z2-7]{4}( [a-z2-7]{4}){3}$/.test(fingerprint(a)), fingerprint(a));
+    equal(fingerprint(a), fingerprint(a.slice()));
+    ok(fingerprint(a) !== fingerprint(b));
+  });
+
+  it('knows every small-order Ed25519 key, with either sign bit, and no ordinary one', () => {
+    const small = [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ].map(unhex);
+    for (const key of small) {
+      ok(isSmallOrderKey(key), hex(key));
+      const signed = key.slice();
+      signed[31]! |= 0x80;
+      ok(isSmallOrderKey(signed), hex(signed));
+    }
+    for (let i = 0; i < 50; i++) ok(!isSmallOrderKey(generateIdentity().publicKey));
+  });
+
+  it('accepts a signature with S < L only', () => {
+    const { secretKey } = generateIdentity();
+    const signature = nacl.sign.detached(utf8('message'), secretKey);
+    ok(isCanonicalSignature(signature));
+    const atL = signature.slice();
+    atL.set(unhex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010'), 32);
+    ok(!isCanonicalSignature(atL));
+    const high = signature.slice();
+    high[63] = 0xff;
+    ok(!isCanonicalSignature(high));
+  });
+
+  it('seals a record in place to exactly what nacl.secretbox makes, and opens it by copy or in place', () => {
+    const key = nacl.randomBytes(32);
+    const payload = nacl.randomBytes(1000);
+    const record = new RecordCipher(key.slice(), FROM_INITIATOR).seal(WHOLE, payload);
+    const nonce = new Uint8Array(24);
+    nonce[0] = FROM_INITIATOR;
+    deepEqual(record, nacl.secretbox(concat(Uint8Array.of(WHOLE), payload), nonce, key));
+    equal(record.byteOffset, 16); // a view into the one padded buffer: nothing copied after sealing
+    const copied = new RecordCipher(key.slice(), FROM_INITIATOR).open(record, false)!;
+    deepEqual(copied.subarray(33), payload);
+    const inPlace = new RecordCipher(key.slice(), FROM_INITIATOR).open(record, true)!;
+    equal(inPlace.buffer, record.buffer);
+    deepEqual(inPlace.subarray(33), payload);
+  });
+
+  it('opens a record only under its own direction and counter', () => {
+    const key = nacl.randomBytes(32);
+    const sender = new RecordCipher(key.slice(), FROM_INITIATOR);
+    const first = sender.seal(WHOLE, utf8('one')).slice();
+    const second = sender.seal(WHOLE, utf8('two')).slice();
+    equal(new RecordCipher(key.slice(), FROM_RESPONDER).open(first, false), undefined); // same key, other direction
+    const opener = new RecordCipher(key.slice(), FROM_INITIATOR);
+    equal(opener.open(second, false), undefined); // out of order
+    equal(opener.count, 0n); // a failed open does not advance the counter
+    ok(opener.open(first, false));
+    ok(opener.open(second, false));
+    equal(opener.count, 2n);
+  });
+
+  it('rekeys one way: the next key differs, and both ends reach the same one', () => {
+    const key = nacl.randomBytes(32);
+    const next = nextKey(key);
+    equal(next.byteLength, 32);
+    ok(hex(next) !== hex(key));
+    deepEqual(nextKey(key), next);
+  });
+
+  it('gives both ends of a handshake the same keys, crossed, and the same binding', () => {
+    const networkKey = nacl.randomBytes(32);
+    const initiator = new Handshake(true, { identity: generateIdentity(), networkKey });
+    const responder = new Handshake(false, { identity: generateIdentity(), networkKey, token: utf8('r') });
+    responder.readHello(initiator.writeHello());
+    const seenByI = initiator.readIdentity(responder.writeIdentity());
+    deepEqual(seenByI.token, utf8('r'));
+    const seenByR = responder.readAuth(initiator.writeAuth());
+    equal(seenByR.token, undefined);
+    const i = initiator.finish();
+    const r = responder.finish();
+    deepEqual(i.send, r.receive);
+    deepEqual(i.receive, r.send);
+    deepEqual(i.binding, r.binding);
+    ok(hex(i.send) !== hex(i.receive));
+  });
+});

@@ -1,0 +1,98 @@
+// The test vectors of docs/protocol.md ("Secure channel"), made by an independent implementation
+// (test/node/secure-reference.ts, Node's crypto): src/secure must reproduce every byte.
+import { describe, it } from '#harness';
+import nacl from 'tweetnacl';
+import { Handshake } from '../../src/secure/handshake.js';
+import { channelBinding, importIdentity } from '../../src/secure/index.js';
+import { FROM_INITIATOR, FROM_RESPONDER, nextKey, READY, RecordCipher, REKEY, WHOLE } from '../../src/secure/records.js';
+import { secureVectors } from '../fixtures/secure-vectors.js';
+import { deepEqual, equal } from '../harness/assert.js';
+import { checkLeaks } from '../support/connect.js';
+import { bytesOf, connectSecure, links } from '../support/secure.js';
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+const text = (value: string) => new TextEncoder().encode(value);
+const EMPTY = new Uint8Array(0);
+
+for (const vector of secureVectors) {
+  const initiator = importIdentity(unhex(vector.initiatorSeed));
+  const responder = importIdentity(unhex(vector.responderSeed));
+  const ephemeral = (secret: string) => nacl.box.keyPair.fromSecretKey(unhex(secret));
+  const networkKey = unhex(vector.networkKey);
+  const psk = vector.psk ? unhex(vector.psk) : undefined;
+  const tokenI = vector.tokenI ? unhex(vector.tokenI) : undefined;
+  const tokenR = vector.tokenR ? unhex(vector.tokenR) : undefined;
+
+  describe(`secure test vectors: ${vector.name}`, () => {
+    checkLeaks();
+
+    it('derives the documented keys and messages from the fixed keys', () => {
+      equal(hex(initiator.publicKey), vector.initiatorKey);
+      equal(hex(responder.publicKey), vector.responderKey);
+      const i = new Handshake(true, { identity: initiator, networkKey, psk, token: tokenI, ephemeral: ephemeral(vector.initiatorEphemeralSecret) });
+      const r = new Handshake(false, { identity: responder, networkKey, psk, token: tokenR, ephemeral: ephemeral(vector.responderEphemeralSecret) });
+      equal(hex(i.ephemeral.publicKey), vector.initiatorEphemeral);
+      equal(hex(r.ephemeral.publicKey), vector.responderEphemeral);
+      const message1 = i.writeHello();
+      equal(hex(message1), vector.message1);
+      r.readHello(message1);
+      const message2 = r.writeIdentity();
+      equal(hex(message2), vector.message2);
+      const seenByI = i.readIdentity(message2);
+      equal(hex(seenByI.remoteKey), vector.responderKey);
+      equal(hex(seenByI.token ?? EMPTY), vector.tokenR);
+      const message3 = i.writeAuth();
+      equal(hex(message3), vector.message3);
+      const seenByR = r.readAuth(message3);
+      equal(hex(seenByR.remoteKey), vector.initiatorKey);
+      equal(hex(seenByR.token ?? EMPTY), vector.tokenI);
+      const keysI = i.finish();
+      const keysR = r.finish();
+      equal(hex(keysI.send), vector.initiatorToResponder);
+      equal(hex(keysI.receive), vector.responderToInitiator);
+      equal(hex(keysR.send), vector.responderToInitiator);
+      equal(hex(keysI.binding), vector.channelBinding);
+      equal(hex(keysR.binding), vector.channelBinding);
+    });
+
+    it('seals and opens the documented records, across a rekey', () => {
+      const kIR = unhex(vector.initiatorToResponder);
+      const kRI = unhex(vector.responderToInitiator);
+      equal(hex(new RecordCipher(kRI.slice(), FROM_RESPONDER).seal(READY, EMPTY)), vector.readyRecord);
+      const sender = new RecordCipher(kIR.slice(), FROM_INITIATOR);
+      equal(hex(sender.seal(WHOLE, text('saltline'))), vector.firstRecord);
+      equal(hex(sender.seal(REKEY, EMPTY)), vector.rekeyRecord);
+      equal(hex(nextKey(kIR)), vector.initiatorToResponderAfterRekey);
+      sender.rekey();
+      equal(hex(sender.seal(WHOLE, text('rekeyed'))), vector.rekeyedRecord);
+      const opener = new RecordCipher(kIR.slice(), FROM_INITIATOR);
+      deepEqual(opener.open(unhex(vector.firstRecord), false)!.subarray(32), Uint8Array.of(WHOLE, ...text('saltline')));
+      deepEqual(opener.open(unhex(vector.rekeyRecord), false)!.subarray(32), Uint8Array.of(REKEY));
+      opener.rekey();
+      deepEqual(opener.open(unhex(vector.rekeyedRecord), false)!.subarray(32), Uint8Array.of(WHOLE, ...text('rekeyed')));
+    });
+
+    it('puts exactly the documented handshake on the wire of a real channel', async () => {
+      const link = links[0]!;
+      const { client, server, wire } = connectSecure(link, {
+        client: {
+          secure: { identity: initiator, networkKey, psk, token: tokenI, expectedRemoteKey: responder.publicKey },
+          seams: { ephemerals: [ephemeral(vector.initiatorEphemeralSecret)] },
+        },
+        server: {
+          expose: { ping: () => 'pong' },
+          secure: { identity: responder, networkKey, psk, token: tokenR, expectedRemoteKey: initiator.publicKey, authorize: undefined },
+          seams: { ephemerals: [ephemeral(vector.responderEphemeralSecret)] },
+        },
+      });
+      equal(await client.remote().ping(), 'pong');
+      equal(hex(bytesOf(wire.up[0])), vector.message1);
+      equal(hex(bytesOf(wire.down[0])), vector.message2);
+      equal(hex(bytesOf(wire.up[1])), vector.message3);
+      equal(hex(bytesOf(wire.down[1])), vector.readyRecord);
+      equal(hex(channelBinding(client)!), vector.channelBinding);
+      equal(hex(channelBinding(server)!), vector.channelBinding);
+    });
+  });
+}
