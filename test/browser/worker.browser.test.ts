@@ -1,7 +1,8 @@
 import { describe, it } from '#harness';
 import { createPeer } from '../../src/index.js';
 import { fromWorker } from '../../adapters/worker.js';
-import { equal, ok, rejects, rejectsWith } from '../harness/assert.js';
+import { rejectsWith } from '../harness/assert.js';
+import { workerSpec } from '../support/worker-spec.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
 import type { WorkerApi } from '../fixtures/service.js';
 
@@ -14,42 +15,7 @@ function startWorker() {
 
 describe('a web Worker', () => {
   checkLeaks();
-
-  it('answers calls made before its script has loaded', async () => {
-    const { api } = startWorker();
-    equal(await api.add(40, 2), 42);
-    equal(await api.math.square(9), 81);
-  });
-
-  it('calls back into the page that created it', async () => {
-    const { api } = startWorker();
-    equal(await api.askParent(21), 42);
-  });
-
-  it('sends handler errors to the page with their class and cause', async () => {
-    const { api } = startWorker();
-    const error = await rejects(api.fail());
-    ok(error instanceof RangeError);
-    ok((error as Error).cause instanceof Error);
-    await rejectsWith(api.denied(), 'PERMISSION_DENIED');
-  });
-
-  it('cancels a call inside the worker', async () => {
-    const { peer } = startWorker();
-    const controller = new AbortController();
-    const call = peer.call('wait', [], { signal: controller.signal });
-    equal(await peer.call('add', [1, 1]), 2);
-    controller.abort();
-    await rejectsWith(call, 'CANCELLED');
-  });
-
-  it('carries binary and bigint values by structured clone', async () => {
-    const { api } = startWorker();
-    const bytes = new Uint8Array([1, 2, 3]);
-    const back = (await api.echo({ bytes, big: 10n ** 30n })) as { bytes: Uint8Array; big: bigint };
-    equal(back.big, 10n ** 30n);
-    equal(back.bytes[2], 3);
-  });
+  workerSpec(startWorker);
 });
 
 describe('a web Worker that fails to load', () => {

@@ -41,6 +41,16 @@ function isDeepEqual(a: unknown, b: unknown): boolean {
   return keysA.every((key) => isDeepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 }
 
+/** Runs `fn` and returns what it threw; fails when it returns. */
+export function throws(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new AssertionError('expected a throw');
+}
+
 /** Awaits a rejection and returns the reason; fails when the promise fulfils. */
 export async function rejects(promise: Promise<unknown>): Promise<unknown> {
   try {

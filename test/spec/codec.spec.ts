@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
 import { createPeer, msgpackCodec, type Codec } from '../../src/index.js';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 
 /** A user codec: JSON text in UTF-8 bytes. */
@@ -55,12 +55,7 @@ describe('codecs', () => {
 
   it('refuses a codec whose kind does not match the transport', () => {
     const [a] = createMemoryPair('clone');
-    let error: unknown;
-    try {
-      createPeer(a, { codec: jsonCodec });
-    } catch (e) {
-      error = e;
-    }
+    const error = throws(() => createPeer(a, { codec: jsonCodec }));
     ok(error instanceof TypeError);
     equal((error as Error).message, 'codec "json" makes bytes messages; the transport carries clone');
   });
@@ -75,12 +70,6 @@ describe('codecs', () => {
   it('refuses to decode a bigint extension that is not decimal digits', () => {
     const codec = msgpackCodec();
     const bytes = new Uint8Array([0x91, 0xd4, 0x01, 0x41]); // [ext 1 with "A"]
-    let error: unknown;
-    try {
-      codec.decode(bytes);
-    } catch (e) {
-      error = e;
-    }
-    ok(error instanceof Error);
+    ok(throws(() => codec.decode(bytes)) instanceof Error);
   });
 });

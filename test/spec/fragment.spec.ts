@@ -2,17 +2,8 @@ import { describe, it } from '#harness';
 import { createPeer, RpcError } from '../../src/index.js';
 import { fragmenting, LAST, MORE, Reassembler, split, WHOLE } from '../../src/fragment.js';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
-
-function throws(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('fragmentation', () => {
   checkLeaks();

@@ -8,20 +8,11 @@ import { hkdf, hmac } from '../../src/secure/hmac.js';
 import { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, importIdentity } from '../../src/secure/index.js';
 import { isCanonicalSignature, isSmallOrderKey } from '../../src/secure/keys.js';
 import { FROM_INITIATOR, FROM_RESPONDER, nextKey, RecordCipher, WHOLE } from '../../src/secure/records.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
-
-function throws(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('secure channel primitives', () => {
   checkLeaks();
