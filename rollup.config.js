@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
+// Prints min+gzip per entry against the budgets (core ≤ 6 KB, adapters ≤ 1.5 KB) after the JS build.
+import { sizeReportPlugin } from './bench/size.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const input = {
@@ -21,7 +23,7 @@ export default [
   {
     input,
     external,
-    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' })],
+    plugins: [esbuild({ target: 'es2022', tsconfig: 'tsconfig.json' }), sizeReportPlugin()],
     output: {
       dir: 'dist',
       format: 'es',

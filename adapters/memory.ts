@@ -11,6 +11,8 @@ export class MemoryTransport implements Transport {
   /** Every message this end has sent, when `record` is on: for tests that inspect the wire. */
   readonly sent: unknown[] = [];
   record = false;
+  /** `send` copies at once, so the peer may encode into a reused buffer (and the tests exercise that path). */
+  readonly copiesOnSend = true;
 
   constructor(
     readonly kind: 'clone' | 'bytes',

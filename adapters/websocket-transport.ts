@@ -124,6 +124,17 @@ export class WebSocketTransport implements Transport {
     this.interval = options.keepAlive === false ? 0 : (options.keepAlive?.interval ?? 15_000);
   }
 
+  /**
+   * Whether `send` copies before it returns: a browser socket always does; a `ws` client masks
+   * each frame into a new buffer unless an extension (permessage-deflate) is on; a `ws` server
+   * socket writes the bytes it is given later, and a connecting socket queues them, so neither does.
+   */
+  get copiesOnSend(): boolean {
+    if (this.socket.readyState !== OPEN) return false;
+    if (!this.canPing()) return true;
+    return this.initiator && (this.socket as { extensions?: unknown }).extensions === '';
+  }
+
   get bufferedAmount(): number {
     let queued = 0;
     for (const message of this.queue) queued += message.byteLength;

@@ -92,6 +92,8 @@ export function fragmenting(link: Transport, chunkSize: number, maxMessageSize =
       return link.bufferedAmount;
     },
     initiator: link.initiator,
+    // Every chunk is framed into a buffer of its own before it is sent.
+    copiesOnSend: true,
     start(receiver: TransportReceiver) {
       link.start({
         ...receiver,

@@ -20,6 +20,8 @@ const RESULT_REFS = 1;
 const RESULT_UNDEFINED = 2;
 const MAX_METHOD_LENGTH = 256;
 const noMeta: Record<string, unknown> = Object.freeze(Object.create(null));
+/** Settled once: `then` on it queues a plain microtask (Node's queueMicrotask adds an AsyncResource per call). */
+const settled = Promise.resolve();
 
 /** An outgoing call: waiting for its reply, then (when its result streams) until they end. */
 class Pending extends Exchange {
@@ -44,6 +46,20 @@ class Active extends Exchange {
   /** The caller cancelled: the handler's outcome is dropped when it comes. */
   cancelled = false;
 }
+
+/**
+ * One idle object of each per-call shape, kept for the life of the module. V8 holds the hidden
+ * classes (maps) that class fields transition through only while some object uses them: a full
+ * GC that finds no call in flight frees them, and every optimized function that handled calls is
+ * deoptimized ("weak objects") and recompiled. Built from the same kinds of values real calls
+ * carry (resolving functions, a double deadline), so their maps are the ones live calls use.
+ */
+const mapKeepers: unknown[] = [];
+void new Promise((resolve, reject) => mapKeepers.push(new Pending(0, resolve, reject, 0.5, undefined, undefined, undefined)));
+mapKeepers.push(new Active(0));
+const keptPromise = new Promise(() => {}) as unknown as Record<symbol, unknown>;
+keptPromise[Symbol.asyncIterator] = iterateResult;
+mapKeepers.push(keptPromise);
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -117,6 +133,7 @@ class RpcPeer implements Peer {
   /** Notification handlers still running. */
   private readonly notifications = new Set<Active>();
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
+  private idleCheckScheduled = false;
 
   private ready = false;
   /** Interrupted without holding: calls fail fast until the link is back. */
@@ -315,13 +332,29 @@ class RpcPeer implements Peer {
       if (this.pending.get(exchange.id) !== exchange) return;
       this.pending.delete(exchange.id);
       if (exchange.onAbort) exchange.signal!.removeEventListener('abort', exchange.onAbort);
-      if (this.pending.size === 0) this.deadlines.clear();
+      if (this.pending.size === 0) this.clearDeadlinesWhenIdle();
     } else {
       if (this.active.get(exchange.id) !== exchange) return;
       this.active.delete(exchange.id);
     }
-    this.refs.complete(exchange, reason ?? new RpcError('CANCELLED', 'the call that carried this stream is over'));
+    this.refs.complete(exchange, reason);
   }
+
+  /**
+   * Clears the deadline timer once no call is pending, a microtask from now: a caller making
+   * calls one after another starts the next before then, and keeps the timer instead of paying
+   * for a new one per call.
+   */
+  private clearDeadlinesWhenIdle(): void {
+    if (this.idleCheckScheduled) return;
+    this.idleCheckScheduled = true;
+    void settled.then(this.clearIfIdle);
+  }
+
+  private readonly clearIfIdle = (): void => {
+    this.idleCheckScheduled = false;
+    if (this.pending.size === 0) this.deadlines.clear();
+  };
 
   // ---- outgoing calls ---------------------------------------------------------------------
 
@@ -356,10 +389,15 @@ class RpcPeer implements Peer {
       const refs = hasRefs(args);
       const wireArgs = refs ? this.refs.exportValue(args, pending, false) : args;
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
-      const message: unknown[] = [CALL, id, method, wireArgs];
-      if (hasMeta || timeout !== Infinity || refs) message.push(hasMeta ? meta : null);
-      if (timeout !== Infinity || refs) message.push(timeout === Infinity ? null : Math.ceil(timeout));
-      if (refs) message.push(1);
+      const timed = timeout !== Infinity;
+      // Built at its final length: no push, so no backing-store growth per call.
+      const message = refs
+        ? [CALL, id, method, wireArgs, hasMeta ? meta : null, timed ? Math.ceil(timeout) : null, 1]
+        : timed
+          ? [CALL, id, method, wireArgs, hasMeta ? meta : null, Math.ceil(timeout)]
+          : hasMeta
+            ? [CALL, id, method, wireArgs, meta]
+            : [CALL, id, method, wireArgs];
       this.queueCall(message, this.transfers ? transferablesOfAll(args) : undefined);
     });
   }
@@ -411,7 +449,7 @@ class RpcPeer implements Peer {
     if (transfer) (this.outboxTransfers ??= []).push(...transfer);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flush);
+      void settled.then(this.flush);
     }
   }
 
@@ -423,7 +461,7 @@ class RpcPeer implements Peer {
     const transfer = this.outboxTransfers;
     this.outbox = [];
     this.outboxTransfers = undefined;
-    if (batch.length === 1) this.transmitOne(batch[0] as unknown[], transfer);
+    if (batch.length === 1) this.transmitOne(batch[0] as unknown[], transfer, batch);
     else if (!this.transmit(batch, transfer)) for (const message of batch) this.transmitOne(message as unknown[], transfer);
   };
 
@@ -432,7 +470,9 @@ class RpcPeer implements Peer {
     if (this.isClosed) return true;
     let data: unknown;
     try {
-      data = this.codec.encode(batch);
+      // A lone message goes as itself: one array less to clone or encode on the common path.
+      const frame = batch.length === 1 ? batch[0] : batch;
+      data = this.transport.copiesOnSend && this.codec.encodeShared ? this.codec.encodeShared(frame) : this.codec.encode(frame);
     } catch (error) {
       if (batch.length === 1) throw new RpcError('INVALID_ARGUMENT', `a value could not be encoded: ${(error as Error)?.message}`);
       return false;
@@ -461,9 +501,9 @@ class RpcPeer implements Peer {
   }
 
   /** Sends one message alone; one that cannot go fails its own call and nothing else. */
-  private transmitOne(message: unknown[], transfer: Transferable[] | undefined): void {
+  private transmitOne(message: unknown[], transfer: Transferable[] | undefined, batch: unknown[] = [message]): void {
     try {
-      this.transmit([message], transfer && transferablesIn(message));
+      this.transmit(batch, transfer && transferablesIn(message));
     } catch (error) {
       this.failToSend(message, RpcError.from(error, 'INVALID_ARGUMENT'));
     }
@@ -506,8 +546,9 @@ class RpcPeer implements Peer {
     } catch (error) {
       return this.reject(`an undecodable message: ${(error as Error)?.message}`);
     }
-    if (!Array.isArray(batch)) return this.reject('a message that is not a batch');
-    for (const message of batch) {
+    if (!Array.isArray(batch)) return this.reject('a message that is neither a message nor a batch');
+    // A message starts with its kind, a number; a batch with a message, an array.
+    for (const message of typeof batch[0] === 'number' ? [batch] : batch) {
       if (this.isClosed) return;
       try {
         this.dispatch(message);
@@ -653,14 +694,13 @@ class RpcPeer implements Peer {
     }
     const entry = new Active(id);
     this.active.set(id, entry);
-    const deadline = typeof timeout === 'number' ? Date.now() + timeout : Infinity;
     let result: unknown;
     try {
       const input = refs ? (this.refs.importValue(args, entry, false) as unknown[]) : args;
       result =
         typeof method === 'number'
           ? this.callback(method, input)
-          : this.dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, deadline, entry);
+          : this.dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, typeof timeout === 'number' ? timeout : Infinity, entry);
     } catch (error) {
       return this.replyError(id, entry, error);
     }
@@ -682,10 +722,10 @@ class RpcPeer implements Peer {
   }
 
   /** Runs the handler for one call, through the incoming interceptors when there are any. */
-  private dispatchCall(method: string, args: unknown[], meta: Record<string, unknown>, deadline: number, entry: Active | undefined): unknown {
-    if (!this.incoming) return this.handle(method, args, undefined, meta, deadline, entry);
-    const context = this.contextFor(method, meta, deadline, entry);
-    const timeout = deadline === Infinity ? Infinity : deadline - Date.now();
+  /** `timeout`: ms the caller waits from now (the call's arrival), `Infinity` for no limit. */
+  private dispatchCall(method: string, args: unknown[], meta: Record<string, unknown>, timeout: number, entry: Active | undefined): unknown {
+    if (!this.incoming) return this.handle(method, args, undefined, meta, timeout, entry);
+    const context = this.contextFor(method, meta, timeout, entry);
     const call: Call = { method, args, meta: { ...meta }, signal: context.signal, timeout, resultMeta: undefined, context };
     return this.incoming(call).then((value) => {
       if (entry) entry.resultMeta = call.resultMeta;
@@ -704,17 +744,19 @@ class RpcPeer implements Peer {
     args: unknown[],
     context: CallContext | undefined,
     meta: Record<string, unknown>,
-    deadline: number,
+    timeout: number,
     entry: Active | undefined,
   ): unknown {
     const resolved = resolveMethod(this.api, method);
     if (!resolved) throw new RpcError('NOT_FOUND', `no method ${describe(method)} is exposed`);
     const takesContext = contextHandlerOf(resolved.fn);
     if (!takesContext) return resolved.fn.apply(resolved.self, args);
-    return takesContext.call(resolved.self, context ?? this.contextFor(method, meta, deadline, entry), ...args);
+    return takesContext.call(resolved.self, context ?? this.contextFor(method, meta, timeout, entry), ...args);
   }
 
-  private contextFor(method: string, meta: Record<string, unknown>, deadline: number, entry: Active | undefined): CallContext {
+  private contextFor(method: string, meta: Record<string, unknown>, timeout: number, entry: Active | undefined): CallContext {
+    // Date.now() only for a handler that sees its context; this runs as the call arrives.
+    const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
     const controller = new AbortController();
     if (entry) entry.controller = controller;
     const { remoteIdentity, principal } = this.transport;
@@ -725,15 +767,17 @@ class RpcPeer implements Peer {
     if (this.active.get(id) !== entry || entry.replied) return; // the peer closed or the link dropped
     entry.replied = true;
     if (entry.cancelled) return this.complete(entry, undefined);
-    const refs = hasRefs(value);
-    const wire = refs ? this.refs.exportValue(value, entry, true) : value;
     const meta = entry.resultMeta;
     const retained = entry.retained;
-    const message: unknown[] = [RESULT, id];
-    if (wire !== undefined || meta || refs || retained) message.push(wire ?? null);
-    if (meta || refs || retained) {
-      message.push(meta ?? null, (refs ? RESULT_REFS : 0) | (wire === undefined ? RESULT_UNDEFINED : 0));
-      if (retained) message.push(retained);
+    const refs = hasRefs(value);
+    let message: unknown[];
+    if (!refs && !meta && !retained) {
+      // The common reply: a plain value (left out when undefined), nothing else.
+      message = value === undefined ? [RESULT, id] : [RESULT, id, value];
+    } else {
+      const wire = refs ? this.refs.exportValue(value, entry, true) : value;
+      const flags = (refs ? RESULT_REFS : 0) | (wire === undefined ? RESULT_UNDEFINED : 0);
+      message = retained ? [RESULT, id, wire ?? null, meta ?? null, flags, retained] : [RESULT, id, wire ?? null, meta ?? null, flags];
     }
     this.enqueue(message, this.transfers ? transferablesOf(value) : undefined);
     if (entry.openStreams === 0) this.complete(entry, undefined);

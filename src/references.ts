@@ -188,6 +188,7 @@ export class References implements StreamLink {
 
   /** Releases everything a call owned, on this side; `reason` ends streams still open. */
   complete(owner: Exchange, reason: unknown): void {
+    if (!owner.exported && !owner.imported) return; // the common call: nothing to release
     for (const id of owner.exported ?? []) {
       const entry = this.exports.get(id);
       if (!entry || entry.owner !== owner) continue;
@@ -199,7 +200,7 @@ export class References implements StreamLink {
       const entry = this.imports.get(id);
       if (!entry || entry.owner !== owner) continue;
       this.imports.delete(id);
-      if (entry.kind === STREAM) entry.stream.fail(reason);
+      if (entry.kind === STREAM) entry.stream.fail(reason ?? new RpcError('CANCELLED', 'the call that carried this stream is over'));
     }
     owner.exported = owner.imported = undefined;
   }

@@ -14,6 +14,13 @@ export interface Transport {
    * iframe, `runtime.connect` caller); `undefined` when the platform cannot say (a port pair).
    */
   readonly initiator?: boolean;
+  /**
+   * True when `send` copies (or consumes) the message before it returns, so the codec may hand it
+   * a buffer it reuses: a browser WebSocket, an open `ws` client socket, a fragmenting link.
+   * Default false, and it must be false whenever `send` would keep the message (a socket still
+   * connecting queues it).
+   */
+  readonly copiesOnSend?: boolean;
   /** The far side's verified public key, once a secure channel has authenticated it. */
   readonly remoteIdentity?: Uint8Array;
   /** What the secure channel's `authorize` returned for the far side. */

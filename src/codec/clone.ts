@@ -4,6 +4,6 @@ import type { Codec } from './codec.js';
 export const cloneCodec: Codec = {
   name: 'clone',
   kind: 'clone',
-  encode: (messages) => messages,
+  encode: (frame) => frame,
   decode: (data) => data,
 };

@@ -1,12 +1,18 @@
 /**
- * A codec turns one batch of protocol messages into one transport message and back.
- * `kind` must match the transport's: `bytes` codecs produce `Uint8Array`s.
+ * A codec turns one frame — a protocol message, or a batch (array) of them — into one transport
+ * message and back. `kind` must match the transport's: `bytes` codecs produce `Uint8Array`s.
  */
 export interface Codec {
   readonly name: string;
   readonly kind: 'clone' | 'bytes';
   /** Throws when a value cannot be encoded; the peer then retries message by message. */
-  encode(messages: readonly unknown[]): unknown;
+  encode(frame: unknown): unknown;
+  /**
+   * Optional: like `encode`, but may return a view of a buffer the codec reuses, valid only until
+   * its next encode. The peer uses it when the transport copies what it sends before `send`
+   * returns (`Transport.copiesOnSend`), which saves a copy and an allocation per message.
+   */
+  encodeShared?(frame: unknown): unknown;
   /** Throws on malformed input; the peer drops the message and counts it. */
   decode(data: unknown): unknown;
 }

@@ -115,7 +115,8 @@ export function msgpackCodec(options: MsgpackOptions = {}): Codec {
   return {
     name: 'msgpack',
     kind: 'bytes',
-    encode: (messages) => encoder.encode(messages),
+    encode: (frame) => encoder.encode(frame),
+    encodeShared: (frame) => encoder.encodeSharedRef(frame),
     decode: (data) => {
       if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
       if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');

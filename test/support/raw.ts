@@ -31,7 +31,9 @@ export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): Raw
   far.start({
     message(data) {
       batches++;
-      for (const message of codec.decode(data) as unknown[][]) {
+      const frame = codec.decode(data) as unknown[];
+      // A frame is one message (it starts with its kind) or a batch of them.
+      for (const message of (typeof frame[0] === 'number' ? [frame] : frame) as unknown[][]) {
         received.push(message);
         for (const waiter of waiters.splice(0)) {
           if (waiter.match(message)) waiter.resolve(message);

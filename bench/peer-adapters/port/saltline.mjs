@@ -1,0 +1,24 @@
+// saltline over a MessagePort (peer-bench adapter). Imports the BUILT package (dist/), resolved
+// relative to this file, so the harness can be copied anywhere (`npm run build` first).
+// Defaults throughout: structured-clone codec, 30 s per-call timeout (one shared deadline timer,
+// see docs/benchmarks.md for what it costs), no transfer (the harness reuses its payloads).
+import { createPeer } from '../../../dist/index.js';
+import { fromPort } from '../../../dist/worker.js';
+
+export default {
+  name: 'saltline',
+  binary: true,
+  serve(port, service) {
+    createPeer(fromPort(port), { expose: service });
+  },
+  client(port) {
+    const peer = createPeer(fromPort(port));
+    const api = peer.remote();
+    return {
+      add: (a, b) => api.add(a, b),
+      bytes: (u8) => api.bytes(u8),
+      obj: (o) => api.obj(o),
+      close: () => peer.close(),
+    };
+  },
+};
