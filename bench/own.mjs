@@ -208,7 +208,7 @@ async function workerPayload() {
   ]);
   const markdown =
     table(['case', '64 KiB MB/s', 'min–max', 'vs raw', '1 MiB MB/s', 'min–max', 'vs raw'], rows) +
-    '\n\nBoth copy the payload (structured clone); moving it with a transfer list waits for binary transfer (issue 3).';
+    '\n\nBoth copy the payload (structured clone); `transfer()` would move it instead.';
   const data = Object.fromEntries(cases.map((c, i) => [c.name, { bytes64k: k[i], bytes1m: m[i], ratio64k: ratio(k[i], k[0]), ratio1m: ratio(m[i], m[0]) }]));
   return { markdown, data };
 }

@@ -163,7 +163,7 @@ if (only.includes('peer')) {
         '',
         `### Issue 7 goals: ${met} of ${main.length} met in this run`,
         '',
-        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals wait for the secure channel.',
+        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals are in "Secure channel" below (`bench/secure.bench.mjs`).',
         '',
         goalsTable(rows),
         '',
