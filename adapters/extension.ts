@@ -1,2 +1,266 @@
-// Placeholder: being built (see the issue tracker).
-export {};
+/**
+ * `saltline/extension`: a transport over a browser extension's `runtime.Port` — content script ↔
+ * service worker, popup or options page ↔ service worker, a web page ↔ the extension through
+ * `externally_connectable`.
+ *
+ * Chrome serializes port messages as JSON (a `Uint8Array` arrives as `{"0":1,...}`, a `Map` as
+ * `{}`, `undefined` as `null`), so this is a byte transport: the peer encodes with msgpack, which
+ * keeps every type saltline carries, and each frame crosses the port as one base64 string (the
+ * one encoding a JSON channel carries compactly without escapes).
+ *
+ * An MV3 service worker is stopped when idle and its ports disconnect. `fromExtensionPort` ends
+ * its peer then (calls in flight fail with `UNAVAILABLE`). `connectExtension` redials instead: the
+ * peer is interrupted (calls in flight fail with `UNAVAILABLE`, new calls wait), the new port wakes
+ * the service worker, and the session resumes with a fresh hello. See docs/guide/extension.md.
+ */
+import { RpcError } from '../src/errors.js';
+import type { Transport, TransportReceiver } from '../src/transport.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the platform's own signatures */
+
+/** `chrome.events.Event` as far as a port uses it. */
+export interface ExtensionEvent<Listener extends (...args: any[]) => void> {
+  addListener(listener: Listener): void;
+  removeListener(listener: Listener): void;
+}
+
+/** `chrome.runtime.Port` (or `browser.runtime.Port`): what `runtime.connect` returns and `onConnect` hands over. */
+export interface ExtensionPort {
+  readonly name: string;
+  postMessage(message: any): void;
+  disconnect(): void;
+  readonly onMessage: ExtensionEvent<(message: any, port: any) => void>;
+  readonly onDisconnect: ExtensionEvent<(port: any) => void>;
+  /** Set on the side that received the connection (`onConnect`), absent on the side that called `connect`. */
+  readonly sender?: { readonly id?: string; readonly url?: string; readonly origin?: string };
+  /** Firefox: why the port disconnected. */
+  readonly error?: { readonly message?: string } | null;
+}
+
+/** Chrome JSON-serializes port messages (up to 64 MiB): a base64 frame of 48 MiB fits. */
+const MAX_MESSAGE = 48 * 1024 * 1024;
+
+export interface ExtensionPortOptions {
+  /** Whether this side called `runtime.connect`. Default: true when the port has no `sender`. */
+  readonly initiator?: boolean;
+}
+
+/** A transport over one port; its disconnect (a stopped service worker, a closed tab) closes the peer. */
+export function fromExtensionPort(port: ExtensionPort, options: ExtensionPortOptions = {}): ExtensionPortTransport {
+  return new ExtensionPortTransport(port, options.initiator ?? port.sender === undefined);
+}
+
+export class ExtensionPortTransport implements Transport {
+  readonly kind = 'bytes';
+  readonly maxMessageSize = MAX_MESSAGE;
+  private stop: (() => void) | undefined;
+
+  constructor(
+    readonly port: ExtensionPort,
+    readonly initiator: boolean,
+  ) {}
+
+  start(receiver: TransportReceiver): void {
+    this.stop = listen(this.port, (data) => receiver.message(data), (reason) => {
+      this.stop = undefined;
+      receiver.closed(reason);
+    });
+  }
+
+  send(message: unknown): void {
+    this.port.postMessage(toBase64(message as Uint8Array));
+  }
+
+  close(): void {
+    if (!this.stop) return;
+    this.stop();
+    this.stop = undefined;
+    this.port.disconnect();
+  }
+}
+
+export type ExtensionConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ConnectExtensionOptions {
+  /** While the port is down: `wait` holds new calls until the next port answers (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE` at once. Default `wait`. */
+  readonly whileDown?: 'wait' | 'fail';
+  /** Ports in a row that disconnect before the far side says a word (nobody listening, refused) before giving up and closing the peer. Default 5. */
+  readonly maxAttempts?: number;
+  /** Delay before redialling after such a port, in ms, doubling each time. A port that worked is redialled at once. Default 100. */
+  readonly retryDelay?: number;
+}
+
+/**
+ * A transport that redials: `open` makes a new port each time, e.g.
+ * `() => chrome.runtime.connect({ name: 'rpc' })`. A port that throws (the extension was reloaded
+ * or removed: "Extension context invalidated") closes the peer for good.
+ */
+export function connectExtension(open: () => ExtensionPort, options: ConnectExtensionOptions = {}): ReconnectingExtensionPort {
+  return new ReconnectingExtensionPort(open, options);
+}
+
+export class ReconnectingExtensionPort implements Transport {
+  readonly kind = 'bytes';
+  readonly initiator = true;
+  readonly maxMessageSize = MAX_MESSAGE;
+  private receiver: TransportReceiver | undefined;
+  private current: ExtensionConnectionState = 'connecting';
+  private link: ExtensionPort | undefined;
+  private stop: (() => void) | undefined;
+  private failures = 0;
+  private down = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly listeners = new Set<(state: ExtensionConnectionState) => void>();
+
+  constructor(
+    private readonly open: () => ExtensionPort,
+    private readonly options: ConnectExtensionOptions = {},
+  ) {}
+
+  /** `connecting` (first port), `open` (the far side has answered), `reconnecting`, `closed`. */
+  get state(): ExtensionConnectionState {
+    return this.current;
+  }
+
+  /** The current port, if any. */
+  get port(): ExtensionPort | undefined {
+    return this.link;
+  }
+
+  /** Calls `listener` on every state change; returns the function that stops it. */
+  onStateChange(listener: (state: ExtensionConnectionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(receiver: TransportReceiver): void {
+    this.receiver = receiver;
+    this.dial();
+  }
+
+  send(message: unknown): void {
+    // While down, what the old session still sends means nothing to the next one.
+    if (this.down || !this.link) return;
+    try {
+      this.link.postMessage(toBase64(message as Uint8Array));
+    } catch {
+      // A port that died before its onDisconnect has run ("disconnected port object"): the event redials.
+    }
+  }
+
+  close(): void {
+    this.shutdown(undefined);
+  }
+
+  private shutdown(reason: unknown): void {
+    if (this.current === 'closed') return;
+    const receiver = this.receiver;
+    this.receiver = undefined;
+    clearTimeout(this.timer);
+    this.stop?.();
+    this.link?.disconnect();
+    this.link = this.stop = undefined;
+    this.setState('closed');
+    this.listeners.clear();
+    if (reason !== undefined) receiver?.closed(reason);
+  }
+
+  private dial(): void {
+    this.timer = undefined;
+    let port: ExtensionPort;
+    try {
+      port = this.open();
+    } catch (error) {
+      return this.shutdown(RpcError.from(error, 'UNAVAILABLE'));
+    }
+    let heard = false;
+    this.link = port;
+    this.stop = listen(
+      port,
+      (data) => {
+        if (!heard) {
+          heard = true;
+          this.failures = 0;
+          if (this.down) {
+            this.down = false;
+            this.receiver?.resumed();
+          }
+          this.setState('open');
+        }
+        this.receiver?.message(data);
+      },
+      (reason) => this.dropped(heard, reason),
+    );
+  }
+
+  private dropped(heard: boolean, reason: unknown): void {
+    this.link = this.stop = undefined;
+    if (!heard && ++this.failures > (this.options.maxAttempts ?? 5)) return this.shutdown(reason);
+    if (!this.down) {
+      this.down = true;
+      this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
+    }
+    this.setState('reconnecting');
+    const delay = heard ? 0 : (this.options.retryDelay ?? 100) * 2 ** (this.failures - 1);
+    this.timer = setTimeout(() => this.dial(), delay);
+  }
+
+  private setState(state: ExtensionConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+}
+
+/** Delivers a port's frames (decoded) and its disconnect (with the platform's reason) until stopped. */
+function listen(port: ExtensionPort, message: (data: Uint8Array | undefined) => void, disconnected: (reason: unknown) => void): () => void {
+  const onMessage = (data: unknown) => message(fromBase64(data));
+  const onDisconnect = () => {
+    stop();
+    disconnected(new Error(disconnectReason(port)));
+  };
+  const stop = () => {
+    port.onMessage.removeListener(onMessage);
+    port.onDisconnect.removeListener(onDisconnect);
+  };
+  port.onMessage.addListener(onMessage);
+  port.onDisconnect.addListener(onDisconnect);
+  return stop;
+}
+
+function disconnectReason(port: ExtensionPort): string {
+  // Reading chrome.runtime.lastError here also keeps Chrome from logging it as unchecked.
+  const runtime = (globalThis as { chrome?: { runtime?: { lastError?: { message?: string } } } }).chrome?.runtime;
+  return port.error?.message ?? runtime?.lastError?.message ?? 'the port disconnected';
+}
+
+const CHUNK = 0x8000;
+
+function toBase64(bytes: Uint8Array): string {
+  const native = (bytes as { toBase64?: () => string }).toBase64;
+  if (native) return native.call(bytes);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return btoa(binary);
+}
+
+/** A frame back to bytes; anything else (not a string, not base64) becomes `undefined`, which the peer counts as malformed. */
+function fromBase64(data: unknown): Uint8Array | undefined {
+  if (typeof data !== 'string') return undefined;
+  try {
+    const native = (Uint8Array as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+    if (native) return native(data);
+    const binary = atob(data);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,10 +1,13 @@
 /**
- * `saltline/worker`: transports for web workers, `MessagePort`s and Node `worker_threads`.
- * Each factory takes the platform object you already have and returns a transport for
- * `createPeer`. Values travel by structured clone; `ArrayBuffer`s can be transferred.
+ * `saltline/worker`: transports for web workers, `MessagePort`s and Node `worker_threads`, shared
+ * workers and `BroadcastChannel`s. Each factory takes the platform object you already have and
+ * returns a transport for `createPeer`. Values travel by structured clone; `ArrayBuffer`s can be
+ * transferred (not over a `BroadcastChannel`).
  */
-import type { Transport } from '../src/transport.js';
-import { EndpointTransport, type Endpoint } from './endpoint.js';
+import type { Transport, TransportReceiver } from '../src/transport.js';
+import { EndpointTransport, type DomEndpoint, type Endpoint } from './endpoint.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 export type { Endpoint, DomEndpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
 
@@ -33,4 +36,263 @@ export function fromWorker(worker: WorkerLike, options: WorkerTransportOptions =
 /** Inside a worker: its `self`, or Node's `parentPort`. Closing the peer only stops listening. */
 export function fromWorkerScope(scope: Endpoint): Transport {
   return new EndpointTransport(scope, () => {}, false);
+}
+
+// ---- SharedWorker ------------------------------------------------------------------------------
+
+/** A `SharedWorker` (its `port` is the link; its `error` event reports a script that failed to load). */
+export interface SharedWorkerLike {
+  readonly port: PortLike & DomEndpoint;
+  addEventListener?(type: string, listener: (event: any) => void): void;
+  removeEventListener?(type: string, listener: (event: any) => void): void;
+}
+
+/** A SharedWorker's global scope: `self` inside it, which hears a `connect` per page. */
+export interface SharedWorkerScopeLike {
+  addEventListener(type: 'connect', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'connect', listener: (event: MessageEvent) => void): void;
+}
+
+/** Where `pagehide` fires: a page's `window`. */
+export interface PageScope {
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
+}
+
+/** What a page sends on its port when it goes away: browsers do not report a dead `MessagePort`. */
+const BYE = 'saltline:bye';
+
+/** A port to or from a SharedWorker: the page says goodbye on `pagehide`; the worker side hears it. */
+class SharedPortTransport extends EndpointTransport {
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(
+    private readonly port: PortLike,
+    initiator: boolean,
+    private readonly worker?: SharedWorkerLike,
+    private readonly page?: PageScope,
+  ) {
+    super(port, () => port.close(), initiator);
+  }
+
+  override start(receiver: TransportReceiver): void {
+    let heard = false;
+    const end = (reason: unknown) => {
+      this.close();
+      receiver.closed(reason);
+    };
+    super.start({
+      ...receiver,
+      message: (data) => {
+        heard = true;
+        if (data === BYE) end('the page went away');
+        else receiver.message(data);
+      },
+    });
+    this.on(this.worker, 'error', (event) => heard || end(new Error((event as ErrorEvent).message || 'the shared worker failed to load')));
+    this.on(this.page, 'pagehide', () => {
+      this.port.postMessage(BYE);
+      end('this page was hidden');
+    });
+  }
+
+  override close(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    super.close();
+  }
+
+  private on(target: PageScope | SharedWorkerLike | undefined, type: string, listener: (event: unknown) => void): void {
+    if (!target?.addEventListener) return;
+    target.addEventListener(type, listener);
+    this.cleanups.push(() => target.removeEventListener!(type, listener));
+  }
+}
+
+/**
+ * A `SharedWorker`, from a page (or worker) that connects to it. On `pagehide` the page tells the
+ * worker it is gone (so the worker's peer for it closes) and closes its own peer: after a page is
+ * restored from the back/forward cache, connect again. `page` defaults to `globalThis` where it
+ * has `addEventListener`.
+ */
+export function fromSharedWorker(worker: SharedWorkerLike, options: { readonly page?: PageScope | null } = {}): Transport {
+  const page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
+  return new SharedPortTransport(worker.port, true, worker, page);
+}
+
+/**
+ * Inside a SharedWorker: calls `onConnect` with a transport for each page (or worker) that
+ * connects, to make its peer; the peer closes when that page goes away. Returns a function that
+ * stops accepting new connections (open peers stay).
+ *
+ * ```ts
+ * fromSharedWorkerScope(self, (transport) => createPeer(transport, { expose: api }));
+ * ```
+ */
+export function fromSharedWorkerScope(scope: SharedWorkerScopeLike, onConnect: (transport: Transport, event: MessageEvent) => void): () => void {
+  const listener = (event: MessageEvent) => {
+    const port = event.ports[0];
+    if (port) onConnect(new SharedPortTransport(port as unknown as PortLike, false), event);
+  };
+  scope.addEventListener('connect', listener);
+  return () => scope.removeEventListener('connect', listener);
+}
+
+function pageOf(scope: unknown): PageScope | undefined {
+  const page = scope as Partial<PageScope> & { document?: unknown };
+  return typeof page.addEventListener === 'function' && page.document !== undefined ? (page as PageScope) : undefined;
+}
+
+// ---- BroadcastChannel --------------------------------------------------------------------------
+
+/** A `BroadcastChannel` (browser, or Node's `worker_threads` one). */
+export interface BroadcastChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
+  close(): void;
+}
+
+export interface BroadcastChannelOptions {
+  /** While unpaired after the partner left: `wait` holds new calls until the next partner (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE`. Default `wait`. */
+  readonly whileDown?: 'wait' | 'fail';
+  /** Where `pagehide`/`pageshow` fire, to say goodbye to the partner. Default `globalThis` in a page; `null` for none. */
+  readonly page?: PageScope | null;
+}
+
+type BroadcastState = 'connecting' | 'open' | 'interrupted' | 'closed';
+
+interface Envelope {
+  readonly saltline: 'bc/1';
+  readonly type: 'hello' | 'offer' | 'accept' | 'bye' | 'data';
+  readonly from: string;
+  readonly to?: string;
+  readonly data?: unknown;
+}
+
+/**
+ * A transport over a `BroadcastChannel`, which delivers every message to every other object
+ * listening on that name in the origin. The transport pairs with exactly one of them and ignores
+ * the rest: it says `hello`; an unpaired listener answers with an `offer`; the first offer it
+ * takes is `accept`ed, and from then on the two address their frames to each other by instance id.
+ * A third listener stays unpaired (its calls wait) until someone is free. When a paired page goes
+ * away (`pagehide`), its partner is interrupted (calls in flight fail with `UNAVAILABLE`) and pairs
+ * again with the next endpoint to answer. Every listener still receives every frame: this gives
+ * one-to-one RPC on a shared channel, not privacy (use a `MessageChannel` for that). `peer.close()`
+ * closes the channel. Values travel by structured clone; nothing is transferred.
+ */
+export function fromBroadcastChannel(channel: BroadcastChannelLike, options: BroadcastChannelOptions = {}): BroadcastChannelTransport {
+  return new BroadcastChannelTransport(channel, options);
+}
+
+export class BroadcastChannelTransport implements Transport {
+  readonly kind = 'clone';
+  readonly initiator = undefined;
+  readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  /** The instance id of the endpoint this one is paired with. */
+  partner: string | undefined;
+  private receiver: TransportReceiver | undefined;
+  private queue: unknown[] | undefined = [];
+  private current: BroadcastState = 'connecting';
+  private readonly page: PageScope | undefined;
+  /** Between `pagehide` and `pageshow`: a hidden page answers no one. */
+  private hidden = false;
+
+  constructor(
+    readonly channel: BroadcastChannelLike,
+    private readonly options: BroadcastChannelOptions = {},
+  ) {
+    this.page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
+  }
+
+  /** `connecting` until first paired, `open`, `interrupted` after the partner left, `closed`. */
+  get state(): BroadcastState {
+    return this.current;
+  }
+
+  start(receiver: TransportReceiver): void {
+    this.receiver = receiver;
+    this.channel.addEventListener('message', this.onMessage);
+    this.page?.addEventListener('pagehide', this.onHide);
+    this.page?.addEventListener('pageshow', this.onShow);
+    this.post('hello');
+  }
+
+  send(message: unknown): void {
+    if (this.partner !== undefined) this.post('data', this.partner, message);
+    else this.queue?.push(message);
+  }
+
+  close(): void {
+    if (this.current === 'closed') return;
+    this.current = 'closed';
+    this.channel.removeEventListener('message', this.onMessage);
+    this.page?.removeEventListener('pagehide', this.onHide);
+    this.page?.removeEventListener('pageshow', this.onShow);
+    this.channel.close();
+    this.receiver = undefined;
+    this.queue = undefined;
+  }
+
+  private post(type: Envelope['type'], to?: string, data?: unknown): void {
+    const envelope: Envelope = type === 'data' ? { saltline: 'bc/1', type, from: this.id, to, data } : { saltline: 'bc/1', type, from: this.id, to };
+    this.channel.postMessage(envelope);
+  }
+
+  private readonly onMessage = (event: MessageEvent): void => {
+    const message = event.data as Envelope | null;
+    if (this.current === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
+    const { from, to } = message;
+    if (typeof from !== 'string' || (to !== undefined && to !== this.id)) return;
+    const partner = this.partner;
+    switch (message.type) {
+      case 'data':
+        if (from === partner) this.receiver?.message(message.data);
+        return;
+      case 'hello':
+        if (partner === undefined) this.post('offer', from);
+        return;
+      case 'offer':
+        if (partner !== undefined && partner !== from) return;
+        this.post('accept', from);
+        return this.pair(from);
+      case 'accept':
+        // It took our offer while we took another's: let it go and find someone else.
+        if (partner === undefined) this.pair(from);
+        else if (partner !== from) this.post('bye', from);
+        return;
+      case 'bye':
+        if (from === partner) this.unpair('the other side went away');
+    }
+  };
+
+  private pair(partner: string): void {
+    if (this.partner === partner) return;
+    this.partner = partner;
+    const queue = this.queue;
+    this.queue = undefined;
+    if (queue) for (const message of queue) this.send(message);
+    if (this.current === 'interrupted') this.receiver?.resumed();
+    this.current = 'open';
+  }
+
+  private unpair(why: string, announce = true): void {
+    this.partner = undefined;
+    if (this.current === 'open') {
+      this.current = 'interrupted';
+      this.receiver?.interrupted(new Error(why), this.options.whileDown !== 'fail');
+    }
+    if (announce) this.post('hello');
+  }
+
+  private readonly onHide = (): void => {
+    if (this.partner !== undefined) this.post('bye', this.partner);
+    this.unpair('this page was hidden', false);
+    this.hidden = true;
+  };
+
+  private readonly onShow = (): void => {
+    if (!this.hidden || this.current === 'closed') return;
+    this.hidden = false;
+    this.post('hello');
+  };
 }
