@@ -1,48 +1,18 @@
 // Chromium suite: the shared specs (test/spec) and browser-only tests (test/browser), in Debian's
 // Chromium (or CHROME_PATH). Nothing here downloads a browser or reaches beyond loopback.
-import { existsSync } from 'node:fs';
 import commonjs from '@rollup/plugin-commonjs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fromRollup } from '@web/dev-server-rollup';
 import { chromeLauncher } from '@web/test-runner-chrome';
-
-function findChrome() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    '/usr/bin/chromium',
-    '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome',
-    '/usr/bin/google-chrome-stable',
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-    '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  ];
-  const found = candidates.find((path) => path && existsSync(path));
-  if (!found) {
-    throw new Error(
-      'No Chrome or Chromium found for the browser tests. Install one (Debian/Ubuntu: ' +
-        '`apt-get install chromium`) or set CHROME_PATH to its executable.',
-    );
-  }
-  return found;
-}
+import { findChrome, localChromeFlags } from './test/support/chrome.mjs';
 
 const flags = [
   '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-features=NetworkTimeServiceQuerying',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+  ...localChromeFlags,
   // WebRTC between tabs over loopback host candidates only.
   '--allow-loopback-in-peer-connection',
   '--use-fake-ui-for-media-stream',
 ];
-// Root cannot run Chromium's sandbox (CI runs as root).
-if (process.getuid?.() === 0) flags.push('--no-sandbox');
 
 /** The spec files import their describe/it from #harness: here, mocha's globals. */
 const harness = {

@@ -8,7 +8,7 @@
  * context whose origin is the extension's); the service worker through puppeteer's worker handle,
  * which can also stop it (`WebWorker.close()`), as Chrome does to an idle MV3 service worker.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import puppeteer, { type Browser, type CDPSession, type Page, type Target, type WebWorker } from 'puppeteer-core';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { afterClose, checkLeaks } from '../support/connect.js';
+import { findChrome, localChromeFlags } from '../support/chrome.mjs';
 
 const fixture = fileURLToPath(new URL('../fixtures/extension/', import.meta.url));
 const TIMEOUT = { timeout: 60_000 };
@@ -32,13 +33,6 @@ const TIMEOUT = { timeout: 60_000 };
 const STOPS_WORKER = process.env.SALTLINE_SW_STOP
   ? TIMEOUT
   : { ...TIMEOUT, skip: 'stopping an MV3 service worker through CDP is not reliable yet (see the comment above)' };
-
-function findChrome(): string {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-  const found = candidates.find((path) => path && existsSync(path));
-  if (!found) throw new Error('No Chrome or Chromium for the extension tests: install one (Debian: apt-get install chromium) or set CHROME_PATH.');
-  return found;
-}
 
 /** Bundles the fixture extension into a temporary directory, ready to load unpacked. */
 async function buildExtension(): Promise<string> {
@@ -75,19 +69,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const args = [
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--disable-features=NetworkTimeServiceQuerying',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-  ];
-  if (process.getuid?.() === 0) args.push('--no-sandbox');
-  browser = await puppeteer.launch({ executablePath: findChrome(), headless: true, pipe: true, enableExtensions: [dir], args, protocolTimeout: 30_000 });
+  browser = await puppeteer.launch({ executablePath: findChrome(), headless: true, pipe: true, enableExtensions: [dir], args: [...localChromeFlags], protocolTimeout: 30_000 });
   const isWorker = (target: Target) => target.type() === 'service_worker' && target.url().startsWith('chrome-extension://');
   browser.on('targetcreated', (target: Target) => {
     if (!isWorker(target)) return;

@@ -1,0 +1,2 @@
+export declare function findChrome(): string;
+export declare const localChromeFlags: readonly string[];
