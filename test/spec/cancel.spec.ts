@@ -11,6 +11,7 @@ function abortable() {
   const handlerAborted = new Promise<unknown>((resolve) => (aborted = resolve));
   let context: CallContext | undefined;
   const api = {
+    ready: () => true,
     wait: withContext((ctx) => {
       context = ctx;
       started();
@@ -32,6 +33,9 @@ for (const connector of connectors) {
     it('rejects with DEADLINE_EXCEEDED when a call outlives its timeout', async () => {
       const { api, handlerAborted } = abortable();
       const { client } = connector.connect({ expose: api });
+      // Once the session is open the call goes out at once, so the handler runs before its cancel
+      // arrives; a call still held at its deadline would never reach the handler at all.
+      await client.call('ready', [], { timeout: 0 });
       await rejectsWith(client.call('wait', [], { timeout: 5 }), 'DEADLINE_EXCEEDED');
       const reason = await handlerAborted;
       ok(reason instanceof RpcError && reason.code === 'DEADLINE_EXCEEDED', 'the handler saw no timeout');
@@ -40,6 +44,7 @@ for (const connector of connectors) {
     it('applies the default timeout of the peer', async () => {
       const { api, handlerAborted } = abortable();
       const { client } = connector.connect({ expose: api }, { timeout: 5 });
+      await client.call('ready', [], { timeout: 0 });
       await rejectsWith(client.call('wait'), 'DEADLINE_EXCEEDED');
       await handlerAborted;
     });

@@ -155,7 +155,9 @@ for (const connector of connectors) {
     it('ends a stream that outlives its timeout with DEADLINE_EXCEEDED on both sides', async () => {
       const { api, context } = streamingService();
       const { client } = connector.connect({ expose: api });
-      const stream = await client.call<AsyncIterable<string>>('hanging', [], { timeout: 30 });
+      // Open the session first, so the timed call and its first item take one round trip.
+      for await (const tick of client.remote<typeof api>().ticks(0)) throw new Error(`no ticks expected, got ${tick}`);
+      const stream = await client.call<AsyncIterable<string>>('hanging', [], { timeout: 100 });
       const seen: string[] = [];
       const error = await rejectsWith(
         (async () => {
