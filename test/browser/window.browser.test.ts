@@ -5,9 +5,10 @@
  */
 import { describe, it } from '#harness';
 import { createPeer, type PeerOptions } from '../../src/index.js';
-import { fromWindow, type WindowOptions, type WindowTransport } from '../../adapters/window.js';
+import { fromWindow, type WindowOptions } from '../../adapters/window.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { reaches } from '../support/state.js';
 import type { Service } from '../fixtures/service.js';
 
 type ChildApi = Service & {
@@ -52,18 +53,6 @@ function connect(target: Window, options: Partial<WindowOptions> = {}, peerOptio
   const transport = fromWindow(target, { origin: childOrigin, ...options });
   const peer = track(createPeer(transport, { expose: { double: (x: number) => 2 * x }, ...peerOptions }));
   return { transport, peer, api: peer.remote<ChildApi>() };
-}
-
-/** Resolves when `transport` reaches `state`. */
-function reaches(transport: WindowTransport, state: WindowTransport['state']): Promise<void> {
-  if (transport.state === state) return Promise.resolve();
-  return new Promise((resolve) => {
-    const stop = transport.onStateChange((now) => {
-      if (now !== state) return;
-      stop();
-      resolve();
-    });
-  });
 }
 
 describe('saltline/window between a page and a cross-origin iframe', () => {

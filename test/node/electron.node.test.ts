@@ -9,6 +9,7 @@ import { fromPort, type PortLike } from '../../adapters/worker.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { reaches } from '../support/state.js';
 import { IpcMain, MessageChannelMain, WebContents, type IpcRenderer } from '../support/electron.js';
 import { service, type Service } from '../fixtures/service.js';
 
@@ -44,18 +45,6 @@ function preload(renderer: IpcRenderer, options: { channel?: string; whileDown?:
     if (renderer.listenerCount(options.channel ?? 'saltline')) throw new AssertionError('a listener left on ipcRenderer');
   });
   return { transport, peer, page, api: peer.remote<MainApi>() };
-}
-
-/** Resolves when `transport` is in `state`. */
-function reaches(transport: IpcRendererTransport, state: IpcRendererTransport['state']): Promise<void> {
-  if (transport.state === state) return Promise.resolve();
-  return new Promise((resolve) => {
-    const stop = transport.onStateChange((now) => {
-      if (now !== state) return;
-      stop();
-      resolve();
-    });
-  });
 }
 
 describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electron 45 shapes)', () => {

@@ -9,6 +9,7 @@ import { connectExtension, fromExtensionPort, type ExtensionPort } from '../../a
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
+import { reaches } from '../support/state.js';
 import { service, type Service } from '../fixtures/service.js';
 
 type Listener = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -168,15 +169,11 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
     const peer = track(createPeer(transport));
     const api = peer.remote<Service>();
     equal(await api.add(1, 2), 3);
-    const down = new Promise<void>((resolve) => {
-      const stop = transport.onStateChange((state) => state === 'reconnecting' && (stop(), resolve()));
-    });
+    const down = reaches(transport, 'reconnecting');
     ends[0]!.disconnect();
     await down;
     await rejectsWith(api.add(1, 1), 'UNAVAILABLE');
-    const up = new Promise<void>((resolve) => {
-      const stop = transport.onStateChange((state) => state === 'open' && (stop(), resolve()));
-    });
+    const up = reaches(transport, 'open');
     release();
     await up;
     equal(await api.add(2, 3), 5);
