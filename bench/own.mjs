@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // saltline's own benchmarks (issue 7), against the BUILT package (dist/):
 //
-//   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams] [--json=FILE]
+//   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake] [--json=FILE]
 //
 // Markdown on stdout, progress on stderr. `npm run bench` runs it (bench/run.mjs) and writes the
 // tables into docs/benchmarks.md. Knobs as in the peer-bench: BENCH_ROUNDS (7), BENCH_SLICE_MS
-// (150), BENCH_WARMUP_MS (100), BENCH_DEPTH (100), plus BENCH_PEERS (1000, the memory suite).
+// (150), BENCH_WARMUP_MS (100), BENCH_DEPTH (100), plus BENCH_PEERS (1000, the memory suite),
+// BENCH_STREAM_CHUNKS (256 chunks of 64 KiB per stream, net-streams) and BENCH_HANDSHAKES (40).
+// The network suites (WebSocket, WebRTC data channel, secure channel, handshakes) are in
+// bench/lib/net-streams.mjs, their far end in a child process (bench/lib/far-net.mjs).
 //
 // Suites still to come are listed in `suites` with the feature they wait for; each one is a
 // function returning { markdown, data } — add it there when its feature lands.
@@ -15,6 +18,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { createPeer } from '../dist/index.js';
 import { fromPort } from '../dist/worker.js';
 import { service, MiB1, makeBytes } from './lib/fixtures.mjs';
+import { handshakes, netStreams } from './lib/net-streams.mjs';
 import { config, fmt, fmtRatio, gc, inflight, interleave, log, ratio, seq, table } from './lib/measure.mjs';
 
 const MB = 1e6;
@@ -235,7 +239,7 @@ async function workerStreams() {
   ]);
   const markdown =
     table(['case', `MB/s (${count} × 64 KiB per call)`, 'min–max', 'vs raw'], rows) +
-    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits (DESIGN §2). WebSocket and data-channel streams: still to add.';
+    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits (DESIGN §2). WebSocket and data channels: next table.';
   const data = Object.fromEntries(cases.map((c, i) => [c.name, { stats: s[i], ratio: ratio(s[i], s[0]), mbps: (s[i].median * bytes) / MB }]));
   return { markdown, data };
 }
@@ -246,8 +250,8 @@ export const suites = [
   { id: 'worker-calls', title: 'add(a,b) over a worker_threads Worker', run: workerCalls },
   { id: 'worker-payload', title: 'Payloads over a worker_threads Worker (one-way, sequential)', run: workerPayload },
   { id: 'worker-streams', title: 'Stream throughput over a worker_threads Worker', run: workerStreams },
-  { id: 'ws-streams', title: 'Stream throughput over WebSocket and data channels', pending: 'the same 64 × 64 KiB stream over `ws` (far end in a child process) and over a WebRTC data channel (@roamhq/wrtc), vs the raw transport' },
-  { id: 'encrypted', title: 'Encrypted vs plain, and the handshake', pending: 'the secure channel (issue 4) has its own suite, `bench/secure.bench.mjs` (see "Secure channel"); goals: small calls ≥ 0.5× plain, 1 MiB MB/s ≥ 0.8× tweetnacl secretbox seal+open alone' },
+  { id: 'net-streams', title: 'Stream throughput over WebSocket and a WebRTC data channel, plain and encrypted', run: netStreams },
+  { id: 'handshake', title: 'Connection and handshake time over WebSocket', run: handshakes },
 ];
 
 // ---- main -------------------------------------------------------------------------------------

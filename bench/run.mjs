@@ -7,13 +7,16 @@
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
 // 3. Peer comparison: `../shared/peer-bench/run bench bench/peer-adapters` (saltline's adapters
 //    beside the peers', ~3 min); says so and skips it when ../shared/peer-bench is absent.
-// 4. Own benchmarks: `node --expose-gc bench/own.mjs` (memory per idle peer, worker calls, payloads).
+// 4. Own benchmarks: `node --expose-gc bench/own.mjs` (memory per idle peer; worker calls, payloads
+//    and streams; stream throughput over WebSocket and a WebRTC data channel, plain and secure;
+//    connection and handshake time over WebSocket).
 // 5. Writes the generated blocks of docs/benchmarks.md (Peer comparison, Own benchmarks, Size) and
 //    docs/bench-calls.svg; raw results go to bench/results/. --report-only redoes step 5 from there.
 //
 // Environment: PEER_BENCH_DIR (default ../shared/peer-bench), PEER_BENCH_HOME (where `run` installs
 // the harness; default as `run` has it, ${TMPDIR:-/tmp}/peer-bench-<hash>), and the timing knobs
-// BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS, BENCH_DEPTH, BENCH_ONLY, BENCH_SCENARIOS.
+// BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS, BENCH_DEPTH, BENCH_ONLY, BENCH_SCENARIOS; for the
+// own benchmarks also BENCH_PEERS, BENCH_STREAM_CHUNKS, BENCH_HANDSHAKES (see bench/own.mjs).
 // The machine is shared: run when `uptime` shows a low load; the docs record the load.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,7 +33,7 @@ const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['size', 'peer', 'own'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
-const KNOBS = ['BENCH_ROUNDS', 'BENCH_SLICE_MS', 'BENCH_WARMUP_MS', 'BENCH_DEPTH', 'BENCH_ONLY', 'BENCH_SCENARIOS', 'BENCH_PEERS'];
+const KNOBS = ['BENCH_ROUNDS', 'BENCH_SLICE_MS', 'BENCH_WARMUP_MS', 'BENCH_DEPTH', 'BENCH_ONLY', 'BENCH_SCENARIOS', 'BENCH_PEERS', 'BENCH_STREAM_CHUNKS', 'BENCH_HANDSHAKES'];
 const knobs = () => KNOBS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ');
 let failed = 0;
 
@@ -205,7 +208,7 @@ if (only.includes('own')) {
       [
         `Measured ${own.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${own.node}`}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
         '',
-        `Command: \`node --expose-gc bench/own.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices, ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw. Raw samples: \`bench/results/own-latest.json\`.`,
+        `Command: \`node --expose-gc bench/own.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process. Raw samples: \`bench/results/own-latest.json\`.`,
         '',
         own.markdown.trim(),
       ].join('\n'),
