@@ -10,6 +10,7 @@ const input = {
   index: 'src/index.ts',
   worker: 'adapters/worker.ts',
   secure: 'src/secure/index.ts',
+  msgpack: 'src/msgpack.ts',
   websocket: 'adapters/websocket.ts',
   webrtc: 'adapters/webrtc.ts',
   window: 'adapters/window.ts',

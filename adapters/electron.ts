@@ -16,7 +16,8 @@
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { LinkTransport, isSignal, pageOf, type LinkOptions, type LinkPort, type PageLike, type Signal } from './link.js';
 
-export type { LinkOptions, LinkPort, LinkState, LinkState as IpcState, LinkTransport, PageLike, Signal } from './link.js';
+export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Electron's own signatures */
 
@@ -128,8 +129,9 @@ export class IpcMainTransport extends LinkTransport {
 
   private readonly onDestroyed = (): void => {
     const receiver = this.receiver;
-    this.close();
-    receiver?.closed(new Error('the window was destroyed'));
+    const reason = new Error('the window was destroyed');
+    this.close(reason);
+    receiver?.closed(reason);
   };
 }
 

@@ -14,7 +14,11 @@
  * the service worker, and the session resumes with a fresh hello. See docs/guide/extension.md.
  */
 import { RpcError } from '../src/errors.js';
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
+import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
+
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the platform's own signatures */
 
@@ -52,6 +56,7 @@ export function fromExtensionPort(port: ExtensionPort, options: ExtensionPortOpt
 
 export class ExtensionPortTransport implements Transport {
   readonly kind = 'bytes';
+  readonly codec = msgpackCodec;
   readonly maxMessageSize = MAX_MESSAGE;
   private stop: (() => void) | undefined;
 
@@ -79,8 +84,6 @@ export class ExtensionPortTransport implements Transport {
   }
 }
 
-export type ExtensionConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
 export interface ConnectExtensionOptions {
   /** While the port is down: `wait` holds new calls until the next port answers (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE` at once. Default `wait`. */
   readonly whileDown?: 'wait' | 'fail';
@@ -101,16 +104,16 @@ export function connectExtension(open: () => ExtensionPort, options: ConnectExte
 
 export class ReconnectingExtensionPort implements Transport {
   readonly kind = 'bytes';
+  readonly codec = msgpackCodec;
   readonly initiator = true;
   readonly maxMessageSize = MAX_MESSAGE;
   private receiver: TransportReceiver | undefined;
-  private current: ExtensionConnectionState = 'connecting';
   private link: ExtensionPort | undefined;
   private stop: (() => void) | undefined;
   private failures = 0;
   private down = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners = new Set<(state: ExtensionConnectionState) => void>();
+  private readonly status = new ConnectionStatus();
 
   constructor(
     private readonly open: () => ExtensionPort,
@@ -118,8 +121,8 @@ export class ReconnectingExtensionPort implements Transport {
   ) {}
 
   /** `connecting` (first port), `open` (the far side has answered), `reconnecting`, `closed`. */
-  get state(): ExtensionConnectionState {
-    return this.current;
+  get state(): ConnectionState {
+    return this.status.state;
   }
 
   /** The current port, if any. */
@@ -127,10 +130,12 @@ export class ReconnectingExtensionPort implements Transport {
     return this.link;
   }
 
-  /** Calls `listener` on every state change; returns the function that stops it. */
-  onStateChange(listener: (state: ExtensionConnectionState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Calls `listener` with `{ state, attempt, delay?, reason? }` on every change — each port that
+   * drops is a new `reconnecting` with its `attempt` and `delay`; returns the function that stops it.
+   */
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
+    return this.status.on(listener);
   }
 
   start(receiver: TransportReceiver): void {
@@ -153,15 +158,14 @@ export class ReconnectingExtensionPort implements Transport {
   }
 
   private shutdown(reason: unknown): void {
-    if (this.current === 'closed') return;
+    if (this.status.state === 'closed') return;
     const receiver = this.receiver;
     this.receiver = undefined;
     clearTimeout(this.timer);
     this.stop?.();
     this.link?.disconnect();
     this.link = this.stop = undefined;
-    this.setState('closed');
-    this.listeners.clear();
+    this.status.set(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
     if (reason !== undefined) receiver?.closed(reason);
   }
 
@@ -185,7 +189,7 @@ export class ReconnectingExtensionPort implements Transport {
             this.down = false;
             this.receiver?.resumed();
           }
-          this.setState('open');
+          this.status.set({ state: 'open', attempt: 0 });
         }
         this.receiver?.message(data);
       },
@@ -200,21 +204,9 @@ export class ReconnectingExtensionPort implements Transport {
       this.down = true;
       this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
     }
-    this.setState('reconnecting');
     const delay = heard ? 0 : (this.options.retryDelay ?? 100) * 2 ** (this.failures - 1);
+    this.status.set({ state: 'reconnecting', attempt: this.failures, delay, reason });
     this.timer = setTimeout(() => this.dial(), delay);
-  }
-
-  private setState(state: ExtensionConnectionState): void {
-    if (state === this.current) return;
-    this.current = state;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(state);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
   }
 }
 

@@ -19,6 +19,7 @@
  * not secrets: who may signal is decided by the adapter (source window and origin, IPC sender).
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
+import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- platform shapes */
 
@@ -38,9 +39,6 @@ export interface LinkPort {
   close(): void;
   start?(): void;
 }
-
-/** Where the link is: waiting for the far side, carrying traffic, waiting for it to come back, or done. */
-export type LinkState = 'connecting' | 'open' | 'interrupted' | 'closed';
 
 export interface LinkOptions {
   /** Names this connection, when one pair of endpoints carries several. Both sides must agree. Default `'saltline'`. */
@@ -92,9 +90,8 @@ export abstract class LinkTransport implements Transport {
   private offs: (() => void)[] = [];
   /** What the peer sent before the first channel (its hello); dropped while interrupted. */
   private queue: [unknown, Transferable[] | undefined][] | undefined = [];
-  private current: LinkState = 'connecting';
   private readonly hold: boolean;
-  private readonly listeners = new Set<(state: LinkState) => void>();
+  readonly #status = new ConnectionStatus();
 
   constructor(
     options: LinkOptions,
@@ -105,15 +102,18 @@ export abstract class LinkTransport implements Transport {
     this.hold = options.whileDown !== 'fail';
   }
 
-  /** `connecting` until the first channel, `open`, `interrupted` while the far side is gone, `closed`. */
-  get state(): LinkState {
-    return this.current;
+  /** `connecting` until the first channel, `open`, `reconnecting` while the far side is gone (until its next instance answers), `closed`. */
+  get state(): ConnectionState {
+    return this.#status.state;
   }
 
-  /** Calls `listener` with each new state (e.g. to show that a widget is reloading); returns the function that stops it. */
-  onStateChange(listener: (state: LinkState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Calls `listener` with `{ state, attempt, reason? }` on every change (e.g. to show that a widget
+   * is reloading); `attempt` is always 0, as the link waits for the far side rather than dialling.
+   * Returns the function that stops it.
+   */
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
+    return this.#status.on(listener);
   }
 
   /** Sends a signal to the far side; `transfer` carries the port of a `connect`. */
@@ -140,13 +140,13 @@ export abstract class LinkTransport implements Transport {
     } else this.queue?.push([message, transfer]);
   }
 
-  close(): void {
-    if (this.current === 'closed') return;
+  /** Stops for good; `reason`, when the link ended rather than the peer closing it, goes to the state listeners. */
+  close(reason?: unknown): void {
+    if (this.#status.state === 'closed') return;
     for (const off of this.offs.splice(0)) off();
     this.dropPort();
     this.queue = this.receiver = undefined;
-    this.setState('closed');
-    this.listeners.clear();
+    this.#status.set({ state: 'closed', attempt: 0, reason });
   }
 
   /** Adds a platform listener that `close` removes. */
@@ -160,7 +160,7 @@ export abstract class LinkTransport implements Transport {
 
   /** A signal the adapter has checked comes from where it may (its source, origin, sender). */
   protected received(signal: Signal, port: unknown): void {
-    if (this.current === 'closed' || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
+    if (this.#status.state === 'closed' || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
     const from = signal.from;
     if (signal.type === 'hello') {
       if (from === this.remote) return; // its first hello and ours crossed: already answered
@@ -191,12 +191,12 @@ export abstract class LinkTransport implements Transport {
 
   /** Back from the back/forward cache: find the far side again. */
   private readonly pageshow = (event: { persisted?: boolean }): void => {
-    if (event.persisted && this.current !== 'closed') this.signal(this.make('hello'));
+    if (event.persisted && this.#status.state !== 'closed') this.signal(this.make('hello'));
   };
 
   private adopt(port: LinkPort): void {
     // A second connect from the same instance (it lost us and came back): a new session all the same.
-    if (this.current === 'open') this.interrupt('the other side restarted');
+    if (this.#status.state === 'open') this.interrupt('the other side restarted');
     this.port = port;
     // Both port kinds deliver `{ data }`; a DOM port's `close` fires where the platform has it.
     this.portOffs = [
@@ -211,17 +211,18 @@ export abstract class LinkTransport implements Transport {
     port.start?.();
     const queue = this.queue;
     this.queue = undefined;
-    const resumed = this.current === 'interrupted';
+    const resumed = this.#status.state === 'reconnecting';
     if (queue) for (const [message, transfer] of queue) this.send(message, transfer);
     if (resumed) this.receiver?.resumed();
-    this.setState('open');
+    this.#status.set({ state: 'open', attempt: 0 });
   }
 
   private interrupt(why: string): void {
     this.dropPort();
-    if (this.current !== 'open') return;
-    this.receiver?.interrupted(new Error(why), this.hold);
-    this.setState('interrupted');
+    if (this.#status.state !== 'open') return;
+    const reason = new Error(why);
+    this.receiver?.interrupted(reason, this.hold);
+    this.#status.set({ state: 'reconnecting', attempt: 0, reason });
   }
 
   private dropPort(): void {
@@ -230,16 +231,5 @@ export abstract class LinkTransport implements Transport {
     this.port = undefined;
     for (const off of this.portOffs) off();
     port.close();
-  }
-
-  private setState(state: LinkState): void {
-    this.current = state;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(state);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
   }
 }

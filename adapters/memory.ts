@@ -2,6 +2,7 @@
  * An in-memory transport pair for tests: messages are copied (structured clone, or a byte copy)
  * and delivered on a later microtask, as a real port would do on a later task.
  */
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export class MemoryTransport implements Transport {
@@ -13,11 +14,14 @@ export class MemoryTransport implements Transport {
   record = false;
   /** `send` copies at once, so the peer may encode into a reused buffer (and the tests exercise that path). */
   readonly copiesOnSend = true;
+  readonly codec: typeof msgpackCodec | undefined;
 
   constructor(
     readonly kind: 'clone' | 'bytes',
     readonly maxMessageSize?: number,
-  ) {}
+  ) {
+    this.codec = kind === 'bytes' ? msgpackCodec : undefined;
+  }
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;

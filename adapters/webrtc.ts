@@ -108,97 +108,105 @@ interface Wire {
 /** One chunk per channel message, queued while the channel is full; `fragmenting` wraps it. */
 class ChannelLink implements Transport {
   readonly kind = 'bytes';
-  private queue: Uint8Array[] = [];
-  private head = 0;
-  private queued = 0;
-  private unlisten: (() => void) | undefined;
-  private lowChannel: DataChannelLike | undefined;
-  private poll: ReturnType<typeof setTimeout> | undefined;
-  private done = false;
+  #queue: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #unlisten: (() => void) | undefined;
+  #lowChannel: DataChannelLike | undefined;
+  #poll: ReturnType<typeof setTimeout> | undefined;
+  #done = false;
+
+  readonly #wire: Wire;
+  readonly #high: number;
+  readonly #low: number;
 
   constructor(
-    private readonly wire: Wire,
+    wire: Wire,
     readonly maxMessageSize: number,
-    private readonly high: number,
-    private readonly low: number,
+    high: number,
+    low: number,
     readonly initiator: boolean | undefined,
-  ) {}
+  ) {
+    this.#wire = wire;
+    this.#high = high;
+    this.#low = low;
+  }
 
   get bufferedAmount(): number {
-    return this.wire.buffered() + this.queued;
+    return this.#wire.buffered() + this.#queued;
   }
 
   start(receiver: TransportReceiver): void {
-    this.unlisten = this.wire.listen({
+    this.#unlisten = this.#wire.listen({
       message: (data) => receiver.message(data),
-      open: () => this.drain(),
+      open: () => this.#drain(),
       closed: (reason) => {
-        if (this.done) return;
-        this.stop();
+        if (this.#done) return;
+        this.#stop();
         receiver.closed(reason);
       },
     });
-    this.watch();
-    if (this.wire.open()) this.drain();
+    this.#watch();
+    if (this.#wire.open()) this.#drain();
   }
 
   send(chunk: unknown): void {
     const bytes = chunk as Uint8Array;
-    if (this.queued === 0 && this.wire.open() && this.wire.buffered() + bytes.byteLength <= this.high) return this.wire.write(bytes);
-    this.queue.push(bytes);
-    this.queued += bytes.byteLength;
-    this.schedule();
+    if (this.#queued === 0 && this.#wire.open() && this.#wire.buffered() + bytes.byteLength <= this.#high) return this.#wire.write(bytes);
+    this.#queue.push(bytes);
+    this.#queued += bytes.byteLength;
+    this.#schedule();
   }
 
   close(): void {
-    if (this.done) return;
-    this.stop();
-    this.wire.release();
+    if (this.#done) return;
+    this.#stop();
+    this.#wire.release();
   }
 
   /** Hands waiting chunks to the channel while it has room. */
-  private readonly drain = (): void => {
-    this.poll = undefined;
-    if (this.done) return;
-    this.watch();
-    while (this.head < this.queue.length && this.wire.open() && this.wire.buffered() + this.queue[this.head]!.byteLength <= this.high) {
-      const chunk = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as never;
-      this.queued -= chunk.byteLength;
-      this.wire.write(chunk);
+  readonly #drain = (): void => {
+    this.#poll = undefined;
+    if (this.#done) return;
+    this.#watch();
+    while (this.#head < this.#queue.length && this.#wire.open() && this.#wire.buffered() + this.#queue[this.#head]!.byteLength <= this.#high) {
+      const chunk = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as never;
+      this.#queued -= chunk.byteLength;
+      this.#wire.write(chunk);
     }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else this.schedule();
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else this.#schedule();
   };
 
   /** Listens for `bufferedamountlow` on the channel, once the wire has one. */
-  private watch(): void {
-    const channel = this.wire.channel();
-    if (!channel || channel === this.lowChannel || typeof channel.bufferedAmountLowThreshold !== 'number') return;
-    this.lowChannel?.removeEventListener('bufferedamountlow', this.drain);
-    this.lowChannel = channel;
-    channel.bufferedAmountLowThreshold = this.low;
-    channel.addEventListener('bufferedamountlow', this.drain);
+  #watch(): void {
+    const channel = this.#wire.channel();
+    if (!channel || channel === this.#lowChannel || typeof channel.bufferedAmountLowThreshold !== 'number') return;
+    this.#lowChannel?.removeEventListener('bufferedamountlow', this.#drain);
+    this.#lowChannel = channel;
+    channel.bufferedAmountLowThreshold = this.#low;
+    channel.addEventListener('bufferedamountlow', this.#drain);
   }
 
   /** Until the channel opens, its open event drains; then `bufferedamountlow`, or a poll where that event does not exist. */
-  private schedule(): void {
-    if (this.poll !== undefined || this.done || !this.wire.open() || this.lowChannel) return;
-    this.poll = setTimeout(this.drain, POLL_MS);
+  #schedule(): void {
+    if (this.#poll !== undefined || this.#done || !this.#wire.open() || this.#lowChannel) return;
+    this.#poll = setTimeout(this.#drain, POLL_MS);
   }
 
-  private stop(): void {
-    this.done = true;
-    clearTimeout(this.poll);
-    this.poll = undefined;
-    this.queue = [];
-    this.queued = 0;
-    this.lowChannel?.removeEventListener('bufferedamountlow', this.drain);
-    this.lowChannel = undefined;
-    this.unlisten?.();
-    this.unlisten = undefined;
+  #stop(): void {
+    this.#done = true;
+    clearTimeout(this.#poll);
+    this.#poll = undefined;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#lowChannel?.removeEventListener('bufferedamountlow', this.#drain);
+    this.#lowChannel = undefined;
+    this.#unlisten?.();
+    this.#unlisten = undefined;
   }
 }
 

@@ -7,20 +7,12 @@
  */
 import { RpcError } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
+import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface StateChange {
-  readonly state: ConnectionState;
-  /** Failed connections in a row so far (0 once open). */
-  readonly attempt: number;
-  /** With `reconnecting`: milliseconds until the next dial. */
-  readonly delay?: number;
-  /** With `reconnecting` and `closed`: why the last connection ended. */
-  readonly reason?: unknown;
-}
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
 export interface ReconnectOptions {
   /** Delay before the first redial, in ms. Default 250. */
@@ -70,18 +62,18 @@ export function connectWebSocket(target: string | URL | (() => WebSocketLike), o
 
 export class ReconnectingWebSocket implements Transport {
   readonly kind = 'bytes';
+  readonly codec = msgpackCodec;
   readonly initiator = true;
   readonly maxMessageSize: number;
 
   private receiver: TransportReceiver | undefined;
   private link: WebSocketTransport | undefined;
-  private current: ConnectionState = 'connecting';
   private failures = 0;
   private down = false;
   private isClosed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly listeners = new Set<(change: StateChange) => void>();
+  private readonly status = new ConnectionStatus();
   private readonly retry: Required<ReconnectOptions> | undefined;
 
   constructor(
@@ -105,22 +97,24 @@ export class ReconnectingWebSocket implements Transport {
 
   /** `connecting` (first dial), `open`, `reconnecting` (waiting or redialling), `closed` (for good). */
   get state(): ConnectionState {
-    return this.current;
+    return this.status.state;
   }
 
   /** The open socket, if any. */
   get socket(): WebSocketLike | undefined {
-    return this.current === 'open' ? this.link?.socket : undefined;
+    return this.status.state === 'open' ? this.link?.socket : undefined;
   }
 
   get bufferedAmount(): number {
     return this.link?.bufferedAmount ?? 0;
   }
 
-  /** Calls `listener` on every state change; returns the function that stops it. */
-  onStateChange(listener: (change: StateChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Calls `listener` with `{ state, attempt, delay?, reason? }` on every change — each failed dial
+   * is a new `reconnecting` with its `attempt` and `delay`; returns the function that stops it.
+   */
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
+    return this.status.on(listener);
   }
 
   start(receiver: TransportReceiver): void {
@@ -149,7 +143,7 @@ export class ReconnectingWebSocket implements Transport {
     const link = this.link;
     this.link = undefined;
     link?.close();
-    this.setState(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
+    this.status.set(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
     if (reason !== undefined) receiver?.closed(reason);
   }
 
@@ -177,7 +171,7 @@ export class ReconnectingWebSocket implements Transport {
     this.failures = 0;
     clearTimeout(this.waitTimer);
     this.waitTimer = undefined;
-    this.setState({ state: 'open', attempt: 0 });
+    this.status.set({ state: 'open', attempt: 0 });
     if (this.down) {
       this.down = false;
       this.receiver?.resumed();
@@ -204,18 +198,7 @@ export class ReconnectingWebSocket implements Transport {
     }
     const base = Math.min(retry.maxDelay, retry.initialDelay * retry.factor ** (this.failures - 1));
     const delay = base * (1 - retry.jitter * Math.random());
-    this.setState({ state: 'reconnecting', attempt: this.failures, delay, reason });
+    this.status.set({ state: 'reconnecting', attempt: this.failures, delay, reason });
     this.retryTimer = setTimeout(() => this.dial(), delay);
-  }
-
-  private setState(change: StateChange): void {
-    this.current = change.state;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch {
-        // A listener's failure is its own; the transport carries on.
-      }
-    }
   }
 }

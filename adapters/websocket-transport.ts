@@ -5,6 +5,7 @@
  */
 import { RpcError, type RpcErrorCode } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
@@ -98,6 +99,7 @@ export function closeReason(code: number, reason = '', wasClean = false, cause?:
 
 export class WebSocketTransport implements Transport {
   readonly kind = 'bytes';
+  readonly codec = msgpackCodec;
   readonly maxMessageSize: number;
   readonly initiator: boolean;
   /** Runs once the socket is open (the redialling client listens here). */
@@ -144,7 +146,9 @@ export class WebSocketTransport implements Transport {
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
     const socket = this.socket;
-    socket.binaryType = 'arraybuffer';
+    // `ws` hands over its own Buffer as is; 'arraybuffer' would copy every message that shares a
+    // read buffer (all small ones) into a new ArrayBuffer. Browsers need 'arraybuffer' (not Blob).
+    socket.binaryType = this.canPing() ? 'nodebuffer' : 'arraybuffer';
     socket.addEventListener('message', this.onMessage);
     socket.addEventListener('close', this.onClose);
     socket.addEventListener('error', this.onError);
@@ -202,7 +206,9 @@ export class WebSocketTransport implements Transport {
       this.socket.close(1009, 'message too big');
       return this.finish(error);
     }
-    this.receiver?.message(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    // A plain Uint8Array view either way: no copy, and bytes arrive as Uint8Array, not Buffer.
+    const bytes = data as Uint8Array;
+    this.receiver?.message(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   };
 
   private readonly onPong = (): void => {

@@ -13,7 +13,7 @@ import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions 
 export { CLOSE_KEEPALIVE_TIMEOUT, closeReason, WebSocketTransport } from './websocket-transport.js';
 export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTransportOptions } from './websocket-transport.js';
 export { connectWebSocket, ReconnectingWebSocket } from './websocket-reconnect.js';
-export type { ConnectWebSocketOptions, ConnectionState, ReconnectOptions, StateChange } from './websocket-reconnect.js';
+export type { ConnectWebSocketOptions, ConnectionState, ConnectionStateChange, ReconnectOptions } from './websocket-reconnect.js';
 export { serveWebSocket } from './websocket-server.js';
 export type { AcceptResult, HttpServerLike, ServeWebSocketOptions, UpgradeRequest, WebSocketService } from './websocket-server.js';
 

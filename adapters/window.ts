@@ -11,7 +11,8 @@
  */
 import { LinkTransport, isSignal, type LinkOptions, type PageLike, type Signal } from './link.js';
 
-export type { LinkOptions, LinkPort, LinkState, LinkState as WindowState, LinkTransport, PageLike, Signal } from './link.js';
+export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the platform's own signatures */
 

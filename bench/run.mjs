@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark of issue 7, and the docs that show them.
 //
-//   node bench/run.mjs [--only=size,peer,own] [--build] [--report-only]
+//   node bench/run.mjs [--only=size,peer,own,secure] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -10,8 +10,11 @@
 // 4. Own benchmarks: `node --expose-gc bench/own.mjs` (memory per idle peer; worker calls, payloads
 //    and streams; stream throughput over WebSocket and a WebRTC data channel, plain and secure;
 //    connection and handshake time over WebSocket).
-// 5. Writes the generated blocks of docs/benchmarks.md (Peer comparison, Own benchmarks, Size) and
-//    docs/bench-calls.svg; raw results go to bench/results/. --report-only redoes step 5 from there.
+// 5. The secure channel: `node --expose-gc bench/secure.bench.mjs` (encrypted against plain, 1 MiB
+//    against tweetnacl's own secretbox, handshake time).
+// Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
+// Size, Secure channel; and docs/bench-calls.svg); raw results go to bench/results/.
+// --report-only rewrites the blocks from there.
 //
 // Environment: PEER_BENCH_DIR (default ../shared/peer-bench), PEER_BENCH_HOME (where `run` installs
 // the harness; default as `run` has it, ${TMPDIR:-/tmp}/peer-bench-<hash>), and the timing knobs
@@ -30,7 +33,7 @@ const results = join(root, 'bench/results');
 const doc = join(root, 'docs/benchmarks.md');
 const chart = join(root, 'docs/bench-calls.svg');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['size', 'peer', 'own'];
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['size', 'peer', 'own', 'secure'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
 const KNOBS = ['BENCH_ROUNDS', 'BENCH_SLICE_MS', 'BENCH_WARMUP_MS', 'BENCH_DEPTH', 'BENCH_ONLY', 'BENCH_SCENARIOS', 'BENCH_PEERS', 'BENCH_STREAM_CHUNKS', 'BENCH_HANDSHAKES'];
@@ -211,6 +214,43 @@ if (only.includes('own')) {
         `Command: \`node --expose-gc bench/own.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process. Raw samples: \`bench/results/own-latest.json\`.`,
         '',
         own.markdown.trim(),
+      ].join('\n'),
+    );
+  }
+}
+
+// ---- 5. the secure channel -----------------------------------------------------------------------
+
+if (only.includes('secure')) {
+  let secure;
+  const out = join(results, 'secure-latest.json');
+  if (reportOnly) {
+    if (existsSync(out)) secure = JSON.parse(readFileSync(out, 'utf8'));
+  } else {
+    say(`secure channel: node --expose-gc bench/secure.bench.mjs (load ${load()})`);
+    const loadSecure = load();
+    const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/secure.bench.mjs'), `--json=${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0 || !existsSync(out)) {
+      say(`the secure-channel benchmark failed (exit ${r.status})`);
+      failed++;
+    } else {
+      secure = JSON.parse(readFileSync(out, 'utf8'));
+      secure.saltline = { machine: m, loadStart: loadSecure, loadEnd: load(), knobs: knobs() };
+      writeFileSync(out, JSON.stringify(secure, null, 1));
+    }
+  }
+  if (secure) {
+    const sm = secure.saltline ?? {};
+    writeBlock(
+      doc,
+      'secure',
+      'Secure channel',
+      [
+        `Measured ${secure.date} on ${sm.machine ? machineLine(sm.machine) : 'this machine'}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+        '',
+        `Command: \`node --expose-gc bench/secure.bench.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Raw samples: \`bench/results/secure-latest.json\`.`,
+        '',
+        secure.markdown.trim(),
       ].join('\n'),
     );
   }

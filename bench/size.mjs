@@ -15,6 +15,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +26,35 @@ export const BUDGETS = {
 };
 /** Which entries are transport adapters (one file per platform, DESIGN §1). */
 const ADAPTERS = new Set(['worker', 'websocket', 'webrtc', 'window', 'electron', 'extension']);
+/** Adapters over bytes: they use the byte codec (saltline/msgpack), which they share with each other and the secure channel. */
+const BYTE_ADAPTERS = new Set(['websocket', 'webrtc', 'extension']);
+/**
+ * Entries that hold more than a transport adapter: the transport factories themselves (what the
+ * adapter budget reads as "a transport adapter": DESIGN §7, a factory and its small class), each
+ * measured alone, and the helpers beside them (a redialling client, a server, a signaling service).
+ */
+const PARTS = {
+  websocket: [['fromWebSocket', 'factory'], ['connectWebSocket', 'helper'], ['serveWebSocket', 'helper']],
+  webrtc: [['fromDataChannel', 'factory'], ['fromSimplePeer', 'factory'], ['connectSignaling', 'helper'], ['signalingService', 'helper']],
+  // The main process and a renderer are two bundles: each imports its own side.
+  electron: [['fromIpcMain', 'factory'], ['fromIpcRenderer', 'factory'], ['fromMessagePortMain', 'factory']],
+};
+/**
+ * Whole apps as they ship, with their dependencies bundled (@msgpack/msgpack, tweetnacl):
+ * `[label, imports]`, each import `[entry, names]`.
+ */
+const APPS = [
+  ['page ↔ worker (createPeer + fromWorker)', [['index', ['createPeer']], ['worker', ['fromWorker']]]],
+  ['WebSocket client (createPeer + fromWebSocket)', [['index', ['createPeer']], ['websocket', ['fromWebSocket']]]],
+  ['encrypted WebSocket client (secure createPeer + fromWebSocket)', [['secure', ['createPeer', 'generateIdentity']], ['websocket', ['fromWebSocket']]]],
+];
+/** The peer libraries, measured the same way when installed (comlink is a devDependency; the others live in peer-bench's install). */
+const PEERS = [
+  ['comlink', 'comlink'],
+  ['birpc', 'birpc'],
+  ['capnweb', 'capnweb'],
+  ['post-me', 'post-me'],
+];
 
 function entries(pkg) {
   const out = [];
@@ -38,14 +68,15 @@ function entries(pkg) {
   return out;
 }
 
-async function minify(esbuild, contents, external) {
+async function minify(esbuild, contents, external, resolveDir = join(root, 'dist')) {
   const result = await esbuild.build({
-    stdin: { contents, resolveDir: join(root, 'dist'), loader: 'js', sourcefile: 'size-entry.js' },
+    stdin: { contents, resolveDir, loader: 'js', sourcefile: 'size-entry.js' },
     bundle: true,
     minify: true,
     format: 'esm',
     target: 'es2022',
     platform: 'neutral',
+    mainFields: ['module', 'main'],
     external,
     write: false,
     logLevel: 'silent',
@@ -55,8 +86,25 @@ async function minify(esbuild, contents, external) {
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).byteLength;
 const spec = (file) => JSON.stringify(pathToFileURL(file).pathname);
+// Namespace imports keep every export alive, the same way for a base alone and base + entry.
+const ns = (files) => files.map((f, i) => `import * as m${i} from ${spec(f)};`).join('') + `export { ${files.map((_, i) => `m${i}`).join(', ')} };`;
+const named = (file, names, tag) => `import { ${names.map((n) => `${n} as ${n}_${tag}`).join(', ')} } from ${spec(file)};`;
+const exported = (names, tag) => names.map((n) => `${n}_${tag}`);
 
-/** Measures every entry; returns rows { key, role, min, gzip, added, budget, ok, placeholder }. */
+/** Where peer-bench installed its peers (../shared/peer-bench/run), when it has run on this machine. */
+function peerBenchModules() {
+  const here = join(root, '..', 'shared', 'peer-bench', 'package-lock.json');
+  if (!existsSync(here)) return undefined;
+  const hash = createHash('sha256').update(readFileSync(here)).digest('hex').slice(0, 12);
+  const home = process.env.PEER_BENCH_HOME ?? join(process.env.TMPDIR ?? '/tmp', `peer-bench-${hash}`);
+  return existsSync(join(home, 'node_modules')) ? home : undefined;
+}
+
+/**
+ * Measures every entry; returns rows { key, role, min, gzip, added, budget, judged, ok, placeholder }.
+ * Roles: core, adapter, other (entries); factory and helper (parts of an adapter entry, `added`
+ * only); app and peer (whole bundles with dependencies, `gzip` only).
+ */
 export async function measureSizes() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), 'node:*'];
@@ -64,22 +112,56 @@ export async function measureSizes() {
   const list = entries(pkg);
   const missing = list.filter((e) => !existsSync(e.file));
   if (missing.length) throw new Error(`size: missing ${missing.map((e) => e.file).join(', ')}; run \`npx rollup -c\` first`);
-  const core = list.find((e) => e.role === 'core');
-  // Namespace imports keep every export alive, the same way for the core alone and core + entry.
-  const ns = (files) => files.map((f, i) => `import * as m${i} from ${spec(f)};`).join('') + `export { ${files.map((_, i) => `m${i}`).join(', ')} };`;
-  const coreGzip = core ? gz(await minify(esbuild, ns([core.file]), external)) : 0;
+  const byName = Object.fromEntries(list.map((e) => [e.name, e]));
+  const core = byName.index;
+  const codec = byName.msgpack;
+  // What an adapter is judged against: the core, and for a byte adapter the core and the byte codec.
+  const baseOf = (name) => [core.file, ...(BYTE_ADAPTERS.has(name) && codec ? [codec.file] : [])];
+  const baseGzip = new Map();
+  const gzipOfBase = async (files) => {
+    const key = files.join();
+    if (!baseGzip.has(key)) baseGzip.set(key, gz(await minify(esbuild, ns(files), external)));
+    return baseGzip.get(key);
+  };
   const rows = [];
   for (const e of list) {
     const min = await minify(esbuild, `export * from ${spec(e.file)};`, external);
     // An entry that exports nothing yet (adapters being written) minifies to nothing.
     const placeholder = /^\s*(export\s*\{\s*\}\s*;?)?\s*$/.test(new TextDecoder().decode(min));
     const gzip = gz(min);
-    const added = e === core || !core ? undefined : gz(await minify(esbuild, ns([core.file, e.file]), external)) - coreGzip;
-    const budget = BUDGETS[e.role];
-    // An adapter is judged on what it adds to the core (serveWebSocket, say, makes peers, so its
-    // standalone bundle holds the whole core); the core on its standalone size.
+    const base = e === core ? [] : e.role === 'adapter' ? baseOf(e.name) : [core.file];
+    const added = base.length ? gz(await minify(esbuild, ns([...base, e.file]), external)) - (await gzipOfBase(base)) : undefined;
+    // An entry split into parts is judged by its transport factories (rows below), not as a whole.
+    const budget = PARTS[e.name] ? undefined : BUDGETS[e.role];
+    // An adapter is judged on what it adds (serveWebSocket, say, makes peers, so its standalone
+    // bundle holds the whole core); the core on its standalone size.
     const judged = e.role === 'adapter' ? added : gzip;
-    rows.push({ key: e.key, role: e.role, min: min.byteLength, gzip, added, budget, judged, ok: budget === undefined || judged === undefined ? undefined : judged <= budget, placeholder });
+    const base_ = e.role === 'adapter' && BYTE_ADAPTERS.has(e.name) ? 'core + msgpack' : base.length ? 'core' : undefined;
+    rows.push({ key: e.key, role: e.role, base: base_, min: min.byteLength, gzip, added, budget, judged, ok: budget === undefined || judged === undefined ? undefined : judged <= budget, placeholder });
+    for (const [part, role] of PARTS[e.name] ?? []) {
+      const base = baseOf(e.name);
+      const contents = ns(base).replace(/export \{/, `${named(e.file, [part], 'p')}export { ${part}_p, `);
+      const partAdded = gz(await minify(esbuild, contents, external)) - (await gzipOfBase(base));
+      const partBudget = role === 'factory' ? BUDGETS.adapter : undefined;
+      rows.push({ key: `${e.key} { ${part} }`, role, base: BYTE_ADAPTERS.has(e.name) ? 'core + msgpack' : 'core', added: partAdded, budget: partBudget, judged: partAdded, ok: partBudget === undefined ? undefined : partAdded <= partBudget });
+    }
+  }
+  // Whole apps, dependencies included: what a user's bundle grows by.
+  for (const [label, imports] of APPS) {
+    const contents = imports.map(([entry, names], i) => named(byName[entry].file, names, i)).join('') + `export { ${imports.flatMap(([, names], i) => exported(names, i)).join(', ')} };`;
+    // tweetnacl's Node fallback require('crypto') is left out, as browser bundlers do.
+    const bytes = await minify(esbuild, contents, ['node:*', 'crypto']);
+    rows.push({ key: label, role: 'app', min: bytes.byteLength, gzip: gz(bytes) });
+  }
+  const peerHome = peerBenchModules();
+  for (const [label, module] of PEERS) {
+    for (const dir of [root, peerHome].filter(Boolean)) {
+      if (!existsSync(join(dir, 'node_modules', module, 'package.json'))) continue;
+      const version = JSON.parse(readFileSync(join(dir, 'node_modules', module, 'package.json'), 'utf8')).version;
+      const bytes = await minify(esbuild, `export * from '${module}';`, ['node:*'], dir);
+      rows.push({ key: `${label} ${version} (whole package)`, role: 'peer', min: bytes.byteLength, gzip: gz(bytes) });
+      break;
+    }
   }
   return rows;
 }
@@ -109,33 +191,45 @@ export async function coreModules() {
 
 const kb = (n) => (n === undefined ? '–' : `${(n / 1000).toFixed(2)} KB`);
 
+const statusOf = (r) => (r.placeholder ? 'placeholder' : r.ok === undefined ? 'no budget' : r.ok ? 'within' : '**OVER**');
+
 export function sizeTable(rows) {
+  const entries = rows.filter((r) => ['core', 'adapter', 'other', 'factory', 'helper'].includes(r.role));
+  const bundles = rows.filter((r) => r.role === 'app' || r.role === 'peer');
   const lines = [
-    '| entry | role | min | min+gzip | added to core (gzip) | budget (core: min+gzip; adapters: added) | status |',
-    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| entry (or part of one) | role | min | min+gzip | added (gzip) | added to | budget | status |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | --- |',
   ];
-  for (const r of rows) {
-    const status = r.placeholder ? 'placeholder' : r.ok === undefined ? 'no budget' : r.ok ? 'within' : '**OVER**';
-    lines.push(`| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${status} |`);
+  for (const r of entries) {
+    lines.push(`| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.base ?? '–'} | ${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${statusOf(r)} |`);
+  }
+  if (bundles.length) {
+    lines.push('', 'Whole bundles, dependencies included (what an app ships):', '', '| bundle | min | min+gzip |', '| --- | ---: | ---: |');
+    for (const r of bundles) lines.push(`| ${r.role === 'peer' ? r.key : `saltline: ${r.key}`} | ${kb(r.min)} | ${kb(r.gzip)} |`);
   }
   return lines.join('\n');
 }
 
 /** Plain-text table for the terminal (the build's output). */
 export function sizeText(rows) {
-  const head = ['entry', 'role', 'min', 'min+gzip', '+core', 'budget', 'status'];
+  const head = ['entry', 'role', 'min', 'min+gzip', 'added', 'to', 'budget', 'status'];
   const body = rows.map((r) => [
     r.key,
     r.role,
     kb(r.min),
     kb(r.gzip),
     kb(r.added),
+    r.base ?? '-',
     r.budget ? `<= ${kb(r.budget)}` : '-',
-    r.placeholder ? 'placeholder' : r.ok === undefined ? 'no budget' : r.ok ? 'ok' : 'OVER BUDGET',
+    statusOf(r).replaceAll('*', ''),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 || i === 6 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return ['size (esbuild minify, deps external, gzip -9; +core = added on top of the saltline core; adapters are judged on +core):', line(head), ...body.map(line)].join('\n');
+  const line = (cells) => cells.map((c, i) => ([0, 1, 5, 7].includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [
+    'size (esbuild minify, gzip -9; "added" = what the entry adds on top of "to"; adapters are judged on it, byte adapters on top of core + msgpack; app and peer rows bundle their dependencies):',
+    line(head),
+    ...body.map(line),
+  ].join('\n');
 }
 
 /** A rollup plugin: prints the table after the JS build has written dist/ (SALTLINE_SIZE_REPORT=0 silences it). */

@@ -5,32 +5,32 @@ const MAX_DELAY = 0x7fffffff;
  * a number, not a timer. `expire(now)` handles what is due and returns the next deadline.
  */
 export class DeadlineTimer {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private at = Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #at = Infinity;
 
   constructor(private readonly expire: (now: number) => number) {}
 
   get armed(): boolean {
-    return this.timer !== undefined;
+    return this.#timer !== undefined;
   }
 
   arm(deadline: number): void {
-    if (deadline >= this.at) return;
+    if (deadline >= this.#at) return;
     this.clear();
-    this.at = deadline;
+    this.#at = deadline;
     // Armed only while calls are pending, so it keeps a Node process alive exactly as long as they do.
-    this.timer = setTimeout(this.fire, Math.min(MAX_DELAY, Math.max(0, deadline - performance.now())));
+    this.#timer = setTimeout(this.#fire, Math.min(MAX_DELAY, Math.max(0, deadline - performance.now())));
   }
 
   clear(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.at = Infinity;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#at = Infinity;
   }
 
-  private readonly fire = (): void => {
-    this.timer = undefined;
-    this.at = Infinity;
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#at = Infinity;
     const next = this.expire(performance.now());
     if (next < Infinity) this.arm(next);
   };

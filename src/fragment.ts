@@ -4,6 +4,7 @@
  * flags as record types. Links are ordered and reliable, and one message's chunks are sent back
  * to back, so no message ids are needed.
  */
+import { msgpackCodec } from './codec/msgpack.js';
 import { RpcError } from './errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './protocol.js';
 import type { Transport, TransportReceiver } from './transport.js';
@@ -87,6 +88,7 @@ export function fragmenting(link: Transport, chunkSize: number, maxMessageSize =
   const reassembler = new Reassembler(maxMessageSize);
   return {
     kind: 'bytes',
+    codec: msgpackCodec,
     maxMessageSize,
     get bufferedAmount() {
       return link.bufferedAmount;

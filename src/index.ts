@@ -1,10 +1,9 @@
 export { createPeer } from './peer.js';
 export { RpcError, codes, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
 export { withContext, type CallContext, type ContextHandler } from './context.js';
-export { msgpackCodec, type MsgpackOptions } from './codec/msgpack.js';
 export { cloneCodec } from './codec/clone.js';
 export type { Codec, CodecExtension } from './codec/codec.js';
-export type { Transport, TransportReceiver } from './transport.js';
+export type { ConnectionState, ConnectionStateChange, Transport, TransportReceiver } from './transport.js';
 export type {
   Call,
   CallHandler,

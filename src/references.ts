@@ -66,91 +66,94 @@ const proxies = new WeakMap<object, { table: References; id: number }>();
 const released = () => new RpcError('NOT_FOUND', 'the callback was released');
 
 export class References implements StreamLink {
-  private nextId = 1;
-  private readonly exports = new Map<number, Exported>();
-  private readonly imports = new Map<number, Imported>();
-  private closedWith: unknown = undefined;
-  private readonly registry =
+  #nextId = 1;
+  readonly #exports = new Map<number, Exported>();
+  readonly #imports = new Map<number, Imported>();
+  #closedWith: unknown = undefined;
+  readonly #registry =
     typeof FinalizationRegistry === 'undefined'
       ? undefined
       : new FinalizationRegistry<number>((id) => {
-          if (this.imports.delete(id) && this.closedWith === undefined) this.host.send([RELEASE, id]);
+          if (this.#imports.delete(id) && this.#closedWith === undefined) this.#host.send([RELEASE, id]);
         });
 
-  constructor(
-    private readonly host: ReferenceHost,
-    private readonly window: number,
-  ) {}
+  readonly #host: ReferenceHost;
+  readonly #window: number;
+
+  constructor(host: ReferenceHost, window: number) {
+    this.#host = host;
+    this.#window = window;
+  }
 
   // ---- values -----------------------------------------------------------------------------
 
   /** `value` with its references exported as markers; call it only when `hasRefs(value)`. */
   exportValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
-    return swapRefs(value, (ref, kind) => this.export(ref, kind, owner, isResult));
+    return swapRefs(value, (ref, kind) => this.#export(ref, kind, owner, isResult));
   }
 
   importValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
-    return unswapRefs(value, (marker) => this.import(marker, owner, isResult));
+    return unswapRefs(value, (marker) => this.#import(marker, owner, isResult));
   }
 
-  private export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
-    const id = this.nextId++;
+  #export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
+    const id = this.#nextId++;
     if (owner) (owner.exported ??= []).push(id);
     switch (kind) {
       case FUNCTION:
         // A function in a result has no call left to belong to: it lives until released.
-        this.exports.set(id, { kind, fn: value as (...args: unknown[]) => unknown, owner: isResult ? undefined : owner });
+        this.#exports.set(id, { kind, fn: value as (...args: unknown[]) => unknown, owner: isResult ? undefined : owner });
         return [FUNCTION, id];
       case SIGNAL: {
         const signal = value as AbortSignal;
         if (signal.aborted) return [SIGNAL, id, errorToWire(signal.reason, false)];
-        const onAbort = () => this.host.send([ABORT, id, errorToWire(signal.reason, false)]);
+        const onAbort = () => this.#host.send([ABORT, id, errorToWire(signal.reason, false)]);
         signal.addEventListener('abort', onAbort, { once: true });
-        this.exports.set(id, { kind, signal, onAbort, owner });
+        this.#exports.set(id, { kind, signal, onAbort, owner });
         return [SIGNAL, id];
       }
       default: {
         const iterator =
           kind === READABLE ? readableIterator(value as ReadableStream) : (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        const source = new StreamSource(id, iterator, this, (item) => this.encodeItem(id, item, owner), (error) =>
-          errorToWire(error, this.host.exposeStacks),
+        const source = new StreamSource(id, iterator, this, (item) => this.#encodeItem(id, item, owner), (error) =>
+          errorToWire(error, this.#host.exposeStacks),
         );
-        this.exports.set(id, { kind: STREAM, source, owner, result: isResult });
+        this.#exports.set(id, { kind: STREAM, source, owner, result: isResult });
         if (isResult && owner) owner.openStreams++;
         return [kind, id];
       }
     }
   }
 
-  private encodeItem(id: number, item: unknown, owner: Exchange | undefined): unknown[] {
+  #encodeItem(id: number, item: unknown, owner: Exchange | undefined): unknown[] {
     return hasRefs(item) ? [STREAM_DATA, id, this.exportValue(item, owner, false), 1] : [STREAM_DATA, id, item];
   }
 
-  private import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
+  #import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
     const [kind, id] = marker;
-    if (typeof id !== 'number' || this.imports.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
+    if (typeof id !== 'number' || this.#imports.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
     if (owner) (owner.imported ??= []).push(id);
     switch (kind) {
       case FUNCTION: {
         const entry: Imported = { kind: FUNCTION, owner: isResult ? undefined : owner };
-        this.imports.set(id, entry);
+        this.#imports.set(id, entry);
         const proxy = (...args: unknown[]) =>
           // After a close the call itself fails with UNAVAILABLE, which says more than "released".
-          this.imports.has(id) || this.closedWith !== undefined ? this.host.callRef(id, args) : Promise.reject(released());
+          this.#imports.has(id) || this.#closedWith !== undefined ? this.#host.callRef(id, args) : Promise.reject(released());
         proxies.set(proxy, { table: this, id });
-        if (!entry.owner) this.registry?.register(proxy, id);
+        if (!entry.owner) this.#registry?.register(proxy, id);
         return proxy;
       }
       case SIGNAL: {
         const controller = new AbortController();
         if (marker.length > 2) controller.abort(errorFromWire(marker[2]));
-        else this.imports.set(id, { kind: SIGNAL, controller, owner });
+        else this.#imports.set(id, { kind: SIGNAL, controller, owner });
         return controller.signal;
       }
       case STREAM:
       case READABLE: {
-        const stream = new RemoteStream(id, this.window, this);
-        this.imports.set(id, { kind: STREAM, stream, owner, result: isResult });
+        const stream = new RemoteStream(id, this.#window, this);
+        this.#imports.set(id, { kind: STREAM, stream, owner, result: isResult });
         if (isResult && owner) owner.openStreams++;
         return kind === READABLE ? toReadable(stream) : stream;
       }
@@ -163,43 +166,43 @@ export class References implements StreamLink {
 
   /** The callee keeps an imported callback past its call; the reply tells the caller. */
   retain(id: number, proxy: object): void {
-    const entry = this.imports.get(id);
+    const entry = this.#imports.get(id);
     if (!entry || entry.kind !== FUNCTION) throw released();
     const owner = entry.owner;
     if (!owner) return; // already retained, or a function from a result
     if (owner.replied) throw new RpcError('FAILED_PRECONDITION', 'retain() a callback before its call returns');
     entry.owner = undefined;
     (owner.retained ??= []).push(id);
-    this.registry?.register(proxy, id);
+    this.#registry?.register(proxy, id);
   }
 
   /** The caller learns which of its callbacks the callee retained: they outlive the call. */
   keep(ids: unknown): void {
     if (!Array.isArray(ids)) return;
     for (const id of ids) {
-      const entry = typeof id === 'number' ? this.exports.get(id) : undefined;
+      const entry = typeof id === 'number' ? this.#exports.get(id) : undefined;
       if (entry) entry.owner = undefined;
     }
   }
 
   release(id: number): void {
-    if (this.imports.delete(id) && this.closedWith === undefined) this.host.send([RELEASE, id]);
+    if (this.#imports.delete(id) && this.#closedWith === undefined) this.#host.send([RELEASE, id]);
   }
 
   /** Releases everything a call owned, on this side; `reason` ends streams still open. */
   complete(owner: Exchange, reason: unknown): void {
     if (!owner.exported && !owner.imported) return; // the common call: nothing to release
     for (const id of owner.exported ?? []) {
-      const entry = this.exports.get(id);
+      const entry = this.#exports.get(id);
       if (!entry || entry.owner !== owner) continue;
-      this.exports.delete(id);
+      this.#exports.delete(id);
       if (entry.kind === STREAM) entry.source.cancel();
       else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
     }
     for (const id of owner.imported ?? []) {
-      const entry = this.imports.get(id);
+      const entry = this.#imports.get(id);
       if (!entry || entry.owner !== owner) continue;
-      this.imports.delete(id);
+      this.#imports.delete(id);
       if (entry.kind === STREAM) entry.stream.fail(reason ?? new RpcError('CANCELLED', 'the call that carried this stream is over'));
     }
     owner.exported = owner.imported = undefined;
@@ -211,41 +214,41 @@ export class References implements StreamLink {
    */
   failStreams(owner: Exchange, reason: unknown): void {
     for (const id of owner.imported ?? []) {
-      const entry = this.imports.get(id);
+      const entry = this.#imports.get(id);
       if (entry?.kind === STREAM && entry.owner === owner) entry.stream.fail(reason);
     }
   }
 
   /** The peer closed: every reference is gone. */
   closeAll(reason: unknown): void {
-    this.closedWith = reason ?? true;
-    for (const entry of this.exports.values()) {
+    this.#closedWith = reason ?? true;
+    for (const entry of this.#exports.values()) {
       if (entry.kind === STREAM) entry.source.cancel();
       else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
     }
-    for (const entry of this.imports.values()) {
+    for (const entry of this.#imports.values()) {
       if (entry.kind === STREAM) entry.stream.fail(reason);
       else if (entry.kind === SIGNAL) entry.controller.abort(reason);
     }
-    this.exports.clear();
-    this.imports.clear();
+    this.#exports.clear();
+    this.#imports.clear();
   }
 
   // ---- StreamLink -------------------------------------------------------------------------
 
   send(message: unknown[]): void {
-    if (this.closedWith === undefined) this.host.send(message);
+    if (this.#closedWith === undefined) this.#host.send(message);
   }
 
   /** A stream will exchange no more messages; a result stream's end may complete its call. */
   finished(end: RemoteStream | StreamSource): void {
-    const table = end instanceof StreamSource ? this.exports : this.imports;
+    const table = end instanceof StreamSource ? this.#exports : this.#imports;
     const entry = table.get(end.id);
     if (entry?.kind !== STREAM || (entry as { source?: unknown; stream?: unknown })[end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
     table.delete(end.id);
     const owner = entry.owner;
-    if (this.closedWith !== undefined || !owner || !entry.result) return;
-    if (--owner.openStreams === 0 && owner.replied) this.host.completed(owner);
+    if (this.#closedWith !== undefined || !owner || !entry.result) return;
+    if (--owner.openStreams === 0 && owner.replied) this.#host.completed(owner);
   }
 
   // ---- messages ---------------------------------------------------------------------------
@@ -256,18 +259,18 @@ export class References implements StreamLink {
     if (typeof id !== 'number') return false;
     switch (message[0]) {
       case STREAM_DATA: {
-        const entry = this.imports.get(id);
+        const entry = this.#imports.get(id);
         if (entry?.kind !== STREAM) return true;
         entry.stream.deliver(message[3] ? this.importValue(message[2], entry.owner, false) : message[2]);
         return true;
       }
       case STREAM_END: {
-        const entry = this.imports.get(id);
+        const entry = this.#imports.get(id);
         if (entry?.kind === STREAM) entry.stream.end(message.length > 2 ? errorFromWire(message[2]) : undefined);
         return true;
       }
       case STREAM_CREDIT: {
-        const entry = this.exports.get(id);
+        const entry = this.#exports.get(id);
         const count = message[2];
         // The consumer sets its own window; a grant only has to be a sane positive count.
         if (entry?.kind === STREAM && Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT) {
@@ -276,18 +279,18 @@ export class References implements StreamLink {
         return true;
       }
       case STREAM_CANCEL: {
-        const entry = this.exports.get(id);
+        const entry = this.#exports.get(id);
         if (entry?.kind === STREAM) entry.source.cancel();
         return true;
       }
       case RELEASE:
         // Only callbacks are released by message; streams end by END or CANCEL, signals with their call.
-        if (this.exports.get(id)?.kind === FUNCTION) this.exports.delete(id);
+        if (this.#exports.get(id)?.kind === FUNCTION) this.#exports.delete(id);
         return true;
       case ABORT: {
-        const entry = this.imports.get(id);
+        const entry = this.#imports.get(id);
         if (entry?.kind === SIGNAL) {
-          this.imports.delete(id);
+          this.#imports.delete(id);
           entry.controller.abort(errorFromWire(message[2]));
         }
         return true;
@@ -299,7 +302,7 @@ export class References implements StreamLink {
 
   /** The function behind an exported callback, for an incoming call to it. */
   functionFor(id: number): ((...args: unknown[]) => unknown) | undefined {
-    const entry = this.exports.get(id);
+    const entry = this.#exports.get(id);
     return entry?.kind === FUNCTION ? entry.fn : undefined;
   }
 
@@ -307,17 +310,17 @@ export class References implements StreamLink {
     let streams = 0;
     let buffered = 0;
     let inFlight = 0;
-    for (const entry of this.exports.values()) {
+    for (const entry of this.#exports.values()) {
       if (entry.kind !== STREAM) continue;
       streams++;
       inFlight += entry.source.inFlight;
     }
-    for (const entry of this.imports.values()) {
+    for (const entry of this.#imports.values()) {
       if (entry.kind !== STREAM) continue;
       streams++;
       buffered += entry.stream.buffered;
     }
-    return { references: this.exports.size + this.imports.size, streams, streamItemsBuffered: buffered, streamItemsInFlight: inFlight };
+    return { references: this.#exports.size + this.#imports.size, streams, streamItemsBuffered: buffered, streamItemsInFlight: inFlight };
   }
 }
 

@@ -26,26 +26,32 @@ interface Waiter<T> {
 
 /** The consuming end: an async iterator fed by the far side's producer. */
 export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
-  private readonly buffer: T[] = [];
-  private readonly waiters: Waiter<T>[] = [];
-  private started = false;
-  private ended = false;
-  private error: unknown = undefined;
-  private taken = 0;
+  readonly #buffer: T[] = [];
+  readonly #waiters: Waiter<T>[] = [];
+  #started = false;
+  #ended = false;
+  #error: unknown = undefined;
+  #taken = 0;
+
+  readonly #window: number;
+  readonly #link: StreamLink;
 
   constructor(
     readonly id: number,
-    private readonly window: number,
-    private readonly link: StreamLink,
-  ) {}
+    window: number,
+    link: StreamLink,
+  ) {
+    this.#window = window;
+    this.#link = link;
+  }
 
   /** Items received but not yet taken by the consumer. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 
   get open(): boolean {
-    return !this.ended;
+    return !this.#ended;
   }
 
   [Symbol.asyncIterator](): this {
@@ -53,22 +59,22 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (!this.started && !this.ended) {
-      this.started = true;
-      this.link.send([STREAM_CREDIT, this.id, this.window]);
+    if (!this.#started && !this.#ended) {
+      this.#started = true;
+      this.#link.send([STREAM_CREDIT, this.id, this.#window]);
     }
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.take(), done: false });
-    if (this.ended) return this.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.error);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#take(), done: false });
+    if (this.#ended) return this.#error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /** Stops consuming: the producer is cancelled and its `finally` runs. */
   return(): Promise<IteratorResult<T>> {
-    if (!this.ended) {
-      this.link.send([STREAM_CANCEL, this.id]);
-      this.finish(undefined);
+    if (!this.#ended) {
+      this.#link.send([STREAM_CANCEL, this.id]);
+      this.#finish(undefined);
     }
-    this.buffer.length = 0;
+    this.#buffer.length = 0;
     return Promise.resolve({ value: undefined, done: true });
   }
 
@@ -79,51 +85,51 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
 
   /** An item from the producer. */
   deliver(value: T): void {
-    if (this.ended) return;
-    const waiter = this.waiters.shift();
+    if (this.#ended) return;
+    const waiter = this.#waiters.shift();
     if (waiter) {
-      this.credit();
+      this.#credit();
       waiter.resolve({ value, done: false });
-    } else if (this.buffer.length >= this.window) {
-      this.link.send([STREAM_CANCEL, this.id]);
+    } else if (this.#buffer.length >= this.#window) {
+      this.#link.send([STREAM_CANCEL, this.id]);
       this.fail(new RpcError('RESOURCE_EXHAUSTED', 'the stream producer sent more than its credit'));
     } else {
-      this.buffer.push(value);
+      this.#buffer.push(value);
     }
   }
 
   /** The producer ended, normally or with an error that the consumer sees after the buffered items. */
   end(error?: unknown): void {
-    if (this.ended) return;
-    this.finish(error);
+    if (this.#ended) return;
+    this.#finish(error);
   }
 
   /** Ends the stream from this side (close, timeout, cancel): buffered items are dropped. */
   fail(error: unknown): void {
-    this.buffer.length = 0;
-    if (!this.ended) this.finish(error);
+    this.#buffer.length = 0;
+    if (!this.#ended) this.#finish(error);
   }
 
-  private take(): T {
-    this.credit();
-    return this.buffer.shift() as T;
+  #take(): T {
+    this.#credit();
+    return this.#buffer.shift() as T;
   }
 
   /** Grants credit back in batches of half the window, so credits cost few messages. */
-  private credit(): void {
-    if (this.ended) return;
-    if (++this.taken >= Math.ceil(this.window / 2)) {
-      this.link.send([STREAM_CREDIT, this.id, this.taken]);
-      this.taken = 0;
+  #credit(): void {
+    if (this.#ended) return;
+    if (++this.#taken >= Math.ceil(this.#window / 2)) {
+      this.#link.send([STREAM_CREDIT, this.id, this.#taken]);
+      this.#taken = 0;
     }
   }
 
-  private finish(error: unknown): void {
-    this.ended = true;
-    this.error = error;
-    this.link.finished(this);
-    if (this.buffer.length > 0) return;
-    for (const waiter of this.waiters.splice(0)) {
+  #finish(error: unknown): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#link.finished(this);
+    if (this.#buffer.length > 0) return;
+    for (const waiter of this.#waiters.splice(0)) {
       if (error === undefined) waiter.resolve({ value: undefined, done: true });
       else waiter.reject(error);
     }
@@ -132,76 +138,86 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
 
 /** The producing end: pulls from a local iterator only while the consumer has granted credit. */
 export class StreamSource {
-  private credit = 0;
-  private pulling = false;
-  private done = false;
+  #credit = 0;
+  #pulling = false;
+  #done = false;
   /** Items sent and not yet credited back: what the consumer may hold. */
   inFlight = 0;
 
+  readonly #iterator: AsyncIterator<unknown>;
+  readonly #link: StreamLink;
+  readonly #encode: (value: unknown) => unknown[];
+  readonly #encodeError: (error: unknown) => unknown;
+
   constructor(
     readonly id: number,
-    private readonly iterator: AsyncIterator<unknown>,
-    private readonly link: StreamLink,
-    private readonly encode: (value: unknown) => unknown[],
-    private readonly encodeError: (error: unknown) => unknown,
-  ) {}
+    iterator: AsyncIterator<unknown>,
+    link: StreamLink,
+    encode: (value: unknown) => unknown[],
+    encodeError: (error: unknown) => unknown,
+  ) {
+    this.#iterator = iterator;
+    this.#link = link;
+    this.#encode = encode;
+    this.#encodeError = encodeError;
+  }
 
   get open(): boolean {
-    return !this.done;
+    return !this.#done;
   }
 
   grant(count: number): void {
-    if (this.done) return;
-    this.credit += count;
+    if (this.#done) return;
+    this.#credit += count;
     this.inFlight = Math.max(0, this.inFlight - count);
-    this.pump();
+    this.#pump();
   }
 
   /** Stops producing and lets the iterator clean up (its `finally` runs). */
   cancel(): void {
-    if (this.done) return;
-    this.done = true;
-    this.link.finished(this);
+    if (this.#done) return;
+    this.#done = true;
+    this.#link.finished(this);
     try {
-      void Promise.resolve(this.iterator.return?.()).catch(() => {});
+      void Promise.resolve(this.#iterator.return?.()).catch(() => {});
     } catch {
       // A throwing return() is the producer's own business; the stream is over either way.
     }
   }
 
-  private pump(): void {
-    if (this.pulling || this.done || this.credit <= 0) return;
-    this.pulling = true;
+  #pump(): void {
+    if (this.#pulling || this.#done || this.#credit <= 0) return;
+    this.#pulling = true;
     let next: Promise<IteratorResult<unknown>>;
     try {
-      next = Promise.resolve(this.iterator.next());
+      next = Promise.resolve(this.#iterator.next());
     } catch (error) {
       next = Promise.reject(error);
     }
-    next.then(this.onItem, this.onError);
+    next.then(this.#onItem, this.#onError);
   }
 
-  private readonly onItem = (result: IteratorResult<unknown>): void => {
-    this.pulling = false;
-    if (this.done) return;
+  readonly #onItem = (result: IteratorResult<unknown>): void => {
+    this.#pulling = false;
+    if (this.#done) return;
     if (result.done) {
-      this.done = true;
-      this.link.send([STREAM_END, this.id]);
-      this.link.finished(this);
+      this.#done = true;
+      this.#link.send([STREAM_END, this.id]);
+      this.#link.finished(this);
       return;
     }
-    this.credit--;
+    this.#credit--;
     this.inFlight++;
-    this.link.send(this.encode(result.value));
-    this.pump();
+    this.#link.send(this.#encode(result.value));
+    this.#pump();
   };
 
-  private readonly onError = (error: unknown): void => {
-    this.pulling = false;
-    if (this.done) return;
-    this.done = true;
-    this.link.send([STREAM_END, this.id, this.encodeError(error)]);
-    this.link.finished(this);
+  readonly #onError = (error: unknown): void => {
+    this.#pulling = false;
+    if (this.#done) return;
+    this.#done = true;
+    this.#link.send([STREAM_END, this.id, this.#encodeError(error)]);
+    this.#link.finished(this);
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Codec } from './codec/codec.js';
+
 /**
  * The smallest interface that carries frames between two endpoints. Adapters in `adapters/`
  * build one from a platform object; the secure channel wraps one and is one.
@@ -5,6 +7,12 @@
 export interface Transport {
   /** `clone` carries structured-clone values (ports); `bytes` carries only `Uint8Array`s. */
   readonly kind: 'clone' | 'bytes';
+  /**
+   * Makes the codec a peer uses when `createPeer` is given none; byte adapters name msgpack here,
+   * so an app on ports alone never bundles a byte codec. Default: structured clone on `clone`
+   * transports; a `bytes` transport without one needs the `codec` option.
+   */
+  readonly codec?: (limits: { readonly maxMessageSize: number }) => Codec;
   /** The largest message the transport carries, in bytes (byte transports). */
   readonly maxMessageSize?: number;
   /** Bytes queued but not yet sent, where the platform says (WebSocket, data channel). */
@@ -46,4 +54,22 @@ export interface TransportReceiver {
   interrupted(reason: unknown, hold: boolean): void;
   /** The link is back: a new session starts with a fresh hello. */
   resumed(): void;
+}
+
+/**
+ * Where a transport that re-establishes its link stands (`connectWebSocket`, `connectExtension`,
+ * `fromWindow`, `fromIpcMain` / `fromIpcRenderer`): `connecting` until the first link, `open`,
+ * `reconnecting` while the link is down and being re-established, `closed` for good.
+ */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** What such a transport's `onStateChange` listeners receive, on every change. */
+export interface ConnectionStateChange {
+  readonly state: ConnectionState;
+  /** Failed attempts in a row (dials, ports nobody answered); 0 once open, and on links that wait for the far side instead of dialling (window, Electron). */
+  readonly attempt: number;
+  /** With `reconnecting`, on transports that redial on a timer: milliseconds until the next attempt. */
+  readonly delay?: number;
+  /** With `reconnecting`, and with `closed` when the transport gave up: why the link went down. */
+  readonly reason?: unknown;
 }

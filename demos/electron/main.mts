@@ -40,7 +40,7 @@ async function openWindow(): Promise<void> {
 
   // Recipe 1: one peer for the window's lifetime; each (re)load of the page is handshaken anew.
   const transport = fromIpcMain(ipcMain, win.webContents);
-  transport.onStateChange((state) => console.log(`[main] preload link: ${state}`));
+  transport.onStateChange(({ state }) => console.log(`[main] preload link: ${state}`));
   createPeer(transport, { expose: mainApi });
 
   // Recipe 2: a new channel and a new peer on every load.

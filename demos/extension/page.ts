@@ -32,7 +32,7 @@ if (!runtime?.connect) {
   $('banner').className = 'banner';
   $('banner').textContent = `Extension ${id} found: this page talks to its service worker.`;
   const transport = connectExtension(() => runtime.connect!(id, { name: PORT_NAME }));
-  transport.onStateChange((state) => ($('state').textContent = state));
+  transport.onStateChange(({ state }) => ($('state').textContent = state));
   const worker = createPeer(transport).remote<WorkerApi>();
 
   const run = (what: string, call: Promise<unknown>) => {

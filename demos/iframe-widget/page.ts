@@ -30,7 +30,7 @@ const host: HostApi = {
 const transport = fromWindow(frame.contentWindow!, { origin: widgetOrigin });
 const peer = createPeer(transport, { expose: host });
 const widget = peer.remote<WidgetApi>();
-transport.onStateChange((state) => {
+transport.onStateChange(({ state }) => {
   $('state').textContent = state;
   $('state').dataset.state = state;
   log(`link ${state}${transport.origin ? ` (${transport.origin})` : ''}`);
@@ -114,7 +114,7 @@ async function selftest(): Promise<void> {
   const stateBecomes = (state: string) =>
     new Promise<void>((resolve) => {
       if (transport.state === state) return resolve();
-      const stop = transport.onStateChange((now) => now === state && (stop(), resolve()));
+      const stop = transport.onStateChange((now) => now.state === state && (stop(), resolve()));
     });
 
   await check('the widget answers from the other origin', async () => {

@@ -5,7 +5,7 @@
  * `document.documentElement.dataset.selftest`.
  */
 import { createPeer, RpcError } from 'saltline';
-import { connectWebSocket, type StateChange } from 'saltline/websocket';
+import { connectWebSocket, type ConnectionStateChange } from 'saltline/websocket';
 import type { ClientApi, ServiceApi } from './api.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -20,7 +20,7 @@ const transport = connectWebSocket(`ws://${location.host}${location.pathname}ws`
   whileDown: 'wait',
   maxWait: 15_000,
 });
-const describeState = ({ state, attempt, delay }: StateChange) =>
+const describeState = ({ state, attempt, delay }: ConnectionStateChange) =>
   delay === undefined ? state : `${state}: dial #${attempt + 1} in ${Math.round(delay)} ms`;
 log('state-out', transport.state, 'busy');
 transport.onStateChange((change) => log('state-out', describeState(change), change.state === 'open' ? 'ok' : 'busy'));

@@ -7,6 +7,7 @@
  * See docs/security.md for the threat model and key handling, and docs/protocol.md
  * ("Secure channel") for the bytes.
  */
+import { msgpackCodec } from '../codec/msgpack.js';
 import { createPeer as createPlainPeer } from '../peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import type { Transport } from '../transport.js';
@@ -37,7 +38,8 @@ export function createPeer(transport: Transport, options: SecurePeerOptions): Pe
   const resolved = resolveSecureOptions(secure);
   const maxMessageSize = rest.limits?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const channel = new SecureTransport(transport, resolved, maxMessageSize, rest.logger, seamsOf(secure));
-  const peer = createPlainPeer(channel, rest);
+  // The channel carries bytes: msgpack unless the app names a byte codec of its own.
+  const peer = createPlainPeer(channel, { ...rest, codec: rest.codec ?? msgpackCodec({ maxMessageSize }) });
   channels.set(peer, channel);
   return peer;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from '#harness';
 import { createPeer, RpcError } from '../../src/index.js';
-import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type StateChange } from '../../adapters/websocket.js';
+import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type ConnectionStateChange } from '../../adapters/websocket.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
 import type { Service } from '../fixtures/service.js';
@@ -24,7 +24,7 @@ async function closeCause(peer: { closed: Promise<unknown> }): Promise<RpcError>
   return (await peer.closed) as RpcError;
 }
 
-function until(transport: ReconnectingWebSocket, match: (change: StateChange) => boolean): Promise<StateChange> {
+function until(transport: ReconnectingWebSocket, match: (change: ConnectionStateChange) => boolean): Promise<ConnectionStateChange> {
   return new Promise((resolve) => {
     const stop = transport.onStateChange((change) => {
       if (!match(change)) return;

@@ -5,7 +5,7 @@
  */
 import { describe, it } from '#harness';
 import { createPeer, type PeerOptions } from '../../src/index.js';
-import { fromWindow, type WindowOptions } from '../../adapters/window.js';
+import { fromWindow, type ConnectionStateChange, type WindowOptions } from '../../adapters/window.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
@@ -155,8 +155,28 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     const call = peer.call('wait');
     void api.reload();
     await rejectsWith(call, 'UNAVAILABLE');
-    equal(transport.state, 'open'); // interrupted and resumed by the one hello
+    equal(transport.state, 'open'); // reconnecting, and open again, on the one hello
     ok((await api.instance()) !== before, 'a new document answers');
+  });
+
+  it('tells onStateChange listeners of a reload: reconnecting, with why, then open', async () => {
+    listenerCheck('window', window);
+    const { api, transport } = connect(iframe(childUrl()).contentWindow!);
+    const before = await api.instance();
+    const changes: ConnectionStateChange[] = [];
+    transport.onStateChange((change) => changes.push(change));
+    void api.reload();
+    await reaches(transport, 'reconnecting');
+    await reaches(transport, 'open');
+    ok((await api.instance()) !== before, 'a new document answers');
+    deepEqual(
+      changes.map(({ state, attempt }) => [state, attempt]),
+      [
+        ['reconnecting', 0],
+        ['open', 0],
+      ],
+    );
+    ok(changes[0]?.reason instanceof Error, 'reconnecting says why');
   });
 
   it("fails calls at once while the iframe reloads, with whileDown: 'fail'", async () => {
@@ -164,7 +184,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     const { api, transport } = connect(iframe(childUrl()).contentWindow!, { whileDown: 'fail' });
     const before = await api.instance();
     void api.reload();
-    await reaches(transport, 'interrupted');
+    await reaches(transport, 'reconnecting');
     await rejectsWith(api.add(1, 1), 'UNAVAILABLE');
     await reaches(transport, 'open');
     ok((await api.instance()) !== before, 'a new document answers');

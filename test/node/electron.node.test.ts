@@ -4,9 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import { createPeer, transfer, type Peer } from '../../src/index.js';
+import type { ConnectionStateChange } from '../../src/transport.js';
 import { fromIpcMain, fromIpcRenderer, fromMessagePortMain, type IpcMainTransport, type IpcRendererTransport } from '../../adapters/electron.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
-import { equal, ok, rejectsWith } from '../harness/assert.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
@@ -92,7 +93,7 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     contents.crash();
     first.peer.close(); // its process is gone, and its peer with it
     await rejectsWith(call, 'UNAVAILABLE');
-    equal(m.transport.state, 'interrupted');
+    equal(m.transport.state, 'reconnecting');
     const held = m.api.page(); // held until a page is back
     const second = preload(contents.load());
     equal(await held, second.page);
@@ -114,7 +115,29 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     await rejectsWith(call, 'UNAVAILABLE');
     equal(await m.api.page(), second.page);
     // Main dropped the old channel; the old page (still running here) sees its port close.
-    await reaches(first.transport, 'interrupted');
+    await reaches(first.transport, 'reconnecting');
+  });
+
+  it('tells onStateChange listeners each change as { state, attempt, reason }', async () => {
+    const { ipcMain, contents } = window();
+    const m = main(ipcMain, contents);
+    const changes: ConnectionStateChange[] = [];
+    m.transport.onStateChange((change) => changes.push(change));
+    const first = preload(contents.load());
+    equal(await m.api.add(1, 1), 2);
+    contents.crash();
+    first.peer.close();
+    preload(contents.load());
+    equal(await m.api.add(2, 2), 4);
+    contents.destroy();
+    await m.peer.closed.catch(() => {});
+    deepEqual(
+      changes.map(({ state, attempt }) => [state, attempt]),
+      [['open', 0], ['reconnecting', 0], ['open', 0], ['closed', 0]],
+    );
+    equal((changes[1]?.reason as Error).message, 'the renderer process is gone');
+    equal((changes[3]?.reason as Error).message, 'the window was destroyed');
+    equal(m.transport.state, 'closed');
   });
 
   it("closes main's peer with UNAVAILABLE when the window is destroyed", async () => {

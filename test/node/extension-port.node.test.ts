@@ -5,8 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import { createPeer, type Peer } from '../../src/index.js';
-import { connectExtension, fromExtensionPort, type ExtensionPort } from '../../adapters/extension.js';
-import { equal, ok, rejectsWith } from '../harness/assert.js';
+import { connectExtension, fromExtensionPort, type ConnectionStateChange, type ExtensionPort } from '../../adapters/extension.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
@@ -122,6 +122,41 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
     equal(await api.add(3, 3), 6);
     equal(ends.length, 2);
     equal(transport.state, 'open');
+  });
+
+  it('tells onStateChange listeners each change as { state, attempt, delay, reason }', async () => {
+    const ends: FakePort[] = [];
+    const transport = connectExtension(
+      () => {
+        const [caller, callee] = portPair();
+        ends.push(callee);
+        if (ends.length === 2) callee.disconnect(); // nobody answers the first redial
+        else track(createPeer(fromExtensionPort(callee), { expose: service }));
+        return caller;
+      },
+      { retryDelay: 1 },
+    );
+    const changes: ConnectionStateChange[] = [];
+    transport.onStateChange((change) => changes.push(change));
+    const peer = track(createPeer(transport));
+    equal(await peer.remote<Service>().add(1, 2), 3);
+    const down = reaches(transport, 'reconnecting');
+    ends[0]!.disconnect();
+    await down;
+    await reaches(transport, 'open');
+    peer.close();
+    deepEqual(
+      changes.map(({ state, attempt, delay }) => [state, attempt, delay]),
+      [
+        ['open', 0, undefined],
+        ['reconnecting', 0, 0], // a port that worked is redialled at once
+        ['reconnecting', 1, 1],
+        ['open', 0, undefined],
+        ['closed', 0, undefined],
+      ],
+    );
+    ok(changes[1]?.reason instanceof Error && changes[2]?.reason instanceof Error, 'reconnecting says why');
+    equal(changes[4]?.reason, undefined);
   });
 
   it('closes the peer after maxAttempts ports in a row that nobody answers', async () => {

@@ -5,8 +5,15 @@
  * rules keep Chromium from resolving anything else.
  *
  * The content script's isolated world is reached through CDP (`Runtime.evaluate` in the execution
- * context whose origin is the extension's); the service worker through puppeteer's worker handle,
- * which can also stop it (`WebWorker.close()`), as Chrome does to an idle MV3 service worker.
+ * context whose origin is the extension's), and so is the service worker, over a session attached
+ * for one evaluation and detached right after. The service worker is stopped as Chrome stops an
+ * idle MV3 service worker, with CDP's `ServiceWorker.stopWorker` (what "Stop" in
+ * chrome://serviceworker-internals does), and the test waits for its target to be destroyed.
+ *
+ * Two things made this hang before (a call waiting out the 30 s protocol timeout): puppeteer's
+ * `WebWorker.close()` (`Target.closeTarget`) did not always stop the worker, and a session left
+ * attached to the worker (puppeteer's `target.worker()` keeps one) keeps its target alive across
+ * the stop, so the next start of the worker never got past `starting` and no port was answered.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,24 +22,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import puppeteer, { type Browser, type CDPSession, type Page, type Target, type WebWorker } from 'puppeteer-core';
+import puppeteer, { type Browser, type CDPSession, type Page, type Target } from 'puppeteer-core';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { afterClose, checkLeaks } from '../support/connect.js';
 import { findChrome, localChromeFlags } from '../support/chrome.mjs';
 
 const fixture = fileURLToPath(new URL('../fixtures/extension/', import.meta.url));
 const TIMEOUT = { timeout: 60_000 };
-/**
- * Stopping the service worker through CDP (puppeteer's WebWorker.close: Target.closeTarget) does
- * not always stop it: in about half of the runs on a loaded 2-core machine the content script's
- * port never disconnects and the call in flight waits out the protocol timeout. Skipped until the
- * stop is made reliable (e.g. CDP ServiceWorker.stopWorker, or waiting for the target to go);
- * the same logic runs against stand-in ports in extension-port.node.test.ts. SALTLINE_SW_STOP=1
- * runs them anyway.
- */
-const STOPS_WORKER = process.env.SALTLINE_SW_STOP
-  ? TIMEOUT
-  : { ...TIMEOUT, skip: 'stopping an MV3 service worker through CDP is not reliable yet (see the comment above)' };
 
 /** Bundles the fixture extension into a temporary directory, ready to load unpacked. */
 async function buildExtension(): Promise<string> {
@@ -54,6 +50,10 @@ let workerUrl: string;
 /** The service worker's newest target, kept current as Chrome stops and restarts it. */
 let workerTarget: Target | undefined;
 const workerStarts = new Set<(target: Target) => void>();
+/** A session with the CDP ServiceWorker domain enabled (on a tab: the browser target has no such domain). */
+let control: CDPSession;
+/** The service worker's version (it keeps its id across stops and restarts). */
+let workerVersion: string;
 
 before(async () => {
   dir = await buildExtension();
@@ -80,6 +80,16 @@ before(async () => {
   workerTarget ??= target;
   workerUrl = target.url();
   extensionId = new URL(workerUrl).host;
+  const [tab = await browser.newPage()] = await browser.pages();
+  control = await tab.createCDPSession();
+  const version = new Promise<string>((resolve) => {
+    control.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      const ours = versions.find((v) => v.scriptURL === workerUrl);
+      if (ours) resolve(ours.versionId);
+    });
+  });
+  await control.send('ServiceWorker.enable');
+  workerVersion = await version;
 });
 
 after(async () => {
@@ -88,11 +98,35 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The service worker, as puppeteer's handle to evaluate in it. */
-async function serviceWorker(): Promise<WebWorker> {
-  const worker = await workerTarget!.worker();
-  if (!worker) throw new Error('no service worker');
-  return worker;
+/**
+ * Evaluates `expression` in the service worker (its newest instance), over a session that is
+ * detached at once: a session left attached would keep the worker's target alive when it stops.
+ */
+async function inServiceWorker(expression: string): Promise<unknown> {
+  const session = await workerTarget!.createCDPSession();
+  try {
+    return await evaluate(session, undefined, expression);
+  } finally {
+    await session.detach();
+  }
+}
+
+/**
+ * Stops the service worker as Chrome stops an idle one (its ports disconnect); resolves once its
+ * target is gone.
+ */
+async function stopServiceWorker(): Promise<void> {
+  const target = workerTarget;
+  const gone = new Promise<void>((resolve) => {
+    const destroyed = (t: Target) => {
+      if (t !== target) return;
+      browser.off('targetdestroyed', destroyed);
+      resolve();
+    };
+    browser.on('targetdestroyed', destroyed);
+  });
+  await control.send('ServiceWorker.stopWorker', { versionId: workerVersion });
+  await gone;
 }
 
 /** Resolves with the next start of the service worker. */
@@ -106,8 +140,8 @@ function nextWorkerStart(): Promise<Target> {
   });
 }
 
-/** Evaluates `expression` in an execution context, awaiting a promise; returns its JSON value. */
-async function evaluate(cdp: CDPSession, contextId: number, expression: string): Promise<unknown> {
+/** Evaluates `expression` in an execution context (default: the session's), awaiting a promise; returns its JSON value. */
+async function evaluate(cdp: CDPSession, contextId: number | undefined, expression: string): Promise<unknown> {
   const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', { contextId, expression, awaitPromise: true, returnByValue: true });
   if (exceptionDetails) throw new Error(`${expression}: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
   return result.value;
@@ -141,8 +175,7 @@ async function open(url: string, world: 'content' | 'page'): Promise<{ page: Pag
       await page.close();
       equal(leaks, 0, `${String(leaks)} calls, handlers or timers left in the ${world}`);
     }
-    const worker = await serviceWorker();
-    await worker.evaluate(() => (globalThis as unknown as { test: { peersBecome(n: number): Promise<number> } }).test.peersBecome(0));
+    await inServiceWorker('test.peersBecome(0)');
   });
   return { page, run };
 }
@@ -166,13 +199,13 @@ describe('saltline/extension between a content script and the MV3 service worker
     deepEqual(back, [true, [0, 1, 255], true, 'one', true]);
   });
 
-  it('fails a call in flight with UNAVAILABLE when the service worker is stopped, then redials a new one', STOPS_WORKER, async () => {
+  it('fails a call in flight with UNAVAILABLE when the service worker is stopped, then redials a new one', TIMEOUT, async () => {
     const { run } = await open(page(), 'content');
     const before = await run('test.api.instance()');
     await run("test.begin('wait', test.peer, 'wait')");
     equal(await run('test.api.add(1, 1)'), 2); // replied after 'wait' arrived
     const restarted = nextWorkerStart();
-    await (await serviceWorker()).close();
+    await stopServiceWorker();
     deepEqual(await run("test.settle('wait')"), { error: 'UNAVAILABLE' });
     // Held while the port is down, sent once the new service worker has answered.
     equal(await run('test.api.add(2, 3)'), 5);
@@ -180,14 +213,22 @@ describe('saltline/extension between a content script and the MV3 service worker
     const now = await run('test.api.instance()');
     ok(now !== before, 'a new service worker instance answers');
     equal(await run('test.transport.state'), 'open');
+    // open, down (a port that worked is redialled at once), maybe ports the stopping worker refused, open.
+    const changes = (await run('test.changes')) as [string, number, string | null][];
+    deepEqual(changes[0], ['open', 0, null]);
+    equal(changes[1]?.[0], 'reconnecting');
+    equal(changes[1]?.[1], 0);
+    ok(typeof changes[1]?.[2] === 'string', 'reconnecting says why');
+    deepEqual(changes.at(-1), ['open', 0, null]);
+    ok(changes.slice(1, -1).every(([state]) => state === 'reconnecting'), JSON.stringify(changes));
   });
 
-  it('closes a single-port peer with UNAVAILABLE when the service worker is stopped', STOPS_WORKER, async () => {
+  it('closes a single-port peer with UNAVAILABLE when the service worker is stopped', TIMEOUT, async () => {
     const { run } = await open(page(), 'content');
     await run("globalThis.single = test.single(); test.begin('single', single, 'wait')");
     equal(await run("single.call('add', [1, 2])"), 3);
     const restarted = nextWorkerStart();
-    await (await serviceWorker()).close();
+    await stopServiceWorker();
     deepEqual(await run("test.settle('single')"), { error: 'UNAVAILABLE' });
     equal(await run('single.stats().closed'), true);
     deepEqual(await run("test.outcome(single.call('add', [1, 2]))"), { error: 'UNAVAILABLE' });
@@ -200,10 +241,9 @@ describe('saltline/extension between a content script and the MV3 service worker
     const second = await open(page(), 'content');
     equal(await first.run('test.api.add(1, 1)'), 2);
     equal(await second.run('test.api.add(1, 1)'), 2);
-    const worker = await serviceWorker();
-    equal(await worker.evaluate(() => (globalThis as unknown as { test: { peersBecome(n: number): Promise<number> } }).test.peersBecome(2)), 2);
+    equal(await inServiceWorker('test.peersBecome(2)'), 2);
     await second.page.close();
-    equal(await worker.evaluate(() => (globalThis as unknown as { test: { peersBecome(n: number): Promise<number> } }).test.peersBecome(1)), 1);
+    equal(await inServiceWorker('test.peersBecome(1)'), 1);
     equal(await first.run('test.api.add(2, 2)'), 4);
   });
 });

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { createPeer, RpcError, withContext, type Peer } from '../../src/index.js';
-import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type StateChange } from '../../adapters/websocket.js';
+import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type ConnectionStateChange } from '../../adapters/websocket.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { client, closeCause, rawServer, serve, WebSocket } from '../support/ws-node.js';
@@ -33,7 +33,7 @@ function connect(url: string, options: Parameters<typeof fromWebSocket>[1] = {},
 }
 
 /** Resolves with the first state change that `match` accepts. */
-function until(transport: ReconnectingWebSocket, match: (change: StateChange) => boolean): Promise<StateChange> {
+function until(transport: ReconnectingWebSocket, match: (change: ConnectionStateChange) => boolean): Promise<ConnectionStateChange> {
   return new Promise((resolve) => {
     const stop = transport.onStateChange((change) => {
       if (!match(change)) return;

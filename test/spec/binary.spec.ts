@@ -1,5 +1,6 @@
 import { describe, it } from '#harness';
-import { msgpackCodec, transfer } from '../../src/index.js';
+import { transfer } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { equal, ok } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 

@@ -1,5 +1,6 @@
 import { describe, it } from '#harness';
-import { createPeer, msgpackCodec, type Codec } from '../../src/index.js';
+import { createPeer, type Codec } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
@@ -58,6 +59,22 @@ describe('codecs', () => {
     const error = throws(() => createPeer(a, { codec: jsonCodec }));
     ok(error instanceof TypeError);
     equal((error as Error).message, 'codec "json" makes bytes messages; the transport carries clone');
+  });
+
+  it('asks for a codec when a byte transport of the user’s own names none', () => {
+    const [a] = createMemoryPair('bytes');
+    const bare = { kind: 'bytes' as const, start: a.start.bind(a), send: a.send.bind(a), close: a.close.bind(a) };
+    const error = throws(() => createPeer(bare));
+    ok(error instanceof TypeError);
+    ok((error as Error).message.includes("'saltline/msgpack'"));
+    a.close();
+  });
+
+  it('uses the codec a byte transport names when the options name none', async () => {
+    const [a, b] = createMemoryPair('bytes');
+    track(createPeer(b, { expose: { big: () => 2n ** 70n } }));
+    const client = track(createPeer(a));
+    equal(await client.call('big'), 2n ** 70n); // bigint crosses only through msgpack's ext 1
   });
 
   it('encodes every message of a batch with one msgpack array', () => {

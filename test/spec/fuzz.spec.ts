@@ -1,5 +1,5 @@
 import { describe, it, watchUnhandledRejections } from '#harness';
-import { msgpackCodec } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
 import { kindIs, rawPeer, replyTo } from '../support/raw.js';

@@ -3,7 +3,7 @@
 // it sent in answer, and that nothing reached the application.
 import { describe, it } from '#harness';
 import nacl from 'tweetnacl';
-import { msgpackCodec } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { concat, sameBytes } from '../../src/secure/bytes.js';
 import {
   diffieHellman,

@@ -1,5 +1,6 @@
 /** A peer under test with the far end driven by hand: the test speaks the wire protocol itself. */
-import { createPeer, msgpackCodec, cloneCodec, type Peer, type PeerOptions } from '../../src/index.js';
+import { createPeer, cloneCodec, type Peer, type PeerOptions } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
 import { track } from './connect.js';
 

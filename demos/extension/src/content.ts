@@ -29,7 +29,7 @@ async function refresh(): Promise<void> {
     badge.textContent = `content script: ${transport.state}`;
   }
 }
-transport.onStateChange((state) => {
+transport.onStateChange(({ state }) => {
   badge.textContent = `content script: ${state}`;
   if (state === 'open') void refresh();
 });

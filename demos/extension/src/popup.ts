@@ -6,7 +6,7 @@ import { chrome, PORT_NAME } from './chrome.js';
 
 const $ = (id: string) => document.getElementById(id)!;
 const transport = connectExtension(() => chrome.runtime.connect({ name: PORT_NAME }));
-transport.onStateChange((state) => ($('state').textContent = state));
+transport.onStateChange(({ state }) => ($('state').textContent = state));
 const worker = createPeer(transport).remote<WorkerApi>();
 
 function run(what: string, call: Promise<unknown>): void {
