@@ -5,11 +5,13 @@
  * transferred (not over a `BroadcastChannel`).
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
+import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
 import { EndpointTransport, type DomEndpoint, type Endpoint } from './endpoint.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 export type { Endpoint, DomEndpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
 /** A port with `close()`: browser `MessagePort` or Node `worker_threads` `MessagePort`. */
 export type PortLike = Endpoint & { close(): void };
@@ -159,8 +161,6 @@ export interface BroadcastChannelOptions {
   readonly page?: PageScope | null;
 }
 
-type BroadcastState = 'connecting' | 'open' | 'interrupted' | 'closed';
-
 interface Envelope {
   readonly saltline: 'bc/1';
   readonly type: 'hello' | 'offer' | 'accept' | 'bye' | 'data';
@@ -192,7 +192,7 @@ export class BroadcastChannelTransport implements Transport {
   partner: string | undefined;
   private receiver: TransportReceiver | undefined;
   private queue: unknown[] | undefined = [];
-  private current: BroadcastState = 'connecting';
+  readonly #status = new ConnectionStatus();
   private readonly page: PageScope | undefined;
   /** Between `pagehide` and `pageshow`: a hidden page answers no one. */
   private hidden = false;
@@ -204,9 +204,14 @@ export class BroadcastChannelTransport implements Transport {
     this.page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
   }
 
-  /** `connecting` until first paired, `open`, `interrupted` after the partner left, `closed`. */
-  get state(): BroadcastState {
-    return this.current;
+  /** `connecting` until first paired, `open`, `reconnecting` after the partner left (until the next one), `closed`. */
+  get state(): ConnectionState {
+    return this.#status.state;
+  }
+
+  /** Calls `listener` on every change of `state`; returns the function that stops it. */
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
+    return this.#status.on(listener);
   }
 
   start(receiver: TransportReceiver): void {
@@ -223,8 +228,8 @@ export class BroadcastChannelTransport implements Transport {
   }
 
   close(): void {
-    if (this.current === 'closed') return;
-    this.current = 'closed';
+    if (this.#status.state === 'closed') return;
+    this.#status.set({ state: 'closed', attempt: 0 });
     this.channel.removeEventListener('message', this.onMessage);
     this.page?.removeEventListener('pagehide', this.onHide);
     this.page?.removeEventListener('pageshow', this.onShow);
@@ -240,7 +245,7 @@ export class BroadcastChannelTransport implements Transport {
 
   private readonly onMessage = (event: MessageEvent): void => {
     const message = event.data as Envelope | null;
-    if (this.current === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
+    if (this.#status.state === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
     const { from, to } = message;
     if (typeof from !== 'string' || (to !== undefined && to !== this.id)) return;
     const partner = this.partner;
@@ -271,15 +276,16 @@ export class BroadcastChannelTransport implements Transport {
     const queue = this.queue;
     this.queue = undefined;
     if (queue) for (const message of queue) this.send(message);
-    if (this.current === 'interrupted') this.receiver?.resumed();
-    this.current = 'open';
+    if (this.#status.state === 'reconnecting') this.receiver?.resumed();
+    this.#status.set({ state: 'open', attempt: 0 });
   }
 
   private unpair(why: string, announce = true): void {
     this.partner = undefined;
-    if (this.current === 'open') {
-      this.current = 'interrupted';
-      this.receiver?.interrupted(new Error(why), this.options.whileDown !== 'fail');
+    if (this.#status.state === 'open') {
+      const reason = new Error(why);
+      this.#status.set({ state: 'reconnecting', attempt: 0, reason });
+      this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
     }
     if (announce) this.post('hello');
   }
@@ -291,7 +297,7 @@ export class BroadcastChannelTransport implements Transport {
   };
 
   private readonly onShow = (): void => {
-    if (!this.hidden || this.current === 'closed') return;
+    if (!this.hidden || this.#status.state === 'closed') return;
     this.hidden = false;
     this.post('hello');
   };

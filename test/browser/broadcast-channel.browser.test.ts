@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
 import { createPeer } from '../../src/index.js';
 import { fromBroadcastChannel, type BroadcastChannelOptions, type BroadcastChannelTransport } from '../../adapters/worker.js';
-import { equal, ok, rejectsWith } from '../harness/assert.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
 import { service, type Service } from '../fixtures/service.js';
 
@@ -94,8 +94,12 @@ describe('saltline/worker over a BroadcastChannel', () => {
     const bye = markerOn(a.channel, 'after-bye');
     b.page.dispatchEvent(new Event('pagehide'));
     b.channel.postMessage({ marker: 'after-bye' }); // after b's goodbye, from the same sender
+    const changes: string[] = [];
+    const stop = a.transport.onStateChange((change) => changes.push(`${change.state}: ${(change.reason as Error)?.message}`));
     await bye;
-    equal(stateOf(a.transport), 'interrupted');
+    stop();
+    equal(stateOf(a.transport), 'reconnecting');
+    deepEqual(changes, ['reconnecting: the other side went away']);
     await rejectsWith(a.api.add(1, 1), 'UNAVAILABLE');
   });
 });
