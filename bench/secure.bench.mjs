@@ -10,8 +10,10 @@
 // and a worker_threads Worker serving on ports the main thread transfers to it (sealing and
 // opening run on two cores and overlap). The ceiling for payloads is tweetnacl's own
 // `secretbox` + `secretbox.open` of the same bytes in 64 KiB boxes, in one thread — the crypto
-// the channel cannot avoid. Runs the TypeScript sources through tsx's loader, registered
-// here in both threads (no build needed).
+// the channel cannot avoid. For small calls, the crypto floor is the record layer alone
+// (`RecordCipher`: seal + open of one small record, the CALL or the RESULT of `add(2, 3)`), beside
+// `nacl.secretbox` + `nacl.secretbox.open` of the same bytes; a call is two such records. Runs the
+// TypeScript sources through tsx's loader, registered here in both threads (no build needed).
 // Markdown on stdout, progress on stderr. Knobs: BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS,
 // BENCH_DEPTH as in bench/lib/measure.mjs; BENCH_HANDSHAKES (40).
 import { once } from 'node:events';
@@ -28,6 +30,7 @@ register();
 const { createPeer } = await import('../src/index.ts');
 const { createPeer: createSecurePeer, generateIdentity } = await import('../src/secure/index.ts');
 const { fromPort } = await import('../adapters/worker.ts');
+const { RecordCipher, FROM_INITIATOR, WHOLE } = await import('../src/secure/records.ts');
 
 const MB = 1e6;
 const RECORD_PAYLOAD = 64 * 1024 - 17; // what one record carries
@@ -128,6 +131,39 @@ async function main() {
     };
   };
 
+  /** Seal + open of one small record, one thread: the record layer, or tweetnacl's public secretbox. Records/s. */
+  const recordRate = (size, viaRecords) => {
+    const payload = makeBytes(size);
+    const key = nacl.randomBytes(32);
+    const sealer = new RecordCipher(key.slice(), FROM_INITIATOR);
+    const opener = new RecordCipher(key.slice(), FROM_INITIATOR);
+    const nonce = new Uint8Array(24);
+    const once = viaRecords
+      ? () => {
+          if (!opener.open(sealer.seal(WHOLE, payload), true)) throw new Error('a record did not open');
+        }
+      : () => {
+          const box = nacl.secretbox(payload, nonce, key);
+          if (!nacl.secretbox.open(box, nonce, key)) throw new Error('secretbox did not open');
+        };
+    return (ms) => {
+      let n = 0;
+      const t0 = performance.now();
+      const end = t0 + ms;
+      do {
+        for (let i = 0; i < 100; i++) once();
+        n += 100;
+      } while (performance.now() < end);
+      return Promise.resolve(n / ((performance.now() - t0) / 1000));
+    };
+  };
+  const SMALL_RECORD = 16; // bytes of msgpack: about what add(2, 3) and its answer take
+  log('record layer alone');
+  const records = await interleave([
+    { name: 'RecordCipher seal + open', run: recordRate(SMALL_RECORD, true) },
+    { name: 'nacl.secretbox + nacl.secretbox.open', run: recordRate(SMALL_RECORD, false) },
+  ]);
+
   const results = [];
   for (const transport of transports) {
     const apis = {};
@@ -217,10 +253,12 @@ async function main() {
       results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
     ),
     '',
+    `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs (${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ${fmt(records[0].median / 2)}/s.`,
+    '',
     `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median **${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
   ].join('\n');
   console.log(markdown);
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`;
   console.error(`[secure-bench] ${machine}`);
-  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine, config, results, handshake, markdown }, null, 1));
+  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine, config, records, results, handshake, markdown }, null, 1));
 }

@@ -54,6 +54,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 export class SecureTransport implements Transport {
   readonly kind = 'bytes';
+  /** `send` seals (copies) the message before it returns, so the codec may reuse its buffer. */
+  readonly copiesOnSend = true;
   readonly initiator: boolean | undefined;
   /** The far side's verified Ed25519 key, from when the channel opens. */
   remoteIdentity: Uint8Array | undefined = undefined;
@@ -134,7 +136,9 @@ export class SecureTransport implements Transport {
     if (this.state === CLOSED) throw new RpcError('UNAVAILABLE', 'the secure channel is closed');
     if (!(message instanceof Uint8Array)) throw new TypeError('the secure channel carries bytes (Uint8Array)');
     if (this.state === OPEN) this.sendData(message);
-    else this.queue.push(message); // the far side's hello, which lets calls go, can only follow READY
+    // Held until READY (the far side's hello, which lets calls go, can only follow it): a copy,
+    // since the codec may reuse the bytes it gave us.
+    else this.queue.push(message.slice());
   }
 
   close(): void {

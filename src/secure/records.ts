@@ -3,13 +3,26 @@
  * nonce = direction byte ‖ 15 zero bytes ‖ 64-bit big-endian counter. The counter is implicit
  * (never sent), so a replayed, reordered or dropped record fails to open.
  *
- * tweetnacl's secretbox wants 32 zero bytes in front of the plaintext and returns the box after
- * 16 of them; its public API pays for that with a padded copy and a second output array each
- * way. We call its `lowlevel` functions on one buffer in place (both are safe in place: the
- * stream XOR reads each byte before writing it and Poly1305 reads its key first), so a sealed
- * record costs one copy of the payload into the padded buffer, and an opened one costs one copy
- * into a padded buffer, or none when we own the bytes and they already sit 16 bytes into their
- * buffer (records that crossed a port, see `open`).
+ * XSalsa20-Poly1305 is secretbox's construction, computed from tweetnacl's `lowlevel` parts
+ * rather than through `crypto_secretbox`, with byte-identical output:
+ *
+ * - XSalsa20 is HSalsa20(k, nonce[0:16]) as the Salsa20 key, with nonce[16:24] as the Salsa20
+ *   nonce. Our nonce[0:16] never changes for a key (the direction byte and zeros), so the
+ *   HSalsa20 subkey is computed once per key instead of once per seal and twice per open.
+ * - Sealing runs the stream over a buffer with 32 zero bytes in front of `type ‖ payload`, in
+ *   place (safe: the stream XOR reads each byte before writing it), so Salsa20 block 0's first 32
+ *   bytes land in front as the Poly1305 key, and Poly1305 (which reads its key first) writes the
+ *   tag just before the ciphertext: secretbox's layout, and one copy of the payload. The record
+ *   is a view 16 bytes into that buffer, whose first 16 bytes (half the one-time key) are zeroed.
+ * - Opening first computes Salsa20 block 0 alone (the Poly1305 key) and checks the tag on the
+ *   record as it is. A small record (type ‖ payload ≤ 32 bytes, every small call's) is then
+ *   decrypted with the rest of that same block: one Salsa20 core and one Poly1305, where
+ *   `crypto_secretbox_open` runs two HSalsa20 and two Salsa20 cores. A larger one runs the stream
+ *   over a padded buffer, in place when we own the bytes and they already sit 16 bytes into their
+ *   buffer (records that crossed a port), else in a copy.
+ *
+ * The tag is checked (`crypto_verify_16`, constant time) before a byte is decrypted, and the
+ * counter advances only after a record opened.
  */
 import nacl from 'tweetnacl';
 import { LAST, MORE, WHOLE } from '../fragment.js';
@@ -37,16 +50,24 @@ export const FROM_RESPONDER = 0x52; // 'R'
 export const REKEY_RECORDS = 2 ** 20;
 /** Milliseconds one key may be used before the sender rekeys (checked when it sends). */
 export const REKEY_INTERVAL = 10 * 60 * 1000;
-/** The channel fails long before the 64-bit counter could wrap. */
-const MAX_COUNTER = 2n ** 60n;
+/** The channel fails long before the 64-bit counter could wrap: at 2^60, i.e. the high 32 bits at 2^28. */
+const MAX_COUNTER_HIGH = 2 ** 28;
+const TWO_32 = 2 ** 32;
 
-const ZERO_BYTES = 32; // crypto_secretbox_ZEROBYTES
+const ZERO_BYTES = 32; // crypto_secretbox_ZEROBYTES: the Poly1305 key's share of Salsa20 block 0
 const BOX_ZERO_BYTES = 16; // crypto_secretbox_BOXZEROBYTES
+/** `type ‖ payload` up to this length is decrypted with Salsa20 block 0 alone. */
+const ONE_BLOCK = 64 - ZERO_BYTES;
 const REKEY_LABEL = utf8('saltline/1 rekey');
+/** Salsa20's constant, "expand 32-byte k". */
+const SIGMA = utf8('expand 32-byte k');
 
 interface Lowlevel {
-  crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
-  crypto_secretbox_open(m: Uint8Array, c: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
+  crypto_core_hsalsa20(out: Uint8Array, input: Uint8Array, k: Uint8Array, c: Uint8Array): void;
+  crypto_stream_salsa20(c: Uint8Array, cpos: number, b: number, n: Uint8Array, k: Uint8Array): number;
+  crypto_stream_salsa20_xor(c: Uint8Array, cpos: number, m: Uint8Array, mpos: number, b: number, n: Uint8Array, k: Uint8Array): number;
+  crypto_onetimeauth(out: Uint8Array, outpos: number, m: Uint8Array, mpos: number, n: number, k: Uint8Array): number;
+  crypto_verify_16(x: Uint8Array, xi: number, y: Uint8Array, yi: number): number;
 }
 const lowlevel = (nacl as unknown as { lowlevel: Lowlevel }).lowlevel;
 
@@ -60,57 +81,80 @@ export function nextKey(key: Uint8Array): Uint8Array {
 
 /** One direction's key and counter. The channel has one to seal and one to open. */
 export class RecordCipher {
-  private readonly nonce = new Uint8Array(24);
-  private readonly view = new DataView(this.nonce.buffer);
-  private counter = 0n;
+  /** HSalsa20(key, direction ‖ 0^15): the Salsa20 key of every record under `key`. */
+  private readonly subkey = new Uint8Array(32);
+  /** nonce[16:24]: the counter, big-endian. */
+  private readonly nonce = new Uint8Array(8);
+  /** Salsa20 block 0 of the current record (the Poly1305 key, then keystream); wiped after use. */
+  private readonly block = new Uint8Array(64);
+  /** The tag computed when opening, compared to the record's. */
+  private readonly tag = new Uint8Array(16);
+  private readonly direction: number;
+  /** The counter as two 32-bit halves: no BigInt per record. */
+  private high = 0;
+  private low = 0;
 
   constructor(
     private key: Uint8Array,
     direction: number,
   ) {
-    this.nonce[0] = direction;
+    this.direction = direction;
+    this.derive();
   }
 
   /** Records sealed or opened so far in this direction. */
   get count(): bigint {
-    return this.counter;
+    return (BigInt(this.high) << 32n) | BigInt(this.low);
   }
 
   /**
-   * Seals one record. Returns it as a view 16 bytes into a buffer only it uses, so the caller
-   * can transfer `record.buffer` over a port.
+   * Seals one record. Returns it as a view 16 bytes into a buffer only it uses (the 16 bytes in
+   * front are zero), so the caller can transfer `record.buffer` over a port.
    */
   seal(type: number, payload: Uint8Array): Uint8Array {
-    if (this.counter >= MAX_COUNTER) throw new RangeError('the record counter is exhausted');
-    const length = ZERO_BYTES + 1 + payload.byteLength;
+    if (this.high >= MAX_COUNTER_HIGH) throw new RangeError('the record counter is exhausted');
+    const size = payload.byteLength;
+    const length = ZERO_BYTES + 1 + size;
     const buffer = new Uint8Array(length);
     buffer[ZERO_BYTES] = type;
     buffer.set(payload, ZERO_BYTES + 1);
-    this.view.setBigUint64(16, this.counter);
-    lowlevel.crypto_secretbox(buffer, buffer, length, this.nonce, this.key);
-    this.counter++;
+    lowlevel.crypto_stream_salsa20_xor(buffer, 0, buffer, 0, length, this.setNonce(), this.subkey);
+    lowlevel.crypto_onetimeauth(buffer, BOX_ZERO_BYTES, buffer, ZERO_BYTES, size + 1, buffer);
+    buffer.fill(0, 0, BOX_ZERO_BYTES); // half the one-time key: it must not travel with the record
+    this.advance();
     return buffer.subarray(BOX_ZERO_BYTES);
   }
 
   /**
-   * Opens one record; returns the padded plaintext (type at [32], payload after it), or
-   * `undefined` when it does not authenticate. `owned` says the bytes are ours alone (a port
-   * delivered a fresh copy): then a record 16 bytes into its buffer is opened in place.
+   * Opens one record; returns the padded plaintext (type at [32], payload after it; the 32 bytes
+   * in front carry nothing), or `undefined` when it does not authenticate. `owned` says the
+   * bytes are ours alone (a port delivered a fresh copy): then a record 16 bytes into its buffer
+   * is opened in place.
    */
   open(record: Uint8Array, owned: boolean): Uint8Array | undefined {
-    const length = BOX_ZERO_BYTES + record.byteLength;
-    let buffer: Uint8Array;
-    if (owned && record.byteOffset >= BOX_ZERO_BYTES && record.buffer instanceof ArrayBuffer) {
-      buffer = new Uint8Array(record.buffer, record.byteOffset - BOX_ZERO_BYTES, length);
-      buffer.fill(0, 0, BOX_ZERO_BYTES);
-    } else {
-      buffer = new Uint8Array(length);
-      buffer.set(record, BOX_ZERO_BYTES);
+    const length = record.byteLength;
+    if (length <= BOX_ZERO_BYTES) return undefined;
+    const size = length - BOX_ZERO_BYTES; // type ‖ payload
+    const nonce = this.setNonce();
+    const block = this.block;
+    lowlevel.crypto_stream_salsa20(block, 0, 64, nonce, this.subkey);
+    lowlevel.crypto_onetimeauth(this.tag, 0, record, BOX_ZERO_BYTES, size, block);
+    if (lowlevel.crypto_verify_16(record, 0, this.tag, 0) !== 0) {
+      block.fill(0);
+      return undefined;
     }
-    this.view.setBigUint64(16, this.counter);
-    if (lowlevel.crypto_secretbox_open(buffer, buffer, length, this.nonce, this.key) !== 0) return undefined;
-    this.counter++; // only after a record opened
-    return buffer;
+    const inPlace = owned && record.byteOffset >= BOX_ZERO_BYTES && record.buffer instanceof ArrayBuffer;
+    const plain = inPlace ? new Uint8Array(record.buffer, record.byteOffset - BOX_ZERO_BYTES, length + BOX_ZERO_BYTES) : new Uint8Array(length + BOX_ZERO_BYTES);
+    if (size <= ONE_BLOCK) {
+      for (let i = BOX_ZERO_BYTES, j = ZERO_BYTES; i < length; i++, j++) plain[j] = record[i]! ^ block[j]!;
+    } else {
+      if (!inPlace) plain.set(record.subarray(BOX_ZERO_BYTES), ZERO_BYTES);
+      lowlevel.crypto_stream_salsa20_xor(plain, 0, plain, 0, plain.length, nonce, this.subkey);
+      plain.fill(0, 0, ZERO_BYTES); // what the stream left there is the one-time key
+    }
+    block.fill(0);
+    this.advance(); // only after a record opened
+    return plain;
   }
 
   /** Moves to the next key and wipes the old one; the counter runs on. */
@@ -118,9 +162,40 @@ export class RecordCipher {
     const next = nextKey(this.key);
     wipe(this.key);
     this.key = next;
+    this.derive();
   }
 
   wipe(): void {
-    wipe(this.key);
+    wipe(this.key, this.subkey, this.block, this.tag);
+  }
+
+  /** The subkey for the current key: HSalsa20 of the constant nonce[0:16]. */
+  private derive(): void {
+    const prefix = new Uint8Array(16);
+    prefix[0] = this.direction;
+    lowlevel.crypto_core_hsalsa20(this.subkey, prefix, this.key, SIGMA);
+  }
+
+  /** nonce[16:24] for the current counter. */
+  private setNonce(): Uint8Array {
+    const nonce = this.nonce;
+    const high = this.high;
+    const low = this.low;
+    nonce[0] = high >>> 24;
+    nonce[1] = (high >>> 16) & 0xff;
+    nonce[2] = (high >>> 8) & 0xff;
+    nonce[3] = high & 0xff;
+    nonce[4] = low >>> 24;
+    nonce[5] = (low >>> 16) & 0xff;
+    nonce[6] = (low >>> 8) & 0xff;
+    nonce[7] = low & 0xff;
+    return nonce;
+  }
+
+  private advance(): void {
+    if (++this.low === TWO_32) {
+      this.low = 0;
+      this.high++;
+    }
   }
 }
