@@ -141,6 +141,8 @@ class RpcPeer implements Peer {
   #closeReason: unknown;
   #resolveClosed!: (reason: unknown) => void;
   #remoteMaxMessageSize = Infinity;
+  /** The far side's default timeout (its hello): what a CALL without a `timeout` field waits. */
+  #remoteTimeout = Infinity;
 
   /** Messages for the next flush; calls wait in `held` until the far side has said hello. */
   #outbox: unknown[] = [];
@@ -298,7 +300,9 @@ class RpcPeer implements Peer {
 
   #hello(ack: boolean): void {
     this.#linkDown = false;
-    this.#enqueue([HELLO, PROTOCOL_VERSION, ack, { maxMessageSize: this.#maxMessageSize }]);
+    const timeout = this.#defaultTimeout;
+    const features = timeout === Infinity ? { maxMessageSize: this.#maxMessageSize } : { maxMessageSize: this.#maxMessageSize, timeout };
+    this.#enqueue([HELLO, PROTOCOL_VERSION, ack, features]);
   }
 
   /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
@@ -307,6 +311,7 @@ class RpcPeer implements Peer {
     this.#ready = false;
     this.#linkDown = !hold;
     this.#remoteMaxMessageSize = Infinity;
+    this.#remoteTimeout = Infinity;
     this.#outbox = [];
     this.#outboxTransfers = undefined;
     if (!hold) this.#held = [];
@@ -388,12 +393,13 @@ class RpcPeer implements Peer {
       const refs = hasRefs(args);
       const wireArgs = refs ? this.#refs.exportValue(args, pending, false) : args;
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
-      const timed = timeout !== Infinity;
-      // Built at its final length: no push, so no backing-store growth per call.
+      const wireTimeout = timeout === Infinity ? null : Math.ceil(timeout);
+      // Built at its final length: no push, so no backing-store growth per call. A call that waits
+      // the default time (told in hello) leaves the timeout out.
       const message = refs
-        ? [CALL, id, method, wireArgs, hasMeta ? meta : null, timed ? Math.ceil(timeout) : null, 1]
-        : timed
-          ? [CALL, id, method, wireArgs, hasMeta ? meta : null, Math.ceil(timeout)]
+        ? [CALL, id, method, wireArgs, hasMeta ? meta : null, wireTimeout, 1]
+        : timeout !== this.#defaultTimeout
+          ? [CALL, id, method, wireArgs, hasMeta ? meta : null, wireTimeout]
           : hasMeta
             ? [CALL, id, method, wireArgs, meta]
             : [CALL, id, method, wireArgs];
@@ -608,8 +614,9 @@ class RpcPeer implements Peer {
     if (!ack) this.#hello(true);
     if (this.#ready) return;
     this.#ready = true;
-    const remoteMax = (features as { maxMessageSize?: unknown } | null)?.maxMessageSize;
+    const { maxMessageSize: remoteMax, timeout: remoteTimeout } = (features ?? {}) as { maxMessageSize?: unknown; timeout?: unknown };
     if (typeof remoteMax === 'number' && remoteMax > 0) this.#remoteMaxMessageSize = remoteMax;
+    if (typeof remoteTimeout === 'number' && remoteTimeout > 0) this.#remoteTimeout = remoteTimeout;
     const held = this.#held;
     this.#held = [];
     for (const { message, transfer } of held) this.#enqueue(message, transfer);
@@ -704,7 +711,7 @@ class RpcPeer implements Peer {
       result =
         typeof method === 'number'
           ? this.#callback(method, input)
-          : this.#dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, typeof timeout === 'number' ? timeout : Infinity, entry);
+          : this.#dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, message.length > 5 ? (typeof timeout === 'number' ? timeout : Infinity) : this.#remoteTimeout, entry);
     } catch (error) {
       return this.#replyError(id, entry, error);
     }

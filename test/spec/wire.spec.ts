@@ -11,10 +11,37 @@ for (const kind of ['clone', 'bytes'] as const) {
   describe(`the wire protocol (${kind})`, () => {
     checkLeaks();
 
-    it('opens with a hello carrying the protocol version and the message size limit', async () => {
+    it('opens with a hello carrying the protocol version, the message size limit and the default timeout', async () => {
       const end = rawPeer(kind, { limits: { maxMessageSize: 4096 } });
       const hello = await end.next(kindIs(HELLO));
-      deepEqual(hello, [HELLO, PROTOCOL_VERSION, false, { maxMessageSize: 4096 }]);
+      deepEqual(hello, [HELLO, PROTOCOL_VERSION, false, { maxMessageSize: 4096, timeout: 30_000 }]);
+    });
+
+    it('leaves the timeout out of a call that waits the default time, and writes any other', async () => {
+      const end = rawPeer(kind);
+      end.send([HELLO, 1, true, {}]);
+      await end.next(kindIs(HELLO));
+      const calls = [end.peer.call('add', [1, 2]), end.peer.call('add', [1, 2], { timeout: 5_000.2 }), end.peer.call('add', [1, 2], { timeout: 0 })];
+      for (const call of calls) void call.catch(() => {});
+      await end.next((m) => m[0] === CALL && m[1] === 3);
+      deepEqual(
+        end.received.filter(kindIs(CALL)).map((m) => m.slice(4)),
+        [[], [null, 5_001], [null, null]],
+      );
+      end.peer.close();
+    });
+
+    it("gives a call without a timeout field the caller's default from its hello", async () => {
+      const { withContext } = await import('../../src/index.js');
+      const end = rawPeer(kind, { expose: { deadline: withContext((ctx) => ctx.deadline) } });
+      end.send([HELLO, 1, false, { timeout: 60_000 }]);
+      const before = Date.now();
+      end.send([CALL, 1, 'deadline', []]);
+      end.send([CALL, 2, 'deadline', [], null, null]);
+      const [first, second] = [await end.next(replyTo(1)), await end.next(replyTo(2))];
+      const deadline = first[2] as number;
+      ok(deadline >= before + 60_000 && deadline <= Date.now() + 60_000, `deadline ${deadline - before} ms away`);
+      equal(second[2], Infinity);
     });
 
     it('answers a hello with an acknowledging hello', async () => {
