@@ -58,7 +58,7 @@ export class WindowTransport extends LinkTransport {
   readonly origins: readonly string[];
   /** The far window's origin once it has been heard from. */
   origin: string | undefined;
-  private readonly scope: WindowScope;
+  readonly #scope: WindowScope;
 
   constructor(
     readonly target: WindowLike,
@@ -78,7 +78,7 @@ export class WindowTransport extends LinkTransport {
       }
     }
     this.origins = origins;
-    this.scope = scope;
+    this.#scope = scope;
     this.initiator = options.initiator ?? !(target === scope.opener || (target === scope.parent && (target as unknown) !== scope));
     if (this.initiator) {
       this.createChannel = () => {
@@ -89,7 +89,7 @@ export class WindowTransport extends LinkTransport {
   }
 
   protected attach(): void {
-    this.listen(this.scope, 'message', this.onMessage);
+    this.listen(this.#scope, 'message', this.#onMessage);
   }
 
   protected signal(signal: Signal, transfer?: Transferable[]): void {
@@ -106,7 +106,7 @@ export class WindowTransport extends LinkTransport {
   }
 
   /** Only signals from the target window, from an allowed origin, reach the handshake. */
-  private readonly onMessage = (event: MessageEvent): void => {
+  readonly #onMessage = (event: MessageEvent): void => {
     if (event.source !== (this.target as unknown) || !isSignal(event.data, this.channel)) return;
     if (!this.origins.includes(event.origin) && !this.origins.includes('*')) return;
     this.origin = event.origin;

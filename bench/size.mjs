@@ -36,6 +36,8 @@ const BYTE_ADAPTERS = new Set(['websocket', 'webrtc', 'extension']);
 const PARTS = {
   websocket: [['fromWebSocket', 'factory'], ['connectWebSocket', 'helper'], ['serveWebSocket', 'helper']],
   webrtc: [['fromDataChannel', 'factory'], ['fromSimplePeer', 'factory'], ['connectSignaling', 'helper'], ['signalingService', 'helper']],
+  // A page imports the side it needs (a worker, a shared worker, a broadcast channel); the worker its scope.
+  worker: [['fromPort', 'factory'], ['fromWorker', 'factory'], ['fromWorkerScope', 'factory'], ['fromSharedWorker', 'factory'], ['fromSharedWorkerScope', 'factory'], ['fromBroadcastChannel', 'factory']],
   // The main process and a renderer are two bundles: each imports its own side.
   electron: [['fromIpcMain', 'factory'], ['fromIpcRenderer', 'factory'], ['fromMessagePortMain', 'factory']],
 };
