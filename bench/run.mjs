@@ -182,78 +182,60 @@ if (only.includes('peer')) {
   }
 }
 
+/**
+ * Runs `node --expose-gc bench/<script> --json=<results>/<name>-latest.json` (or, with
+ * --report-only, reads the last results) and returns them with this run's machine and load,
+ * or undefined when there are none.
+ */
+function jsonBench(name, script, what) {
+  const out = join(results, `${name}-latest.json`);
+  if (reportOnly) return existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
+  say(`${what}: node --expose-gc bench/${script} (load ${load()})`);
+  const loadStart = load();
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0 || !existsSync(out)) {
+    say(`${what} failed (exit ${r.status})`);
+    failed++;
+    return undefined;
+  }
+  const data = JSON.parse(readFileSync(out, 'utf8'));
+  data.saltline = { machine: m, loadStart, loadEnd: load(), knobs: knobs() };
+  writeFileSync(out, JSON.stringify(data, null, 1));
+  return data;
+}
+
+/** The generated block of one `jsonBench` result: when, where, the command, then its markdown. */
+function writeJsonBench(id, heading, data, script, method) {
+  const sm = data.saltline ?? {};
+  writeBlock(
+    doc,
+    id,
+    heading,
+    [
+      `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node ?? process.version}`}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+      '',
+      `Command: \`node --expose-gc bench/${script}\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`).${method} Raw samples: \`bench/results/${id}-latest.json\`.`,
+      '',
+      data.markdown.trim(),
+    ].join('\n'),
+  );
+}
+
 // ---- 4. own benchmarks ---------------------------------------------------------------------------------
 
 if (only.includes('own')) {
-  let own;
-  if (reportOnly) {
-    if (existsSync(join(results, 'own-latest.json'))) own = JSON.parse(readFileSync(join(results, 'own-latest.json'), 'utf8'));
-  } else {
-    say(`own benchmarks: node --expose-gc bench/own.mjs (load ${load()})`);
-    const loadOwn = load();
-    const out = join(results, 'own-latest.json');
-    const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/own.mjs'), `--json=${out}`], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0 || !existsSync(out)) {
-      say(`the own benchmarks failed (exit ${r.status})`);
-      failed++;
-    } else {
-      own = JSON.parse(readFileSync(out, 'utf8'));
-      own.saltline = { machine: m, loadStart: loadOwn, loadEnd: load(), knobs: knobs() };
-      writeFileSync(out, JSON.stringify(own, null, 1));
-    }
-  }
+  const own = jsonBench('own', 'own.mjs', 'own benchmarks');
   if (own) {
-    const sm = own.saltline ?? {};
-    writeBlock(
-      doc,
-      'own',
-      'Own benchmarks',
-      [
-        `Measured ${own.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${own.node}`}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
-        '',
-        `Command: \`node --expose-gc bench/own.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process. Raw samples: \`bench/results/own-latest.json\`.`,
-        '',
-        own.markdown.trim(),
-      ].join('\n'),
-    );
+    const method = ` Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process.`;
+    writeJsonBench('own', 'Own benchmarks', own, 'own.mjs', method);
   }
 }
 
 // ---- 5. the secure channel -----------------------------------------------------------------------
 
 if (only.includes('secure')) {
-  let secure;
-  const out = join(results, 'secure-latest.json');
-  if (reportOnly) {
-    if (existsSync(out)) secure = JSON.parse(readFileSync(out, 'utf8'));
-  } else {
-    say(`secure channel: node --expose-gc bench/secure.bench.mjs (load ${load()})`);
-    const loadSecure = load();
-    const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench/secure.bench.mjs'), `--json=${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0 || !existsSync(out)) {
-      say(`the secure-channel benchmark failed (exit ${r.status})`);
-      failed++;
-    } else {
-      secure = JSON.parse(readFileSync(out, 'utf8'));
-      secure.saltline = { machine: m, loadStart: loadSecure, loadEnd: load(), knobs: knobs() };
-      writeFileSync(out, JSON.stringify(secure, null, 1));
-    }
-  }
-  if (secure) {
-    const sm = secure.saltline ?? {};
-    writeBlock(
-      doc,
-      'secure',
-      'Secure channel',
-      [
-        `Measured ${secure.date} on ${sm.machine ? machineLine(sm.machine) : 'this machine'}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
-        '',
-        `Command: \`node --expose-gc bench/secure.bench.mjs\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`). Raw samples: \`bench/results/secure-latest.json\`.`,
-        '',
-        secure.markdown.trim(),
-      ].join('\n'),
-    );
-  }
+  const secure = jsonBench('secure', 'secure.bench.mjs', 'the secure-channel benchmark');
+  if (secure) writeJsonBench('secure', 'Secure channel', secure, 'secure.bench.mjs', '');
 }
 
 say(`docs: ${relative(root, doc)}${only.includes('peer') ? `, ${relative(root, chart)}` : ''}; raw results in ${relative(root, results)}/`);

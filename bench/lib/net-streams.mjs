@@ -195,13 +195,18 @@ async function measureStreams(cases) {
   return cases.map((c, i) => ({ name: c.name, stats: stats[i], mbps: (stats[i].median * BYTES) / MB }));
 }
 
-export async function netStreams() {
+/** The far end's ws servers (raw, plain, secure), with fresh identities pinned to each other. */
+async function wsFarEnd() {
   const far = await farEnd();
   const clientIdentity = generateIdentity();
   const serverIdentity = generateIdentity();
   const networkKey = nacl.randomBytes(32);
   const { urls } = await far.request({ type: 'ws', secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } }, 'ws');
-  const secure = { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey };
+  return { far, urls, secure: { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey } };
+}
+
+export async function netStreams() {
+  const { far, urls, secure } = await wsFarEnd();
   const clients = [];
   const keep = (client) => (clients.push(client), client);
   try {
@@ -264,12 +269,7 @@ export async function netStreams() {
 }
 
 export async function handshakes() {
-  const far = await farEnd();
-  const clientIdentity = generateIdentity();
-  const serverIdentity = generateIdentity();
-  const networkKey = nacl.randomBytes(32);
-  const { urls } = await far.request({ type: 'ws', secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } }, 'ws');
-  const secure = { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey };
+  const { far, urls, secure } = await wsFarEnd();
   const count = envNum('BENCH_HANDSHAKES', 40);
   const cases = [
     {

@@ -4,6 +4,7 @@
 // see docs/benchmarks.md for what it costs), no transfer (the harness reuses its payloads).
 import { createPeer } from '../../../dist/index.js';
 import { fromPort } from '../../../dist/worker.js';
+import { clientOf } from '../_saltline.mjs';
 
 export default {
   name: 'saltline',
@@ -11,14 +12,5 @@ export default {
   serve(port, service) {
     createPeer(fromPort(port), { expose: service });
   },
-  client(port) {
-    const peer = createPeer(fromPort(port));
-    const api = peer.remote();
-    return {
-      add: (a, b) => api.add(a, b),
-      bytes: (u8) => api.bytes(u8),
-      obj: (o) => api.obj(o),
-      close: () => peer.close(),
-    };
-  },
+  client: (port) => clientOf(createPeer(fromPort(port))),
 };

@@ -1,10 +1,9 @@
-// saltline over a `ws` WebSocket (peer-bench adapter): msgpack codec (the default on byte
-// transports), binary frames, default 30 s per-call timeout and 15 s keep-alive. Imports the BUILT
-// package (dist/).
-// The transport is `fromWebSocket` from dist/websocket.js when it exists, else the small wrapper
-// in ./_ws.mjs (see `transportSource`).
+// saltline over a `ws` WebSocket (peer-bench adapter): `fromWebSocket` with its defaults (msgpack,
+// binary frames, 30 s per-call timeout, 15 s keep-alive). Imports the BUILT package (dist/).
 import { createPeer } from '../../../dist/index.js';
-import { acceptOn, dial, fromWebSocket } from './_ws.mjs';
+import { fromWebSocket } from '../../../dist/websocket.js';
+import { clientOf } from '../_saltline.mjs';
+import { acceptOn, dial } from './_ws.mjs';
 
 export default {
   name: 'saltline',
@@ -13,15 +12,5 @@ export default {
     // A socket the server accepted: `initiator: false`, as serveWebSocket does.
     acceptOn(server, (socket) => createPeer(fromWebSocket(socket, { initiator: false }), { expose: service }));
   },
-  async client(url) {
-    const socket = await dial(url);
-    const peer = createPeer(fromWebSocket(socket));
-    const api = peer.remote();
-    return {
-      add: (a, b) => api.add(a, b),
-      bytes: (u8) => api.bytes(u8),
-      obj: (o) => api.obj(o),
-      close: () => peer.close(),
-    };
-  },
+  client: async (url) => clientOf(createPeer(fromWebSocket(await dial(url)))),
 };
