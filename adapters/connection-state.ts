@@ -1,25 +1,30 @@
 /**
- * The `state` / `onStateChange` pair shared by the transports that re-establish their link
- * (`connectWebSocket`, `connectExtension`, the window and Electron links): the current state, and
- * the listeners told of each `ConnectionStateChange`.
+ * The `state` / `onStateChange` pair of the transports whose link comes and goes
+ * (`connectWebSocket`, `connectExtension`, the window and Electron links, a BroadcastChannel):
+ * the current state, and the listeners told of each `ConnectionStateChange`.
  */
 import type { ConnectionState, ConnectionStateChange } from '../src/transport.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/transport.js';
 
-export class ConnectionStatus {
-  state: ConnectionState = 'connecting';
+export abstract class ConnectionStateful {
+  #state: ConnectionState = 'connecting';
   readonly #listeners = new Set<(change: ConnectionStateChange) => void>();
 
-  /** Adds `listener`; returns the function that removes it. */
-  on(listener: (change: ConnectionStateChange) => void): () => void {
+  /** `connecting` until the first link, `open`, `reconnecting` while it is down and coming back, `closed` for good. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Calls `listener` with `{ state, attempt, delay?, reason? }` on every change; returns the function that stops it. */
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   /** Moves to `change.state` and tells every listener (one that throws does not stop the rest); `closed` drops them all. */
-  set(change: ConnectionStateChange): void {
-    this.state = change.state;
+  protected setState(change: ConnectionStateChange): void {
+    this.#state = change.state;
     for (const listener of this.#listeners) {
       try {
         listener(change);

@@ -16,7 +16,7 @@
 import { RpcError } from '../src/errors.js';
 import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
+import { Redialling } from './redial.js';
 
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
@@ -102,45 +102,23 @@ export function connectExtension(open: () => ExtensionPort, options: ConnectExte
   return new ReconnectingExtensionPort(open, options);
 }
 
-export class ReconnectingExtensionPort implements Transport {
+export class ReconnectingExtensionPort extends Redialling implements Transport {
   readonly kind = 'bytes';
   readonly codec = msgpackCodec;
-  readonly initiator = true;
   readonly maxMessageSize = MAX_MESSAGE;
-  private receiver: TransportReceiver | undefined;
   private link: ExtensionPort | undefined;
   private stop: (() => void) | undefined;
-  private failures = 0;
-  private down = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly status = new ConnectionStatus();
 
   constructor(
     private readonly open: () => ExtensionPort,
     private readonly options: ConnectExtensionOptions = {},
-  ) {}
-
-  /** `connecting` (first port), `open` (the far side has answered), `reconnecting`, `closed`. */
-  get state(): ConnectionState {
-    return this.status.state;
+  ) {
+    super(options.whileDown);
   }
 
   /** The current port, if any. */
   get port(): ExtensionPort | undefined {
     return this.link;
-  }
-
-  /**
-   * Calls `listener` with `{ state, attempt, delay?, reason? }` on every change — each port that
-   * drops is a new `reconnecting` with its `attempt` and `delay`; returns the function that stops it.
-   */
-  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
-    return this.status.on(listener);
-  }
-
-  start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.dial();
   }
 
   send(message: unknown): void {
@@ -153,24 +131,13 @@ export class ReconnectingExtensionPort implements Transport {
     }
   }
 
-  close(): void {
-    this.shutdown(undefined);
-  }
-
-  private shutdown(reason: unknown): void {
-    if (this.status.state === 'closed') return;
-    const receiver = this.receiver;
-    this.receiver = undefined;
-    clearTimeout(this.timer);
+  protected release(): void {
     this.stop?.();
     this.link?.disconnect();
     this.link = this.stop = undefined;
-    this.status.set(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
-    if (reason !== undefined) receiver?.closed(reason);
   }
 
-  private dial(): void {
-    this.timer = undefined;
+  protected dial(): void {
     let port: ExtensionPort;
     try {
       port = this.open();
@@ -182,14 +149,10 @@ export class ReconnectingExtensionPort implements Transport {
     this.stop = listen(
       port,
       (data) => {
+        // A port counts as up once the far side says something (its hello): connecting alone proves nothing.
         if (!heard) {
           heard = true;
-          this.failures = 0;
-          if (this.down) {
-            this.down = false;
-            this.receiver?.resumed();
-          }
-          this.status.set({ state: 'open', attempt: 0 });
+          this.linkUp();
         }
         this.receiver?.message(data);
       },
@@ -200,13 +163,8 @@ export class ReconnectingExtensionPort implements Transport {
   private dropped(heard: boolean, reason: unknown): void {
     this.link = this.stop = undefined;
     if (!heard && ++this.failures > (this.options.maxAttempts ?? 5)) return this.shutdown(reason);
-    if (!this.down) {
-      this.down = true;
-      this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
-    }
-    const delay = heard ? 0 : (this.options.retryDelay ?? 100) * 2 ** (this.failures - 1);
-    this.status.set({ state: 'reconnecting', attempt: this.failures, delay, reason });
-    this.timer = setTimeout(() => this.dial(), delay);
+    // A port that worked is redialled at once; one nobody answered, after a doubling delay.
+    this.redialIn(heard ? 0 : (this.options.retryDelay ?? 100) * 2 ** (this.failures - 1), reason);
   }
 }
 

@@ -19,7 +19,7 @@
  * not secrets: who may signal is decided by the adapter (source window and origin, IPC sender).
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
+import { ConnectionStateful } from './connection-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- platform shapes */
 
@@ -72,8 +72,12 @@ function on(target: any, type: string, listener: (...args: any[]) => void): () =
   return () => (dom ? target.removeEventListener(type, listener) : target.removeListener(type, listener));
 }
 
-/** The handshake and the channel hand-off; adapters say how to signal and who may. */
-export abstract class LinkTransport implements Transport {
+/**
+ * The handshake and the channel hand-off; adapters say how to signal and who may. Its state is
+ * `reconnecting` while the far side is gone, until its next instance answers; `attempt` is always
+ * 0, as the link waits for the far side rather than dialling.
+ */
+export abstract class LinkTransport extends ConnectionStateful implements Transport {
   readonly kind = 'clone';
   abstract readonly initiator: boolean;
   /** This instance's id in signals. */
@@ -91,30 +95,17 @@ export abstract class LinkTransport implements Transport {
   /** What the peer sent before the first channel (its hello); dropped while interrupted. */
   private queue: [unknown, Transferable[] | undefined][] | undefined = [];
   private readonly hold: boolean;
-  readonly #status = new ConnectionStatus();
 
   constructor(
     options: LinkOptions,
     /** Where `pagehide`/`pageshow` fire, if anywhere. */
     private readonly page?: PageLike,
   ) {
+    super();
     this.channel = options.channel ?? 'saltline';
     this.hold = options.whileDown !== 'fail';
   }
 
-  /** `connecting` until the first channel, `open`, `reconnecting` while the far side is gone (until its next instance answers), `closed`. */
-  get state(): ConnectionState {
-    return this.#status.state;
-  }
-
-  /**
-   * Calls `listener` with `{ state, attempt, reason? }` on every change (e.g. to show that a widget
-   * is reloading); `attempt` is always 0, as the link waits for the far side rather than dialling.
-   * Returns the function that stops it.
-   */
-  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
-    return this.#status.on(listener);
-  }
 
   /** Sends a signal to the far side; `transfer` carries the port of a `connect`. */
   protected abstract signal(signal: Signal, transfer?: unknown[]): void;
@@ -142,11 +133,11 @@ export abstract class LinkTransport implements Transport {
 
   /** Stops for good; `reason`, when the link ended rather than the peer closing it, goes to the state listeners. */
   close(reason?: unknown): void {
-    if (this.#status.state === 'closed') return;
+    if (this.state === 'closed') return;
     for (const off of this.offs.splice(0)) off();
     this.dropPort();
     this.queue = this.receiver = undefined;
-    this.#status.set({ state: 'closed', attempt: 0, reason });
+    this.setState({ state: 'closed', attempt: 0, reason });
   }
 
   /** Adds a platform listener that `close` removes. */
@@ -160,7 +151,7 @@ export abstract class LinkTransport implements Transport {
 
   /** A signal the adapter has checked comes from where it may (its source, origin, sender). */
   protected received(signal: Signal, port: unknown): void {
-    if (this.#status.state === 'closed' || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
+    if (this.state === 'closed' || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
     const from = signal.from;
     if (signal.type === 'hello') {
       if (from === this.remote) return; // its first hello and ours crossed: already answered
@@ -191,12 +182,12 @@ export abstract class LinkTransport implements Transport {
 
   /** Back from the back/forward cache: find the far side again. */
   private readonly pageshow = (event: { persisted?: boolean }): void => {
-    if (event.persisted && this.#status.state !== 'closed') this.signal(this.make('hello'));
+    if (event.persisted && this.state !== 'closed') this.signal(this.make('hello'));
   };
 
   private adopt(port: LinkPort): void {
     // A second connect from the same instance (it lost us and came back): a new session all the same.
-    if (this.#status.state === 'open') this.interrupt('the other side restarted');
+    if (this.state === 'open') this.interrupt('the other side restarted');
     this.port = port;
     // Both port kinds deliver `{ data }`; a DOM port's `close` fires where the platform has it.
     this.portOffs = [
@@ -211,18 +202,18 @@ export abstract class LinkTransport implements Transport {
     port.start?.();
     const queue = this.queue;
     this.queue = undefined;
-    const resumed = this.#status.state === 'reconnecting';
+    const resumed = this.state === 'reconnecting';
     if (queue) for (const [message, transfer] of queue) this.send(message, transfer);
     if (resumed) this.receiver?.resumed();
-    this.#status.set({ state: 'open', attempt: 0 });
+    this.setState({ state: 'open', attempt: 0 });
   }
 
   private interrupt(why: string): void {
     this.dropPort();
-    if (this.#status.state !== 'open') return;
+    if (this.state !== 'open') return;
     const reason = new Error(why);
     this.receiver?.interrupted(reason, this.hold);
-    this.#status.set({ state: 'reconnecting', attempt: 0, reason });
+    this.setState({ state: 'reconnecting', attempt: 0, reason });
   }
 
   private dropPort(): void {

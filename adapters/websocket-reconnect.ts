@@ -8,9 +8,9 @@
 import { RpcError } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import { msgpackCodec } from '../src/codec/msgpack.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { Transport } from '../src/transport.js';
 import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
-import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
+import { Redialling } from './redial.js';
 
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
@@ -60,26 +60,20 @@ export function connectWebSocket(target: string | URL | (() => WebSocketLike), o
   return new ReconnectingWebSocket(open, options);
 }
 
-export class ReconnectingWebSocket implements Transport {
+export class ReconnectingWebSocket extends Redialling implements Transport {
   readonly kind = 'bytes';
   readonly codec = msgpackCodec;
-  readonly initiator = true;
   readonly maxMessageSize: number;
 
-  private receiver: TransportReceiver | undefined;
   private link: WebSocketTransport | undefined;
-  private failures = 0;
-  private down = false;
-  private isClosed = false;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private waitTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly status = new ConnectionStatus();
   private readonly retry: Required<ReconnectOptions> | undefined;
 
   constructor(
     private readonly open: () => WebSocketLike,
     private readonly options: ConnectWebSocketOptions = {},
   ) {
+    super(options.whileDown);
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     const r = options.reconnect ?? {};
     this.retry =
@@ -95,31 +89,13 @@ export class ReconnectingWebSocket implements Transport {
           };
   }
 
-  /** `connecting` (first dial), `open`, `reconnecting` (waiting or redialling), `closed` (for good). */
-  get state(): ConnectionState {
-    return this.status.state;
-  }
-
   /** The open socket, if any. */
   get socket(): WebSocketLike | undefined {
-    return this.status.state === 'open' ? this.link?.socket : undefined;
+    return this.state === 'open' ? this.link?.socket : undefined;
   }
 
   get bufferedAmount(): number {
     return this.link?.bufferedAmount ?? 0;
-  }
-
-  /**
-   * Calls `listener` with `{ state, attempt, delay?, reason? }` on every change — each failed dial
-   * is a new `reconnecting` with its `attempt` and `delay`; returns the function that stops it.
-   */
-  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
-    return this.status.on(listener);
-  }
-
-  start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.dial();
   }
 
   send(message: unknown): void {
@@ -127,28 +103,15 @@ export class ReconnectingWebSocket implements Transport {
     if (!this.down) this.link?.send(message);
   }
 
-  close(): void {
-    this.shutdown(undefined);
-  }
-
-  /** Closes for good; `reason` is set when the link gave up rather than the peer closing it. */
-  private shutdown(reason: unknown): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    const receiver = this.receiver;
-    this.receiver = undefined;
-    clearTimeout(this.retryTimer);
+  protected release(): void {
     clearTimeout(this.waitTimer);
-    this.retryTimer = this.waitTimer = undefined;
+    this.waitTimer = undefined;
     const link = this.link;
     this.link = undefined;
     link?.close();
-    this.status.set(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
-    if (reason !== undefined) receiver?.closed(reason);
   }
 
-  private dial(): void {
-    this.retryTimer = undefined;
+  protected dial(): void {
     let link: WebSocketTransport;
     try {
       link = new WebSocketTransport(this.open(), { ...this.options, initiator: true });
@@ -168,14 +131,9 @@ export class ReconnectingWebSocket implements Transport {
 
   private opened(link: WebSocketTransport): void {
     if (link !== this.link || this.isClosed) return;
-    this.failures = 0;
     clearTimeout(this.waitTimer);
     this.waitTimer = undefined;
-    this.status.set({ state: 'open', attempt: 0 });
-    if (this.down) {
-      this.down = false;
-      this.receiver?.resumed();
-    }
+    this.linkUp();
   }
 
   private dropped(link: WebSocketTransport | undefined, reason: unknown): void {
@@ -184,21 +142,14 @@ export class ReconnectingWebSocket implements Transport {
     this.failures++;
     const retry = this.retry;
     if (!retry || this.failures > retry.maxAttempts || !retry.shouldRetry(reason)) return this.shutdown(reason ?? 'the connection ended');
-    if (!this.down) {
-      this.down = true;
-      const hold = this.options.whileDown !== 'fail';
-      this.receiver?.interrupted(reason, hold);
-      const maxWait = this.options.maxWait ?? 30_000;
-      if (hold && maxWait < Infinity) {
-        this.waitTimer = setTimeout(() => {
-          this.waitTimer = undefined;
-          this.receiver?.interrupted(new RpcError('UNAVAILABLE', `still reconnecting after ${maxWait} ms`, { cause: reason }), false);
-        }, maxWait);
-      }
-    }
     const base = Math.min(retry.maxDelay, retry.initialDelay * retry.factor ** (this.failures - 1));
-    const delay = base * (1 - retry.jitter * Math.random());
-    this.status.set({ state: 'reconnecting', attempt: this.failures, delay, reason });
-    this.retryTimer = setTimeout(() => this.dial(), delay);
+    const outage = this.redialIn(base * (1 - retry.jitter * Math.random()), reason);
+    const maxWait = this.options.maxWait ?? 30_000;
+    if (outage && this.options.whileDown !== 'fail' && maxWait < Infinity) {
+      this.waitTimer = setTimeout(() => {
+        this.waitTimer = undefined;
+        this.receiver?.interrupted(new RpcError('UNAVAILABLE', `still reconnecting after ${maxWait} ms`, { cause: reason }), false);
+      }, maxWait);
+    }
   }
 }

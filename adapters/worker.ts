@@ -5,7 +5,7 @@
  * transferred (not over a `BroadcastChannel`).
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { ConnectionStatus, type ConnectionState, type ConnectionStateChange } from './connection-state.js';
+import { ConnectionStateful } from './connection-state.js';
 import { EndpointTransport, type DomEndpoint, type Endpoint } from './endpoint.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
@@ -184,7 +184,7 @@ export function fromBroadcastChannel(channel: BroadcastChannelLike, options: Bro
   return new BroadcastChannelTransport(channel, options);
 }
 
-export class BroadcastChannelTransport implements Transport {
+export class BroadcastChannelTransport extends ConnectionStateful implements Transport {
   readonly kind = 'clone';
   readonly initiator = undefined;
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -192,7 +192,6 @@ export class BroadcastChannelTransport implements Transport {
   partner: string | undefined;
   private receiver: TransportReceiver | undefined;
   private queue: unknown[] | undefined = [];
-  readonly #status = new ConnectionStatus();
   private readonly page: PageScope | undefined;
   /** Between `pagehide` and `pageshow`: a hidden page answers no one. */
   private hidden = false;
@@ -201,18 +200,10 @@ export class BroadcastChannelTransport implements Transport {
     readonly channel: BroadcastChannelLike,
     private readonly options: BroadcastChannelOptions = {},
   ) {
+    super();
     this.page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
   }
 
-  /** `connecting` until first paired, `open`, `reconnecting` after the partner left (until the next one), `closed`. */
-  get state(): ConnectionState {
-    return this.#status.state;
-  }
-
-  /** Calls `listener` on every change of `state`; returns the function that stops it. */
-  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
-    return this.#status.on(listener);
-  }
 
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
@@ -228,8 +219,8 @@ export class BroadcastChannelTransport implements Transport {
   }
 
   close(): void {
-    if (this.#status.state === 'closed') return;
-    this.#status.set({ state: 'closed', attempt: 0 });
+    if (this.state === 'closed') return;
+    this.setState({ state: 'closed', attempt: 0 });
     this.channel.removeEventListener('message', this.onMessage);
     this.page?.removeEventListener('pagehide', this.onHide);
     this.page?.removeEventListener('pageshow', this.onShow);
@@ -245,7 +236,7 @@ export class BroadcastChannelTransport implements Transport {
 
   private readonly onMessage = (event: MessageEvent): void => {
     const message = event.data as Envelope | null;
-    if (this.#status.state === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
+    if (this.state === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
     const { from, to } = message;
     if (typeof from !== 'string' || (to !== undefined && to !== this.id)) return;
     const partner = this.partner;
@@ -276,15 +267,15 @@ export class BroadcastChannelTransport implements Transport {
     const queue = this.queue;
     this.queue = undefined;
     if (queue) for (const message of queue) this.send(message);
-    if (this.#status.state === 'reconnecting') this.receiver?.resumed();
-    this.#status.set({ state: 'open', attempt: 0 });
+    if (this.state === 'reconnecting') this.receiver?.resumed();
+    this.setState({ state: 'open', attempt: 0 });
   }
 
   private unpair(why: string, announce = true): void {
     this.partner = undefined;
-    if (this.#status.state === 'open') {
+    if (this.state === 'open') {
       const reason = new Error(why);
-      this.#status.set({ state: 'reconnecting', attempt: 0, reason });
+      this.setState({ state: 'reconnecting', attempt: 0, reason });
       this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
     }
     if (announce) this.post('hello');
@@ -297,7 +288,7 @@ export class BroadcastChannelTransport implements Transport {
   };
 
   private readonly onShow = (): void => {
-    if (!this.hidden || this.#status.state === 'closed') return;
+    if (!this.hidden || this.state === 'closed') return;
     this.hidden = false;
     this.post('hello');
   };
