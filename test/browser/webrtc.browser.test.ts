@@ -7,6 +7,7 @@ import { connectSignaling, fromDataChannel, fromSimplePeer, loopbackOnly, type D
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
 import { service, type Service } from '../fixtures/service.js';
+import { loopbackPair, negotiate } from '../support/rtc.js';
 
 const MiB = 1024 * 1024;
 type TabApi = Service & { askPage(x: number): number; sum(bytes: Uint8Array): number; make(size: number): Uint8Array; quit(): void };
@@ -48,25 +49,10 @@ async function peerInAnotherTab(options: { expose?: object; highWaterMark?: numb
 
 /** Two RTCPeerConnections in this page, candidates exchanged directly, loopback only. */
 async function channelPair(init?: RTCDataChannelInit) {
-  const a = new RTCPeerConnection({ iceServers: [] });
-  const b = new RTCPeerConnection({ iceServers: [] });
-  afterClose(() => {
-    a.close();
-    b.close();
-  });
-  const relay = (to: RTCPeerConnection) => (event: RTCPeerConnectionIceEvent) => {
-    if (event.candidate && loopbackOnly({ candidate: event.candidate.toJSON() })) void to.addIceCandidate(event.candidate);
-  };
-  a.onicecandidate = relay(b);
-  b.onicecandidate = relay(a);
+  const { a, b } = loopbackPair(RTCPeerConnection);
   const channel = a.createDataChannel('rpc', init);
   const remote = new Promise<RTCDataChannel>((resolve) => (b.ondatachannel = (event) => resolve(event.channel)));
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(offer);
-  const answer = await b.createAnswer();
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(answer);
+  await negotiate(a, b);
   return { a, b, channel, remote };
 }
 

@@ -1,9 +1,10 @@
 import { describe, it } from '#harness';
 import { createPeer, RpcError } from '../../src/index.js';
-import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type ConnectionStateChange } from '../../adapters/websocket.js';
+import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
 import type { Service } from '../fixtures/service.js';
+import { until } from '../support/state.js';
 
 // Served by test/browser/servers.ts on this page's own dev server (127.0.0.1).
 const url = (path: string) => `ws://${location.host}${path}`;
@@ -22,16 +23,6 @@ function connect(path = '/__saltline/ws', options: Parameters<typeof fromWebSock
 
 async function closeCause(peer: { closed: Promise<unknown> }): Promise<RpcError> {
   return (await peer.closed) as RpcError;
-}
-
-function until(transport: ReconnectingWebSocket, match: (change: ConnectionStateChange) => boolean): Promise<ConnectionStateChange> {
-  return new Promise((resolve) => {
-    const stop = transport.onStateChange((change) => {
-      if (!match(change)) return;
-      stop();
-      resolve(change);
-    });
-  });
 }
 
 describe('a browser WebSocket to a Node saltline server', () => {

@@ -15,6 +15,7 @@ import {
 } from '../../adapters/webrtc.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
+import { loopbackPair, negotiate } from '../support/rtc.js';
 import { client, serve } from '../support/ws-node.js';
 import { service, type Service } from '../fixtures/service.js';
 
@@ -63,31 +64,6 @@ async function pair(options: { server?: object; client?: object; channel?: Param
   const server = track(createPeer(fromSimplePeer(a, options.channel), { expose: { ...service, blocks }, ...options.server }));
   const caller = track(createPeer(fromSimplePeer(b, options.channel), options.client));
   return { a, b, server, caller, api: caller.remote<Service>() };
-}
-
-/** An RTCPeerConnection pair in this process, candidates exchanged directly, loopback only. */
-async function connections() {
-  const a = new wrtc.RTCPeerConnection({ iceServers: [] });
-  const b = new wrtc.RTCPeerConnection({ iceServers: [] });
-  afterClose(() => {
-    a.close();
-    b.close();
-  });
-  const relay = (to: RTCPeerConnection) => (event: RTCPeerConnectionIceEvent) => {
-    if (event.candidate && loopbackOnly({ candidate: event.candidate.toJSON() })) void to.addIceCandidate(event.candidate);
-  };
-  a.onicecandidate = relay(b);
-  b.onicecandidate = relay(a);
-  return { a, b };
-}
-
-async function negotiate(a: RTCPeerConnection, b: RTCPeerConnection) {
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(offer);
-  const answer = await b.createAnswer();
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(answer);
 }
 
 describe('WebRTC between Node peers (@roamhq/wrtc, loopback candidates only)', () => {
@@ -154,7 +130,7 @@ describe('WebRTC between Node peers (@roamhq/wrtc, loopback candidates only)', (
   });
 
   it('works over a bare RTCDataChannel given while it is still connecting', async () => {
-    const { a, b } = await connections();
+    const { a, b } = loopbackPair(wrtc.RTCPeerConnection as typeof RTCPeerConnection);
     const channel = a.createDataChannel('rpc') as unknown as DataChannelLike;
     const remote = new Promise<DataChannelLike>((resolve) => (b.ondatachannel = (event) => resolve(event.channel as unknown as DataChannelLike)));
     const caller = track(createPeer(fromDataChannel(channel, { initiator: true, connection: a })));
@@ -166,7 +142,7 @@ describe('WebRTC between Node peers (@roamhq/wrtc, loopback candidates only)', (
   });
 
   it('refuses an unordered data channel with a clear error', async () => {
-    const { a } = await connections();
+    const { a } = loopbackPair(wrtc.RTCPeerConnection as typeof RTCPeerConnection);
     const channel = a.createDataChannel('loose', { ordered: false }) as unknown as DataChannelLike;
     const error = (await rejects(Promise.resolve().then(() => fromDataChannel(channel)))) as Error;
     ok(error instanceof TypeError);
@@ -174,7 +150,7 @@ describe('WebRTC between Node peers (@roamhq/wrtc, loopback candidates only)', (
   });
 
   it('refuses a lossy data channel (maxRetransmits or maxPacketLifeTime)', async () => {
-    const { a } = await connections();
+    const { a } = loopbackPair(wrtc.RTCPeerConnection as typeof RTCPeerConnection);
     for (const init of [{ maxRetransmits: 0 }, { maxPacketLifeTime: 100 }]) {
       const channel = a.createDataChannel('lossy', init) as unknown as DataChannelLike;
       const error = (await rejects(Promise.resolve().then(() => fromDataChannel(channel)))) as Error;

@@ -2,11 +2,12 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { createPeer, RpcError, withContext, type Peer } from '../../src/index.js';
-import { connectWebSocket, fromWebSocket, type ReconnectingWebSocket, type ConnectionStateChange } from '../../adapters/websocket.js';
+import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { client, closeCause, rawServer, serve, WebSocket } from '../support/ws-node.js';
 import { service, type Service } from '../fixtures/service.js';
+import { until } from '../support/state.js';
 
 const expose = { peer: { expose: service } };
 
@@ -30,17 +31,6 @@ function connect(url: string, options: Parameters<typeof fromWebSocket>[1] = {},
   const socket = client(url);
   const peer = track(createPeer(fromWebSocket(socket, options), peerOptions));
   return { socket, peer, api: peer.remote<Service>() };
-}
-
-/** Resolves with the first state change that `match` accepts. */
-function until(transport: ReconnectingWebSocket, match: (change: ConnectionStateChange) => boolean): Promise<ConnectionStateChange> {
-  return new Promise((resolve) => {
-    const stop = transport.onStateChange((change) => {
-      if (!match(change)) return;
-      stop();
-      resolve(change);
-    });
-  });
 }
 
 function redialling(url: string, options: Parameters<typeof connectWebSocket>[1] = {}, peerOptions = {}) {

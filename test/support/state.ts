@@ -6,14 +6,18 @@ interface Stateful {
   onStateChange(listener: (change: ConnectionStateChange) => void): () => void;
 }
 
-/** Resolves when `transport` is in `state`: at once if it is already, else on the change. */
-export function reaches(transport: Stateful, state: ConnectionState): Promise<void> {
-  if (transport.state === state) return Promise.resolve();
+/** Resolves with the first state change that `match` accepts. */
+export function until(transport: Stateful, match: (change: ConnectionStateChange) => boolean): Promise<ConnectionStateChange> {
   return new Promise((resolve) => {
     const stop = transport.onStateChange((change) => {
-      if (change.state !== state) return;
+      if (!match(change)) return;
       stop();
-      resolve();
+      resolve(change);
     });
   });
+}
+
+/** Resolves when `transport` is in `state`: at once if it is already, else on the change. */
+export async function reaches(transport: Stateful, state: ConnectionState): Promise<void> {
+  if (transport.state !== state) await until(transport, (change) => change.state === state);
 }
