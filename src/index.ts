@@ -19,5 +19,5 @@ export type {
 } from './types.js';
 export { PROTOCOL_VERSION } from './protocol.js';
 export { transfer } from './transfer.js';
-export { retain, release } from './references.js';
+export { retain, release } from './ref-table.js';
 export type { RemoteStream } from './streams.js';

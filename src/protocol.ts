@@ -11,7 +11,7 @@ export const RESULT = 3; //  [3, id, value?, meta?, flags?, retained?]
 export const ERROR = 4; //   [4, id, error, retained?]
 export const CANCEL = 5; //  [5, id, code?]
 // 6 stream data, 7 stream end, 8 stream credit, 13 stream cancel: src/streams.ts.
-// 9 release, 14 abort: src/references.ts.
+// 9 release, 14 abort: src/ref-table.ts.
 export const PING = 10; //   [10, nonce]
 export const PONG = 11; //   [11, nonce]
 export const GOODBYE = 12; // [12]

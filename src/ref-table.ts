@@ -8,7 +8,7 @@
  */
 import { errorFromWire, errorToWire } from './error-wire.js';
 import { RpcError } from './errors.js';
-import { FUNCTION, hasRefs, READABLE, SIGNAL, STREAM, swapRefs, unswapRefs, type RefKind } from './refs.js';
+import { FUNCTION, hasRefs, READABLE, SIGNAL, STREAM, swapRefs, unswapRefs, type RefKind } from './ref-markers.js';
 import {
   readableIterator,
   RemoteStream,
