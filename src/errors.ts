@@ -52,3 +52,22 @@ export class RpcError extends Error {
   }
 }
 Object.defineProperty(RpcError.prototype, 'name', { value: 'RpcError', writable: true, configurable: true });
+
+/**
+ * The error as an untrusted caller should see it: its name and message, and an `RpcError`'s code
+ * and data; no own properties, no cause, no stack. Network servers (`serveWebSocket`, the
+ * signaling service) send handler errors through it unless given an `onSendError` of their own.
+ */
+export function publicError(error: unknown): Error {
+  if (error instanceof RpcError) {
+    const safe = new RpcError(error.code, error.message, error.data === undefined ? {} : { data: error.data });
+    if (error.name !== 'RpcError') Object.defineProperty(safe, 'name', { value: error.name, writable: true, configurable: true });
+    return safe;
+  }
+  if (error instanceof Error) {
+    const safe = new Error(error.message);
+    Object.defineProperty(safe, 'name', { value: String(error.name), writable: true, configurable: true });
+    return safe;
+  }
+  return new RpcError('UNKNOWN', 'the handler failed');
+}

@@ -1,5 +1,5 @@
 export { createPeer } from './peer.js';
-export { RpcError, codes, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
+export { RpcError, codes, publicError, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
 export { withContext, type CallContext, type ContextHandler } from './context.js';
 export { cloneCodec } from './codec/clone.js';
 export type { Codec, CodecExtension } from './codec/codec.js';

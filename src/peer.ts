@@ -3,7 +3,7 @@ import { cloneCodec } from './codec/clone.js';
 import { contextHandlerOf, type CallContext } from './context.js';
 import { DeadlineTimer } from './deadlines.js';
 import { errorFromWire, errorToWire, plainWire } from './error-wire.js';
-import { RpcError, type RpcErrorCode } from './errors.js';
+import { publicError, RpcError, type RpcErrorCode } from './errors.js';
 import { resolveMethod } from './lookup.js';
 import { CALL, CANCEL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, GOODBYE, HELLO, isId, NOTIFY, PING, PONG, PROTOCOL_VERSION, RESULT } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
@@ -123,6 +123,7 @@ class RpcPeer implements Peer {
   readonly #incoming: CallHandler | undefined;
   readonly #refs: References;
   readonly #transfers: boolean;
+  readonly #onSendError: PeerOptions['onSendError'];
 
   #nextId = 1;
   /** Outgoing calls until complete: replied and their result streams ended. */
@@ -175,6 +176,7 @@ class RpcPeer implements Peer {
     this.#defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.#logger = options.logger;
     this.exposeStacks = options.exposeStacks ?? false;
+    this.#onSendError = options.onSendError;
     this.#outgoing = compose(options.interceptors?.outgoing, (call) =>
       call.notification
         ? this.#sendNotification(call.method, call.args, call.meta)
@@ -698,10 +700,10 @@ class RpcPeer implements Peer {
       (timeout != null && !(typeof timeout === 'number' && timeout >= 0))
     ) {
       this.#malformed++;
-      return this.#replyError(id, undefined, new RpcError('INVALID_ARGUMENT', 'malformed call'));
+      return this.#replyError(id, undefined, new RpcError('INVALID_ARGUMENT', 'malformed call'), '');
     }
     if (this.#active.size + this.#notifications.size >= this.#maxActiveHandlers) {
-      return this.#replyError(id, undefined, new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#maxActiveHandlers} calls running`));
+      return this.#replyError(id, undefined, new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#maxActiveHandlers} calls running`), method);
     }
     const entry = new Active(id);
     this.#active.set(id, entry);
@@ -713,12 +715,12 @@ class RpcPeer implements Peer {
           ? this.#callback(method, input)
           : this.#dispatchCall(method as string, input, (meta as Record<string, unknown>) ?? noMeta, message.length > 5 ? (typeof timeout === 'number' ? timeout : Infinity) : this.#remoteTimeout, entry);
     } catch (error) {
-      return this.#replyError(id, entry, error);
+      return this.#replyError(id, entry, error, method);
     }
     if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
       (result as PromiseLike<unknown>).then(
         (value) => this.#reply(id, entry, value),
-        (error: unknown) => this.#replyError(id, entry, error),
+        (error: unknown) => this.#replyError(id, entry, error, method),
       );
     } else {
       this.#reply(id, entry, result);
@@ -794,12 +796,21 @@ class RpcPeer implements Peer {
     if (entry.openStreams === 0) this.#complete(entry, undefined);
   }
 
-  #replyError(id: number, entry: Active | undefined, error: unknown): void {
+  #replyError(id: number, entry: Active | undefined, error: unknown, method: unknown): void {
     if (entry) {
       if (this.#active.get(id) !== entry || entry.replied) return;
       entry.replied = true;
       this.#complete(entry, error);
       if (entry.cancelled) return;
+    }
+    if (this.#onSendError) {
+      try {
+        error = this.#onSendError(error, { method: typeof method === 'string' ? method : '' }) ?? error;
+      } catch (hookError) {
+        // A hook that fails must not leak what it was meant to filter.
+        this.#logger?.warn?.('onSendError threw; only the error\'s name and message go', hookError);
+        error = publicError(error);
+      }
     }
     const message: unknown[] = [ERROR, id, errorToWire(error, this.exposeStacks)];
     if (entry?.retained) message.push(entry.retained);

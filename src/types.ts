@@ -59,6 +59,13 @@ export interface PeerOptions {
   readonly exposeStacks?: boolean;
   /** Items a stream consumer lets its producer send ahead (the credit window). Default 16. */
   readonly streamWindow?: number;
+  /**
+   * Sees every error a handler of this side is about to send to the caller; returns the error to
+   * send instead, or nothing to send it as is (capnweb's `onSendError`). Use it to log, to redact,
+   * or `publicError` to send only name, message and code. Default: sent as is on this peer;
+   * network servers (`serveWebSocket`, the signaling service) default to `publicError`.
+   */
+  readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
 }
 
 export interface CallOptions {
