@@ -1,21 +1,232 @@
-/** Protocol version 1 message kinds: the first element of every message array (docs/protocol.md). */
+/**
+ * Every message of protocol version 1 (docs/protocol.md §2): its kind, its labelled tuple type,
+ * and `parse()`, the one place where a message from the far side is judged before anything
+ * reads it. A parsed message has exactly the types its tuple declares; what fails is returned
+ * as a `Malformed` that says why, and never throws.
+ */
+
 export const PROTOCOL_VERSION = 1;
 
 /** The default largest message, in bytes: room for a 16 MiB payload and its envelope. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024;
+/** The smallest `maxMessageSize` a far side may announce: room for any error reply (§9). */
+export const MIN_MAX_MESSAGE_SIZE = 1024;
+/** Messages in one transport message (batch) at most; a sender splits larger batches (§1.1). */
+export const MAX_BATCH = 4096;
+/** A method name's length at most, in UTF-16 code units. */
+export const MAX_METHOD_LENGTH = 256;
+/** The largest credit one STREAM_CREDIT may carry. */
+export const MAX_GRANT = 1 << 16;
 
-export const HELLO = 0; //   [0, version, ack, features]
-export const CALL = 1; //    [1, id, method | callback id, args, meta?, timeout?, refs?]
-export const NOTIFY = 2; //  [2, method, args, meta?]
-export const RESULT = 3; //  [3, id, value?, meta?, flags?, retained?]
-export const ERROR = 4; //   [4, id, error, retained?]
-export const CANCEL = 5; //  [5, id, code?]
-// 6 stream data, 7 stream end, 8 stream credit, 13 stream cancel: src/streams.ts.
-// 9 release, 14 abort: src/ref-table.ts.
-export const PING = 10; //   [10, nonce]
-export const PONG = 11; //   [11, nonce]
-export const GOODBYE = 12; // [12]
+export const HELLO = 0;
+export const CALL = 1;
+export const NOTIFY = 2;
+export const RESULT = 3;
+export const ERROR = 4;
+export const CANCEL = 5;
+export const STREAM_DATA = 6;
+export const STREAM_END = 7;
+export const STREAM_CREDIT = 8;
+export const RELEASE = 9;
+export const PING = 10;
+export const PONG = 11;
+export const GOODBYE = 12;
+export const STREAM_CANCEL = 13;
+export const ABORT = 14;
+
+/** RESULT flags: the value holds reference markers; the value is `undefined`. */
+export const RESULT_REFS = 1;
+export const RESULT_UNDEFINED = 2;
+
+export type Meta = Record<string, unknown>;
+/** HELLO's features: the largest message this side accepts, the timeout of a CALL without one. */
+export interface HelloFeatures {
+  readonly maxMessageSize?: number;
+  readonly timeout?: number;
+}
+
+export type HelloMessage = [kind: typeof HELLO, version: unknown, ack: boolean, features: HelloFeatures];
+/**
+ * `target` is a method name or the id of a callback the receiver exported. The timeout slot has
+ * three meanings (§2.2): absent (length ≤ 5) means the caller's default from its HELLO, nil none.
+ */
+export type CallMessage = [
+  kind: typeof CALL,
+  id: number,
+  target: string | number,
+  args: unknown[],
+  meta?: Meta | null,
+  timeout?: number | null,
+  refs?: 1,
+];
+export type NotifyMessage = [kind: typeof NOTIFY, method: string, args: unknown[], meta?: Meta | null];
+export type ResultMessage = [kind: typeof RESULT, id: number, value?: unknown, meta?: Meta | null, flags?: number, retained?: number[]];
+export type ErrorMessage = [kind: typeof ERROR, id: number, error: unknown, retained?: number[]];
+export type CancelMessage = [kind: typeof CANCEL, id: number, code?: unknown];
+export type StreamDataMessage = [kind: typeof STREAM_DATA, ref: number, value: unknown, refs?: unknown];
+export type StreamEndMessage = [kind: typeof STREAM_END, ref: number, error?: unknown];
+export type StreamCreditMessage = [kind: typeof STREAM_CREDIT, ref: number, count: number];
+export type ReleaseMessage = [kind: typeof RELEASE, ref: number];
+export type PingMessage = [kind: typeof PING, nonce: unknown];
+export type PongMessage = [kind: typeof PONG, nonce?: unknown];
+export type GoodbyeMessage = [kind: typeof GOODBYE];
+export type StreamCancelMessage = [kind: typeof STREAM_CANCEL, ref: number];
+export type AbortMessage = [kind: typeof ABORT, ref: number, reason: unknown];
+
+/** The messages that belong to references (§6, §7): the reference table handles them. */
+export type ReferenceMessage = StreamDataMessage | StreamEndMessage | StreamCreditMessage | ReleaseMessage | StreamCancelMessage | AbortMessage;
+export type Message =
+  | HelloMessage
+  | CallMessage
+  | NotifyMessage
+  | ResultMessage
+  | ErrorMessage
+  | CancelMessage
+  | PingMessage
+  | PongMessage
+  | GoodbyeMessage
+  | ReferenceMessage;
+
+/** A message that breaks the protocol: why, and the call id to answer when it is a CALL with one. */
+export class Malformed {
+  constructor(
+    readonly why: string,
+    readonly callId: number | undefined = undefined,
+  ) {}
+}
 
 export function isId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
+
+/** A metadata map: a plain, non-array object with at most `max` keys (counted without copying). */
+export function isMeta(value: unknown, max: number): value is Meta {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  let count = 0;
+  for (const _ in value) if (++count > max) return false;
+  return true;
+}
+
+const absentOr = (value: unknown, test: (value: unknown) => boolean) => value === undefined || value === null || test(value);
+const isRetained = (value: unknown) => Array.isArray(value) && value.every(isId);
+
+/** What kind a message claims, for a log line: never the untrusted value itself. */
+export function kindOf(message: unknown): string {
+  const kind = Array.isArray(message) ? message[0] : message;
+  return typeof kind === 'number' ? String(kind) : typeof kind;
+}
+
+/**
+ * Judges one message from the far side. `maxMetaEntries` bounds CALL and NOTIFY metadata; a
+ * RESULT's metadata over it is dropped (§2.4), as is a CANCEL's unknown code (§2.6).
+ */
+export function parse(message: unknown, maxMetaEntries: number): Message | Malformed {
+  if (!Array.isArray(message)) return new Malformed('a message that is not an array');
+  switch (message[0]) {
+    case CALL: {
+      const id = message[1];
+      if (!isId(id)) return new Malformed('a call without a valid id');
+      const target = message[2];
+      if (
+        !(typeof target === 'string' ? target.length <= MAX_METHOD_LENGTH : isId(target)) ||
+        !Array.isArray(message[3]) ||
+        !absentOr(message[4], (meta) => isMeta(meta, maxMetaEntries)) ||
+        !absentOr(message[5], (timeout) => typeof timeout === 'number' && timeout >= 0)
+      ) {
+        return new Malformed('malformed call', id);
+      }
+      return message as CallMessage;
+    }
+    case RESULT: {
+      if (!isId(message[1])) return new Malformed('a reply without a valid id');
+      if (message.length > 3 && !absentOr(message[3], (meta) => isMeta(meta, maxMetaEntries))) message[3] = null;
+      if (message.length > 4 && !absentOr(message[4], (flags) => isId(flags) && flags < 4)) return new Malformed('a reply with bad flags');
+      if (message.length > 5 && !absentOr(message[5], isRetained)) return new Malformed('a reply with a bad retained list');
+      return message as ResultMessage;
+    }
+    case ERROR:
+      if (!isId(message[1])) return new Malformed('a reply without a valid id');
+      if (message.length > 3 && !absentOr(message[3], isRetained)) return new Malformed('a reply with a bad retained list');
+      return message as ErrorMessage;
+    case NOTIFY: {
+      const method = message[1];
+      if (
+        typeof method !== 'string' ||
+        method.length > MAX_METHOD_LENGTH ||
+        !Array.isArray(message[2]) ||
+        !absentOr(message[3], (meta) => isMeta(meta, maxMetaEntries))
+      ) {
+        return new Malformed('a malformed notification');
+      }
+      return message as NotifyMessage;
+    }
+    case CANCEL:
+      return isId(message[1]) ? (message as CancelMessage) : new Malformed('a cancel without a valid id');
+    case HELLO: {
+      const features = message[3];
+      if (!absentOr(features, (value) => typeof value === 'object' && !Array.isArray(value))) return new Malformed('a malformed hello');
+      const { maxMessageSize, timeout } = (features ?? {}) as Record<string, unknown>;
+      if (!absentOr(maxMessageSize, (value) => typeof value === 'number' && value > 0)) return new Malformed('a hello with a bad maxMessageSize');
+      if (!absentOr(timeout, (value) => typeof value === 'number' && value > 0)) return new Malformed('a hello with a bad timeout');
+      if (features == null) message[3] = {};
+      return message as HelloMessage;
+    }
+    case STREAM_CREDIT: {
+      if (!isId(message[1])) return new Malformed(`a message of kind ${STREAM_CREDIT} without a valid reference id`);
+      const count = message[2];
+      return Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT
+        ? (message as StreamCreditMessage)
+        : new Malformed('a stream credit with a bad count');
+    }
+    case STREAM_DATA:
+    case STREAM_END:
+    case RELEASE:
+    case STREAM_CANCEL:
+    case ABORT:
+      return isId(message[1]) ? (message as ReferenceMessage) : new Malformed(`a message of kind ${message[0]} without a valid reference id`);
+    case PING:
+    case PONG:
+    case GOODBYE:
+      return message as PingMessage | PongMessage | GoodbyeMessage;
+    default:
+      return new Malformed(`a message of unknown kind ${kindOf(message)}`);
+  }
+}
+
+// ---- builders: the shortest form of each message (§2) ----------------------------------------
+
+export function hello(ack: boolean, maxMessageSize: number, timeout: number): HelloMessage {
+  return [HELLO, PROTOCOL_VERSION, ack, timeout === Infinity ? { maxMessageSize } : { maxMessageSize, timeout }];
+}
+
+/**
+ * A CALL: `timeout` is `undefined` for the default announced in HELLO, `null` for none. Built at
+ * its final length (no push, so no backing-store growth per call).
+ */
+export function call(id: number, target: string | number, args: unknown[], meta: Meta | undefined, timeout: number | null | undefined, refs: boolean): CallMessage {
+  if (refs) return [CALL, id, target, args, meta ?? null, timeout ?? null, 1];
+  if (timeout !== undefined) return [CALL, id, target, args, meta ?? null, timeout];
+  return meta ? [CALL, id, target, args, meta] : [CALL, id, target, args];
+}
+
+export function notify(method: string, args: unknown[], meta: Meta | undefined): NotifyMessage {
+  return meta ? [NOTIFY, method, args, meta] : [NOTIFY, method, args];
+}
+
+/** A RESULT: the common plain value alone; with metadata, references or retained ids, every field. */
+export function result(id: number, value: unknown, meta: Meta | undefined, refs: boolean, retained: number[] | undefined): ResultMessage {
+  if (!refs && !meta && !retained) return value === undefined ? [RESULT, id] : [RESULT, id, value];
+  const flags = (refs ? RESULT_REFS : 0) | (value === undefined ? RESULT_UNDEFINED : 0);
+  return retained ? [RESULT, id, value ?? null, meta ?? null, flags, retained] : [RESULT, id, value ?? null, meta ?? null, flags];
+}
+
+export function error(id: number, wire: unknown, retained: number[] | undefined): ErrorMessage {
+  return retained ? [ERROR, id, wire, retained] : [ERROR, id, wire];
+}
+
+export function cancel(id: number, code: 'CANCELLED' | 'DEADLINE_EXCEEDED'): CancelMessage {
+  return [CANCEL, id, code];
+}
+
+export const goodbye = (): GoodbyeMessage => [GOODBYE];
+export const pong = (nonce: unknown): PongMessage => [PONG, nonce];

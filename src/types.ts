@@ -40,6 +40,13 @@ export interface Limits {
   readonly maxActiveHandlers?: number;
   /** Entries in one call's metadata map. Default 32. */
   readonly maxMetaEntries?: number;
+  /**
+   * Milliseconds the far side has to say hello (after the link opens, or re-opens) before the
+   * peer closes with `DEADLINE_EXCEEDED`; calls and notifications made meanwhile are held, at
+   * most `maxPendingCalls` of them. Default: no limit (a worker may take its time to load);
+   * network servers (`serveWebSocket`, the signaling service) default to 10,000.
+   */
+  readonly helloTimeout?: number;
 }
 
 export interface PeerOptions {

@@ -1,0 +1,266 @@
+/**
+ * The answering half of a session: incoming calls and notifications, through the incoming
+ * interceptors to the exposed handler, and their replies.
+ */
+import { contextHandlerOf, type CallContext } from './context.js';
+import { errorToWire } from './error-wire.js';
+import { publicError, RpcError, type RpcErrorCode } from './errors.js';
+import { resolveMethod, type Resolved } from './lookup.js';
+import type { Outbox } from './outbox.js';
+import * as wire from './protocol.js';
+import type { CallMessage, CancelMessage, Meta, NotifyMessage } from './protocol.js';
+import { hasRefs } from './ref-markers.js';
+import { Exchange, type References } from './ref-table.js';
+import { transferablesOf } from './transfer.js';
+import type { Call, CallHandler, Interceptor, Logger, Peer, PeerOptions } from './types.js';
+import { compose } from './compose.js';
+import { keepMap } from './map-keepers.js';
+import { describe } from './caller.js';
+
+const noMeta: Meta = Object.freeze(Object.create(null));
+
+/** An incoming call: its handler running, then its result streams open. */
+export class Active extends Exchange {
+  /** Made only when someone can observe it: a context-taking handler or an interceptor. */
+  controller: AbortController | undefined = undefined;
+  resultMeta: Meta | undefined = undefined;
+  /** The caller cancelled: the handler's outcome is dropped when it comes. */
+  cancelled = false;
+}
+keepMap(new Active(0));
+
+/** An error built without capturing a stack: refusals a flood of bad calls can trigger by the million. */
+function quickError(code: RpcErrorCode, message: string): RpcError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new RpcError(code, message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+export interface CalleeOptions {
+  readonly outbox: Outbox;
+  readonly refs: References;
+  readonly peer: Peer;
+  readonly logger: Logger | undefined;
+  readonly interceptors: readonly Interceptor[] | undefined;
+  readonly onSendError: PeerOptions['onSendError'];
+  readonly exposeStacks: boolean;
+  readonly maxActiveHandlers: number;
+  readonly transfers: boolean;
+  /** The far side's verified key and principal, read when a handler asks for its context. */
+  readonly identity: () => { readonly remoteIdentity?: Uint8Array | undefined; readonly principal?: unknown };
+}
+
+export class Callee {
+  api: object | undefined;
+  /** The far side's default timeout (its hello): what a CALL without a `timeout` field waits. */
+  remoteTimeout = Infinity;
+  /** Incoming calls until complete. */
+  readonly active = new Map<number, Active>();
+  /** Notification handlers still running. */
+  readonly notifications = new Set<Active>();
+  /** Calls dropped as malformed. */
+  malformed = 0;
+
+  readonly #options: CalleeOptions;
+  readonly #incoming: CallHandler | undefined;
+
+  constructor(api: object | undefined, options: CalleeOptions) {
+    this.api = api;
+    this.#options = options;
+    this.#incoming = compose(options.interceptors, (call) => this.#invoke(call));
+  }
+
+  get running(): number {
+    return this.active.size + this.notifications.size;
+  }
+
+  onCall(message: CallMessage): void {
+    const id = message[1];
+    if (this.active.has(id)) {
+      this.malformed++;
+      return this.#options.logger?.warn?.('dropped a call whose id is already running');
+    }
+    const target = message[2];
+    if (this.running >= this.#options.maxActiveHandlers) {
+      return this.#replyError(id, undefined, quickError('RESOURCE_EXHAUSTED', `more than ${this.#options.maxActiveHandlers} calls running`), target);
+    }
+    const entry = new Active(id);
+    this.active.set(id, entry);
+    let result: unknown;
+    try {
+      if (typeof target === 'number') {
+        result = this.#callback(target, message[6] ? this.#import(message[3], entry) : message[3]);
+      } else {
+        const timeout = message.length > 5 ? (message[5] ?? Infinity) : this.remoteTimeout;
+        result = this.#dispatch(target, message[3], !!message[6], message[4] ?? noMeta, timeout, entry);
+      }
+    } catch (error) {
+      return this.#replyError(id, entry, error, target);
+    }
+    if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#reply(id, entry, value),
+        (error: unknown) => this.#replyError(id, entry, error, target),
+      );
+    } else {
+      this.#reply(id, entry, result);
+    }
+  }
+
+  /** A malformed CALL with a valid id still gets its answer. */
+  refuse(id: number, why: string): void {
+    if (!this.active.has(id)) this.#replyError(id, undefined, quickError('INVALID_ARGUMENT', why), '');
+  }
+
+  /** A notification runs like a call (counted, abortable on close) but answers nothing. */
+  onNotify(message: NotifyMessage): boolean {
+    const method = message[1];
+    if (this.running >= this.#options.maxActiveHandlers) return false;
+    const entry = new Active(-1);
+    this.notifications.add(entry);
+    const done = () => void this.notifications.delete(entry);
+    const fail = (error: unknown) => {
+      done();
+      this.#options.logger?.warn?.(`notification ${describe(method)} failed`, error);
+    };
+    try {
+      const result = this.#dispatch(method, message[2], false, message[3] ?? noMeta, Infinity, entry);
+      if (result instanceof Promise) result.then(done, fail);
+      else done();
+    } catch (error) {
+      fail(error);
+    }
+    return true;
+  }
+
+  /**
+   * The caller stopped waiting. A handler still running stays counted against
+   * `maxActiveHandlers` until it settles (its reply is then dropped); result streams end now.
+   */
+  onCancel(message: CancelMessage): void {
+    const entry = this.active.get(message[1]);
+    if (!entry || entry.cancelled) return;
+    const code: RpcErrorCode = message[2] === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED';
+    const reason = new RpcError(code, code === 'CANCELLED' ? 'the caller cancelled' : 'the caller timed out');
+    entry.cancelled = true;
+    entry.controller?.abort(reason);
+    if (entry.replied) this.complete(entry, reason);
+  }
+
+  /** A RESULT that could not be sent becomes an ERROR that says why. */
+  resultUnsent(id: number, error: RpcError): void {
+    const entry = this.active.get(id);
+    if (entry) this.complete(entry, error);
+    this.#options.outbox.push(wire.error(id, errorToWire(new RpcError(error.code, `the result: ${error.message}`), false), undefined));
+  }
+
+  /** Aborts every running handler and forgets every incoming call. */
+  abortAll(error: RpcError): void {
+    for (const entry of this.notifications) entry.controller?.abort(error);
+    this.notifications.clear();
+    for (const entry of [...this.active.values()]) {
+      entry.controller?.abort(error);
+      this.complete(entry, error);
+    }
+  }
+
+  /** An incoming call is complete: forget it and release what it owned. */
+  complete(entry: Active, reason: unknown): void {
+    if (this.active.get(entry.id) !== entry) return;
+    this.active.delete(entry.id);
+    this.#options.refs.complete(entry, reason);
+  }
+
+  #import(args: unknown[], entry: Active): unknown[] {
+    return this.#options.refs.importValue(args, entry, false) as unknown[];
+  }
+
+  /** An incoming call to a callback this side exported. */
+  #callback(id: number, args: unknown[]): unknown {
+    const fn = this.#options.refs.functionFor(id);
+    if (!fn) throw quickError('NOT_FOUND', 'the callback was released');
+    return fn(...args);
+  }
+
+  /**
+   * Runs the handler for one call, through the incoming interceptors when there are any.
+   * `timeout`: ms the caller waits from now (the call's arrival), `Infinity` for no limit.
+   * References in `args` are imported only once the method is known to exist (interceptors,
+   * which may serve methods of their own, see them imported).
+   */
+  #dispatch(method: string, args: unknown[], refs: boolean, meta: Meta, timeout: number, entry: Active): unknown {
+    const incoming = this.#incoming;
+    if (!incoming) {
+      const resolved = this.#resolve(method);
+      return this.#run(resolved, refs ? this.#import(args, entry) : args, undefined, method, meta, timeout, entry);
+    }
+    const context = this.#contextFor(method, meta, timeout, entry);
+    const call: Call = { method, args: refs ? this.#import(args, entry) : args, meta: { ...meta }, signal: context.signal, timeout, resultMeta: undefined, context };
+    return incoming(call).then((value) => {
+      entry.resultMeta = call.resultMeta;
+      return value;
+    });
+  }
+
+  /** The innermost step of the incoming chain. */
+  async #invoke(call: Call): Promise<unknown> {
+    return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
+  }
+
+  #resolve(method: string): Resolved {
+    const resolved = resolveMethod(this.api, method);
+    if (!resolved) throw quickError('NOT_FOUND', `no method ${describe(method)} is exposed`);
+    return resolved;
+  }
+
+  /** Calls the handler; a context is made only for handlers that take one. */
+  #run(resolved: Resolved, args: unknown[], context: CallContext | undefined, method: string, meta: Meta, timeout: number, entry: Active | undefined): unknown {
+    const takesContext = contextHandlerOf(resolved.fn);
+    if (!takesContext) return resolved.fn.apply(resolved.self, args);
+    return takesContext.call(resolved.self, context ?? this.#contextFor(method, meta, timeout, entry), ...args);
+  }
+
+  #contextFor(method: string, meta: Meta, timeout: number, entry: Active | undefined): CallContext {
+    // Date.now() only for a handler that sees its context; this runs as the call arrives.
+    const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
+    const controller = new AbortController();
+    if (entry) entry.controller = controller;
+    const { remoteIdentity, principal } = this.#options.identity();
+    return { signal: controller.signal, deadline, method, meta, peer: this.#options.peer, remoteIdentity, principal };
+  }
+
+  #reply(id: number, entry: Active, value: unknown): void {
+    if (this.active.get(id) !== entry || entry.replied) return; // the peer closed or the link dropped
+    entry.replied = true;
+    if (entry.cancelled) return this.complete(entry, undefined);
+    const { refs, transfers, outbox } = this.#options;
+    const withRefs = hasRefs(value);
+    const wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+    outbox.push(wire.result(id, wireValue, entry.resultMeta, withRefs, entry.retained), transfers ? transferablesOf(value) : undefined);
+    if (entry.openStreams === 0) this.complete(entry, undefined);
+  }
+
+  #replyError(id: number, entry: Active | undefined, error: unknown, target: string | number): void {
+    if (entry) {
+      if (this.active.get(id) !== entry || entry.replied) return;
+      entry.replied = true;
+      this.complete(entry, error);
+      if (entry.cancelled) return;
+    }
+    const { onSendError, logger, exposeStacks, outbox } = this.#options;
+    if (onSendError) {
+      try {
+        error = onSendError(error, { method: typeof target === 'string' ? target : '' }) ?? error;
+      } catch (hookError) {
+        // A hook that fails must not leak what it was meant to filter.
+        logger?.warn?.("onSendError threw; only the error's name and message go", hookError);
+        error = publicError(error);
+      }
+    }
+    outbox.push(wire.error(id, errorToWire(error, exposeStacks), entry?.retained));
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * One RPC session over one transport: the hello that opens it, the dispatch of every message
+ * that arrives, the close that ends it, and the counters. Calls go through `caller`, answers
+ * through `callee`, frames through `outbox`; references belong to `refs`.
+ */
+import type { Codec } from './codec/codec.js';
+import { cloneCodec } from './codec/clone.js';
+import { Callee, type Active } from './callee.js';
+import { Caller, Pending } from './caller.js';
+import { plainWire, type WireError } from './error-wire.js';
+import { RpcError } from './errors.js';
+import { Outbox } from './outbox.js';
+import * as wire from './protocol.js';
+import { CALL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, Malformed, MAX_BATCH, MIN_MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RESULT, type HelloMessage } from './protocol.js';
+import { References } from './ref-table.js';
+import type { Transport } from './transport.js';
+import type { Logger, Peer, PeerOptions, PeerStats } from './types.js';
+
+const DEFAULT_TIMEOUT = 30_000;
+
+export function finiteTimeout(timeout: number | undefined, fallback: number): number {
+  const value = timeout ?? fallback;
+  return value > 0 && value < Infinity ? value : Infinity;
+}
+
+export class Session {
+  readonly caller: Caller;
+  readonly callee: Callee;
+  readonly refs: References;
+  readonly outbox: Outbox;
+  readonly closed: Promise<unknown>;
+  readonly defaultTimeout: number;
+  readonly logger: Logger | undefined;
+
+  #isClosed = false;
+  #closeReason: unknown;
+  #resolveClosed!: (reason: unknown) => void;
+  #received = 0;
+  #malformed = 0;
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
+  /** ERROR messages that are already the last resort for a reply that could not go: never replaced again. */
+  readonly #lastResort = new WeakSet<unknown[]>();
+
+  readonly #transport: Transport;
+  readonly #codec: Codec;
+  readonly #maxMessageSize: number;
+  readonly #maxMetaEntries: number;
+  readonly #helloTimeout: number;
+
+  constructor(transport: Transport, options: PeerOptions, peer: Peer) {
+    this.#transport = transport;
+    const limits = options.limits ?? {};
+    this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
+    this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
+    const codec = options.codec ?? transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ?? (transport.kind === 'clone' ? cloneCodec : undefined);
+    if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
+    if (codec.kind !== transport.kind) throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
+    this.#codec = codec;
+    this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
+    this.logger = options.logger;
+    const exposeStacks = options.exposeStacks ?? false;
+    const transfers = transport.kind === 'clone';
+    this.outbox = new Outbox(transport, codec, this.#maxMessageSize, {
+      unsent: (message, error) => this.#unsent(message, error),
+      broken: (error) => this.close(error, false),
+    });
+    this.refs = new References(
+      {
+        send: (message) => this.outbox.push(message),
+        callRef: (id, args) => this.caller.send(id, args, undefined, undefined, this.defaultTimeout, undefined),
+        completed: (exchange) => (exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined)),
+        exposeStacks,
+      },
+      options.streamWindow ?? 16,
+    );
+    this.caller = new Caller({
+      outbox: this.outbox,
+      refs: this.refs,
+      logger: this.logger,
+      defaultTimeout: this.defaultTimeout,
+      maxPendingCalls: limits.maxPendingCalls ?? 10_000,
+      maxMetaEntries: this.#maxMetaEntries,
+      transfers,
+    });
+    this.callee = new Callee(options.expose, {
+      outbox: this.outbox,
+      refs: this.refs,
+      peer,
+      logger: this.logger,
+      interceptors: options.interceptors?.incoming,
+      onSendError: options.onSendError,
+      exposeStacks,
+      maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
+      transfers,
+      identity: () => transport,
+    });
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    transport.start({
+      message: (data) => this.#receive(data),
+      // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
+      closed: (reason) => this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
+      interrupted: (reason, hold) => this.#interrupted(reason, hold),
+      resumed: () => this.#hello(false),
+    });
+    this.#hello(false);
+  }
+
+  get isClosed(): boolean {
+    return this.#isClosed;
+  }
+
+  get remoteIdentity(): Uint8Array | undefined {
+    return this.#transport.remoteIdentity;
+  }
+
+  close(reason?: unknown, sayGoodbye = true): void {
+    if (this.#isClosed) return;
+    if (sayGoodbye) {
+      // What this tick queued still goes, then the goodbye; a send failure closes us without one.
+      this.outbox.push(wire.goodbye());
+      this.outbox.flush();
+      if (this.#isClosed) return;
+    }
+    this.#isClosed = true;
+    this.#closeReason = reason;
+    this.outbox.closed = true;
+    this.outbox.discard();
+    this.#clearHelloTimer();
+    const refusal = this.#refusal();
+    this.caller.refusal = refusal;
+    this.caller.stop();
+    this.#transport.close();
+    // A session that ends because the far side could not be authenticated says so to every call.
+    const error = reason instanceof RpcError && reason.code === 'UNAUTHENTICATED' ? reason : refusal();
+    this.caller.dropAll(error, false);
+    this.callee.abortAll(error);
+    this.refs.closeAll(error);
+    this.#resolveClosed(reason);
+  }
+
+  #refusal(): () => RpcError {
+    const reason = this.#closeReason;
+    if (reason instanceof RpcError && reason.code === 'UNAUTHENTICATED') return () => reason;
+    return () => new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
+  }
+
+  stats(): PeerStats {
+    return {
+      pendingCalls: this.caller.pending.size,
+      heldCalls: this.caller.heldCalls,
+      activeHandlers: this.callee.running,
+      timers: (this.caller.armed ? 1 : 0) + (this.#helloTimer === undefined ? 0 : 1),
+      ...this.refs.stats(),
+      messagesSent: this.outbox.sent,
+      messagesReceived: this.#received,
+      malformed: this.#malformed + this.caller.malformed + this.callee.malformed,
+      ready: this.caller.ready,
+      closed: this.#isClosed,
+    };
+  }
+
+  // ---- hello ------------------------------------------------------------------------------
+
+  #hello(ack: boolean): void {
+    if (this.#isClosed) return;
+    if (!ack) {
+      this.caller.refusal = undefined;
+      this.#armHelloTimer();
+    }
+    this.outbox.push(wire.hello(ack, this.#maxMessageSize, this.defaultTimeout));
+  }
+
+  #onHello(message: HelloMessage): void {
+    const [, version, ack, { maxMessageSize, timeout }] = message;
+    if (version !== PROTOCOL_VERSION) {
+      const error = new RpcError('UNIMPLEMENTED', `protocol version mismatch: this peer speaks ${PROTOCOL_VERSION}, the remote peer ${wire.kindOf([version])}`);
+      this.logger?.error?.(error.message);
+      return this.close(error, false);
+    }
+    if (maxMessageSize !== undefined && maxMessageSize < MIN_MAX_MESSAGE_SIZE) {
+      // No reply could fit: every answer would be refused, and its error reply too.
+      return this.close(new RpcError('FAILED_PRECONDITION', `the remote peer announced a message limit of ${maxMessageSize} bytes, below ${MIN_MAX_MESSAGE_SIZE}`));
+    }
+    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout));
+    if (this.caller.ready) return;
+    this.#clearHelloTimer();
+    if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
+    if (timeout !== undefined) this.callee.remoteTimeout = timeout;
+    this.caller.release();
+  }
+
+  #armHelloTimer(): void {
+    if (this.#helloTimeout === Infinity || this.#helloTimer !== undefined) return;
+    this.#helloTimer = setTimeout(() => {
+      this.#helloTimer = undefined;
+      this.close(new RpcError('DEADLINE_EXCEEDED', `no hello from the far side within ${this.#helloTimeout} ms`));
+    }, this.#helloTimeout);
+  }
+
+  #clearHelloTimer(): void {
+    if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+  }
+
+  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
+  #interrupted(reason: unknown, hold: boolean): void {
+    if (this.#isClosed) return;
+    this.caller.ready = false;
+    this.caller.refusal = hold ? undefined : () => new RpcError('UNAVAILABLE', 'the connection is down');
+    this.outbox.remoteLimit = Infinity;
+    this.callee.remoteTimeout = Infinity;
+    this.outbox.discard();
+    this.#clearHelloTimer();
+    const error = new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason });
+    this.caller.dropAll(error, hold);
+    this.callee.abortAll(error);
+  }
+
+  // ---- receiving --------------------------------------------------------------------------
+
+  #receive(data: unknown): void {
+    if (this.#isClosed) return;
+    this.#received++;
+    if ((data instanceof Uint8Array || data instanceof ArrayBuffer) && data.byteLength > this.#maxMessageSize) {
+      // Only a broken or hostile peer ignores the limit it was told in hello; a reply may be inside.
+      return this.close(new RpcError('RESOURCE_EXHAUSTED', `received a message of ${data.byteLength} bytes, over the limit`));
+    }
+    let batch: unknown;
+    try {
+      batch = this.#codec.decode(data);
+    } catch (error) {
+      return this.#reject(`an undecodable message: ${String((error as Error)?.message).slice(0, 200)}`);
+    }
+    if (!Array.isArray(batch)) return this.#reject('a message that is neither a message nor a batch');
+    // A message starts with its kind, a number; a batch with a message, an array.
+    if (typeof batch[0] === 'number') return this.#dispatch(batch);
+    if (batch.length > MAX_BATCH) {
+      return this.close(new RpcError('RESOURCE_EXHAUSTED', `received a batch of ${batch.length} messages, over ${MAX_BATCH}`));
+    }
+    for (let i = 0; i < batch.length && !this.#isClosed; i++) this.#dispatch(batch[i]);
+  }
+
+  /** A frame that breaks the protocol is dropped, counted and logged; it never throws. */
+  #reject(why: string): void {
+    this.#malformed++;
+    this.logger?.warn?.(`dropped ${why}`);
+  }
+
+  /** Dispatches one message; `parse` judged it, and the catch covers what a handler missed. */
+  #dispatch(raw: unknown): void {
+    try {
+      const message = wire.parse(raw, this.#maxMetaEntries);
+      if (message instanceof Malformed) {
+        if (message.callId === undefined) return this.#reject(message.why);
+        this.#malformed++;
+        return this.callee.refuse(message.callId, message.why);
+      }
+      switch (message[0]) {
+        case wire.CALL:
+          return this.callee.onCall(message);
+        case wire.RESULT:
+        case wire.ERROR:
+          return this.caller.onReply(message);
+        case wire.NOTIFY:
+          if (!this.callee.onNotify(message)) this.#reject(`a notification while more than the allowed calls run`);
+          return;
+        case wire.CANCEL:
+          return this.callee.onCancel(message);
+        case wire.HELLO:
+          return this.#onHello(message);
+        case wire.PING:
+          return this.outbox.push(wire.pong(message[1]));
+        case wire.PONG:
+          return;
+        case wire.GOODBYE:
+          return this.close(new RpcError('UNAVAILABLE', 'the remote peer closed'), false);
+        default:
+          this.refs.dispatch(message);
+      }
+    } catch (error) {
+      this.#reject(`a message that could not be handled: ${String((error as Error)?.message).slice(0, 200)}`);
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  /** A message that could not go fails what it carried, and nothing else. */
+  #unsent(message: unknown[], error: RpcError): void {
+    const id = message[1] as number;
+    switch (message[0]) {
+      case CALL:
+        return this.caller.unsent(id, message[2] as string | number, error);
+      case RESULT:
+        return this.callee.resultUnsent(id, error);
+      case ERROR:
+        if (!this.#lastResort.has(message)) {
+          // The reduced error: name, message (cut short) and code, which fits any announced limit.
+          const reduced = plainWire(message[2] as WireError);
+          const last = wire.error(id, { ...reduced, message: String(reduced.message).slice(0, 256) }, undefined);
+          this.#lastResort.add(last);
+          return this.outbox.push(last);
+        }
+        // Even the reduced error could not go: dropped, as any other message would be.
+        return this.logger?.warn?.('an error reply could not be sent, even reduced', error);
+      default:
+        this.logger?.warn?.(`a message of kind ${wire.kindOf(message)} could not be sent`, error);
+    }
+  }
+}
