@@ -1,7 +1,9 @@
 import { describe, it, watchUnhandledRejections } from '#harness';
 import { publicError, RpcError } from '../../src/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
-import { checkLeaks, connectors } from '../support/connect.js';
+import { createPeer } from '../../src/index.js';
+import { createMemoryPair } from '../../adapters/memory.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 import { kindIs, rawPeer, replyTo } from '../support/raw.js';
 
 const HELLO = 0;
@@ -99,6 +101,22 @@ for (const kind of ['clone', 'bytes'] as const) {
       end.send(hello());
       await end.next(kindIs(HELLO));
       equal(end.peer.stats().timers, 0);
+    });
+
+    it('closes with RESOURCE_EXHAUSTED once its transport holds more than maxBufferedBytes unsent', async () => {
+      const [near, far] = createMemoryPair(kind);
+      let unsent = 0;
+      Object.defineProperty(far, 'bufferedAmount', { get: () => unsent });
+      const server = track(createPeer(far, { expose: api, limits: { maxBufferedBytes: 1000 } }));
+      const client = track(createPeer(near));
+      equal(await client.call('echo', [1]), 1);
+      unsent = 5000;
+      const reply = client.call('echo', [2]);
+      const reason = (await server.closed) as RpcError;
+      equal(reason.code, 'RESOURCE_EXHAUSTED');
+      // The reply the transport took still arrives; nothing more is sent.
+      equal(await reply, 2);
+      await client.closed;
     });
 
     it('drops notifications beyond maxPendingCalls while it waits for hello', async () => {
