@@ -29,6 +29,9 @@ export interface RpcErrorOptions {
   readonly data?: unknown;
 }
 
+/** Marks RpcErrors of every copy of the package, so `instanceof` works across two copies. */
+const brand = Symbol.for('saltline.RpcError');
+
 /** The one error class of saltline: a code from a fixed set, a message, optional data and cause. */
 export class RpcError extends Error {
   readonly code: RpcErrorCode;
@@ -40,10 +43,28 @@ export class RpcError extends Error {
     this.data = options.data;
   }
 
-  /** Converts anything thrown into an `RpcError`, keeping an existing one as it is. */
+  /**
+   * True for an RpcError made by any copy of saltline (a bundle and a dependency can each carry
+   * one); subclasses test as usual.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== RpcError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+
+  /**
+   * Converts anything thrown into an `RpcError`, keeping an existing one as it is. An abort
+   * (`AbortError`) becomes `CANCELLED` and a timeout (`TimeoutError`, as from
+   * `AbortSignal.timeout`) `DEADLINE_EXCEEDED`; anything else gets `code`.
+   */
   static from(reason: unknown, code: RpcErrorCode = 'UNKNOWN'): RpcError {
     if (reason instanceof RpcError) return reason;
-    if (reason instanceof Error) return new RpcError(code, reason.message, { cause: reason });
+    if (reason instanceof Error || (typeof DOMException !== 'undefined' && reason instanceof DOMException)) {
+      const { name, message } = reason as Error;
+      if (name === 'AbortError') code = 'CANCELLED';
+      else if (name === 'TimeoutError') code = 'DEADLINE_EXCEEDED';
+      return new RpcError(code, message, { cause: reason });
+    }
     return new RpcError(code, String(reason), { cause: reason });
   }
 
@@ -52,6 +73,7 @@ export class RpcError extends Error {
   }
 }
 Object.defineProperty(RpcError.prototype, 'name', { value: 'RpcError', writable: true, configurable: true });
+Object.defineProperty(RpcError.prototype, brand, { value: true });
 
 /**
  * The error as an untrusted caller should see it: its name and message, and an `RpcError`'s code

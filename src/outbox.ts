@@ -39,11 +39,13 @@ export class Outbox {
   readonly #limit: number;
   readonly #host: OutboxHost;
   readonly #shared: boolean;
+  readonly #maxBuffered: number;
 
-  constructor(transport: Transport, codec: Codec, limit: number, host: OutboxHost) {
+  constructor(transport: Transport, codec: Codec, limit: number, maxBuffered: number, host: OutboxHost) {
     this.#transport = transport;
     this.#codec = codec;
     this.#limit = limit;
+    this.#maxBuffered = maxBuffered;
     this.#host = host;
     this.#shared = transport.copiesOnSend === true && codec.encodeShared !== undefined;
   }
@@ -88,8 +90,22 @@ export class Outbox {
     } catch (error) {
       // Nothing in the send path may escape as an unhandled rejection of this microtask.
       this.#host.broken(new RpcError('INTERNAL', 'the send path failed', { cause: error }));
+    } finally {
+      this.#checkBuffered();
     }
   };
+
+  /**
+   * Replies cannot wait for a far side that stops reading (streams do: `whenWritable`), so what
+   * the transport holds unsent is bounded: past `maxBuffered` bytes the session ends.
+   */
+  #checkBuffered(): void {
+    const buffered = this.#transport.bufferedAmount;
+    if (buffered !== undefined && buffered > this.#maxBuffered && !this.closed) {
+      this.#host.broken(new RpcError('RESOURCE_EXHAUSTED', `the far side is not reading: ${buffered} bytes wait to be sent`));
+    }
+  }
+
 
   /** The largest message this side may send: its own limit, the far side's, the transport's. */
   #sendLimit(): number {

@@ -9,6 +9,7 @@ import { Callee, type Active } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
+import { Drain } from './drain.js';
 import { Outbox } from './outbox.js';
 import * as wire from './protocol.js';
 import { CALL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, Malformed, MAX_BATCH, MIN_MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RESULT, type HelloMessage } from './protocol.js';
@@ -28,6 +29,8 @@ export class Session {
   readonly callee: Callee;
   readonly refs: References;
   readonly outbox: Outbox;
+  /** Stream producers wait on it while the transport holds too much unsent. */
+  readonly drain: Drain;
   readonly closed: Promise<unknown>;
   readonly defaultTimeout: number;
   readonly logger: Logger | undefined;
@@ -61,7 +64,8 @@ export class Session {
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
     const transfers = transport.kind === 'clone';
-    this.outbox = new Outbox(transport, codec, this.#maxMessageSize, {
+    this.drain = new Drain(() => transport.bufferedAmount);
+    this.outbox = new Outbox(transport, codec, this.#maxMessageSize, limits.maxBufferedBytes ?? 4 * this.#maxMessageSize, {
       unsent: (message, error) => this.#unsent(message, error),
       broken: (error) => this.close(error, false),
     });
@@ -127,6 +131,7 @@ export class Session {
     this.outbox.closed = true;
     this.outbox.discard();
     this.#clearHelloTimer();
+    this.drain.stop();
     const refusal = this.#refusal();
     this.caller.refusal = refusal;
     this.caller.stop();
@@ -150,7 +155,7 @@ export class Session {
       pendingCalls: this.caller.pending.size,
       heldCalls: this.caller.heldCalls,
       activeHandlers: this.callee.running,
-      timers: (this.caller.armed ? 1 : 0) + (this.#helloTimer === undefined ? 0 : 1),
+      timers: (this.caller.armed ? 1 : 0) + (this.#helloTimer === undefined ? 0 : 1) + (this.drain.armed ? 1 : 0),
       ...this.refs.stats(),
       messagesSent: this.outbox.sent,
       messagesReceived: this.#received,

@@ -47,6 +47,12 @@ export interface Limits {
    * network servers (`serveWebSocket`, the signaling service) default to 10,000.
    */
   readonly helloTimeout?: number;
+  /**
+   * Bytes the transport may hold unsent (where it can say: WebSocket, data channel) before the
+   * peer decides the far side has stopped reading and closes with `RESOURCE_EXHAUSTED`. Stream
+   * producers pause well before (at 1 MiB); replies cannot. Default 4 × `maxMessageSize`.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 export interface PeerOptions {
