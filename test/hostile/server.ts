@@ -18,8 +18,7 @@ import { createPeer as createSecurePeer } from '../../src/secure/index.js';
 import { clientIdentity, serverIdentity } from './keys.js';
 
 const helloTimeout = Number(process.argv.find((arg) => arg.startsWith('--hello-timeout='))?.split('=')[1] ?? NaN);
-/** Passed only when asked for; `helloTimeout` is a limit the servers' work adds. */
-const peerOptions: PeerOptions = Number.isFinite(helloTimeout) ? { limits: { helloTimeout } as PeerOptions['limits'] } : {};
+const peerOptions: PeerOptions = Number.isFinite(helloTimeout) ? { limits: { helloTimeout } } : {};
 
 const services: { readonly peers: ReadonlySet<Peer> }[] = [];
 

@@ -107,21 +107,26 @@ function errorDag(depth: number): unknown {
   return wire;
 }
 
-/** A message that carries a DAG where the peer walks values: arguments, results, errors, reasons. */
+/**
+ * A message that carries a DAG where the peer walks values: arguments, results, metadata,
+ * errors, reasons. Error DAGs are one frame in five hundred: even bounded, each is many errors
+ * to build (and under tsx each error's stack is source-mapped), and the point is that the bound
+ * holds, not how often it is hit.
+ */
 function dagMessage(rand: () => number, callIds: readonly number[], nextId: () => number): unknown[] {
   const depth = 8 + below(rand, 57);
-  const id = callIds.length && rand() < 0.3 ? pick(rand, callIds) : below(rand, 30);
-  switch (below(rand, 9)) {
-    case 0: return [1, nextId(), 'echo', [dag(rand, depth)]];
-    case 1: return [1, nextId(), 'echo', [dag(rand, depth)], null, null, 1];
-    case 2: return [1, nextId(), 'no such method', [dag(rand, depth)], null, null, 1];
-    case 3: return [1, nextId(), 'count', [{ '~ref': [3, 1 + below(rand, 1e6), errorDag(1 + below(rand, 8))] }], null, null, 1];
-    case 4: return [2, 'echo', [dag(rand, depth)]];
-    case 5: return [3, id, dag(rand, depth), null, rand() < 0.5 ? 1 : 0];
-    case 6: return [4, id, errorDag(1 + below(rand, 8))];
-    case 7: return [pick(rand, [7, 14]), 1 + below(rand, 20), errorDag(1 + below(rand, 8))];
-    default: return [1, nextId(), 'count', [dag(rand, depth), dag(rand, depth)], { m: dag(rand, depth) }];
-  }
+  const id = callIds.length && rand() < 0.5 ? pick(rand, callIds) : below(rand, 30);
+  const roll = below(rand, 1000);
+  if (roll < 250) return [1, nextId(), 'echo', [dag(rand, depth)]];
+  if (roll < 450) return [1, nextId(), 'echo', [dag(rand, depth)], null, null, 1];
+  if (roll < 550) return [1, nextId(), 'no such method', [dag(rand, depth)], null, null, 1];
+  if (roll < 650) return [1, nextId(), 'count', [dag(rand, depth), dag(rand, depth)], { m: dag(rand, depth) }];
+  if (roll < 750) return [2, 'echo', [dag(rand, depth)]];
+  if (roll < 980) return [3, id, dag(rand, depth), null, rand() < 0.5 ? 1 : 0];
+  if (roll < 990) return [pick(rand, [4, 7, 14]), id, { name: 'Error', message: 'reason', props: { p: dag(rand, depth) } }];
+  if (roll < 998) return [pick(rand, [7, 14]), 1 + below(rand, 20), errorDag(1 + below(rand, 8))];
+  if (roll < 999) return [4, id, errorDag(1 + below(rand, 8))];
+  return [1, nextId(), 'count', [{ '~ref': [3, 1 + below(rand, 1e6), errorDag(1 + below(rand, 8))] }], null, null, 1];
 }
 
 // ---- length claims: headers that promise more than the frame holds ----
