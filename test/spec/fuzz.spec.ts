@@ -188,11 +188,34 @@ function markerCall(rand: () => number, id: number): unknown[] {
   return [1, id, method, args, null, null, 1];
 }
 
+/** Streams the far end feeds into the peer's `drain`, so that stream items can carry markers too. */
+const STREAMS = 20;
+
+/**
+ * Marker floods, as call arguments and as items of streams the peer is reading. Calls get ids
+ * from 1 to `MARKER_FRAMES`; the drains, the ids after. Returns once everything is sent and every
+ * stream ended.
+ */
+function markerFlood(end: RawEnd, rand: () => number): void {
+  for (let i = 1; i <= STREAMS; i++) end.send([1, MARKER_FRAMES + i, 'drain', [{ '~ref': [1, i] }], null, null, 1]);
+  for (let id = 1; id <= MARKER_FRAMES; id++) {
+    if (rand() < 0.1) sendFrame(end, [6, 1 + below(rand, STREAMS), Array.from({ length: below(rand, 8) }, () => marker(rand)), 1]);
+    sendFrame(end, markerCall(rand, id));
+  }
+  for (let i = 1; i <= STREAMS; i++) end.send([7, i]);
+}
+
 const api = {
   add: (a: number, b: number) => a + b,
   echo: (value: unknown) => value,
   /** Takes anything and keeps none of it. */
   count: (...args: unknown[]) => args.length,
+  /** Reads a stream to its end: the peer as a stream consumer, taking items that may hold markers. */
+  drain: async (items: AsyncIterable<unknown>) => {
+    let count = 0;
+    for await (const _ of items) count++;
+    return count;
+  },
 };
 
 function open(kind: 'clone' | 'bytes'): RawEnd {
@@ -263,19 +286,19 @@ describe('hostile input (clone)', () => {
     await stillAnswers(end);
   });
 
-  it(`answers every one of ${MARKER_FRAMES} calls carrying marker floods`, async () => {
+  it(`answers every call when ${MARKER_FRAMES} calls and the items of its streams carry marker floods`, async () => {
     const rand = random(0x3a7c);
     const end = open('clone');
-    for (let id = 1; id <= MARKER_FRAMES; id++) sendFrame(end, markerCall(rand, id));
-    for (let id = 1; id <= MARKER_FRAMES; id++) await end.next(replyTo(id));
+    markerFlood(end, rand);
+    for (let id = 1; id <= MARKER_FRAMES + STREAMS; id++) await end.next(replyTo(id));
     await stillAnswers(end);
   });
 
-  it(`holds no reference once ${MARKER_FRAMES} calls carrying marker floods are answered`, async () => {
+  it(`holds no reference once calls and stream items carrying marker floods are answered`, async () => {
     const rand = random(0x3a7d);
     const end = open('clone');
-    for (let id = 1; id <= MARKER_FRAMES; id++) sendFrame(end, markerCall(rand, id));
-    await end.next(replyTo(MARKER_FRAMES));
+    markerFlood(end, rand);
+    for (let id = 1; id <= MARKER_FRAMES + STREAMS; id++) await end.next(replyTo(id));
     await stillAnswers(end);
     const { references, streams } = end.peer.stats();
     deepEqual({ references, streams }, { references: 0, streams: 0 });
@@ -301,19 +324,19 @@ describe('hostile input (bytes)', () => {
     });
   }
 
-  it(`answers every one of ${MARKER_FRAMES} calls carrying marker floods`, async () => {
+  it(`answers every call when ${MARKER_FRAMES} calls and the items of its streams carry marker floods`, async () => {
     const rand = random(0x3a7e);
     const end = open('bytes');
-    for (let id = 1; id <= MARKER_FRAMES; id++) sendFrame(end, markerCall(rand, id));
-    for (let id = 1; id <= MARKER_FRAMES; id++) await end.next(replyTo(id));
+    markerFlood(end, rand);
+    for (let id = 1; id <= MARKER_FRAMES + STREAMS; id++) await end.next(replyTo(id));
     await stillAnswers(end);
   });
 
-  it(`holds no reference once ${MARKER_FRAMES} calls carrying marker floods are answered`, async () => {
+  it(`holds no reference once calls and stream items carrying marker floods are answered`, async () => {
     const rand = random(0x3a7f);
     const end = open('bytes');
-    for (let id = 1; id <= MARKER_FRAMES; id++) sendFrame(end, markerCall(rand, id));
-    await end.next(replyTo(MARKER_FRAMES));
+    markerFlood(end, rand);
+    for (let id = 1; id <= MARKER_FRAMES + STREAMS; id++) await end.next(replyTo(id));
     await stillAnswers(end);
     const { references, streams } = end.peer.stats();
     deepEqual({ references, streams }, { references: 0, streams: 0 });
