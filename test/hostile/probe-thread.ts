@@ -13,6 +13,11 @@ createPeer(fromWorkerScope(parentPort!), {
   expose: {
     answers: (count: number) => probe.answers(count),
     call: (method: string) => probe.call(method),
-    stop: () => probe.stop().then((report) => ({ ...report, failure: report.failure === undefined ? undefined : String((report.failure as Error)?.message ?? report.failure) })),
+    // Errors do not cross as themselves; the report carries the failure's message.
+    stop: async () => {
+      const report = await probe.stop();
+      const { failure } = report;
+      return { ...report, failure: failure === undefined ? undefined : String((failure as Error)?.message ?? failure) };
+    },
   },
 });

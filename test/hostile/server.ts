@@ -47,7 +47,11 @@ export const api = {
   /** The server's heap in use, in bytes. */
   heap: () => process.memoryUsage().heapUsed,
   /** Heap in use, resident set and the process's peak resident set so far, in bytes. */
-  memory: () => ({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage.rss(), maxRss: process.resourceUsage().maxRSS * 1024 }),
+  memory: () => ({
+    heapUsed: process.memoryUsage().heapUsed,
+    rss: process.memoryUsage.rss(),
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  }),
   /** Totals of the open sessions (references, pending calls, held calls, ...). */
   totals,
   /** An endless stream of 1 KiB strings: what a credit-bypassing consumer drains. */

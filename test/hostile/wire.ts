@@ -157,5 +157,11 @@ export async function drained(socket: RawSocket): Promise<'answered' | 'closed'>
   return reply === 'closed' ? 'closed' : 'answered';
 }
 
+/** What a reply says, in a word: `answered` (RESULT), `error CODE` (ERROR), or `closed`. */
+export function describeReply(reply: unknown[] | 'closed'): string {
+  if (reply === 'closed') return 'closed';
+  return reply[0] === 3 ? 'answered' : `error ${(reply[2] as { code?: string } | null)?.code}`;
+}
+
 /** Matches the RESULT or ERROR for call `id`. */
 export const replyTo = (id: number) => (message: unknown[]) => (message[0] === 3 || message[0] === 4) && message[1] === id;

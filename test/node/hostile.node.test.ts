@@ -121,7 +121,7 @@ describe('hostile peers against serveWebSocket in a child process', () => {
     (seen) => seen !== 'closed',
     (state) => {
       it("refuses a call to an earlier call's callback that a reply claimed to retain", () => {
-        equal(outcome(state), 'old callback NOT_FOUND');
+        equal(outcome(state), 'old callback error NOT_FOUND');
       });
       it(`keeps at most ${REFERENCES_BOUND} references for the attacker after its calls end`, () => {
         outcome(state);

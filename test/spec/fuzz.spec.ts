@@ -47,7 +47,10 @@ function anyValue(rand: () => number, depth = 0): unknown {
     case 6: return 'x'.repeat(below(rand, 300));
     case 7: return new Uint8Array(below(rand, 8));
     case 8: return Array.from({ length: below(rand, 5) }, () => anyValue(rand, depth + 1));
-    case 9: return { name: anyValue(rand, depth + 1), message: anyValue(rand, depth + 1), props: { __proto__x: 1 }, cause: anyValue(rand, depth + 1) };
+    case 9: {
+      const [name, message, cause] = [anyValue(rand, depth + 1), anyValue(rand, depth + 1), anyValue(rand, depth + 1)];
+      return { name, message, props: { __proto__x: 1 }, cause };
+    }
     default: return { a: anyValue(rand, depth + 1) };
   }
 }
@@ -315,7 +318,8 @@ describe('hostile input (bytes)', () => {
   }
 
   for (const seed of [0xc1a1, 0xc1a2, 0xc1a3]) {
-    it(`survives ${CLAIM_FRAMES} frames whose lengths claim more than they hold (seed ${seed}) and still answers a valid call`, async () => {
+    const name = `survives ${CLAIM_FRAMES} frames whose lengths claim more than they hold (seed ${seed}) and still answers a valid call`;
+    it(name, async () => {
       const rand = random(seed);
       const end = open('bytes');
       for (let i = 0; i < CLAIM_FRAMES; i++) sendFrame(end, claimFrame(rand));

@@ -3,7 +3,7 @@
  * markers (about 9.8 MiB). Each marker, imported, would be a live stream; the server must refuse
  * the call without making them.
  */
-import { openRaw, replyTo } from '../wire.js';
+import { describeReply, openRaw, replyTo } from '../wire.js';
 import type { AttackResult } from './types.js';
 
 const MARKERS = 800_000;
@@ -14,8 +14,5 @@ export async function markerFlood(base: string): Promise<AttackResult> {
   socket.send([1, 1, 'no such method', markers, null, null, 1]);
   const reply = await socket.next(replyTo(1), 'reply to the call');
   await socket.destroy();
-  return {
-    outcome: reply === 'closed' ? 'closed' : reply[0] === 3 ? 'answered' : `error ${(reply[2] as { code?: string })?.code}`,
-    detail: { markers: MARKERS },
-  };
+  return { outcome: describeReply(reply), detail: { markers: MARKERS } };
 }

@@ -3,7 +3,7 @@
  * and the attacker, as callee, lists in every reply's `retained` field every reference id the
  * server ever sent it, pinning them all; then it calls the first call's callback, long over.
  */
-import { openRaw, replyTo } from '../wire.js';
+import { describeReply, openRaw, replyTo } from '../wire.js';
 import type { AttackResult, AttackTools } from './types.js';
 
 const CALLS = 1_000;
@@ -24,6 +24,5 @@ export async function retainedAbuse(base: string, { ask }: AttackTools): Promise
   socket.send([1, 2, seen[0], []]);
   const late = await socket.next(replyTo(2), 'reply to the old callback');
   await socket.destroy();
-  const outcome = late === 'closed' ? 'closed' : late[0] === 3 ? 'old callback ran' : `old callback ${(late[2] as { code?: string })?.code}`;
-  return { outcome, detail: { calls: CALLS, serverReferencesAfter: pinned } };
+  return { outcome: `old callback ${describeReply(late)}`, detail: { calls: CALLS, serverReferencesAfter: pinned } };
 }

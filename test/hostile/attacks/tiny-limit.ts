@@ -3,7 +3,7 @@
  * server must neither recurse on the oversize reply nor crash, and the attacker must hear back
  * (a reply the server chose to send anyway, an error, or a closed session), not hang.
  */
-import { hello, openRaw, replyTo } from '../wire.js';
+import { describeReply, hello, openRaw, replyTo } from '../wire.js';
 import type { AttackResult } from './types.js';
 
 export async function tinyLimit(base: string): Promise<AttackResult> {
@@ -12,5 +12,5 @@ export async function tinyLimit(base: string): Promise<AttackResult> {
   socket.send([1, 1, 'ping', []]);
   const reply = await socket.next(replyTo(1), 'reply to the call');
   await socket.destroy();
-  return { outcome: reply === 'closed' ? 'closed' : reply[0] === 3 ? 'answered' : `error ${(reply[2] as { code?: string })?.code}` };
+  return { outcome: describeReply(reply) };
 }
