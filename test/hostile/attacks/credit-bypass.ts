@@ -1,7 +1,9 @@
 /**
- * Attack 6: open a stream, grant it 200 credits of 65,536 items, then stop reading the socket.
- * A producer that honours the grant runs on and on against a consumer that takes nothing; it must
- * hold no more than its window allows, and wait for the socket to drain.
+ * Attack 6: open a stream, grant it a normal window of 16, then 200 more credits of 65,536 items,
+ * then stop reading the socket. A producer that honours the grants runs on and on against a
+ * consumer that takes nothing; it must hold no more than its window allows, and wait for the
+ * socket to drain. (The first grant is a normal one so that a producer refusing an oversize first
+ * grant still meets the later ones.)
  */
 import { openRaw, replyTo } from '../wire.js';
 import type { AttackResult, AttackTools } from './types.js';
@@ -15,7 +17,7 @@ export async function creditBypass(base: string, { window }: AttackTools): Promi
   const reply = await socket.next(replyTo(1), 'the stream');
   if (reply === 'closed' || reply[0] !== 3) return { outcome: 'no stream' };
   const ref = ((reply[2] as Record<string, unknown[]>)['~ref'] ?? [])[1];
-  socket.send(...Array.from({ length: GRANTS }, () => [8, ref, CREDIT]));
+  socket.send([8, ref, 16], ...Array.from({ length: GRANTS }, () => [8, ref, CREDIT]));
   socket.pause();
   await window();
   const received = socket.messages.filter((message) => message[0] === 6).length;

@@ -2,11 +2,12 @@
  * Attack 8: a member joins a signaling room without ever saying hello (a saltline peer handles
  * calls before the hello), then an accomplice sends it 100 signals of 4 MiB. The server holds
  * notifications for a peer until its hello: they must be bounded, and the silent member dropped.
+ * A server that refuses the join until hello has defeated the attack: the outcome says so.
  */
 import WebSocket from 'ws';
 import { fromWebSocket } from '../../../adapters/websocket.js';
 import { createPeer } from '../../../src/index.js';
-import { orHang, openRaw, replyTo } from '../wire.js';
+import { describeReply, orHang, openRaw, replyTo } from '../wire.js';
 import type { AttackResult } from './types.js';
 
 const SIGNALS = 100;
@@ -16,7 +17,10 @@ export async function heldNotifications(base: string): Promise<AttackResult> {
   const silent = await openRaw(`${base}/signal`, { sayHello: false });
   silent.send([1, 1, 'join', ['hostile room']]);
   const joined = await silent.next(replyTo(1), 'join');
-  if (joined === 'closed' || joined[0] !== 3) return { outcome: 'join refused' };
+  if (joined === 'closed' || joined[0] !== 3) {
+    await silent.destroy();
+    return { outcome: `join ${describeReply(joined)}` };
+  }
   const target = (joined[2] as { id: string }).id;
 
   const accomplice = createPeer(fromWebSocket(new WebSocket(`${base}/signal`, { perMessageDeflate: false })));
