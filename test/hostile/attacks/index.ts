@@ -17,18 +17,76 @@ export interface AttackCase {
   /** The issue's number for it. */
   readonly item: string;
   readonly name: string;
+  /** What bounds it, as docs/security.md's table says. */
+  readonly bound: string;
   readonly run: Attack;
 }
 
 export const attacks: readonly AttackCase[] = [
-  { item: '1', name: 'a HELLO with maxMessageSize 1, then a call', run: tinyLimit },
-  { item: '1s', name: 'a HELLO with maxMessageSize 1 inside the secure channel, then a call', run: tinyLimitSecure },
-  { item: '2', name: '20 five-byte frames claiming 33,554,431 array elements', run: lengthClaim },
-  { item: '3', name: 'a 32 MiB frame of one-byte empty maps', run: emptyMaps },
-  { item: '5', name: 'a call to a missing method with 800,000 stream markers', run: markerFlood },
-  { item: '6', name: '200 stream credits of 65,536, then a consumer that stops reading', run: creditBypass },
-  { item: '7', name: 'one 12 MiB frame of 1,000,000 calls to a missing method', run: callFlood },
-  { item: '8', name: 'a signaling member that never says hello, sent 100 signals of 4 MiB', run: heldNotifications },
-  { item: '9', name: 'a callee whose replies retain every reference id of the caller', run: retainedAbuse },
-  { item: '12', name: '1,000 connections that never say hello', run: idleConnections },
+  {
+    item: '1',
+    name: 'a HELLO with maxMessageSize 1, then a call',
+    bound: 'a far side announcing a `maxMessageSize` under 1 KiB is refused at hello (the session closes)',
+    run: tinyLimit,
+  },
+  {
+    item: '1s',
+    name: 'a HELLO with maxMessageSize 1 inside the secure channel, then a call',
+    bound: 'the same check, inside the encrypted session',
+    run: tinyLimitSecure,
+  },
+  {
+    item: '2',
+    name: '20 five-byte frames claiming 33,554,431 array elements',
+    bound: 'the decoder checks every claimed length against the bytes that remain before allocating',
+    run: lengthClaim,
+  },
+  {
+    item: '3',
+    name: 'a 32 MiB frame of one-byte empty maps',
+    bound: '`maxValues` per message (2^21), counted before any value is built',
+    run: emptyMaps,
+  },
+  {
+    item: '5',
+    name: 'a call to a missing method with 800,000 stream markers',
+    bound: 
+      'references are imported only once the method exists; ' +
+      '`limits.maxReferencesPerMessage` (1,000), `limits.maxReferences` (10,000)',
+    run: markerFlood,
+  },
+  {
+    item: '6',
+    name: '200 stream credits of 65,536, then a consumer that stops reading',
+    bound: 
+      'credit never exceeds the window (first grant at most 1,024); producers wait for the transport to drain ' +
+      'and yield every 64 items; `limits.maxBufferedBytes`',
+    run: creditBypass,
+  },
+  {
+    item: '7',
+    name: 'one 12 MiB frame of 1,000,000 calls to a missing method',
+    bound: 'at most 4,096 messages a batch (over it the session closes); `maxValues`',
+    run: callFlood,
+  },
+  {
+    item: '8',
+    name: 'a signaling member that never says hello, sent 100 signals of 4 MiB',
+    bound: 
+      'the signaling service seats no member before its hello; `limits.helloTimeout` ' +
+      '(servers: 10 s; 2 s in this suite); held messages capped',
+    run: heldNotifications,
+  },
+  {
+    item: '9',
+    name: 'a callee whose replies retain every reference id of the caller',
+    bound: '`retained` keeps only functions exported with that call',
+    run: retainedAbuse,
+  },
+  {
+    item: '12',
+    name: '1,000 connections that never say hello',
+    bound: '`maxConnections` (1,000; 503 before the handshake); `limits.helloTimeout` (10 s; 2 s in this suite)',
+    run: idleConnections,
+  },
 ];
