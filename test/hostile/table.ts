@@ -23,7 +23,10 @@ const rows = attacks.map(({ item, name, bound }) => {
   const run = results[item];
   if (!run) return `| ${item} | ${name} | ${bound} | not run |`;
   const server = run.serverExit === 'running' ? 'up' : `**down** (${JSON.stringify(run.serverExit)})`;
-  const probe = run.probeFailure ? `**failed** (${run.probeFailure}), ${run.probeAnswers} answers` : `${run.probeAnswers} answers, worst ${run.probeWorstMs} ms`;
-  return `| ${item} | ${name} | ${bound} | ${run.outcome}; server ${server}; probe ${probe}; heap ≤ ${run.heapPeakMiB} MiB, max RSS ${run.maxRssMiB} MiB; ${(run.ms / 1000).toFixed(1)} s |`;
+  const probe = run.probeFailure
+    ? `**failed** (${run.probeFailure}) after ${run.probeAnswers} answers`
+    : `${run.probeAnswers} answers, worst ${run.probeWorstMs} ms`;
+  const memory = `heap ≤ ${run.heapPeakMiB} MiB, max RSS ${run.maxRssMiB} MiB`;
+  return `| ${item} | ${name} | ${bound} | ${run.outcome}; server ${server}; probe ${probe}; ${memory}; ${(run.ms / 1000).toFixed(1)} s |`;
 });
 process.stdout.write(['| # | Attack | Bound | Measured |', '| --- | --- | --- | --- |', ...rows].join('\n') + '\n');
