@@ -1,6 +1,9 @@
 import { describe, it, watchUnhandledRejections } from '#harness';
+import { createPeer } from '../../src/index.js';
+import { assertExposable } from '../../src/lookup.js';
+import { createMemoryPair } from '../../adapters/memory.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
-import { checkLeaks, connectors } from '../support/connect.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 import { rawPeer } from '../support/raw.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the untyped proxy is what these tests poke at */
@@ -182,3 +185,112 @@ for (const connector of connectors) {
     });
   });
 }
+
+class Store {
+  readonly #items = new Map<string, string>([['k', 'v']]);
+  get(key: string) {
+    return this.#items.get(key);
+  }
+  set(key: string, value: string) {
+    this.#items.set(key, value);
+  }
+}
+
+class BoundStore extends Store {
+  constructor() {
+    super();
+    this.get = this.get.bind(this);
+  }
+}
+
+describe('assertExposable', () => {
+  it('refuses a class instance whose methods live on its prototype, naming them and the fix', () => {
+    const error = throws(() => assertExposable(new Store()));
+    ok(error instanceof TypeError);
+    ok(/instance of Store/.test(error.message), error.message);
+    ok(/get, set/.test(error.message), error.message);
+    ok(/bind/.test(error.message), error.message);
+  });
+
+  it('accepts a class instance whose methods were bound onto it', () => {
+    assertExposable(new BoundStore());
+  });
+
+  it('refuses a class instance nested as a namespace, naming its path', () => {
+    const error = throws(() => assertExposable({ ok: () => 1, users: { store: new Store() } }));
+    ok(error instanceof TypeError);
+    ok(/api\.users\.store/.test(error.message), error.message);
+  });
+
+  it('refuses functions in an array, which lookup never follows', () => {
+    const error = throws(() => assertExposable({ handlers: [() => 1] }));
+    ok(error instanceof TypeError && /api\.handlers/.test(error.message));
+  });
+
+  it('accepts plain objects of functions, with data of every built-in kind beside them', () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.f = () => 1;
+    assertExposable({
+      f: () => 1,
+      bare,
+      nested: { g: () => 2, data: [1, 2], when: new Date(), map: new Map(), bytes: new Uint8Array(2), error: new Error('x') },
+      version: 3,
+    });
+  });
+
+  it('accepts undefined (nothing exposed) and refuses a primitive', () => {
+    assertExposable(undefined);
+    ok(throws(() => assertExposable(42)) instanceof TypeError);
+  });
+
+  it('never runs a getter while checking', () => {
+    let ran = false;
+    assertExposable({
+      get trap() {
+        ran = true;
+        return new Store();
+      },
+    });
+    equal(ran, false);
+  });
+
+  it('walks a cyclic API once', () => {
+    const cyclic: Record<string, unknown> = { f: () => 1 };
+    cyclic.self = cyclic;
+    cyclic.inner = { back: cyclic, store: new Store() };
+    ok(throws(() => assertExposable(cyclic)) instanceof TypeError);
+  });
+
+  it('looks no deeper than maxDepth (default 32) below the exposed object', () => {
+    const deep: Record<string, unknown> = {};
+    let level = deep;
+    for (let i = 0; i < 40; i++) level = (level.next = {}) as Record<string, unknown>;
+    level.store = new Store();
+    assertExposable(deep);
+    ok(throws(() => assertExposable(deep, { maxDepth: 64 })) instanceof TypeError);
+  });
+
+  it('looks at no more than maxNodes properties (default 10,000)', () => {
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 10_001; i++) wide[`k${i}`] = i;
+    wide.store = new Store();
+    assertExposable(wide);
+    ok(throws(() => assertExposable(wide, { maxNodes: 20_000 })) instanceof TypeError);
+  });
+});
+
+// These two pass once the peer calls assertExposable in createPeer and expose() (see the report).
+describe('exposing a class instance', () => {
+  checkLeaks();
+
+  it('createPeer throws when asked to expose a class instance whose methods live on its prototype', () => {
+    const [a] = createMemoryPair();
+    ok(throws(() => track(createPeer(a, { expose: new Store() }))) instanceof TypeError);
+  });
+
+  it('peer.expose() throws for a class instance and keeps what was exposed before', async () => {
+    const { client, server } = connectors[0]!.connect({ expose: api });
+    ok(throws(() => server.expose(new Store())) instanceof TypeError);
+    equal(await client.remote<typeof api>().ok(), 'ok');
+  });
+});
