@@ -127,7 +127,8 @@ function className(value: object): string {
 function rootMessage(api: object, methods: string[]): string {
   const [first] = methods;
   return (
-    `cannot expose an instance of ${className(api)}: its methods (${methods.join(', ')}) live on its prototype, where no caller can reach them. ` +
+    `cannot expose an instance of ${className(api)}: ` +
+    `its methods (${methods.join(', ')}) live on its prototype, where no caller can reach them. ` +
     `Expose a plain object of functions, e.g. { ${first}: instance.${first}.bind(instance) }, ` +
     `or bind them onto the instance in its constructor (this.${first} = this.${first}.bind(this))`
   );
@@ -135,7 +136,8 @@ function rootMessage(api: object, methods: string[]): string {
 
 function nestedMessage(value: object, path: string, key: string): string {
   return (
-    `cannot expose ${path} (an instance of ${className(value)}): namespaces must be plain objects, and nothing on a class instance is callable. ` +
+    `cannot expose ${path} (an instance of ${className(value)}): ` +
+    'namespaces must be plain objects, and nothing on a class instance is callable. ' +
     `Put the functions in a plain object, e.g. ${key}: { method: instance.method.bind(instance) }, ` +
     'and keep state out of the exposed object (in a closure)'
   );
