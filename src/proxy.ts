@@ -32,36 +32,40 @@ const inspectHook = Symbol.for('nodejs.util.inspect.custom');
 /**
  * What the proxy answers locally, by name. `undefined` answers mean "no such member": `then`
  * (so the proxy is not a promise), `constructor`, `prototype`, `toJSON` (so `JSON.stringify`
- * drops it like any function), iterator symbols (so `for of` and spreading throw the engine's
- * own "is not iterable" TypeError) and every other symbol.
+ * drops it like any function). `bind`, `call` and `apply` are `Function.prototype`'s: they invoke
+ * the proxy, so `remote.a.call(null, 1)` sends "a".
  */
+const answers = {
+  then: undefined,
+  toString: describe,
+  toLocaleString: describe,
+  valueOf: itself,
+  toJSON: undefined,
+  constructor: undefined,
+  prototype: undefined,
+  ['__proto__']: undefined, // computed: a literal `__proto__:` would set the prototype
+  bind: Function.prototype.bind,
+  call: Function.prototype.call,
+  apply: Function.prototype.apply,
+  hasOwnProperty: Object.prototype.hasOwnProperty,
+  isPrototypeOf: Object.prototype.isPrototypeOf,
+  propertyIsEnumerable: Object.prototype.propertyIsEnumerable,
+  __defineGetter__: undefined,
+  __defineSetter__: undefined,
+  __lookupGetter__: undefined,
+  __lookupSetter__: undefined,
+};
+
+/** The names the proxy answers itself and never sends; `Remote<T>` leaves them out. */
+export type LocalName = keyof typeof answers;
+
+/** Every other symbol (iterators included, so `for of` and spreading throw the engine's TypeError) is `undefined`. */
 const local = new Map<string | symbol, unknown>([
-  ['then', undefined],
-  ['toString', describe],
-  ['toLocaleString', describe],
-  ['valueOf', itself],
-  ['toJSON', undefined],
-  ['constructor', undefined],
-  ['prototype', undefined],
-  ['__proto__', undefined],
-  // Function.prototype's own: `remote.a.call(null, 1)` invokes the proxy, which sends "a".
-  ['bind', Function.prototype.bind],
-  ['call', Function.prototype.call],
-  ['apply', Function.prototype.apply],
-  ['hasOwnProperty', Object.prototype.hasOwnProperty],
-  ['isPrototypeOf', Object.prototype.isPrototypeOf],
-  ['propertyIsEnumerable', Object.prototype.propertyIsEnumerable],
-  ['__defineGetter__', undefined],
-  ['__defineSetter__', undefined],
-  ['__lookupGetter__', undefined],
-  ['__lookupSetter__', undefined],
+  ...Object.entries(answers),
   [Symbol.toPrimitive, describe],
   [Symbol.toStringTag, 'saltline remote'],
   [inspectHook, describe],
 ]);
-
-/** The names the proxy answers itself and never sends; `Remote<T>` leaves them out too. */
-export const localNames: ReadonlySet<string | symbol> = new Set(local.keys());
 
 export function createRemoteProxy(send: Send): unknown {
   return node(send, '');

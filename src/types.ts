@@ -2,6 +2,7 @@
 import type { Codec } from './codec/codec.js';
 import type { CallContext } from './context.js';
 import type { RpcErrorCode } from './errors.js';
+import type { LocalName } from './proxy.js';
 
 /** A call as interceptors see it; they may read and change `meta`, and read `resultMeta` after `next`. */
 export interface Call {
@@ -164,28 +165,10 @@ export type RemoteResult<R> = [R] extends [never]
 
 type AnyFunction = (...args: never[]) => unknown;
 
-/** Names the proxy answers itself (`src/proxy.ts`); the far side never exposes them either. */
-type LocalName =
-  | 'then'
-  | 'toString'
-  | 'toLocaleString'
-  | 'valueOf'
-  | 'toJSON'
-  | 'constructor'
-  | 'prototype'
-  | '__proto__'
-  | 'bind'
-  | 'call'
-  | 'apply'
-  | 'hasOwnProperty'
-  | 'isPrototypeOf'
-  | 'propertyIsEnumerable'
-  | '__defineGetter__'
-  | '__defineSetter__'
-  | '__lookupGetter__'
-  | '__lookupSetter__';
-
-/** Values that cross whole (copied, or as one stream or signal reference): never looked into. */
+/**
+ * Values that cross whole, copied with their prototype or as one reference (stream, signal, port):
+ * never looked into. Ports are matched by shape: Node's `MessagePort` is not a global type.
+ */
 type Opaque =
   | string
   | number
@@ -204,6 +187,9 @@ type Opaque =
   | ReadonlySet<unknown>
   | AbortSignal
   | ReadableStream<unknown>
+  | WritableStream<unknown>
+  | Blob
+  | { postMessage(...args: never[]): unknown; close(): unknown }
   | AsyncIterable<unknown>
   | PromiseLike<unknown>;
 

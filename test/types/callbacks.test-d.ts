@@ -21,6 +21,7 @@ const api = {
   nested: async (options: { label: string; hooks: { format: Callback<(n: number) => string> } }) => options.label,
   list: async (steps: Callback<() => number>[]) => steps.length,
   plain: (point: { x: number; y: number }) => point.x,
+  port: (port: MessagePort, blob: Blob) => [port, blob] as const,
   lyingSync: (fn: (n: number) => number) => fn(1),
   lyingVoid: (fn: (event: string) => void) => fn('x'),
   lyingNested: (options: { hooks: { format: (n: number) => string } }) => options.hooks,
@@ -35,8 +36,9 @@ expect<Equal<Parameters<Api['subscribe']>, [onEvent: (event: string) => void | P
 // Callbacks nested in plain objects and arrays are passed as local functions too.
 expect<Equal<Parameters<Api['nested']>[0]['hooks']['format'], (n: number) => string | PromiseLike<string>>>();
 expect<Equal<Parameters<Api['list']>[0], (() => number | PromiseLike<number>)[]>>();
-// A parameter without functions keeps its declared type.
+// A parameter without functions keeps its declared type, and so do ports and blobs (they cross whole).
 expect<Equal<Parameters<Api['plain']>, [point: { x: number; y: number }]>>();
+expect<Equal<Parameters<Api['port']>, [port: MessagePort, blob: Blob]>>();
 // A handler parameter typed as a synchronous function is refused: the handler would be lied to.
 expect<Equal<Parameters<Api['lyingSync']>[0], CallbackMustReturnPromise<(n: number) => number>>>();
 // A function returned by a remote method is remote: calling it returns a promise.
