@@ -14,13 +14,10 @@ type Send = (method: string, args: unknown[]) => Promise<unknown>;
 /** The dotted path of each proxy node and of its target (`util.inspect` looks at the target). */
 const paths = new WeakMap<object, string>();
 
-function label(self: unknown): string {
-  const path = typeof self === 'object' || typeof self === 'function' ? paths.get(self as object) : undefined;
-  return path ? `[saltline remote ${path}]` : '[saltline remote]';
-}
-
+/** `[saltline remote a.b]`: what a proxy node is called wherever a string of it is asked for. */
 function describe(this: unknown): string {
-  return label(this);
+  const path = typeof this === 'object' || typeof this === 'function' ? paths.get(this as object) : undefined;
+  return path ? `[saltline remote ${path}]` : '[saltline remote]';
 }
 
 function itself<T>(this: T): T {
