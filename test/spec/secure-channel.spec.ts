@@ -97,8 +97,8 @@ function secureSuite(link: Link): void {
       // Both sent a hello; the end with the higher key answered the other's, with the key of its own hello.
       const clientHello = bytesOf(wire.up[0]);
       const serverHello = bytesOf(wire.down[0]);
-      equal(clientHello.byteLength, 64);
-      equal(serverHello.byteLength, 64);
+      equal(clientHello.byteLength, 72);
+      equal(serverHello.byteLength, 72);
       const clientLower = compareKeys(clientHello, serverHello) < 0;
       const [answer, loserHello] = clientLower ? [bytesOf(wire.down[1]), serverHello] : [bytesOf(wire.up[1]), clientHello];
       ok(answer.byteLength >= 144, 'the higher end sent the reply');

@@ -2,6 +2,7 @@
 // (test/node/secure-reference.ts, Node's crypto): src/secure must reproduce every byte.
 import { describe, it } from '#harness';
 import nacl from 'tweetnacl';
+import { HelloGuard } from '../../src/secure/freshness.js';
 import { Handshake } from '../../src/secure/handshake.js';
 import { channelBinding, importIdentity } from '../../src/secure/index.js';
 import { FROM_INITIATOR, FROM_RESPONDER, nextKey, READY, RecordCipher, REKEY, WHOLE } from '../../src/secure/records.js';
@@ -23,6 +24,9 @@ for (const vector of secureVectors) {
   const psk = vector.psk ? unhex(vector.psk) : undefined;
   const tokenI = vector.tokenI ? unhex(vector.tokenI) : undefined;
   const tokenR = vector.tokenR ? unhex(vector.tokenR) : undefined;
+  const helloTime = parseInt(vector.helloTime, 16);
+  /** Both ends' clocks at the vector's time, and a replay cache of this test's own. */
+  const at = (secret: string) => ({ ephemerals: [ephemeral(secret)], clock: () => helloTime, guard: new HelloGuard() });
 
   describe(`secure test vectors: ${vector.name}`, () => {
     checkLeaks();
@@ -34,7 +38,7 @@ for (const vector of secureVectors) {
       const r = new Handshake(false, { identity: responder, networkKey, psk, token: tokenR, ephemeral: ephemeral(vector.responderEphemeralSecret) });
       equal(hex(i.ephemeral.publicKey), vector.initiatorEphemeral);
       equal(hex(r.ephemeral.publicKey), vector.responderEphemeral);
-      const message1 = i.writeHello();
+      const message1 = i.writeHello(helloTime);
       equal(hex(message1), vector.message1);
       r.readHello(message1);
       const message2 = r.writeIdentity();
@@ -78,12 +82,12 @@ for (const vector of secureVectors) {
       const { client, server, wire } = connectSecure(link, {
         client: {
           secure: { identity: initiator, networkKey, psk, token: tokenI, expectedRemoteKey: responder.publicKey },
-          seams: { ephemerals: [ephemeral(vector.initiatorEphemeralSecret)] },
+          seams: at(vector.initiatorEphemeralSecret),
         },
         server: {
           expose: { ping: () => 'pong' },
           secure: { identity: responder, networkKey, psk, token: tokenR, expectedRemoteKey: initiator.publicKey, authorize: undefined },
-          seams: { ephemerals: [ephemeral(vector.responderEphemeralSecret)] },
+          seams: at(vector.responderEphemeralSecret),
         },
       });
       equal(await client.remote().ping(), 'pong');
