@@ -13,13 +13,13 @@
  *
  * On any failure the keys are wiped, the link is closed without another byte, and the peer
  * gets one `RpcError('UNAUTHENTICATED', 'the secure channel failed')` as the link's close reason;
- * the logger gets the detail.
+ * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
 import { Reassembler, split, type ChunkFlag } from '../fragment.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
-import { asBytes, compareBytes, sameBytes } from './bytes.js';
+import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
 import { sharedGuard, type HelloGuard } from './freshness.js';
 import { checkHello, Handshake, HandshakeError, HELLO_SIZE, KEY_SIZE, MAX_REPLY, type RemoteIdentity, type SessionKeys } from './handshake.js';
 import type { Seams } from './internal.js';
@@ -131,6 +131,12 @@ export class SecureTransport implements Transport {
     return this.state === OPEN;
   }
 
+  /** The secrets this channel copied from its options (live, not copies): for tests that check wiping. */
+  get secretsHeld(): readonly Uint8Array[] {
+    const { identity, networkKey, psk, token } = this.options;
+    return [identity.secretKey, networkKey, ...(psk ? [psk] : []), ...(token ? [token] : [])];
+  }
+
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
     this.prepare(); // before the link starts, in case it delivers at once
@@ -162,6 +168,7 @@ export class SecureTransport implements Transport {
       }
     }
     this.shutdown();
+    this.#wipeSecrets();
     this.receiver = undefined;
     this.link.close();
   }
@@ -449,9 +456,15 @@ export class SecureTransport implements Transport {
   private end(reason: unknown): void {
     const receiver = this.receiver;
     this.shutdown();
+    this.#wipeSecrets();
     this.receiver = undefined;
     this.link.close();
     receiver?.closed(reason);
+  }
+
+  /** For good: no handshake will follow, so the copies of the options' secrets go too. */
+  #wipeSecrets(): void {
+    for (const secret of this.secretsHeld) wipe(secret);
   }
 
   private shutdown(): void {
@@ -464,6 +477,7 @@ export class SecureTransport implements Transport {
     this.opener?.wipe();
     this.handshake = this.sender = this.opener = undefined;
     this.remote = this.tieKey = this.pendingPrincipal = undefined;
+    for (const message of this.queue) wipe(message); // plaintext the application meant for the far side alone
     this.queue = [];
     this.reassembler.reset();
   }
