@@ -28,9 +28,9 @@ const channels = new WeakMap<Peer, SecureTransport>();
 
 /**
  * Creates a peer whose every message travels through the secure channel over `transport`.
- * Calls made before the handshake completes wait for it; if it fails, the peer closes and
- * those calls reject (the cause is one `RpcError` `UNAUTHENTICATED`). Throws a `TypeError` at
- * once for malformed keys or options.
+ * Calls made before the handshake completes wait for it; if it fails, the peer closes with one
+ * `RpcError` `UNAUTHENTICATED` as its reason, and those calls reject with it. Throws a
+ * `TypeError` at once for malformed keys or options.
  */
 export function createPeer(transport: Transport, options: SecurePeerOptions): Peer {
   const { secure, ...rest } = options ?? ({} as SecurePeerOptions);
