@@ -22,8 +22,16 @@ const quiet = { warn() {}, error() {} };
 /** A legitimate client's first message, as a relay would record it. */
 async function sniffHello(): Promise<Uint8Array> {
   const [near, far] = createMemoryPair('bytes');
-  const link: Transport = { ...near, kind: 'bytes', initiator: true, start: (r) => near.start(r), send: (m) => near.send(m), close: () => near.close() };
-  const hello = new Promise<Uint8Array>((resolve) => far.start({ message: (m) => resolve(m as Uint8Array), closed() {}, interrupted() {}, resumed() {} }));
+  const link: Transport = {
+    kind: 'bytes',
+    initiator: true,
+    start: (r) => near.start(r),
+    send: (m) => near.send(m),
+    close: () => near.close(),
+  };
+  const hello = new Promise<Uint8Array>((resolve) =>
+    far.start({ message: (m) => resolve(m as Uint8Array), closed() {}, interrupted() {}, resumed() {} }),
+  );
   const peer = createPeer(link, { logger: quiet, secure: { identity: client, networkKey, expectedRemoteKey: server.publicKey } });
   const bytes = await hello;
   peer.close();

@@ -16,7 +16,10 @@ interface Failure {
 }
 
 const failures: readonly Failure[] = [
-  { name: 'a responder key that is not the pinned one', options: { client: { secure: { expectedRemoteKey: generateIdentity().publicKey } } } },
+  {
+    name: 'a responder key that is not the pinned one',
+    options: { client: { secure: { expectedRemoteKey: generateIdentity().publicKey } } },
+  },
   { name: 'an initiator key that authorize does not know', options: { client: { secure: { identity: generateIdentity() } } } },
   {
     name: 'a token that authorize refuses',
@@ -38,7 +41,10 @@ const failures: readonly Failure[] = [
     },
   },
   { name: 'another network key', options: { server: { secure: { networkKey: nacl.randomBytes(32) } } } },
-  { name: 'another psk', options: { client: { secure: { psk: nacl.randomBytes(32) } }, server: { secure: { psk: nacl.randomBytes(32) } } } },
+  {
+    name: 'another psk',
+    options: { client: { secure: { psk: nacl.randomBytes(32) } }, server: { secure: { psk: nacl.randomBytes(32) } } },
+  },
 ];
 
 /**

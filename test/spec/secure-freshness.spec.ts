@@ -84,7 +84,8 @@ for (const link of links) {
       const second = connectSecure(link, { server: { seams: { guard } } });
       await expectFailure(second.server, second.serverLog, 'a hello over the handshake rate limit');
       equal(second.wire.down.length, 0, 'the responder answered');
-      await farSideSees(link, second.client, () => expectFailure(second.client, second.clientLog, 'the transport closed during the handshake'));
+      const closed = 'the transport closed during the handshake';
+      await farSideSees(link, second.client, () => expectFailure(second.client, second.clientLog, closed));
     });
   });
 }
