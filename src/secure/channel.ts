@@ -95,7 +95,7 @@ export class SecureTransport implements Transport {
   private readonly rekeyInterval: number;
   /** Our clock for hello timestamps, in milliseconds since the Unix epoch. */
   readonly #now: () => number;
-  /** Decides which MAC-valid hellos get an answer: one per realm (tests may bring their own). */
+  /** Decides which MAC-valid hellos get an answer: the realm's, or one the options share. */
   readonly #guard: HelloGuard;
 
   constructor(
@@ -114,7 +114,7 @@ export class SecureTransport implements Transport {
     this.rekeyRecords = seams?.rekeyRecords ?? REKEY_RECORDS;
     this.rekeyInterval = seams?.rekeyInterval ?? REKEY_INTERVAL;
     this.#now = seams?.clock ?? Date.now;
-    this.#guard = seams?.guard ?? sharedGuard;
+    this.#guard = options.handshakes ?? sharedGuard;
     seams?.onTransport?.(this);
   }
 

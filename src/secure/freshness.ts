@@ -42,7 +42,7 @@ export class HelloGuard {
   #refilled = -Infinity;
 
   constructor(limits: Partial<FreshnessLimits> = {}) {
-    this.limits = { ...DEFAULT_FRESHNESS, ...limits };
+    this.limits = checkLimits({ ...DEFAULT_FRESHNESS, ...limits });
     this.#tokens = this.limits.burst;
   }
 
@@ -81,5 +81,23 @@ export class HelloGuard {
   }
 }
 
-/** The realm's guard, shared by every responder made without a test seam. */
+function checkLimits(limits: FreshnessLimits): FreshnessLimits {
+  const { window, rate, burst, maxEntries } = limits;
+  if (!(window > 0 && window < 2 ** 31)) throw new TypeError('handshakeGuard: window must be a positive number of milliseconds');
+  if (!(rate > 0 && Number.isFinite(rate))) throw new TypeError('handshakeGuard: rate must be a positive number of handshakes a second');
+  if (!(burst >= 1 && Number.isFinite(burst))) throw new TypeError('handshakeGuard: burst must be at least 1');
+  if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) throw new TypeError('handshakeGuard: maxEntries must be a positive integer');
+  return limits;
+}
+
+/**
+ * A replay cache and handshake budget for responders to share: pass it as `secure.handshakes` to
+ * every `createPeer` of one server to give that server limits of its own. Each limit defaults to
+ * the realm's (`DEFAULT_FRESHNESS`); throws a `TypeError` for a limit that is not a positive number.
+ */
+export function handshakeGuard(limits: Partial<FreshnessLimits> = {}): HelloGuard {
+  return new HelloGuard(limits);
+}
+
+/** The realm's guard, shared by every responder not given one of its own. */
 export const sharedGuard = new HelloGuard();

@@ -18,6 +18,7 @@ import { resolveSecureOptions, type SecureOptions } from './options.js';
 
 export { generateIdentity, exportIdentity, importIdentity, encodeKey, decodeKey, fingerprint, type Identity } from './keys.js';
 export type { SecureOptions, Authorize, AuthorizeRequest } from './options.js';
+export { handshakeGuard, DEFAULT_FRESHNESS, type HelloGuard, type FreshnessLimits } from './freshness.js';
 
 export interface SecurePeerOptions extends Omit<PeerOptions, 'secure'> {
   /** The secure channel's keys and checks. Required: this entry never makes a plaintext peer. */

@@ -5,7 +5,6 @@
  */
 import type nacl from 'tweetnacl';
 import type { SecureTransport } from './channel.js';
-import type { HelloGuard } from './freshness.js';
 
 export interface Seams {
   /** Ephemeral key pairs for the next handshakes, used in order (copied, then wiped as usual). */
@@ -18,8 +17,6 @@ export interface Seams {
   readonly onEvent?: (event: 'rekey sent' | 'rekey received') => void;
   /** The clock for hello timestamps and their checks (default `Date.now`). */
   readonly clock?: () => number;
-  /** A guard of the test's own instead of the realm's (replay cache and handshake budget). */
-  readonly guard?: HelloGuard;
   /** Called with every secure transport made with these options. */
   readonly onTransport?: (transport: SecureTransport) => void;
 }

@@ -14,8 +14,7 @@ import {
   sealIdentity,
   signTranscript,
 } from '../../src/secure/handshake.js';
-import { HelloGuard } from '../../src/secure/freshness.js';
-import { channelBinding, generateIdentity } from '../../src/secure/index.js';
+import { channelBinding, generateIdentity, handshakeGuard } from '../../src/secure/index.js';
 import { FROM_INITIATOR, FROM_RESPONDER, READY, RecordCipher, REKEY, WHOLE } from '../../src/secure/records.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
@@ -395,7 +394,7 @@ function attackSuite(link: Link): void {
       const [hello, auth] = [first.wire.up[0]!, first.wire.up[1]!];
       let asked = 0;
       // A responder with a replay cache of its own, which has not seen the hello: a second line of defence.
-      const raw = rawAgainst(link, 'server', { secure: { authorize: () => (asked++, true) }, seams: { guard: new HelloGuard() } });
+      const raw = rawAgainst(link, 'server', { secure: { authorize: () => (asked++, true), handshakes: handshakeGuard() } });
       raw.send(hello);
       await raw.next();
       raw.send(auth);

@@ -3,7 +3,8 @@
 import { describe, it } from '#harness';
 import nacl from 'tweetnacl';
 import { DEFAULT_FRESHNESS, HelloGuard } from '../../src/secure/freshness.js';
-import { equal, ok } from '../harness/assert.js';
+import { handshakeGuard } from '../../src/secure/index.js';
+import { equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
 import { connectSecure, expectFailure, farSideSees, links } from '../support/secure.js';
 
@@ -60,6 +61,12 @@ describe('hello freshness', () => {
     ok(guard.admit(NOW, first, NOW + 2 * WINDOW + 1)?.startsWith('a hello outside the time window'));
   });
 
+  it('refuses limits that are not positive numbers', () => {
+    for (const limits of [{ window: 0 }, { rate: -1 }, { burst: 0.5 }, { maxEntries: 1.5 }, { window: Infinity }]) {
+      throws(() => handshakeGuard(limits));
+    }
+  });
+
   it('has room by default for every hello its budget lets in while one is remembered', () => {
     const { rate, burst, window, maxEntries } = DEFAULT_FRESHNESS;
     ok(burst + (rate * 2 * window) / 1000 < maxEntries);
@@ -78,10 +85,10 @@ for (const link of links) {
     });
 
     it('stays silent to a hello once the handshake budget is spent', async () => {
-      const guard = new HelloGuard({ burst: 1, rate: 1e-6 });
-      const first = connectSecure(link, { server: { expose: { ok: () => true }, seams: { guard } } });
+      const guard = handshakeGuard({ burst: 1, rate: 1e-6 });
+      const first = connectSecure(link, { server: { expose: { ok: () => true }, secure: { handshakes: guard } } });
       equal(await first.client.remote().ok(), true);
-      const second = connectSecure(link, { server: { seams: { guard } } });
+      const second = connectSecure(link, { server: { secure: { handshakes: guard } } });
       await expectFailure(second.server, second.serverLog, 'a hello over the handshake rate limit');
       equal(second.wire.down.length, 0, 'the responder answered');
       const closed = 'the transport closed during the handshake';
