@@ -95,7 +95,8 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
         },
         signal(room, to, data) {
           const target = member.rooms.has(room) ? rooms.get(room)?.get(to) : undefined;
-          if (!target) throw new RpcError('NOT_FOUND', `no member ${validId(to) ? JSON.stringify(to) : 'of that id'} in room ${JSON.stringify(room)}`);
+          const who = validId(to) ? JSON.stringify(to) : 'of that id';
+          if (!target) throw new RpcError('NOT_FOUND', `no member ${who} in room ${JSON.stringify(room)}`);
           target.peer.notify('signal', room, member.id, data);
         },
       };
@@ -294,7 +295,8 @@ export function loopbackOnly(signal: any): any {
     return line === '' || isLoopback(candidateAddress(line)) ? signal : undefined;
   }
   if (typeof signal?.sdp === 'string') {
-    const lines = (signal.sdp as string).split('\r\n').filter((line) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line)));
+    const keep = (line: string) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line));
+    const lines = (signal.sdp as string).split('\r\n').filter(keep);
     return { ...signal, sdp: lines.join('\r\n') };
   }
   return signal;

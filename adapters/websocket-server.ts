@@ -126,7 +126,14 @@ function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptio
   };
 }
 
-const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const statusText: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** Answers an upgrade request with a plain HTTP error and drops the socket. */
 function refuse(socket: any, status: number, message = statusText[status] ?? 'Refused'): void {

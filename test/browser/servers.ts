@@ -26,7 +26,9 @@ export const paths = {
   signal: '/__saltline/signal',
 } as const;
 
-export async function start(server: HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown }): Promise<() => Promise<void>> {
+type Server = HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown };
+
+export async function start(server: Server): Promise<() => Promise<void>> {
   const transports = new WeakMap<Peer, WebSocketTransport>();
   const services: WebSocketService[] = [];
   // The runner's server listens before plugins start, so the pages' origin is known here.
@@ -59,10 +61,12 @@ export async function start(server: HttpServerLike & { on(event: string, listene
       },
     ),
   );
-  services.push(await serveWebSocket({ server, path: paths.refuse, allowOrigins, accept: () => ({ status: 403, message: 'not you' }) }, () => {}));
+  const refuseAll = () => ({ status: 403, message: 'not you' });
+  services.push(await serveWebSocket({ server, path: paths.refuse, allowOrigins, accept: refuseAll }, () => {}));
 
   const rooms = signalingService();
-  services.push(await serveWebSocket({ server, path: paths.signal, allowOrigins, maxMessageSize: 64 * 1024 }, (peer) => rooms.accept(peer)));
+  const signal = { server, path: paths.signal, allowOrigins, maxMessageSize: 64 * 1024 };
+  services.push(await serveWebSocket(signal, (peer) => rooms.accept(peer)));
 
   const silent = new WebSocketServer({ noServer: true, autoPong: false });
   const onUpgrade = (request: { url?: string }, socket: unknown, head: unknown) => {

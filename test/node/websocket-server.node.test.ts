@@ -142,7 +142,8 @@ describe('serveWebSocket: defaults of each connection peer', () => {
     equal(((own.limits ?? {}) as { helloTimeout?: number }).helloTimeout, 250);
   });
 
-  it('closes a connection that never says hello with DEADLINE_EXCEEDED (needs Limits.helloTimeout in the session)', { timeout: 10_000 }, async () => {
+  // The timeout itself is the session's (Limits.helloTimeout); the test timeout only turns its absence into a failure, not a hang.
+  it('closes a connection that never says hello with DEADLINE_EXCEEDED', { timeout: 10_000 }, async () => {
     const served = await serve({ ...expose, peer: { limits: { helloTimeout: 20 } as PeerOptions['limits'] } });
     const silent = client(served.service.url); // a bare ws socket: it never sends a hello
     const server = await served.peer(0);
@@ -165,7 +166,8 @@ describe('serveWebSocket: defaults of each connection peer', () => {
   });
 
   it("keeps an RpcError's code and data in what a client gets", async () => {
-    const served = await serve({ peer: { expose: { fail: () => Promise.reject(new RpcError('NOT_FOUND', 'no such user', { data: { id: 7 } })) } } });
+    const notFound = new RpcError('NOT_FOUND', 'no such user', { data: { id: 7 } });
+    const served = await serve({ peer: { expose: { fail: () => Promise.reject(notFound) } } });
     const { peer } = connect(served.service.url);
     const error = (await peer.call('fail').catch((e: unknown) => e)) as RpcError;
     equal(error.code, 'NOT_FOUND');
