@@ -127,12 +127,12 @@ describe('serveWebSocket: defaults of each connection peer', () => {
   checkLeaks();
 
   /** The options each connection's peer was made with. */
-  async function optionsOf(peer?: PeerOptions): Promise<PeerOptions> {
+  async function optionsOf(peer: PeerOptions = {}): Promise<PeerOptions> {
     let seen: PeerOptions | undefined;
-    const served = await serve({ peer, createPeer: (transport, options) => ((seen = options), createPeer(transport, options)) });
+    const make = (transport: Parameters<typeof createPeer>[0], options: PeerOptions) => ((seen = options), createPeer(transport, options));
+    const served = await serve({ peer: { ...peer, expose: service }, createPeer: make });
     const { peer: caller } = connect(served.service.url);
-    await served.peer(0);
-    caller.close();
+    equal(await caller.call('add', [1, 1]), 2); // both hellos are through: no hello timer left armed
     return seen!;
   }
 

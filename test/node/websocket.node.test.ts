@@ -98,6 +98,7 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
   it('reports the initiator: true for the client, false on the server', async () => {
     let serverSide: boolean | undefined;
     const served = await serve({
+      ...expose,
       createPeer: (transport, options) => {
         serverSide = transport.initiator;
         return createPeer(transport, options);
@@ -105,10 +106,9 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
     });
     const transport = fromWebSocket(client(served.service.url));
     const peer = track(createPeer(transport));
-    await served.peer(0);
+    equal(await peer.call('add', [1, 1]), 2); // both hellos are through: no hello timer left armed
     equal(transport.initiator, true);
     equal(serverSide, false);
-    peer.close();
   });
 
   it('closes a connection with 1011 when its peer cannot be made, and keeps serving', async () => {
@@ -406,6 +406,7 @@ describe('a redialling WebSocket client', () => {
     const reopened = until(transport, (c) => c.state === 'open');
     served.requests[0]!.socket.destroy();
     await reopened;
+    equal(await api.add(2, 2), 4); // the new server peer has had its hello: no hello timer left armed
     peer.close();
     deepEqual(states, ['connecting', 'open', 'reconnecting', 'open', 'closed']);
   });
