@@ -126,6 +126,8 @@ function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptio
   };
 }
 
+const ignoreError = (): void => {};
+
 const statusText: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -137,6 +139,9 @@ const statusText: Record<number, string> = {
 
 /** Answers an upgrade request with a plain HTTP error and drops the socket. */
 function refuse(socket: any, status: number, message = statusText[status] ?? 'Refused'): void {
+  // Node's HTTP server leaves an upgrade socket without an error listener: a client that resets
+  // while the answer is written would otherwise throw ECONNRESET out of the process.
+  socket.on('error', ignoreError);
   const body = `${message}\n`;
   if (!socket.writable) return socket.destroy();
   socket.once('finish', () => socket.destroy());

@@ -3,6 +3,7 @@
  * allow-list, a hello timeout and redacted handler errors. Real `ws` sockets on 127.0.0.1.
  */
 import { once } from 'node:events';
+import { connect as tcp } from 'node:net';
 import { describe, it } from 'node:test';
 import { createPeer, RpcError, type Peer, type PeerOptions } from '../../src/index.js';
 import { fromWebSocket } from '../../adapters/websocket.js';
@@ -75,8 +76,28 @@ describe('serveWebSocket: the connection cap', () => {
   });
 });
 
+/** Sends an upgrade request from a foreign origin over raw TCP and resets the connection at once. */
+async function upgradeAndReset(port: number): Promise<void> {
+  const socket = tcp(port, '127.0.0.1');
+  socket.on('error', () => {});
+  await once(socket, 'connect');
+  socket.write(
+    'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: https://evil.example\r\n\r\n',
+  );
+  socket.resetAndDestroy();
+  await once(socket, 'close');
+}
+
 describe('serveWebSocket: the browser Origin allow-list', () => {
   checkLeaks();
+
+  it('survives clients that reset the connection while their upgrade is being refused', async () => {
+    const served = await serve(expose);
+    for (let i = 0; i < 50; i++) await upgradeAndReset(served.service.address().port);
+    const { peer } = connect(served.service.url);
+    equal(await peer.call('add', [1, 1]), 2);
+  });
 
   it('refuses a browser Origin by default with 403 before the handshake, and counts it', async () => {
     const served = await serve(expose);
