@@ -176,7 +176,8 @@ for (const name of listDemos()) {
   const file = path.join(DEMOS, name, 'server.mjs');
   if (!existsSync(file)) continue;
   const { attach } = await import(pathToFileURL(file).href);
-  services.push({ name, service: await attach({ server, path: `/demos/${name}/`, origins: [base] }) });
+  const origins = [base, `http://localhost:${port}`];
+  services.push({ name, service: await attach({ server, path: `/demos/${name}/`, origins }) });
 }
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
