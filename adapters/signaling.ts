@@ -178,6 +178,8 @@ class RoomState<P extends SimplePeerLike> implements Room<P> {
     this.#options = options;
     this.#forget = forget;
     this.#max = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    // NaN would compare false and quietly turn the cap off.
+    if (!(this.#max >= 0)) throw new TypeError(`maxPeers must be 0 or more, not ${options.maxPeers}`);
   }
 
   /** Calls each member the join answered with, up to the cap. */

@@ -174,6 +174,8 @@ export async function serveWebSocket(
   const make = options.createPeer ?? createPeer;
   const originAllowed = originCheck(options.allowOrigins);
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // NaN or a negative number would compare false and quietly turn the cap off.
+  if (!(maxConnections >= 1)) throw new TypeError(`maxConnections must be 1 or more (or Infinity), not ${maxConnections}`);
   const connections = new Map<Peer, WebSocketTransport>();
   const peers = new Set<Peer>();
   /** Sockets past the checks that have no peer yet (the accept hook, the handshake): they count against the cap. */

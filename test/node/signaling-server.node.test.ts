@@ -124,6 +124,14 @@ describe('a signaling client facing a hostile signaling server', () => {
     equal(room.peers.size, 2);
   });
 
+  it('refuses a maxPeers that would turn the cap off with a TypeError', async () => {
+    const error = await hostile([], Number.NaN).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    ok(error instanceof TypeError, String(error));
+  });
+
   it('ignores member ids that are not short strings', async () => {
     const { server, made, settled } = await hostile();
     for (const id of [42, { id: 'x' }, 'x'.repeat(10_000), '']) {

@@ -68,6 +68,16 @@ describe('serveWebSocket: the connection cap', () => {
     equal(served.service.stats().refused.full, 0);
   });
 
+  it('throws a TypeError for a maxConnections that would turn the cap off', async () => {
+    for (const maxConnections of [Number.NaN, 0, -1]) {
+      const error = await serve({ maxConnections }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      ok(error instanceof TypeError, `maxConnections ${maxConnections} was taken`);
+    }
+  });
+
   it('reports the open connections in stats()', async () => {
     const served = await serve(expose);
     const { peer } = connect(served.service.url);
