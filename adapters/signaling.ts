@@ -95,8 +95,11 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
         },
         signal(room, to, data) {
           const target = member.rooms.has(room) ? rooms.get(room)?.get(to) : undefined;
-          const who = validId(to) ? JSON.stringify(to) : 'of that id';
-          if (!target) throw new RpcError('NOT_FOUND', `no member ${who} in room ${JSON.stringify(room)}`);
+          if (!target) {
+            // Echo the far side's values only when short: they could be anything, of any size.
+            const [who, where] = [validId(to) ? JSON.stringify(to) : 'of that id', validRoom(room) ? JSON.stringify(room) : 'of that name'];
+            throw new RpcError('NOT_FOUND', `no member ${who} in room ${where}`);
+          }
           target.peer.notify('signal', room, member.id, data);
         },
       };

@@ -157,6 +157,17 @@ describe('the signaling service facing a client that never says hello', () => {
     equal(rooms.rooms().size, 0);
   });
 
+  it('does not echo a long room name or member id back in its NOT_FOUND error', async () => {
+    const rooms = signalingService();
+    const raw = rawPeer('bytes');
+    rooms.accept(raw.peer);
+    const long = 'x'.repeat(100_000);
+    raw.send([HELLO, 1, false, {}], [CALL, 1, 'signal', [long, long, 'data']]);
+    const error = (await raw.next(replyTo(1)))[2] as { code?: string; message?: string };
+    equal(error.code, 'NOT_FOUND');
+    ok(String(error.message).length < 100, `a message of ${String(error.message).length} characters`);
+  });
+
   it('seats a member once it has said hello', async () => {
     const rooms = signalingService();
     const raw = rawPeer('bytes');
