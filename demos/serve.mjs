@@ -181,7 +181,9 @@ for (const name of listDemos()) {
 }
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
-for (const { name, service } of services) console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+for (const { name, service } of services) {
+  console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+}
 console.log(`(saltline from ${path.relative(ROOT, DIST) || '.'}${path.sep}; Ctrl+C to stop)`);
 
 // ---- shutdown ---------------------------------------------------------------------------------

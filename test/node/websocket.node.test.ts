@@ -380,7 +380,8 @@ describe('a redialling WebSocket client', () => {
 
   it('grows the delay by factor up to maxDelay', async () => {
     const served = await serve({ accept: () => false });
-    const { peer, transport } = redialling(served.service.url, { reconnect: { initialDelay: 1, factor: 3, maxDelay: 20, jitter: 0, maxAttempts: 5 } });
+    const reconnect = { initialDelay: 1, factor: 3, maxDelay: 20, jitter: 0, maxAttempts: 5 };
+    const { peer, transport } = redialling(served.service.url, { reconnect });
     const delays: number[] = [];
     transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
@@ -389,7 +390,8 @@ describe('a redialling WebSocket client', () => {
 
   it('draws jittered delays within [d·(1 − jitter), d]', async () => {
     const served = await serve({ accept: () => false });
-    const { peer, transport } = redialling(served.service.url, { reconnect: { initialDelay: 8, factor: 1, maxDelay: 8, jitter: 0.5, maxAttempts: 4 } });
+    const reconnect = { initialDelay: 8, factor: 1, maxDelay: 8, jitter: 0.5, maxAttempts: 4 };
+    const { peer, transport } = redialling(served.service.url, { reconnect });
     const delays: number[] = [];
     transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
@@ -478,7 +480,8 @@ describe('one ws server under load (reduced: 20 clients × 10 calls in flight)',
           for (let j = 0; j < inFlight; j++) {
             const call = round * inFlight + j;
             const payload = new Uint8Array(16).fill((client + call) & 0xff);
-            calls.push(peer.call<{ client: number; call: number; sum: number }>('work', [client, call, payload]).then((r) => ({ r, client, call, payload })));
+            const reply = peer.call<{ client: number; call: number; sum: number }>('work', [client, call, payload]);
+            calls.push(reply.then((r) => ({ r, client, call, payload })));
           }
           for (const { r, client: c, call, payload } of await Promise.all(calls)) {
             deepEqual([r.client, r.call], [c, call], 'a reply crossed to the wrong call');
