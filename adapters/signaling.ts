@@ -51,6 +51,11 @@ interface Member {
 }
 
 const validRoom = (room: unknown): room is string => typeof room === 'string' && room.length > 0 && room.length <= 128;
+/** Member ids are the service's UUIDs; anything else from the far side is dropped. */
+const validId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= 128;
+
+/** Default `JoinOptions.maxPeers`: the service's default room size. */
+export const DEFAULT_MAX_PEERS = 16;
 
 export function signalingService(options: SignalingServiceOptions = {}): SignalingService {
   const maxRoomSize = options.maxRoomSize ?? 16;
@@ -70,6 +75,8 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
       const member: Member = { id: globalThis.crypto.randomUUID(), peer, rooms: new Set() };
       const api: SignalingServerApi = {
         join(room) {
+          // Notifications to a peer wait for its hello: a member that never says hello would hold them all.
+          if (!peer.stats().ready) throw new RpcError('FAILED_PRECONDITION', 'say hello before joining a room');
           if (!validRoom(room)) throw new RpcError('INVALID_ARGUMENT', 'a room is a string of 1 to 128 characters');
           const members = rooms.get(room) ?? new Map<string, Member>();
           if (members.has(member.id)) throw new RpcError('ALREADY_EXISTS', `already in room ${JSON.stringify(room)}`);
@@ -88,7 +95,11 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
         },
         signal(room, to, data) {
           const target = member.rooms.has(room) ? rooms.get(room)?.get(to) : undefined;
-          if (!target) throw new RpcError('NOT_FOUND', `no member ${JSON.stringify(to)} in room ${JSON.stringify(room)}`);
+          if (!target) {
+            // Echo the far side's values only when short: they could be anything, of any size.
+            const [who, where] = [validId(to) ? JSON.stringify(to) : 'of that id', validRoom(room) ? JSON.stringify(room) : 'of that name'];
+            throw new RpcError('NOT_FOUND', `no member ${who} in room ${where}`);
+          }
           target.peer.notify('signal', room, member.id, data);
         },
       };
@@ -105,6 +116,8 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
 
 /** What the helper needs of a simple-peer instance. */
 export interface SimplePeerLike {
+  /** Whether its data channel has opened (simple-peer's own flag); one not yet connected is destroyed when its member leaves. */
+  readonly connected?: boolean;
   signal(data: any): void;
   on(event: string, listener: (...args: any[]) => void): unknown;
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
@@ -116,8 +129,15 @@ export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
   readonly createSimplePeer: (initiator: boolean, remoteId: string) => P;
   /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). */
   readonly onPeer: (peer: P, remoteId: string) => void;
-  /** Called when a member leaves the room. Its connection, once made, is not closed by leaving. */
+  /** Called when a member leaves the room. Its connection, once made, is not closed by leaving; one still being made is destroyed. */
   readonly onLeave?: (remoteId: string) => void;
+  /**
+   * Members this room keeps track of, and simple-peers it keeps, each at most this many. Only
+   * members the server announced (the join's answer, `joined`) get a simple-peer, and past the cap
+   * further ones are ignored with their signals, so a hostile signaling server cannot make this
+   * client build connections without end. Default 16 (the service's default room size).
+   */
+  readonly maxPeers?: number;
   /** Rewrites or drops (returns `undefined`) each signal, both ways; e.g. `loopbackOnly`. Default: none. */
   readonly filterSignal?: (signal: any) => any;
 }
@@ -143,23 +163,82 @@ export interface SignalingClient {
 class RoomState<P extends SimplePeerLike> implements Room<P> {
   readonly peers = new Map<string, P>();
   id = '';
-  private left = false;
+  /** Members the server announced and has not said left: the only ones whose signals are taken. */
+  readonly #known = new Set<string>();
+  #left = false;
+  readonly #server: Peer;
+  readonly #options: JoinOptions<P>;
+  readonly #forget: () => void;
+  readonly #max: number;
 
   constructor(
     readonly name: string,
-    private readonly server: Peer,
-    private readonly options: JoinOptions<P>,
-    private readonly forget: () => void,
-  ) {}
+    server: Peer,
+    options: JoinOptions<P>,
+    forget: () => void,
+  ) {
+    this.#server = server;
+    this.#options = options;
+    this.#forget = forget;
+    this.#max = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    // NaN would compare false and quietly turn the cap off.
+    if (!(this.#max >= 0)) throw new TypeError(`maxPeers must be 0 or more, not ${options.maxPeers}`);
+  }
 
-  /** Makes the simple-peer for `remoteId` and relays its signals. */
-  connect(remoteId: string, initiator: boolean): P {
-    const peer = this.options.createSimplePeer(initiator, remoteId);
+  /** Calls each member the join answered with, up to the cap. */
+  members(ids: unknown): void {
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) if (this.#know(id) && !this.peers.has(id)) this.#connect(id, true);
+  }
+
+  /** A newcomer: it will call this member, so its simple-peer is made when its first signal comes. */
+  joined(id: unknown): void {
+    this.#know(id);
+  }
+
+  signal(from: unknown, data: unknown): void {
+    if (!validId(from) || !this.#known.has(from)) return; // never announced: an invented member
+    const filter = this.#options.filterSignal;
+    const signal = filter ? filter(data) : data;
+    if (signal === undefined) return;
+    (this.peers.get(from) ?? this.#connect(from, false))?.signal(signal);
+  }
+
+  gone(id: unknown): void {
+    if (!validId(id) || !this.#known.delete(id)) return;
+    const peer = this.peers.get(id);
+    if (peer && !peer.connected) {
+      this.peers.delete(id);
+      peer.destroy();
+    }
+    this.#options.onLeave?.(id);
+  }
+
+  async leave(): Promise<void> {
+    if (this.#left) return;
+    this.#left = true;
+    this.#forget();
+    await this.#server.call('leave', [this.name]).catch(() => {});
+  }
+
+  /** Records an announced member, unless its id is not one or the room is at its cap. */
+  #know(id: unknown): id is string {
+    if (!validId(id)) return false;
+    if (this.#known.has(id)) return true;
+    if (this.#known.size >= this.#max) return false;
+    this.#known.add(id);
+    return true;
+  }
+
+  /** Makes the simple-peer for `remoteId` and relays its signals; none past the cap. */
+  #connect(remoteId: string, initiator: boolean): P | undefined {
+    if (this.peers.size >= this.#max) return undefined;
+    const peer = this.#options.createSimplePeer(initiator, remoteId);
     this.peers.set(remoteId, peer);
-    const filter = this.options.filterSignal;
+    const filter = this.#options.filterSignal;
     const onSignal = (data: unknown) => {
       const out = filter ? filter(data) : data;
-      if (out !== undefined && !this.left) this.server.notify('signal', this.name, remoteId, out);
+      if (out !== undefined && !this.#left) this.#server.notify('signal', this.name, remoteId, out);
     };
     const onClose = () => {
       peer.removeListener('signal', onSignal);
@@ -168,30 +247,8 @@ class RoomState<P extends SimplePeerLike> implements Room<P> {
     };
     peer.on('signal', onSignal);
     peer.on('close', onClose);
-    this.options.onPeer(peer, remoteId);
+    this.#options.onPeer(peer, remoteId);
     return peer;
-  }
-
-  signal(from: string, data: unknown): void {
-    const filter = this.options.filterSignal;
-    const signal = filter ? filter(data) : data;
-    if (signal === undefined) return;
-    (this.peers.get(from) ?? this.connect(from, false)).signal(signal);
-  }
-
-  joined(id: string): void {
-    if (!this.peers.has(id)) this.connect(id, false);
-  }
-
-  gone(id: string): void {
-    this.options.onLeave?.(id);
-  }
-
-  async leave(): Promise<void> {
-    if (this.left) return;
-    this.left = true;
-    this.forget();
-    await this.server.call('leave', [this.name]).catch(() => {});
   }
 }
 
@@ -212,8 +269,8 @@ export function connectSignaling(transport: Transport, options: PeerOptions = {}
       rooms.set(name, room);
       try {
         const { id, members } = await peer.call<{ id: string; members: string[] }>('join', [name]);
-        room.id = id;
-        for (const member of members) room.connect(member, true);
+        room.id = String(id);
+        room.members(members);
       } catch (error) {
         rooms.delete(name);
         throw error;
@@ -243,7 +300,8 @@ export function loopbackOnly(signal: any): any {
     return line === '' || isLoopback(candidateAddress(line)) ? signal : undefined;
   }
   if (typeof signal?.sdp === 'string') {
-    const lines = (signal.sdp as string).split('\r\n').filter((line) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line)));
+    const keep = (line: string) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line));
+    const lines = (signal.sdp as string).split('\r\n').filter(keep);
     return { ...signal, sdp: lines.join('\r\n') };
   }
   return signal;

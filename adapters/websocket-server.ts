@@ -2,11 +2,16 @@
  * `serveWebSocket`: a Node WebSocket endpoint that yields one peer per connection. It loads the
  * `ws` package (an optional peer dependency) only when called, so `saltline/websocket` stays
  * importable in browsers, and it handles only its own path on a shared HTTP server.
+ *
+ * It faces the network, so its defaults assume hostile clients: a connection cap, browser origins
+ * refused unless listed, a hello timeout, and handler errors reduced to what a caller may see.
  */
+import { publicError } from '../src/errors.js';
 import { createPeer } from '../src/peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
-import type { Peer, PeerOptions } from '../src/types.js';
+import type { Limits, Peer, PeerOptions } from '../src/types.js';
+import { originCheck, type AllowOrigins } from './origin.js';
 import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- shapes of Node's http and of ws */
@@ -37,14 +42,50 @@ export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, '
   readonly host?: string;
   /** The only path served (query ignored), e.g. `/rpc`. Default: every path. */
   readonly path?: string;
-  /** Decides on each upgrade request before the handshake (check `origin`, a token, the address). Default: accept all. */
+  /**
+   * Browser origins that may connect, each exact (`https://app.example`, `http://127.0.0.1:8080`).
+   * A request with another `Origin` header is refused with 403 before the handshake; clients that
+   * send none (Node, other languages) are not browsers and pass. No patterns: a wildcard admits
+   * subdomains you do not control, and `"null"` is refused as an entry (any sandboxed iframe sends
+   * it). `'*'` turns the check off and leaves origins to `accept`. Default `[]`: no browser page.
+   */
+  readonly allowOrigins?: AllowOrigins;
+  /**
+   * Connections open or being accepted at once; past it, upgrades are refused with 503 before the
+   * handshake (and counted in `stats().refused.full`). Default 1,000.
+   */
+  readonly maxConnections?: number;
+  /** Decides on each upgrade request before the handshake (a token, the address). Runs after the origin check. Default: accept all. */
   readonly accept?: (request: UpgradeRequest) => AcceptResult | Promise<AcceptResult>;
-  /** Options for each connection's peer, or a function of the request. `limits.maxMessageSize` is capped at `maxMessageSize`. Default `{}`. */
+  /**
+   * Options for each connection's peer, or a function of the request. `limits.maxMessageSize` is
+   * capped at `maxMessageSize`. Defaults that differ from a plain peer's, each overridden by a
+   * value of yours: `onSendError: publicError` (callers get a handler error's name, message and
+   * `RpcError` code and data, not its properties, cause or stack) and `limits.helloTimeout: 10_000`
+   * (a connection that has not said hello in 10 s is closed). Default `{}`.
+   */
   readonly peer?: PeerOptions | ((request: UpgradeRequest) => PeerOptions);
   /** Makes each peer, e.g. `createPeer` from `saltline/secure`. Default `createPeer` from `saltline`. */
   readonly createPeer?: (transport: Transport, options: PeerOptions) => Peer;
   /** `ws`'s `WebSocketServer` class, for bundled apps. Default: `import('ws')`. */
   readonly WebSocketServer?: new (options: any) => any;
+}
+
+/** What `serveWebSocket` counts. */
+export interface WebSocketServiceStats {
+  /** Connections open or being accepted (counted against `maxConnections`). */
+  readonly connections: number;
+  /** Upgrade requests refused before the handshake, by reason. */
+  readonly refused: {
+    /** Over `maxConnections` (503). */
+    readonly full: number;
+    /** A browser origin not in `allowOrigins` (403). */
+    readonly origin: number;
+    /** By the `accept` hook, or because it threw (its status, 500). */
+    readonly accept: number;
+    /** While the service was closing (503). */
+    readonly closing: number;
+  };
 }
 
 export interface WebSocketService {
@@ -54,15 +95,53 @@ export interface WebSocketService {
   address(): { host: string; port: number };
   /** The peers of the open connections. */
   readonly peers: ReadonlySet<Peer>;
+  stats(): WebSocketServiceStats;
   /** Refuses new connections, closes the open ones with 1001 (going away), and stops a server it started. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+/** Default `maxConnections`. */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+/** Default `limits.helloTimeout` of each connection's peer, in ms. */
+export const DEFAULT_HELLO_TIMEOUT = 10_000;
+
+/** `Limits` with the session's hello timeout (ms). */
+type ServerLimits = Limits & { readonly helloTimeout?: number };
+
+/**
+ * A connection peer's options: the user's, over the network defaults (redacted errors, a hello
+ * timeout), with the message size capped at what the socket accepts.
+ */
+function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptions {
+  const limits: ServerLimits = base.limits ?? {};
+  return {
+    ...base,
+    onSendError: base.onSendError ?? publicError,
+    limits: {
+      ...limits,
+      helloTimeout: limits.helloTimeout ?? DEFAULT_HELLO_TIMEOUT,
+      maxMessageSize: Math.min(limits.maxMessageSize ?? maxMessageSize, maxMessageSize),
+    } as ServerLimits,
+  };
+}
+
+const ignoreError = (): void => {};
+
+const statusText: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** Answers an upgrade request with a plain HTTP error and drops the socket. */
 function refuse(socket: any, status: number, message = statusText[status] ?? 'Refused'): void {
+  // Node's HTTP server leaves an upgrade socket without an error listener: a client that resets
+  // while the answer is written would otherwise throw ECONNRESET out of the process.
+  socket.on('error', ignoreError);
   const body = `${message}\n`;
   if (!socket.writable) return socket.destroy();
   socket.once('finish', () => socket.destroy());
@@ -93,8 +172,15 @@ export async function serveWebSocket(
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
   const make = options.createPeer ?? createPeer;
+  const originAllowed = originCheck(options.allowOrigins);
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // NaN or a negative number would compare false and quietly turn the cap off.
+  if (!(maxConnections >= 1)) throw new TypeError(`maxConnections must be 1 or more (or Infinity), not ${maxConnections}`);
   const connections = new Map<Peer, WebSocketTransport>();
   const peers = new Set<Peer>();
+  /** Sockets past the checks that have no peer yet (the accept hook, the handshake): they count against the cap. */
+  const admitting = new Set<unknown>();
+  const refused = { full: 0, origin: 0, accept: 0, closing: 0 };
   let closing = false;
 
   const own = !options.server;
@@ -120,8 +206,7 @@ export async function serveWebSocket(
     let peer: Peer;
     try {
       base = typeof options.peer === 'function' ? options.peer(request) : (options.peer ?? {});
-      const limit = Math.min(base.limits?.maxMessageSize ?? maxMessageSize, maxMessageSize);
-      peer = make(transport, { ...base, limits: { ...base.limits, maxMessageSize: limit } });
+      peer = make(transport, connectionOptions(base, maxMessageSize));
     } catch (error) {
       // A peer that cannot be made (bad options) costs this connection, never the server.
       base.logger?.error?.('serveWebSocket: could not make a peer for a connection', error);
@@ -147,22 +232,32 @@ export async function serveWebSocket(
       if (own) refuse(socket, 404);
       return; // a shared server's other paths belong to other listeners
     }
-    if (closing) return refuse(socket, 503);
+    if (closing) return (refused.closing++, refuse(socket, 503));
+    // Cheap checks first, before any user code runs for the request.
+    if (admitting.size + peers.size >= maxConnections) return (refused.full++, refuse(socket, 503, 'Too many connections'));
+    if (!originAllowed(request.headers)) return (refused.origin++, refuse(socket, 403, 'Origin not allowed'));
+    admitting.add(socket);
+    socket.once('close', () => admitting.delete(socket)); // refused, or the handshake failed
     const ignore = () => {};
     socket.on('error', ignore); // the socket is ours from here; ws adds its own handler in handleUpgrade
     Promise.resolve()
       .then(() => (options.accept ? options.accept(request) : true))
       .then(
         (verdict) => {
-          if (closing) return refuse(socket, 503);
+          if (closing) return (refused.closing++, refuse(socket, 503));
           if (verdict !== true) {
+            refused.accept++;
             const refusal = typeof verdict === 'object' && verdict ? verdict : {};
             return refuse(socket, refusal.status ?? 403, refusal.message);
           }
           socket.off('error', ignore);
-          wss.handleUpgrade(request, socket, head, (ws: WebSocketLike) => (closing ? ws.close(1001, 'server shutting down') : connected(ws, request)));
+          wss.handleUpgrade(request, socket, head, (ws: WebSocketLike) => {
+            admitting.delete(socket);
+            if (closing) ws.close(1001, 'server shutting down');
+            else connected(ws, request);
+          });
         },
-        () => refuse(socket, 500),
+        () => (refused.accept++, refuse(socket, 500)),
       );
   };
   server.on('upgrade', onUpgrade);
@@ -196,6 +291,7 @@ export async function serveWebSocket(
     },
     address: where,
     peers,
+    stats: () => ({ connections: admitting.size + peers.size, refused: { ...refused } }),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -15,7 +15,15 @@ export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTran
 export { connectWebSocket, ReconnectingWebSocket } from './websocket-reconnect.js';
 export type { ConnectWebSocketOptions, ConnectionState, ConnectionStateChange, ReconnectOptions } from './websocket-reconnect.js';
 export { serveWebSocket } from './websocket-server.js';
-export type { AcceptResult, HttpServerLike, ServeWebSocketOptions, UpgradeRequest, WebSocketService } from './websocket-server.js';
+export type {
+  AcceptResult,
+  HttpServerLike,
+  ServeWebSocketOptions,
+  UpgradeRequest,
+  WebSocketService,
+  WebSocketServiceStats,
+} from './websocket-server.js';
+export type { AllowOrigins } from './origin.js';
 
 /**
  * A transport over one socket you have opened (a browser `WebSocket`, or a `ws` `WebSocket`), or

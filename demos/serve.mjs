@@ -7,8 +7,9 @@
  *   package.json say, so demo code imports exactly what a user would.
  * - Binds 127.0.0.1 only. PORT (default 8080) is tried first; when busy, any free port is used.
  * - Nothing here contacts another host: no browser opening, no network lookups.
- * - A demo folder with a `server.mjs` exporting `attach({ server, path })` gets its Node side
- *   (a WebSocket service) mounted on this server under `/demos/<name>/`. Those modules import
+ * - A demo folder with a `server.mjs` exporting `attach({ server, path, origins })` gets its Node
+ *   side (a WebSocket service) mounted on this server under `/demos/<name>/`, admitting pages
+ *   from this server's origin only. Those modules import
  *   `saltline` by name, which Node resolves to this repo's dist/ (not SALTLINE_DIST).
  *
  * Environment:
@@ -157,15 +158,6 @@ server.on('connection', (socket) => {
   socket.once('close', () => sockets.delete(socket));
 });
 
-// Node sides of the demos (WebSocket services), each on its own path of this server.
-const services = [];
-for (const name of listDemos()) {
-  const file = path.join(DEMOS, name, 'server.mjs');
-  if (!existsSync(file)) continue;
-  const { attach } = await import(pathToFileURL(file).href);
-  services.push({ name, service: await attach({ server, path: `/demos/${name}/` }) });
-}
-
 let port;
 try {
   port = await listen(server, wanted);
@@ -176,9 +168,22 @@ try {
 }
 
 const base = `http://${HOST}:${port}`;
+
+// Node sides of the demos (WebSocket services), each on its own path of this server. They admit
+// pages from this server's origin only (`allowOrigins`), which is known once it listens.
+const services = [];
+for (const name of listDemos()) {
+  const file = path.join(DEMOS, name, 'server.mjs');
+  if (!existsSync(file)) continue;
+  const { attach } = await import(pathToFileURL(file).href);
+  const origins = [base, `http://localhost:${port}`];
+  services.push({ name, service: await attach({ server, path: `/demos/${name}/`, origins }) });
+}
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
-for (const { name, service } of services) console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+for (const { name, service } of services) {
+  console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+}
 console.log(`(saltline from ${path.relative(ROOT, DIST) || '.'}${path.sep}; Ctrl+C to stop)`);
 
 // ---- shutdown ---------------------------------------------------------------------------------

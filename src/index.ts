@@ -6,6 +6,8 @@ export type { Codec, CodecExtension } from './codec/codec.js';
 export type { ConnectionState, ConnectionStateChange, Transport, TransportReceiver } from './transport.js';
 export type {
   Call,
+  Callback,
+  CallbackMustReturnPromise,
   CallHandler,
   CallOptions,
   Interceptor,
@@ -14,7 +16,10 @@ export type {
   Peer,
   PeerOptions,
   PeerStats,
+  ClassInstanceIsNotCallable,
   Remote,
+  RemoteFunction,
+  RemoteObject,
   RemoteResult,
 } from './types.js';
 export { PROTOCOL_VERSION } from './protocol.js';

@@ -50,3 +50,95 @@ export function resolveMethod(api: object | undefined, method: string): Resolved
     start = dot + 1;
   }
 }
+
+export interface ExposableCheck {
+  /** Nested namespaces looked into below the exposed object. Default 32. */
+  readonly maxDepth?: number;
+  /** Properties looked at in all; the rest is not checked. Default 10,000. */
+  readonly maxNodes?: number;
+}
+
+/**
+ * Throws a `TypeError` when `api` would expose methods no caller can reach: an object whose
+ * callable members all live on its prototype (a class instance), or a class instance nested as a
+ * namespace (only plain objects are followed). Without it, every call would fail with
+ * `NOT_FOUND` and the mistake would surface far from its cause. Only own, enumerable data
+ * properties are read (no getter runs), and the walk stops at `maxDepth` and `maxNodes`.
+ */
+export function assertExposable(api: unknown, check: ExposableCheck = {}): void {
+  if (api === undefined) return;
+  if ((typeof api !== 'object' && typeof api !== 'function') || api === null) {
+    throw new TypeError(`expose() takes an object of functions, not ${api === null ? 'null' : typeof api}`);
+  }
+  const maxDepth = check.maxDepth ?? 32;
+  const maxNodes = check.maxNodes ?? 10_000;
+  if (!isPlainObject(api)) {
+    const methods = prototypeMethods(api);
+    if (methods.length > 0 && !hasOwnFunction(api)) throw new TypeError(rootMessage(api, methods));
+  }
+  const seen = new Set<object>([api]);
+  const pending: { value: object; path: string; depth: number }[] = [{ value: api, path: 'api', depth: 0 }];
+  let budget = maxNodes;
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const key of Object.keys(next.value)) {
+      if (--budget < 0) return;
+      const value = ownData(next.value, key);
+      if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+      seen.add(value);
+      const path = `${next.path}.${key}`;
+      if (isPlainObject(value)) {
+        if (next.depth < maxDepth) pending.push({ value, path, depth: next.depth + 1 });
+      } else if (hasOwnFunction(value) || prototypeMethods(value).length > 0) {
+        throw new TypeError(nestedMessage(value, path, key));
+      }
+    }
+  }
+}
+
+function hasOwnFunction(value: object): boolean {
+  for (const key of Object.keys(value)) if (typeof ownData(value, key) === 'function') return true;
+  return false;
+}
+
+/** Whether a prototype belongs to the platform (Map, Uint8Array, Date...): its methods are data's, not an API's. */
+function isBuiltIn(proto: object): boolean {
+  const constructor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof constructor === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(constructor));
+}
+
+/** Names of the functions on `value`'s own prototypes (up to the first built-in one); at most 3. */
+function prototypeMethods(value: object): string[] {
+  const names: string[] = [];
+  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (isBuiltIn(proto)) break;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || typeof Object.getOwnPropertyDescriptor(proto, name)?.value !== 'function') continue;
+      if (names.push(name) === 3) return names;
+    }
+  }
+  return names;
+}
+
+function className(value: object): string {
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name ? name : '(anonymous class)';
+}
+
+function rootMessage(api: object, methods: string[]): string {
+  const [first] = methods;
+  return (
+    `cannot expose an instance of ${className(api)}: ` +
+    `its methods (${methods.join(', ')}) live on its prototype, where no caller can reach them. ` +
+    `Expose a plain object of functions, e.g. { ${first}: instance.${first}.bind(instance) }, ` +
+    `or bind them onto the instance in its constructor (this.${first} = this.${first}.bind(this))`
+  );
+}
+
+function nestedMessage(value: object, path: string, key: string): string {
+  return (
+    `cannot expose ${path} (an instance of ${className(value)}): ` +
+    'namespaces must be plain objects, and nothing on a class instance is callable. ' +
+    `Put the functions in a plain object, e.g. ${key}: { method: instance.method.bind(instance) }, ` +
+    'and keep state out of the exposed object (in a closure)'
+  );
+}

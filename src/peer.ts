@@ -5,6 +5,7 @@
 import { describe } from './caller.js';
 import { compose } from './compose.js';
 import { RpcError } from './errors.js';
+import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import { createRemoteProxy } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
@@ -43,6 +44,7 @@ class RpcPeer implements Peer {
   #proxy: unknown;
 
   constructor(transport: Transport, options: PeerOptions) {
+    assertExposable(options.expose);
     this.#session = new Session(transport, options, this);
     this.closed = this.#session.closed;
     const caller = this.#session.caller;
@@ -64,6 +66,7 @@ class RpcPeer implements Peer {
   }
 
   expose(api: object | undefined): void {
+    assertExposable(api);
     this.#session.callee.api = api;
   }
 

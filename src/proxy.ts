@@ -1,29 +1,97 @@
 /**
  * The remote proxy: property access builds a dotted path, a call sends it. Each node caches its
- * children, so `api.math.add(1, 2)` allocates nothing after the first use. `then` is never a
- * property, so a proxy is not mistaken for a promise.
+ * children, so `api.math.add(1, 2)` allocates nothing after the first use.
+ *
+ * Some names are asked of every object by the language, the runtime or a debugger: `then` when
+ * it is awaited, `Symbol.toPrimitive`/`toString`/`valueOf` in a template literal, `toJSON` in
+ * `JSON.stringify`, `bind`/`call`/`apply`, the inspect hook in `console.log`. Sent, each would be
+ * a call that fails with `NOT_FOUND` (the far side never exposes them) and, unawaited, an
+ * unhandled rejection. The proxy answers them itself.
  */
-export function createRemoteProxy(call: (method: string, args: unknown[]) => Promise<unknown>): unknown {
-  return node(call, '');
+
+type Send = (method: string, args: unknown[]) => Promise<unknown>;
+
+/** The dotted path of each proxy node and of its target (`util.inspect` looks at the target). */
+const paths = new WeakMap<object, string>();
+
+/** `[saltline remote a.b]`: what a proxy node is called wherever a string of it is asked for. */
+function describe(this: unknown): string {
+  const path = typeof this === 'object' || typeof this === 'function' ? paths.get(this as object) : undefined;
+  return path ? `[saltline remote ${path}]` : '[saltline remote]';
 }
 
-function node(call: (method: string, args: unknown[]) => Promise<unknown>, path: string): unknown {
+function itself<T>(this: T): T {
+  return this;
+}
+
+const inspectHook = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * What the proxy answers locally, by name. `undefined` answers mean "no such member": `then`
+ * (so the proxy is not a promise), `constructor`, `prototype`, `toJSON` (so `JSON.stringify`
+ * drops it like any function). `bind`, `call` and `apply` are `Function.prototype`'s: they invoke
+ * the proxy, so `remote.a.call(null, 1)` sends "a".
+ */
+const answers = {
+  then: undefined,
+  toString: describe,
+  toLocaleString: describe,
+  valueOf: itself,
+  toJSON: undefined,
+  constructor: undefined,
+  prototype: undefined,
+  ['__proto__']: undefined, // computed: a literal `__proto__:` would set the prototype
+  bind: Function.prototype.bind,
+  call: Function.prototype.call,
+  apply: Function.prototype.apply,
+  hasOwnProperty: Object.prototype.hasOwnProperty,
+  isPrototypeOf: Object.prototype.isPrototypeOf,
+  propertyIsEnumerable: Object.prototype.propertyIsEnumerable,
+  __defineGetter__: undefined,
+  __defineSetter__: undefined,
+  __lookupGetter__: undefined,
+  __lookupSetter__: undefined,
+};
+
+/** The names the proxy answers itself and never sends; `Remote<T>` leaves them out. */
+export type LocalName = keyof typeof answers;
+
+/** Every other symbol (iterators included, so `for of` and spreading throw the engine's TypeError) is `undefined`. */
+const local = new Map<string | symbol, unknown>([
+  ...Object.entries(answers),
+  [Symbol.toPrimitive, describe],
+  [Symbol.toStringTag, 'saltline remote'],
+  [inspectHook, describe],
+]);
+
+export function createRemoteProxy(send: Send): unknown {
+  return node(send, '');
+}
+
+function node(send: Send, path: string): unknown {
   const children = new Map<string, unknown>();
-  return new Proxy(function remote() {}, {
+  // An arrow function: callable, not constructible (`new remote.a()` is the engine's TypeError), no `prototype`.
+  const target = (): void => {};
+  // Node's util.inspect formats a proxy's target without calling traps: the hook must be on it.
+  Object.defineProperty(target, inspectHook, { value: describe, configurable: true });
+  const proxy: object = new Proxy(target, {
     get(_target, key) {
-      if (typeof key !== 'string' || key === 'then') return undefined;
-      let child = children.get(key);
-      if (child === undefined) {
-        child = node(call, path ? `${path}.${key}` : key);
-        children.set(key, child);
-      }
+      // Cached children first: the hot path is one Map lookup.
+      let child = typeof key === 'string' ? children.get(key) : undefined;
+      if (child !== undefined) return child;
+      if (typeof key !== 'string' || local.has(key)) return local.get(key);
+      child = node(send, path ? `${path}.${key}` : key);
+      children.set(key, child);
       return child;
     },
     apply(_target, _self, args: unknown[]) {
-      return call(path, args);
+      return send(path, args);
     },
     set: () => false,
     defineProperty: () => false,
     deleteProperty: () => false,
   });
+  paths.set(proxy, path);
+  paths.set(target, path);
+  return proxy;
 }

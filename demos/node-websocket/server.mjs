@@ -6,8 +6,8 @@
  *   which calls `attach`).
  * - `node demos/node-websocket/server.mjs` runs it alone on ws://127.0.0.1:8081/ (PORT to change).
  *
- * The accept hook shows the usual browser check: a page may connect only from a loopback origin.
- * Node clients send no Origin and are let in.
+ * Browser pages may connect only from the origins given (`allowOrigins`: the demo server's own);
+ * Node clients send no Origin and are let in. Run alone, it serves Node clients only.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ import { serveWebSocket } from 'saltline/websocket';
 
 const started = Date.now();
 
-/** Serves the demo at `path`ws on `server` (or on its own server on 127.0.0.1:`port`). */
-export async function attach({ server, path = '/', port } = {}) {
+/** Serves the demo at `path`ws on `server` (or on its own server on 127.0.0.1:`port`), to pages from `origins`. */
+export async function attach({ server, path = '/', port, origins = [] } = {}) {
   let next = 1;
   let calls = 0;
   const clients = new Map(); // peer → name
@@ -28,12 +28,7 @@ export async function attach({ server, path = '/', port } = {}) {
       port,
       path: `${path}ws`,
       maxMessageSize: 64 * 1024 * 1024,
-      accept(request) {
-        const origin = request.headers.origin;
-        if (origin === undefined) return true;
-        const { hostname } = new URL(origin);
-        return hostname === '127.0.0.1' || hostname === 'localhost' || { status: 403, message: 'loopback origins only' };
-      },
+      allowOrigins: origins,
     },
     async (peer, request) => {
       const id = next++;

@@ -1,12 +1,14 @@
 /**
  * The signaling service of the WebRTC chat demo, mounted by demos/serve.mjs (`npm start`) at
  * /demos/webrtc-chat/signal: a saltline service over WebSocket that relays offers, answers and
- * ICE candidates between the members of a room. Chat and files never pass through it.
+ * ICE candidates between the members of a room. Chat and files never pass through it. Pages from
+ * `origins` (the demo server's own) may connect; no other site's.
  */
 import { serveWebSocket } from 'saltline/websocket';
 import { signalingService } from 'saltline/webrtc';
 
-export async function attach({ server, path = '/', port } = {}) {
+export async function attach({ server, path = '/', port, origins = [] } = {}) {
   const rooms = signalingService({ maxRoomSize: 8 });
-  return serveWebSocket({ server, port, path: `${path}signal`, maxMessageSize: 64 * 1024 }, (peer) => rooms.accept(peer));
+  const options = { server, port, path: `${path}signal`, allowOrigins: origins, maxMessageSize: 64 * 1024 };
+  return serveWebSocket(options, (peer) => rooms.accept(peer));
 }

@@ -46,9 +46,24 @@ export function wipe(...secrets: (Uint8Array | undefined)[]): void {
   for (const secret of secrets) secret?.fill(0);
 }
 
-/** A message from a transport as bytes, or undefined when it is anything else. */
+/**
+ * A message from a transport as bytes in memory only this thread can change, or undefined when it
+ * is anything else. A view over a `SharedArrayBuffer` is copied first: another thread could alter
+ * it between a MAC check and its use (a record's tag checked, then different bytes decrypted).
+ */
 export function asBytes(data: unknown): Uint8Array | undefined {
-  if (data instanceof Uint8Array) return data;
+  if (data instanceof Uint8Array) return isPlainBuffer(data.buffer) ? data : privateCopy(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return undefined;
+}
+
+/** An `ArrayBuffer` of any realm; false for a `SharedArrayBuffer` (of any realm too). */
+function isPlainBuffer(buffer: ArrayBufferLike): boolean {
+  return Object.prototype.toString.call(buffer) === '[object ArrayBuffer]';
+}
+
+function privateCopy(shared: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(shared.byteLength);
+  copy.set(shared);
+  return copy;
 }

@@ -8,14 +8,19 @@
  * byte by byte, is the initiator; the other answers the lower hello with the ephemeral key of
  * its own. Equal keys mean our hello came back, and fail.
  *
+ * A responder answers a hello only if it is fresh, new and within the handshake budget
+ * (freshness.ts); anything else costs it one MAC check and gets silence.
+ *
  * On any failure the keys are wiped, the link is closed without another byte, and the peer
- * gets one `RpcError('UNAUTHENTICATED', 'the secure channel failed')`; the logger gets the detail.
+ * gets one `RpcError('UNAUTHENTICATED', 'the secure channel failed')` as the link's close reason;
+ * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
 import { Reassembler, split, type ChunkFlag } from '../fragment.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
-import { asBytes, compareBytes, sameBytes } from './bytes.js';
+import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
+import { sharedGuard, type HelloGuard } from './freshness.js';
 import { checkHello, Handshake, HandshakeError, HELLO_SIZE, KEY_SIZE, MAX_REPLY, type RemoteIdentity, type SessionKeys } from './handshake.js';
 import type { Seams } from './internal.js';
 import type { ResolvedSecureOptions } from './options.js';
@@ -88,6 +93,10 @@ export class SecureTransport implements Transport {
   private readonly recordPayload: number;
   private readonly rekeyRecords: number;
   private readonly rekeyInterval: number;
+  /** Our clock for hello timestamps, in milliseconds since the Unix epoch. */
+  readonly #now: () => number;
+  /** Decides which MAC-valid hellos get an answer: the realm's, or one the options share. */
+  readonly #guard: HelloGuard;
 
   constructor(
     private readonly link: Transport,
@@ -104,6 +113,8 @@ export class SecureTransport implements Transport {
     this.reassembler = new Reassembler(maxMessageSize);
     this.rekeyRecords = seams?.rekeyRecords ?? REKEY_RECORDS;
     this.rekeyInterval = seams?.rekeyInterval ?? REKEY_INTERVAL;
+    this.#now = seams?.clock ?? Date.now;
+    this.#guard = options.handshakes ?? sharedGuard;
     seams?.onTransport?.(this);
   }
 
@@ -118,6 +129,12 @@ export class SecureTransport implements Transport {
 
   get isOpen(): boolean {
     return this.state === OPEN;
+  }
+
+  /** The secrets this channel copied from its options (live, not copies): for tests that check wiping. */
+  get secretsHeld(): readonly Uint8Array[] {
+    const { identity, networkKey, psk, token } = this.options;
+    return [identity.secretKey, networkKey, ...(psk ? [psk] : []), ...(token ? [token] : [])];
   }
 
   start(receiver: TransportReceiver): void {
@@ -151,6 +168,7 @@ export class SecureTransport implements Transport {
       }
     }
     this.shutdown();
+    this.#wipeSecrets();
     this.receiver = undefined;
     this.link.close();
   }
@@ -170,7 +188,7 @@ export class SecureTransport implements Transport {
   private sayHello(): void {
     if (this.state !== AWAIT_REPLY && this.state !== AWAIT_TIE) return;
     try {
-      this.sendRaw(this.handshake!.writeHello());
+      this.sendRaw(this.handshake!.writeHello(this.#now()));
     } catch (error) {
       this.fail(`the hello could not be sent: ${String(error)}`);
     }
@@ -211,10 +229,12 @@ export class SecureTransport implements Transport {
     }
   }
 
-  /** Responder, message 1. A wrong MAC throws before anything is sent: silence. */
-  private onHello(hello: Uint8Array): void {
+  /** Responder, message 1. A wrong MAC, a stale, replayed or over-budget hello throw before anything is sent: silence. */
+  private onHello(message: Uint8Array, hello = checkHello(this.options.networkKey, message)): void {
+    const refused = this.#guard.admit(hello.time, hello.mac, this.#now());
+    if (refused) throw new HandshakeError(refused);
     const handshake = this.handshake!;
-    handshake.readHello(hello);
+    handshake.readHello(message, hello);
     this.state = AWAIT_AUTH;
     this.sendRaw(handshake.writeIdentity());
   }
@@ -226,7 +246,8 @@ export class SecureTransport implements Transport {
       return this.onReply(message);
     }
     const ours = this.handshake!.ephemeral;
-    const theirs = checkHello(this.options.networkKey, message);
+    const hello = checkHello(this.options.networkKey, message);
+    const theirs = hello.ephemeral;
     const order = compareBytes(ours.publicKey, theirs);
     if (order === 0) throw new HandshakeError('our own hello came back');
     if (order < 0) {
@@ -237,7 +258,7 @@ export class SecureTransport implements Transport {
     const abandoned = this.handshake!;
     this.handshake = this.newHandshake(false, ours); // copies `ours`
     abandoned.wipe();
-    this.onHello(message);
+    this.onHello(message, hello);
   }
 
   /** Initiator, message 2: authenticate and authorize the responder before revealing ourselves. */
@@ -435,9 +456,15 @@ export class SecureTransport implements Transport {
   private end(reason: unknown): void {
     const receiver = this.receiver;
     this.shutdown();
+    this.#wipeSecrets();
     this.receiver = undefined;
     this.link.close();
     receiver?.closed(reason);
+  }
+
+  /** For good: no handshake will follow, so the copies of the options' secrets go too. */
+  #wipeSecrets(): void {
+    for (const secret of this.secretsHeld) wipe(secret);
   }
 
   private shutdown(): void {
@@ -450,6 +477,7 @@ export class SecureTransport implements Transport {
     this.opener?.wipe();
     this.handshake = this.sender = this.opener = undefined;
     this.remote = this.tieKey = this.pendingPrincipal = undefined;
+    for (const message of this.queue) wipe(message); // plaintext the application meant for the far side alone
     this.queue = [];
     this.reassembler.reset();
   }

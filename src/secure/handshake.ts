@@ -1,7 +1,7 @@
 /**
  * The three-message handshake (SIGMA-I, docs/protocol.md "Secure channel"):
  *
- *   1. I→R  e_I ‖ HMAC(K, "saltline/1 hello" ‖ e_I)[0:32]
+ *   1. I→R  e_I ‖ time ‖ HMAC(K, "saltline/1 hello" ‖ e_I ‖ time)[0:32]      time: ms since 1970, u64 BE
  *   2. R→I  e_R ‖ secretbox_k1(R ‖ sig_R(label_R ‖ h) ‖ token_R)     k1 from X25519(e_I, e_R)
  *   3. I→R        secretbox_k2(I ‖ sig_I(label_I ‖ h) ‖ token_I)     k2 = k1's chain + psk
  *
@@ -19,7 +19,10 @@ export const SIGNATURE_SIZE = 64;
 export const TAG_SIZE = 16;
 /** Largest token either side may carry in its identity message. */
 export const MAX_TOKEN = 1024;
-export const HELLO_SIZE = 64;
+/** Bytes of the hello's timestamp: milliseconds since the Unix epoch, big-endian. */
+export const TIME_SIZE = 8;
+const MAC_SIZE = 32;
+export const HELLO_SIZE = KEY_SIZE + TIME_SIZE + MAC_SIZE;
 const IDENTITY_SIZE = TAG_SIZE + KEY_SIZE + SIGNATURE_SIZE; // sealed key ‖ signature, no token
 export const MIN_REPLY = KEY_SIZE + IDENTITY_SIZE;
 export const MAX_REPLY = MIN_REPLY + MAX_TOKEN;
@@ -48,6 +51,14 @@ export interface HandshakeConfig {
   readonly ephemeral?: nacl.BoxKeyPair;
 }
 
+/** Message 1, its MAC checked: what the responder's freshness checks need. */
+export interface Hello {
+  readonly ephemeral: Uint8Array;
+  /** The initiator's clock when it sent the hello, in milliseconds since the Unix epoch. */
+  readonly time: number;
+  readonly mac: Uint8Array;
+}
+
 /** What one side proved about itself in its identity message. */
 export interface RemoteIdentity {
   readonly remoteKey: Uint8Array;
@@ -64,9 +75,19 @@ export interface SessionKeys {
 
 // ---- building blocks (exported for the test vectors and the attack tests) ---------------------
 
-/** The MAC of message 1: proves knowledge of the network key without revealing it. */
-export function helloMac(networkKey: Uint8Array, ephemeral: Uint8Array): Uint8Array {
-  return hmac(networkKey, HELLO_LABEL, ephemeral).subarray(0, 32);
+/** The MAC of message 1 over `e_I ‖ time`: proves knowledge of the network key without revealing it. */
+export function helloMac(networkKey: Uint8Array, body: Uint8Array): Uint8Array {
+  return hmac(networkKey, HELLO_LABEL, body).subarray(0, MAC_SIZE);
+}
+
+/** Message 1's body: the ephemeral key and the time, as 8 bytes big-endian. */
+export function helloBody(ephemeral: Uint8Array, time: number): Uint8Array {
+  const body = new Uint8Array(KEY_SIZE + TIME_SIZE);
+  body.set(ephemeral);
+  const view = new DataView(body.buffer, KEY_SIZE, TIME_SIZE);
+  view.setUint32(0, Math.floor(time / 2 ** 32));
+  view.setUint32(4, time >>> 0);
+  return body;
 }
 
 /** X25519, refusing the all-zero result that a low-order or zero public key yields. */
@@ -99,12 +120,15 @@ export function signTranscript(label: Uint8Array, h: Uint8Array, secretKey: Uint
   return nacl.sign.detached(concat(label, h), secretKey);
 }
 
-/** Checks message 1's length and MAC; returns the far side's ephemeral key. */
-export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Uint8Array {
+/** Checks message 1's length and MAC, and nothing else (freshness is the channel's: freshness.ts). */
+export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Hello {
   if (hello.byteLength !== HELLO_SIZE) throw new HandshakeError('a hello of the wrong length');
-  const ephemeral = hello.subarray(0, KEY_SIZE);
-  if (!sameBytes(hello.subarray(KEY_SIZE), helloMac(networkKey, ephemeral))) throw new HandshakeError('a hello under another network key');
-  return ephemeral.slice();
+  const body = hello.subarray(0, KEY_SIZE + TIME_SIZE);
+  const mac = hello.subarray(KEY_SIZE + TIME_SIZE);
+  if (!sameBytes(mac, helloMac(networkKey, body))) throw new HandshakeError('a hello under another network key');
+  const view = new DataView(hello.buffer, hello.byteOffset + KEY_SIZE, TIME_SIZE);
+  const time = view.getUint32(0) * 2 ** 32 + view.getUint32(4);
+  return { ephemeral: hello.slice(0, KEY_SIZE), time, mac: mac.slice() };
 }
 
 // ---- the state machine ------------------------------------------------------------------------
@@ -124,17 +148,22 @@ export class Handshake {
     wipe(this.transcript.mixKey(config.networkKey));
   }
 
-  /** Initiator, message 1. */
-  writeHello(): Uint8Array {
-    const hello = concat(this.ephemeral.publicKey, helloMac(this.config.networkKey, this.ephemeral.publicKey));
+  /** Initiator, message 1, stamped with `time` (our clock, ms since the Unix epoch). */
+  writeHello(time: number): Uint8Array {
+    const body = helloBody(this.ephemeral.publicKey, time);
+    const hello = concat(body, helloMac(this.config.networkKey, body));
     this.transcript.mixHash(hello);
     return hello;
   }
 
-  /** Responder, message 1: a wrong length or MAC throws, and the responder must stay silent. */
-  readHello(hello: Uint8Array): void {
-    this.remoteEphemeral = checkHello(this.config.networkKey, hello);
+  /**
+   * Responder, message 1: a wrong length or MAC throws, and the responder must stay silent.
+   * `checked` is what `checkHello` returned for it, when the caller checked it already.
+   */
+  readHello(hello: Uint8Array, checked = checkHello(this.config.networkKey, hello)): Hello {
+    this.remoteEphemeral = checked.ephemeral;
     this.transcript.mixHash(hello);
+    return checked;
   }
 
   /** Responder, message 2. */

@@ -18,6 +18,7 @@ import { resolveSecureOptions, type SecureOptions } from './options.js';
 
 export { generateIdentity, exportIdentity, importIdentity, encodeKey, decodeKey, fingerprint, type Identity } from './keys.js';
 export type { SecureOptions, Authorize, AuthorizeRequest } from './options.js';
+export { handshakeGuard, DEFAULT_FRESHNESS, type HelloGuard, type FreshnessLimits } from './freshness.js';
 
 export interface SecurePeerOptions extends Omit<PeerOptions, 'secure'> {
   /** The secure channel's keys and checks. Required: this entry never makes a plaintext peer. */
@@ -28,9 +29,9 @@ const channels = new WeakMap<Peer, SecureTransport>();
 
 /**
  * Creates a peer whose every message travels through the secure channel over `transport`.
- * Calls made before the handshake completes wait for it; if it fails, the peer closes and
- * those calls reject (the cause is one `RpcError` `UNAUTHENTICATED`). Throws a `TypeError` at
- * once for malformed keys or options.
+ * Calls made before the handshake completes wait for it; if it fails, the peer closes with one
+ * `RpcError` `UNAUTHENTICATED` as its reason, and those calls reject with it. Throws a
+ * `TypeError` at once for malformed keys or options.
  */
 export function createPeer(transport: Transport, options: SecurePeerOptions): Peer {
   const { secure, ...rest } = options ?? ({} as SecurePeerOptions);

@@ -15,6 +15,8 @@ export interface Seams {
   readonly rekeyInterval?: number;
   /** Told of each rekey, as it happens. */
   readonly onEvent?: (event: 'rekey sent' | 'rekey received') => void;
+  /** The clock for hello timestamps and their checks (default `Date.now`). */
+  readonly clock?: () => number;
   /** Called with every secure transport made with these options. */
   readonly onTransport?: (transport: SecureTransport) => void;
 }

@@ -1,6 +1,7 @@
 /** `secure` options: what they mean, their defaults, and their checks. */
 import type { Transport } from '../transport.js';
 import { utf8 } from './bytes.js';
+import { HelloGuard } from './freshness.js';
 import { MAX_TOKEN } from './handshake.js';
 import { checkIdentity, decodeKey, type Identity } from './keys.js';
 
@@ -42,6 +43,12 @@ export interface SecureOptions {
   readonly psk?: Uint8Array;
   /** Milliseconds the handshake may take before the channel fails. Default 10,000. */
   readonly handshakeTimeout?: number;
+  /**
+   * Where this end, as responder, checks hellos for freshness and counts its handshakes: a
+   * `handshakeGuard({ window, rate, burst, maxEntries })` shared by a server's peers. Default: the
+   * realm's own, shared by every responder in it (2 minutes, 40/s, burst 100, 16,384 hellos).
+   */
+  readonly handshakes?: HelloGuard;
 }
 
 export interface ResolvedSecureOptions {
@@ -52,6 +59,7 @@ export interface ResolvedSecureOptions {
   readonly token: Uint8Array | undefined;
   readonly psk: Uint8Array | undefined;
   readonly handshakeTimeout: number;
+  readonly handshakes: HelloGuard | undefined;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
@@ -78,6 +86,9 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
   if (token && token.byteLength > MAX_TOKEN) throw new TypeError(`secure.token is over ${MAX_TOKEN} bytes`);
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!(timeout > 0 && timeout < 2 ** 31)) throw new TypeError('secure.handshakeTimeout must be a positive number of milliseconds');
+  if (options.handshakes !== undefined && !(options.handshakes instanceof HelloGuard)) {
+    throw new TypeError('secure.handshakes must come from handshakeGuard()');
+  }
   return {
     identity: { publicKey: identity.publicKey.slice(), secretKey: identity.secretKey.slice() },
     networkKey: key32('networkKey', options.networkKey) ?? new Uint8Array(32),
@@ -86,5 +97,6 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
     token: token?.byteLength ? token : undefined,
     psk: key32('psk', options.psk),
     handshakeTimeout: timeout,
+    handshakes: options.handshakes,
   };
 }

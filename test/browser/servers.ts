@@ -5,8 +5,12 @@
  * - `/__saltline/ws`         the test service over saltline/websocket; `drop` and `closeWith` are
  *                            notifications that end the connection the way a network or server would
  * - `/__saltline/ws-refuse`  an endpoint whose accept hook refuses everyone (403)
+ * - `/__saltline/ws-foreign` an endpoint that lists another origin than the pages' (`refusedOrigins()`
+ *                            on `/__saltline/ws` tells how many it refused)
  * - `/__saltline/ws-silent`  a plain ws endpoint that accepts, then never answers anything (not even pings)
  * - `/__saltline/signal`     the WebRTC signaling service
+ *
+ * Each saltline endpoint admits the test pages' own origin (`allowOrigins`), and no other.
  */
 import { WebSocketServer } from 'ws';
 import { createPeer, type Peer } from '../../src/index.js';
@@ -18,18 +22,28 @@ export const paths = {
   ws: '/__saltline/ws',
   refuse: '/__saltline/ws-refuse',
   silent: '/__saltline/ws-silent',
+  foreign: '/__saltline/ws-foreign',
   signal: '/__saltline/signal',
 } as const;
 
-export async function start(server: HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown }): Promise<() => Promise<void>> {
+type Server = HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown };
+
+export async function start(server: Server): Promise<() => Promise<void>> {
   const transports = new WeakMap<Peer, WebSocketTransport>();
   const services: WebSocketService[] = [];
+  // The runner's server listens before plugins start, so the pages' origin is known here.
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('the test server is not listening on a TCP port');
+  const allowOrigins = [`http://127.0.0.1:${address.port}`];
 
+  const foreign = await serveWebSocket({ server, path: paths.foreign, allowOrigins: ['https://app.example'] }, () => {});
+  services.push(foreign);
   services.push(
     await serveWebSocket(
       {
         server,
         path: paths.ws,
+        allowOrigins,
         createPeer: (transport, options) => {
           const peer = createPeer(transport, options);
           transports.set(peer, transport as WebSocketTransport);
@@ -40,16 +54,19 @@ export async function start(server: HttpServerLike & { on(event: string, listene
         peer.expose({
           ...service,
           askPage: (x: number) => peer.call('double', [x]),
+          refusedOrigins: () => foreign.stats().refused.origin,
           drop: () => request.socket.destroy(),
           closeWith: (code: number, reason: string) => transports.get(peer)?.socket.close(code, reason),
         });
       },
     ),
   );
-  services.push(await serveWebSocket({ server, path: paths.refuse, accept: () => ({ status: 403, message: 'not you' }) }, () => {}));
+  const refuseAll = () => ({ status: 403, message: 'not you' });
+  services.push(await serveWebSocket({ server, path: paths.refuse, allowOrigins, accept: refuseAll }, () => {}));
 
   const rooms = signalingService();
-  services.push(await serveWebSocket({ server, path: paths.signal, maxMessageSize: 64 * 1024 }, (peer) => rooms.accept(peer)));
+  const signal = { server, path: paths.signal, allowOrigins, maxMessageSize: 64 * 1024 };
+  services.push(await serveWebSocket(signal, (peer) => rooms.accept(peer)));
 
   const silent = new WebSocketServer({ noServer: true, autoPong: false });
   const onUpgrade = (request: { url?: string }, socket: unknown, head: unknown) => {

@@ -8,7 +8,7 @@ import { until } from '../support/state.js';
 
 // Served by test/browser/servers.ts on this page's own dev server (127.0.0.1).
 const url = (path: string) => `ws://${location.host}${path}`;
-type Api = Service & { askPage(x: number): number };
+type Api = Service & { askPage(x: number): number; refusedOrigins(): number };
 
 function socket(path: string): WebSocket {
   const ws = new WebSocket(url(path));
@@ -79,6 +79,14 @@ describe('a browser WebSocket to a Node saltline server', () => {
     const cause = await closeCause(peer);
     equal(cause.code, 'UNAVAILABLE');
     equal((cause.data as { code: number }).code, 1006);
+  });
+
+  it('is refused before the handshake by a server that does not list the page origin', async () => {
+    const { api } = connect();
+    const before = await api.refusedOrigins();
+    const { peer } = connect('/__saltline/ws-foreign');
+    equal((await closeCause(peer)).code, 'UNAVAILABLE');
+    ok((await api.refusedOrigins()) > before, 'the server did not refuse the page for its origin');
   });
 
   it('maps the close code and reason the server sends to the close reason', async () => {

@@ -98,6 +98,7 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
   it('reports the initiator: true for the client, false on the server', async () => {
     let serverSide: boolean | undefined;
     const served = await serve({
+      ...expose,
       createPeer: (transport, options) => {
         serverSide = transport.initiator;
         return createPeer(transport, options);
@@ -105,10 +106,9 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
     });
     const transport = fromWebSocket(client(served.service.url));
     const peer = track(createPeer(transport));
-    await served.peer(0);
+    equal(await peer.call('add', [1, 1]), 2); // both hellos are through: no hello timer left armed
     equal(transport.initiator, true);
     equal(serverSide, false);
-    peer.close();
   });
 
   it('closes a connection with 1011 when its peer cannot be made, and keeps serving', async () => {
@@ -380,7 +380,8 @@ describe('a redialling WebSocket client', () => {
 
   it('grows the delay by factor up to maxDelay', async () => {
     const served = await serve({ accept: () => false });
-    const { peer, transport } = redialling(served.service.url, { reconnect: { initialDelay: 1, factor: 3, maxDelay: 20, jitter: 0, maxAttempts: 5 } });
+    const reconnect = { initialDelay: 1, factor: 3, maxDelay: 20, jitter: 0, maxAttempts: 5 };
+    const { peer, transport } = redialling(served.service.url, { reconnect });
     const delays: number[] = [];
     transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
@@ -389,7 +390,8 @@ describe('a redialling WebSocket client', () => {
 
   it('draws jittered delays within [d·(1 − jitter), d]', async () => {
     const served = await serve({ accept: () => false });
-    const { peer, transport } = redialling(served.service.url, { reconnect: { initialDelay: 8, factor: 1, maxDelay: 8, jitter: 0.5, maxAttempts: 4 } });
+    const reconnect = { initialDelay: 8, factor: 1, maxDelay: 8, jitter: 0.5, maxAttempts: 4 };
+    const { peer, transport } = redialling(served.service.url, { reconnect });
     const delays: number[] = [];
     transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
@@ -406,6 +408,7 @@ describe('a redialling WebSocket client', () => {
     const reopened = until(transport, (c) => c.state === 'open');
     served.requests[0]!.socket.destroy();
     await reopened;
+    equal(await api.add(2, 2), 4); // the new server peer has had its hello: no hello timer left armed
     peer.close();
     deepEqual(states, ['connecting', 'open', 'reconnecting', 'open', 'closed']);
   });
@@ -477,7 +480,8 @@ describe('one ws server under load (reduced: 20 clients × 10 calls in flight)',
           for (let j = 0; j < inFlight; j++) {
             const call = round * inFlight + j;
             const payload = new Uint8Array(16).fill((client + call) & 0xff);
-            calls.push(peer.call<{ client: number; call: number; sum: number }>('work', [client, call, payload]).then((r) => ({ r, client, call, payload })));
+            const reply = peer.call<{ client: number; call: number; sum: number }>('work', [client, call, payload]);
+            calls.push(reply.then((r) => ({ r, client, call, payload })));
           }
           for (const { r, client: c, call, payload } of await Promise.all(calls)) {
             deepEqual([r.client, r.call], [c, call], 'a reply crossed to the wrong call');

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { release, retain, RpcError } from '../../src/index.js';
+import { release, retain, RpcError, type Callback } from '../../src/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 
@@ -163,12 +163,12 @@ describe('callback soak', () => {
 
   for (const connector of connectors.slice(0, 2)) {
     it(`ends 100,000 calls passing callbacks over ${connector.name} with no live references`, async () => {
-      const api = { apply: (fn: (n: number) => number, n: number) => fn(n) };
+      const api = { applyTo: (fn: Callback<(n: number) => number>, n: number) => fn(n) };
       const { client, server } = connector.connect({ expose: api });
       const remote = client.remote<typeof api>();
       let total = 0;
       for (let round = 0; round < 100; round++) {
-        const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => remote.apply((n) => n + 1, i)));
+        const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => remote.applyTo((n) => n + 1, i)));
         total += results.length;
       }
       equal(total, 100_000);

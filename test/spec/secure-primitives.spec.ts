@@ -147,7 +147,7 @@ describe('secure channel primitives', () => {
     const networkKey = nacl.randomBytes(32);
     const initiator = new Handshake(true, { identity: generateIdentity(), networkKey });
     const responder = new Handshake(false, { identity: generateIdentity(), networkKey, token: utf8('r') });
-    responder.readHello(initiator.writeHello());
+    responder.readHello(initiator.writeHello(Date.now()));
     const seenByI = initiator.readIdentity(responder.writeIdentity());
     deepEqual(seenByI.token, utf8('r'));
     const seenByR = responder.readAuth(initiator.writeAuth());

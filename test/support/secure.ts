@@ -303,7 +303,7 @@ export async function respondByHand(raw: RawEnd, identity: Identity = serverIden
 /** Plays a correct initiator through message 3; returns its keys (READY is still to come). */
 export async function initiateByHand(raw: RawEnd, identity: Identity = clientIdentity): Promise<SessionKeys> {
   const handshake = new Handshake(true, { identity, networkKey });
-  raw.send(handshake.writeHello());
+  raw.send(handshake.writeHello(Date.now()));
   handshake.readIdentity(await raw.next());
   raw.send(handshake.writeAuth());
   return handshake.finish();
