@@ -12,7 +12,7 @@ createPeer(fromWorkerScope(parentPort!), {
   timeout: 0,
   expose: {
     answers: (count: number) => probe.answers(count),
-    call: (method: string) => probe.call(method),
+    ask: (method: string) => probe.call(method),
     // Errors do not cross as themselves; the report carries the failure's message.
     stop: async () => {
       const report = await probe.stop();

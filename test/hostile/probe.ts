@@ -12,13 +12,13 @@ export { PROBE_TIMEOUT_MS, type Probe, type ProbeReport } from './probe-loop.js'
 export async function startProbe(url: string): Promise<Probe> {
   const worker = new Worker(new URL('./probe-worker.mjs', import.meta.url), { workerData: { url } });
   const peer = createPeer(fromWorker(worker), { timeout: 0 });
-  const remote = peer.remote<{ answers(count: number): void; call(method: string): unknown; stop(): ProbeReport }>();
+  const remote = peer.remote<{ answers(count: number): void; ask(method: string): unknown; stop(): ProbeReport }>();
   // The first answer comes once the probe is connected and the server has answered it.
   await remote.answers(1);
   let stopped: Promise<ProbeReport> | undefined;
   return {
     answers: (count) => remote.answers(count),
-    call: <T>(method: string) => remote.call(method) as Promise<T>,
+    call: <T>(method: string) => remote.ask(method) as Promise<T>,
     stop: () =>
       (stopped ??= (async () => {
         try {
