@@ -59,7 +59,7 @@ export const api = {
     for (let i = 0; ; i++) yield `${i} ${item}`;
   },
   /** Calls the caller's function: a callback as argument. */
-  apply: async (fn: (value: number) => unknown, value: number) => fn(value),
+  invoke: async (fn: (value: number) => unknown, value: number) => fn(value),
   /** Calls the caller's `take(fn)` `count` times, each with a fresh callback: the caller as callee. */
   offer: withContext(async (ctx, count: number) => {
     let answered = 0;
