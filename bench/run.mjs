@@ -23,7 +23,7 @@
 // The machine is shared: run when `uptime` shows a low load; the docs record the load.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callsChart, goals, goalsTable, load, machine, machineLine, nestHeadings, writeBlock } from './lib/report.mjs';
@@ -33,11 +33,27 @@ const results = join(root, 'bench/results');
 const doc = join(root, 'docs/benchmarks.md');
 const chart = join(root, 'docs/bench-calls.svg');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['size', 'peer', 'own', 'secure'];
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',') ?? ['size', 'peer', 'own', 'secure'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
-const KNOBS = ['BENCH_ROUNDS', 'BENCH_SLICE_MS', 'BENCH_WARMUP_MS', 'BENCH_DEPTH', 'BENCH_ONLY', 'BENCH_SCENARIOS', 'BENCH_PEERS', 'BENCH_STREAM_CHUNKS', 'BENCH_HANDSHAKES'];
-const knobs = () => KNOBS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ');
+const KNOBS = [
+  'BENCH_ROUNDS',
+  'BENCH_SLICE_MS',
+  'BENCH_WARMUP_MS',
+  'BENCH_DEPTH',
+  'BENCH_ONLY',
+  'BENCH_SCENARIOS',
+  'BENCH_PEERS',
+  'BENCH_STREAM_CHUNKS',
+  'BENCH_HANDSHAKES',
+];
+const knobs = () =>
+  KNOBS.filter((k) => process.env[k])
+    .map((k) => `${k}=${process.env[k]}`)
+    .join(' ');
 let failed = 0;
 
 mkdirSync(results, { recursive: true });
@@ -123,7 +139,17 @@ if (only.includes('peer')) {
   const run = join(dir, 'run');
   const home =
     process.env.PEER_BENCH_HOME ??
-    join(process.env.TMPDIR ?? '/tmp', `peer-bench-${existsSync(join(dir, 'package-lock.json')) ? createHash('sha256').update(readFileSync(join(dir, 'package-lock.json'))).digest('hex').slice(0, 12) : 'none'}`);
+    join(
+      process.env.TMPDIR ?? '/tmp',
+      `peer-bench-${
+        existsSync(join(dir, 'package-lock.json'))
+          ? createHash('sha256')
+              .update(readFileSync(join(dir, 'package-lock.json')))
+              .digest('hex')
+              .slice(0, 12)
+          : 'none'
+      }`,
+    );
   let data;
   let markdown;
   if (reportOnly) {
@@ -138,7 +164,11 @@ if (only.includes('peer')) {
   } else {
     say(`peer comparison: ${relative(root, run)} bench bench/peer-adapters  (~3 min; load ${loadStart})`);
     const t0 = Date.now();
-    const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
+    });
     const json = join(home, 'results/latest.json');
     if (r.status !== 0 || !existsSync(json) || statSync(json).mtimeMs < t0) {
       say(`the peer-bench run failed (exit ${r.status}); the docs keep the previous peer comparison`);
@@ -192,7 +222,10 @@ function jsonBench(name, script, what) {
   if (reportOnly) return existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
   say(`${what}: node --expose-gc bench/${script} (load ${load()})`);
   const loadStart = load();
-  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0 || !existsSync(out)) {
     say(`${what} failed (exit ${r.status})`);
     failed++;
@@ -238,6 +271,8 @@ if (only.includes('secure')) {
   if (secure) writeJsonBench('secure', 'Secure channel', secure, 'secure.bench.mjs', '');
 }
 
-say(`docs: ${relative(root, doc)}${only.includes('peer') ? `, ${relative(root, chart)}` : ''}; raw results in ${relative(root, results)}/`);
+say(
+  `docs: ${relative(root, doc)}${only.includes('peer') ? `, ${relative(root, chart)}` : ''}; raw results in ${relative(root, results)}/`,
+);
 if (failed) say(`${failed} part(s) did not run; see above`);
 process.exit(failed ? 1 : 0);

@@ -16,7 +16,7 @@
  *   SALTLINE_DIST  directory with the built entry points (index.js, worker.js, ...) to serve as
  *                  `saltline` instead of the repo's dist/; relative paths are from the repo root.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -178,7 +178,8 @@ try {
 const base = `http://${HOST}:${port}`;
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
-for (const { name, service } of services) console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+for (const { name, service } of services)
+  console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
 console.log(`(saltline from ${path.relative(ROOT, DIST) || '.'}${path.sep}; Ctrl+C to stop)`);
 
 // ---- shutdown ---------------------------------------------------------------------------------

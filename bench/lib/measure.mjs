@@ -7,10 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** `gc()`: the global one under --expose-gc, else the same trick the peer-bench uses. */
-export const gc =
-  typeof globalThis.gc === 'function'
-    ? globalThis.gc
-    : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
+export const gc = typeof globalThis.gc === 'function' ? globalThis.gc : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
 
 const envNum = (k, d) => (process.env[k] ? Number(process.env[k]) : d);
 export const config = {

@@ -14,12 +14,19 @@ export function machine(root) {
     model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
   } catch {}
   let commit = process.env.SALTLINE_COMMIT ?? 'unknown';
-  if (!process.env.SALTLINE_COMMIT) try {
-    commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=7'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {}
+  if (!process.env.SALTLINE_COMMIT)
+    try {
+      commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=7'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {}
   let built = 'unknown';
   try {
-    built = statSync(new URL('../../dist/index.js', import.meta.url)).mtime.toISOString().replace(/\.\d+Z$/, 'Z');
+    built = statSync(new URL('../../dist/index.js', import.meta.url))
+      .mtime.toISOString()
+      .replace(/\.\d+Z$/, 'Z');
   } catch {}
   return {
     nproc: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
@@ -31,7 +38,11 @@ export function machine(root) {
   };
 }
 
-export const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+export const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 
 export function machineLine(m, extra = '') {
   return `${m.nproc} × ${m.model} (nproc ${m.nproc}), ${m.platform}, Node ${m.node}; saltline \`${m.commit}\`, dist built ${m.built}${extra}`;
@@ -88,7 +99,9 @@ export function goalsTable(rows) {
   const lines = ['| goal | target | saltline vs raw | status | best peer in the same run |', '| --- | ---: | ---: | --- | --- |'];
   for (const r of rows) {
     const best = r.best ? `${r.best.name} ${fmtRatio(r.best.ratio)}` : '–';
-    lines.push(`| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ${best} |`);
+    lines.push(
+      `| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ${best} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -108,7 +121,10 @@ export function callsChart(data) {
     const names = Object.keys(stats);
     const raw = names.find((k) => /^raw/i.test(k));
     const ordered = [raw, ...names.filter((n) => n !== raw)].filter(Boolean);
-    panels.push({ title, bars: ordered.map((n) => ({ name: n, value: stats[n].median, ratio: raw ? pairedRatio(stats[n], stats[raw]) : undefined })) });
+    panels.push({
+      title,
+      bars: ordered.map((n) => ({ name: n, value: stats[n].median, ratio: raw ? pairedRatio(stats[n], stats[raw]) : undefined })),
+    });
   };
   for (const t of data?.data?.scenario1 ?? []) {
     const where = /same thread/i.test(t.title) ? 'MessageChannel, same thread' : 'worker_threads Worker';

@@ -124,7 +124,10 @@ async function selftest(): Promise<void> {
   await check('addNote and notes() round-trip', async () => {
     const note = await widget.addNote('self-test');
     const notes = await widget.notes();
-    expect(notes.some((n) => n.id === note.id && n.text === 'self-test'), JSON.stringify(notes));
+    expect(
+      notes.some((n) => n.id === note.id && n.text === 'self-test'),
+      JSON.stringify(notes),
+    );
   });
   await check('a reload fails the call in flight with UNAVAILABLE', async () => {
     const before = await widget.instance();

@@ -3,8 +3,9 @@
  * /demos/webrtc-chat/signal: a saltline service over WebSocket that relays offers, answers and
  * ICE candidates between the members of a room. Chat and files never pass through it.
  */
-import { serveWebSocket } from 'saltline/websocket';
+
 import { signalingService } from 'saltline/webrtc';
+import { serveWebSocket } from 'saltline/websocket';
 
 export async function attach({ server, path = '/', port } = {}) {
   const rooms = signalingService({ maxRoomSize: 8 });
