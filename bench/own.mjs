@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// saltline's own benchmarks (issue 7), against the BUILT package (dist/):
+// saltline's own benchmarks, against the BUILT package (dist/):
 //
 //   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake] [--json=FILE]
 //
@@ -250,7 +250,7 @@ async function workerStreams() {
   ]);
   const markdown =
     table(['case', `MB/s (${count} × 64 KiB per call)`, 'min–max', 'vs raw'], rows) +
-    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits (DESIGN §2). WebSocket and data channels: next table.';
+    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits. WebSocket and data channels: next table.';
   const data = Object.fromEntries(
     cases.map((c, i) => [c.name, { stats: s[i], ratio: ratio(s[i], s[0]), mbps: (s[i].median * bytes) / MB }]),
   );

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark of issue 7, and the docs that show them.
+// `npm run bench`: every benchmark, and the docs that show them.
 //
 //   node bench/run.mjs [--only=size,peer,own,secure] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
-// 3. Peer comparison: `../shared/peer-bench/run bench bench/peer-adapters` (saltline's adapters
-//    beside the peers', ~3 min); says so and skips it when ../shared/peer-bench is absent.
+// 3. Peer comparison: the shared peer-bench harness's `run bench bench/peer-adapters` (saltline's
+//    adapters beside the peers', ~3 min); says so and skips it when the harness is absent.
 // 4. Own benchmarks: `node --expose-gc bench/own.mjs` (memory per idle peer; worker calls, payloads
 //    and streams; stream throughput over WebSocket and a WebRTC data channel, plain and secure;
 //    connection and handshake time over WebSocket).
@@ -116,7 +116,7 @@ if (only.includes('size')) {
       'Size',
       [
         `Measured ${sizeWhen} from dist/ of saltline \`${sm.commit}\` (built ${sm.built}). Command: \`node bench/size.mjs --markdown\` (\`npm run build\` prints the same table).`,
-        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies (`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (DESIGN §7: a factory and its small class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link (Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others come from the peer-bench install, when it has run on this machine).',
+        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies (`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (a factory and its small class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link (Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others come from the peer-bench install, when it has run on this machine).',
         '',
         sizeTable(rows),
         '',
@@ -197,7 +197,7 @@ if (only.includes('peer')) {
         '',
         `Command: \`npm run bench\` (\`node bench/run.mjs\`), which runs \`../shared/peer-bench/run bench bench/peer-adapters\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''}. saltline's adapters (\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw samples: \`bench/results/peer-latest.json\`.`,
         '',
-        `### Issue 7 goals: ${met} of ${main.length} met in this run`,
+        `### Benchmark goals: ${met} of ${main.length} met in this run`,
         '',
         'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals are in "Secure channel" below (`bench/secure.bench.mjs`).',
         '',
@@ -208,7 +208,7 @@ if (only.includes('peer')) {
         nestHeadings(markdown.trim()),
       ].join('\n'),
     );
-    console.log('\nIssue 7 goals (this run):\n' + goalsTable(rows));
+    console.log('\nBenchmark goals (this run):\n' + goalsTable(rows));
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The secure channel's cost, in one run on one transport (issue 4, DESIGN §6):
+// The secure channel's cost, in one run on one transport:
 //
 //   node --expose-gc bench/secure.bench.mjs [--json=FILE]
 //

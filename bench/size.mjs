@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { createHash } from 'node:crypto';
-// Bundle size per entry point, against the budgets of issue 7: core ≤ 6 KB, each transport adapter
+// Bundle size per entry point, against the size budgets: core ≤ 6 KB, each transport adapter
 // ≤ 1.5 KB, minified + gzipped.
 //
 //   node bench/size.mjs [--markdown] [--json] [--modules]   (after `npx rollup -c`; the build prints it too)
@@ -12,6 +11,8 @@ import { createHash } from 'node:crypto';
 // app that already imports `saltline` pays for the entry: gzip(core + entry) − gzip(core); the
 // adapter budget applies to it (an adapter may import the core, e.g. serveWebSocket makes peers),
 // the core budget to the core's own size. KB = 1000 bytes (the strict reading of the budget).
+
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,13 +25,13 @@ export const BUDGETS = {
   core: 6000,
   adapter: 1500,
 };
-/** Which entries are transport adapters (one file per platform, DESIGN §1). */
+/** Which entries are transport adapters (one file per platform). */
 const ADAPTERS = new Set(['worker', 'websocket', 'webrtc', 'window', 'electron', 'extension']);
 /** Adapters over bytes: they use the byte codec (saltline/msgpack), which they share with each other and the secure channel. */
 const BYTE_ADAPTERS = new Set(['websocket', 'webrtc', 'extension']);
 /**
  * Entries that hold more than a transport adapter: the transport factories themselves (what the
- * adapter budget reads as "a transport adapter": DESIGN §7, a factory and its small class), each
+ * adapter budget reads as "a transport adapter": a factory and its small class), each
  * measured alone, and the helpers beside them (a redialling client, a server, a signaling service).
  */
 const PARTS = {
@@ -132,7 +133,7 @@ const ns = (files) =>
 const named = (file, names, tag) => `import { ${names.map((n) => `${n} as ${n}_${tag}`).join(', ')} } from ${spec(file)};`;
 const exported = (names, tag) => names.map((n) => `${n}_${tag}`);
 
-/** Where peer-bench installed its peers (../shared/peer-bench/run), when it has run on this machine. */
+/** Where peer-bench installed its peers (its `run` script), when it has run on this machine. */
 function peerBenchModules() {
   const here = join(root, '..', 'shared', 'peer-bench', 'package-lock.json');
   if (!existsSync(here)) return undefined;

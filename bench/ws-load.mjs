@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// WebSocket load (issue 5): one saltline `ws` server holds CLIENTS client peers, each keeping
+// WebSocket load: one saltline `ws` server holds CLIENTS client peers, each keeping
 // IN_FLIGHT calls in flight, on loopback. Reports calls/s, latency, and memory per peer on each
 // side; checks that no reply is lost, duplicated or crossed.
 //

@@ -1,5 +1,5 @@
-// Timing for saltline's own benchmarks, the same method as ../shared/peer-bench (which may be
-// absent): every case runs one slice per round, rounds alternate forward and reverse order, one
+// Timing for saltline's own benchmarks, the same method as the shared peer-bench harness
+// (bench/run.mjs; it may be absent): every case runs one slice per round, rounds alternate forward and reverse order, one
 // untimed warm-up slice per case first, a full GC before every slice; we report the median over
 // rounds, the min–max, and paired ratios (median over rounds of case / baseline in that round).
 import { performance } from 'node:perf_hooks';

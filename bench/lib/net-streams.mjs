@@ -1,4 +1,4 @@
-// Own-benchmark suites over the network transports (issue 7), run by bench/own.mjs:
+// Own-benchmark suites over the network transports, run by bench/own.mjs:
 //
 //   netStreams(): stream throughput over WebSocket (`ws` on 127.0.0.1) and over a WebRTC data
 //     channel (@roamhq/wrtc, loopback candidates only): a handler (`async function*`) yields

@@ -64,7 +64,7 @@ function bestPeer(stats, raw) {
 }
 
 /**
- * Issue 7's goals, as paired ratios to the raw transport in one peer-bench run.
+ * The benchmark goals, as paired ratios to the raw transport in one peer-bench run.
  * `data` is the peer-bench results JSON (`results/latest.json`).
  */
 export function goals(data, name = 'saltline') {
@@ -189,7 +189,7 @@ export function callsChart(data) {
 const TEMPLATE = `# Benchmarks
 
 saltline measured against the raw transports and against other JavaScript RPC libraries, in one
-run on one machine (DESIGN §6: ratios to the raw transport in the same run are the figures that
+run on one machine (ratios to the raw transport in the same run are the figures that
 count; numbers from different runs or machines are not comparable). \`npm run bench\` regenerates
 the blocks between the \`saltline-bench\` markers; the text around them is written by hand.
 
