@@ -250,7 +250,8 @@ async function workerStreams() {
   ]);
   const markdown =
     table(['case', `MB/s (${count} × 64 KiB per call)`, 'min–max', 'vs raw'], rows) +
-    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits. WebSocket and data channels: next table.';
+    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits. WebSocket and data channels: ' +
+    'next table.';
   const data = Object.fromEntries(
     cases.map((c, i) => [c.name, { stats: s[i], ratio: ratio(s[i], s[0]), mbps: (s[i].median * bytes) / MB }]),
   );

@@ -115,8 +115,17 @@ if (only.includes('size')) {
       'size',
       'Size',
       [
-        `Measured ${sizeWhen} from dist/ of saltline \`${sm.commit}\` (built ${sm.built}). Command: \`node bench/size.mjs --markdown\` (\`npm run build\` prints the same table).`,
-        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies (`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (a factory and its small class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link (Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others come from the peer-bench install, when it has run on this machine).',
+        `Measured ${sizeWhen} from dist/ of saltline \`${sm.commit}\` (built ${sm.built}). Command: \`node bench/size.mjs --markdown\` ` +
+          `(\`npm run build\` prints the same table).`,
+        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies ' +
+          '(`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an ' +
+          'app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte ' +
+          'adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core ' +
+          'budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (a factory and its small ' +
+          'class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link ' +
+          '(Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end ' +
+          'include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others ' +
+          'come from the peer-bench install, when it has run on this machine).',
         '',
         sizeTable(rows),
         '',
@@ -193,13 +202,18 @@ if (only.includes('peer')) {
       'peer',
       'Peer comparison',
       [
-        `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node}`}; load average (1 / 5 / 15 min) ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+        `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node}`}; load average (1 / 5 / 15 min) ` +
+          `${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
         '',
-        `Command: \`npm run bench\` (\`node bench/run.mjs\`), which runs \`../shared/peer-bench/run bench bench/peer-adapters\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''}. saltline's adapters (\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw samples: \`bench/results/peer-latest.json\`.`,
+        `Command: \`npm run bench\` (\`node bench/run.mjs\`), which runs \`../shared/peer-bench/run bench ` +
+          `bench/peer-adapters\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''}. saltline's adapters ` +
+          `(\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw ` +
+          `samples: \`bench/results/peer-latest.json\`.`,
         '',
         `### Benchmark goals: ${met} of ${main.length} met in this run`,
         '',
-        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals are in "Secure channel" below (`bench/secure.bench.mjs`).',
+        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals ' +
+          'are in "Secure channel" below (`bench/secure.bench.mjs`).',
         '',
         goalsTable(rows),
         '',
@@ -245,9 +259,11 @@ function writeJsonBench(id, heading, data, script, method) {
     id,
     heading,
     [
-      `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node ?? process.version}`}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+      `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node ?? process.version}`}; load average ` +
+        `${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
       '',
-      `Command: \`node --expose-gc bench/${script}\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`).${method} Raw samples: \`bench/results/${id}-latest.json\`.`,
+      `Command: \`node --expose-gc bench/${script}\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`).${method} ` +
+        `Raw samples: \`bench/results/${id}-latest.json\`.`,
       '',
       data.markdown.trim(),
     ].join('\n'),
@@ -259,7 +275,10 @@ function writeJsonBench(id, heading, data, script, method) {
 if (only.includes('own')) {
   const own = jsonBench('own', 'own.mjs', 'own benchmarks');
   if (own) {
-    const method = ` Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process.`;
+    const method =
+      ` Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream ` +
+      `each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child ` +
+      `process.`;
     writeJsonBench('own', 'Own benchmarks', own, 'own.mjs', method);
   }
 }

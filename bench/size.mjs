@@ -265,7 +265,8 @@ export function sizeTable(rows) {
   ];
   for (const r of entries) {
     lines.push(
-      `| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.base ?? '–'} | ${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${statusOf(r)} |`,
+      `| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.base ?? '–'} | ` +
+        `${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${statusOf(r)} |`,
     );
   }
   if (bundles.length) {
@@ -297,7 +298,8 @@ export function sizeText(rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => ([0, 1, 5, 7].includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [
-    'size (esbuild minify, gzip -9; "added" = what the entry adds on top of "to"; adapters are judged on it, byte adapters on top of core + msgpack; app and peer rows bundle their dependencies):',
+    'size (esbuild minify, gzip -9; "added" = what the entry adds on top of "to"; adapters are judged on it, byte adapters on top of ' +
+      'core + msgpack; app and peer rows bundle their dependencies):',
     line(head),
     ...body.map(line),
   ].join('\n');

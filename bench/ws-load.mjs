@@ -198,7 +198,8 @@ async function server() {
     console.log(`memory per client peer: ${m(report.memoryPerClientPeer)}`);
     console.log(`memory per server peer: ${m(report.memoryPerServerPeer)}`);
     console.log(
-      `baseline, bare ws (no saltline): per client socket ${m(report.memoryPerRawClient)}; per server connection ${m(report.memoryPerRawServerConnection)}`,
+      `baseline, bare ws (no saltline): per client socket ${m(report.memoryPerRawClient)}; per server connection ` +
+        `${m(report.memoryPerRawServerConnection)}`,
     );
   }
   if (lost || duplicates || result.crossed) process.exitCode = 1;

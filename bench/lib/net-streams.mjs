@@ -279,12 +279,18 @@ export async function netStreams() {
     const markdown = [
       table(['transport', 'case', `MB/s (${COUNT} × 64 KiB a call)`, 'min–max', 'vs raw', 'secure / plain'], rows),
       '',
-      `A handler \`async function*\` yields ${COUNT} chunks of 64 KiB (${BYTES / (1024 * 1024)} MiB a call) in the far process; this one consumes them with \`for await\`. "vs raw" is the paired ratio to the first row of the same transport; "secure / plain" is secure saltline against plain saltline (streamWindow 16) on the same \`ws\`. ` +
-        'WebSocket: `ws` 8 on 127.0.0.1, the far end served by `serveWebSocket` (keep-alive off); the raw baseline sends every chunk at once (no flow control: `ws` queues them on the TCP socket). ' +
-        "Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into 64 KiB messages or into 16 KiB ones like saltline's fragments.",
+      `A handler \`async function*\` yields ${COUNT} chunks of 64 KiB (${BYTES / (1024 * 1024)} MiB a call) in the far process; this ` +
+        `one consumes them with \`for await\`. "vs raw" is the paired ratio to the first row of the same transport; "secure / plain" is ` +
+        `secure saltline against plain saltline (streamWindow 16) on the same \`ws\`. ` +
+        'WebSocket: `ws` 8 on 127.0.0.1, the far end served by `serveWebSocket` (keep-alive off); the raw baseline sends every chunk at ' +
+        'once (no flow control: `ws` queues them on the TCP socket). ' +
+        'Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the ' +
+        'raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into ' +
+        "64 KiB messages or into 16 KiB ones like saltline's fragments.",
       '',
       `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` +
-        'The secure channel\'s own goals (small calls ≥ 0.5× plain, 1 MiB ≥ 0.8× tweetnacl\'s secretbox alone) are measured by `bench/secure.bench.mjs` ("Secure channel" below), which `npm run bench` does not run.',
+        "The secure channel's own goals (small calls ≥ 0.5× plain, 1 MiB ≥ 0.8× tweetnacl's secretbox alone) are measured by " +
+        '`bench/secure.bench.mjs` ("Secure channel" below), which `npm run bench` does not run.',
     ].join('\n');
     return { markdown, data: { bytesPerCall: BYTES, cases: data, secureVsPlain: ratio(ws[3].stats, ws[1].stats), dcVsRaw16k: dcVs16 } };
   } finally {
@@ -352,7 +358,9 @@ export async function handshakes() {
   const markdown = [
     table(['connection, far end in another process', 'median ms', 'min–max', 'over raw (ms)'], rows),
     '',
-    `${count} fresh connections per case, interleaved, a GC before each. The secure handshake is two Ed25519 signatures, two verifications and two X25519 in pure JS (tweetnacl) on top of saltline's hellos; \`bench/secure.bench.mjs\` times it over a MessagePort (see "Secure channel").`,
+    `${count} fresh connections per case, interleaved, a GC before each. The secure handshake is two Ed25519 signatures, two ` +
+      `verifications and two X25519 in pure JS (tweetnacl) on top of saltline's hellos; \`bench/secure.bench.mjs\` times it over a ` +
+      `MessagePort (see "Secure channel").`,
   ].join('\n');
   return { markdown, data: Object.fromEntries(cases.map((c, i) => [c.name, stats[i]])) };
 }

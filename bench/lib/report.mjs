@@ -45,7 +45,10 @@ export const load = () =>
     .join(' / ');
 
 export function machineLine(m, extra = '') {
-  return `${m.nproc} × ${m.model} (nproc ${m.nproc}), ${m.platform}, Node ${m.node}; saltline \`${m.commit}\`, dist built ${m.built}${extra}`;
+  return (
+    `${m.nproc} × ${m.model} (nproc ${m.nproc}), ${m.platform}, Node ${m.node}; saltline \`${m.commit}\`, dist built ` +
+    `${m.built}${extra}`
+  );
 }
 
 // ---- goals ---------------------------------------------------------------------------------------
@@ -100,7 +103,8 @@ export function goalsTable(rows) {
   for (const r of rows) {
     const best = r.best ? `${r.best.name} ${fmtRatio(r.best.ratio)}` : '–';
     lines.push(
-      `| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ${best} |`,
+      `| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ` +
+        `${best} |`,
     );
   }
   return lines.join('\n');
@@ -151,10 +155,13 @@ export function callsChart(data) {
   const width = cols * panelW + (cols - 1) * gap + 20;
   const height = top + rowHeights.reduce((a, b) => a + b + gap, 0) + 10;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="600">add(a, b) calls per second, by library and transport (median of ${data.config?.rounds ?? '?'} rounds)</text>`,
-    `<text x="10" y="34" fill="#555">peer-bench run ${esc(data.date ?? '')}, Node ${esc(data.node ?? '')}. Each panel has its own scale; "×" = paired ratio to the raw transport in the same run.</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="600">add(a, b) calls per second, by library and transport (median of ` +
+      `${data.config?.rounds ?? '?'} rounds)</text>`,
+    `<text x="10" y="34" fill="#555">peer-bench run ${esc(data.date ?? '')}, Node ${esc(data.node ?? '')}. Each panel has its own ` +
+      `scale; "×" = paired ratio to the raw transport in the same run.</text>`,
   ];
   let y = top;
   for (let r = 0; r < rows; r++) {
@@ -174,7 +181,8 @@ export function callsChart(data) {
         out.push(
           `<text x="${x + labelW - 6}" y="${by + 11}" text-anchor="end"${weight}>${esc(b.name)}</text>`,
           `<rect x="${x + labelW}" y="${by + 2}" width="${w.toFixed(1)}" height="${rowH - 5}" fill="${fill}"/>`,
-          `<text x="${x + labelW + w + 4}" y="${by + 11}"${weight}>${fmt(b.value)}${isRaw || b.ratio === undefined ? '' : ` · ${fmtRatio(b.ratio)}`}</text>`,
+          `<text x="${x + labelW + w + 4}" ` +
+            `y="${by + 11}"${weight}>${fmt(b.value)}${isRaw || b.ratio === undefined ? '' : ` · ${fmtRatio(b.ratio)}`}</text>`,
         );
       });
     }

@@ -153,7 +153,9 @@ async function selftest(): Promise<void> {
   const banner = $('banner');
   banner.hidden = false;
   banner.className = failed.length ? 'banner err' : 'banner';
-  banner.textContent = `Self-test: ${checks.length - failed.length}/${checks.length} checks passed${failed.length ? ` — failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : ''}`;
+  banner.textContent =
+    `Self-test: ${checks.length - failed.length}/${checks.length} checks ` +
+    `passed${failed.length ? ` — failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : ''}`;
   for (const c of checks) (c.ok ? console.info : console.error)(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
   document.documentElement.dataset.selftest = failed.length ? 'fail' : 'pass';
 }

@@ -151,7 +151,10 @@ export class WebContents extends EventEmitter {
     setImmediate(() => renderer?.deliver(channel, copy, []));
   }
 
-  /** `postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void` — ports arrive as the renderer's `MessagePort`s. */
+  /**
+   * `postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void` — ports arrive
+   * as the renderer's `MessagePort`s.
+   */
   postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void {
     if (this.#destroyed) throw new Error('Object has been destroyed');
     const renderer = this.renderer;
