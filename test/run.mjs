@@ -41,8 +41,9 @@ const browserCounts = (text) => {
 const bin = (name) => `node_modules/.bin/${name}`;
 const noTests = () => ({ passed: 0, failed: 0 });
 const steps = [
-  // `npm run lint` reports without writing; `npm run format` fixes what it can.
-  ['lint', 'npm', ['run', '--silent', 'lint'], noTests],
+  // `npm run lint` reports without writing; `npm run format` fixes what it can. Biome colours even
+  // a pipe unless told not to.
+  ['lint', 'npm', ['run', '--silent', 'lint', '--', '--colors=off'], noTests],
   ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], noTests],
   // rollup, then publint and attw on what it built; the size table is `npm run build`'s, not a check.
   ['package', 'npm', ['run', '--silent', 'build'], noTests, { SALTLINE_SIZE_REPORT: '0' }],
