@@ -1,7 +1,7 @@
 // One build, named inputs: every entry shares one core chunk. Dependencies stay external.
 import { readFileSync } from 'node:fs';
-import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
+import esbuild from 'rollup-plugin-esbuild';
 // Prints min+gzip per entry against the budgets (core ≤ 6 KB, adapters ≤ 1.5 KB) after the JS build.
 import { sizeReportPlugin } from './bench/size.mjs';
 

@@ -106,15 +106,12 @@ export const DEFAULT_MAX_CONNECTIONS = 1000;
 /** Default `limits.helloTimeout` of each connection's peer, in ms. */
 export const DEFAULT_HELLO_TIMEOUT = 10_000;
 
-/** `Limits` with the session's hello timeout (ms). */
-type ServerLimits = Limits & { readonly helloTimeout?: number };
-
 /**
  * A connection peer's options: the user's, over the network defaults (redacted errors, a hello
  * timeout), with the message size capped at what the socket accepts.
  */
 function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptions {
-  const limits: ServerLimits = base.limits ?? {};
+  const limits: Limits = base.limits ?? {};
   return {
     ...base,
     onSendError: base.onSendError ?? publicError,
@@ -122,7 +119,7 @@ function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptio
       ...limits,
       helloTimeout: limits.helloTimeout ?? DEFAULT_HELLO_TIMEOUT,
       maxMessageSize: Math.min(limits.maxMessageSize ?? maxMessageSize, maxMessageSize),
-    } as ServerLimits,
+    },
   };
 }
 

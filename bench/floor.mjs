@@ -24,7 +24,10 @@ function raw() {
   port1.on('message', ([, a, b]) => port1.postMessage(add(a, b)));
   const waiting = [];
   port2.on('message', (value) => waiting.shift()(value));
-  return { call: () => new Promise((resolve) => (waiting.push(resolve), port2.postMessage(['add', 2, 3]))), close: () => (port1.close(), port2.close()) };
+  return {
+    call: () => new Promise((resolve) => (waiting.push(resolve), port2.postMessage(['add', 2, 3]))),
+    close: () => (port1.close(), port2.close()),
+  };
 }
 
 function ids() {
@@ -98,13 +101,24 @@ function saltline() {
   return { call: () => api.add(2, 3), close: () => (client.close(), server.close()) };
 }
 
-const ends = [['raw postMessage (FIFO, no ids)', raw()], ['id-tagged RPC', ids()], ['+ saltline message shapes, microtask flush, deadline', shapes()], ['saltline', saltline()]];
+const ends = [
+  ['raw postMessage (FIFO, no ids)', raw()],
+  ['id-tagged RPC', ids()],
+  ['+ saltline message shapes, microtask flush, deadline', shapes()],
+  ['saltline', saltline()],
+];
 await ends[3][1].call(); // saltline's hello
 const stats = await interleave(ends.map(([name, end]) => ({ name, run: (ms) => seq(end.call, ms) })));
 for (const [, end] of ends) end.close();
 console.log(
   table(
     ['case', 'sequential calls/s', 'min–max', 'vs raw', 'vs id-tagged'],
-    stats.map((s) => [s.name, `**${fmt(s.median)}**`, `${fmt(s.min)}–${fmt(s.max)}`, fmtRatio(ratio(s, stats[0])), fmtRatio(ratio(s, stats[1]))]),
+    stats.map((s) => [
+      s.name,
+      `**${fmt(s.median)}**`,
+      `${fmt(s.min)}–${fmt(s.max)}`,
+      fmtRatio(ratio(s, stats[0])),
+      fmtRatio(ratio(s, stats[1])),
+    ]),
   ),
 );

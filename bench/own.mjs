@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// saltline's own benchmarks (issue 7), against the BUILT package (dist/):
+// saltline's own benchmarks, against the BUILT package (dist/):
 //
 //   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake] [--json=FILE]
 //
@@ -17,9 +17,9 @@ import { writeFileSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { createPeer } from '../dist/index.js';
 import { fromPort } from '../dist/worker.js';
-import { service, MiB1, makeBytes } from './lib/fixtures.mjs';
-import { handshakes, netStreams } from './lib/net-streams.mjs';
+import { MiB1, makeBytes, service } from './lib/fixtures.mjs';
 import { config, fmt, fmtRatio, gc, inflight, interleave, log, ratio, seq, table } from './lib/measure.mjs';
+import { handshakes, netStreams } from './lib/net-streams.mjs';
 
 const MB = 1e6;
 
@@ -158,7 +158,11 @@ async function memory() {
   const perPeer = (h2 - h1) / (2 * n);
   const rows = [
     [`${n} MessageChannel pairs, no peers (baseline)`, `${((h1 - h0) / 1e6).toFixed(2)} MB`, `${fmt((h1 - h0) / n)} B per pair`],
-    [`+ ${2 * n} peers (one caller, one exposing per pair), after one call each, idle`, `${((h2 - h1) / 1e6).toFixed(2)} MB`, `**${fmt(perPeer)} B per peer**`],
+    [
+      `+ ${2 * n} peers (one caller, one exposing per pair), after one call each, idle`,
+      `${((h2 - h1) / 1e6).toFixed(2)} MB`,
+      `**${fmt(perPeer)} B per peer**`,
+    ],
     [`after closing every peer and port`, `${((h3 - h1) / 1e6).toFixed(2)} MB vs baseline`, `${fmt((h3 - h1) / (2 * n))} B per peer left`],
   ];
   const markdown =
@@ -188,7 +192,9 @@ async function workerCalls() {
     ['case', 'sequential calls/s', 'min–max', 'vs raw', 'µs/call', `${config.depth} in flight calls/s`, 'min–max', 'vs raw'],
     rows,
   );
-  const data = Object.fromEntries(cases.map((c, i) => [c.name, { sequential: s[i], inflight: p[i], seqRatio: ratio(s[i], s[0]), inflightRatio: ratio(p[i], p[0]) }]));
+  const data = Object.fromEntries(
+    cases.map((c, i) => [c.name, { sequential: s[i], inflight: p[i], seqRatio: ratio(s[i], s[0]), inflightRatio: ratio(p[i], p[0]) }]),
+  );
   return { markdown, data };
 }
 
@@ -213,7 +219,9 @@ async function workerPayload() {
   const markdown =
     table(['case', '64 KiB MB/s', 'min–max', 'vs raw', '1 MiB MB/s', 'min–max', 'vs raw'], rows) +
     '\n\nBoth copy the payload (structured clone); `transfer()` would move it instead.';
-  const data = Object.fromEntries(cases.map((c, i) => [c.name, { bytes64k: k[i], bytes1m: m[i], ratio64k: ratio(k[i], k[0]), ratio1m: ratio(m[i], m[0]) }]));
+  const data = Object.fromEntries(
+    cases.map((c, i) => [c.name, { bytes64k: k[i], bytes1m: m[i], ratio64k: ratio(k[i], k[0]), ratio1m: ratio(m[i], m[0]) }]),
+  );
   return { markdown, data };
 }
 
@@ -225,7 +233,10 @@ async function workerStreams() {
   const cases = [
     { name: 'raw postMessage (one-way firehose, no flow control)', client: rawStreamClient(await far.open('rawStream')) },
     { name: 'saltline (streamWindow 16, the default)', client: saltlineStreamClient(await far.open('saltline')) },
-    { name: 'saltline (streamWindow 64)', client: saltlineStreamClient(await far.open('saltline', { streamWindow: 64 }), { streamWindow: 64 }) },
+    {
+      name: 'saltline (streamWindow 64)',
+      client: saltlineStreamClient(await far.open('saltline', { streamWindow: 64 }), { streamWindow: 64 }),
+    },
   ];
   for (const c of cases) if ((await c.client.stream(count, size)) !== count * size) throw new Error(`${c.name}: wrong byte count`);
   const s = await interleave(cases.map(({ name, client }) => ({ name, run: (ms) => seq(() => client.stream(count, size), ms) })));
@@ -239,8 +250,11 @@ async function workerStreams() {
   ]);
   const markdown =
     table(['case', `MB/s (${count} × 64 KiB per call)`, 'min–max', 'vs raw'], rows) +
-    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits (DESIGN §2). WebSocket and data channels: next table.';
-  const data = Object.fromEntries(cases.map((c, i) => [c.name, { stats: s[i], ratio: ratio(s[i], s[0]), mbps: (s[i].median * bytes) / MB }]));
+    '\n\nThe raw baseline posts every chunk at once, without flow control; saltline pulls with credits. WebSocket and data channels: ' +
+    'next table.';
+  const data = Object.fromEntries(
+    cases.map((c, i) => [c.name, { stats: s[i], ratio: ratio(s[i], s[0]), mbps: (s[i].median * bytes) / MB }]),
+  );
   return { markdown, data };
 }
 
@@ -257,7 +271,10 @@ export const suites = [
 // ---- main -------------------------------------------------------------------------------------
 
 async function main() {
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
   const jsonOut = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
   const out = [];
   const data = {};
@@ -276,7 +293,11 @@ async function main() {
   }
   const markdown = out.join('\n');
   console.log(markdown);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, config, suites: data, markdown }, null, 1));
+  if (jsonOut)
+    writeFileSync(
+      jsonOut,
+      JSON.stringify({ date: new Date().toISOString(), node: process.version, config, suites: data, markdown }, null, 1),
+    );
 }
 
 await main();

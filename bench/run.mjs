@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark of issue 7, and the docs that show them.
+// `npm run bench`: every benchmark, and the docs that show them.
 //
 //   node bench/run.mjs [--only=size,peer,own,secure] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
-// 3. Peer comparison: `../shared/peer-bench/run bench bench/peer-adapters` (saltline's adapters
-//    beside the peers', ~3 min); says so and skips it when ../shared/peer-bench is absent.
+// 3. Peer comparison: the shared peer-bench harness's `run bench bench/peer-adapters` (saltline's
+//    adapters beside the peers', ~3 min); says so and skips it when the harness is absent.
 // 4. Own benchmarks: `node --expose-gc bench/own.mjs` (memory per idle peer; worker calls, payloads
 //    and streams; stream throughput over WebSocket and a WebRTC data channel, plain and secure;
 //    connection and handshake time over WebSocket).
@@ -23,7 +23,7 @@
 // The machine is shared: run when `uptime` shows a low load; the docs record the load.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callsChart, goals, goalsTable, load, machine, machineLine, nestHeadings, writeBlock } from './lib/report.mjs';
@@ -33,11 +33,27 @@ const results = join(root, 'bench/results');
 const doc = join(root, 'docs/benchmarks.md');
 const chart = join(root, 'docs/bench-calls.svg');
 const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['size', 'peer', 'own', 'secure'];
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',') ?? ['size', 'peer', 'own', 'secure'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
-const KNOBS = ['BENCH_ROUNDS', 'BENCH_SLICE_MS', 'BENCH_WARMUP_MS', 'BENCH_DEPTH', 'BENCH_ONLY', 'BENCH_SCENARIOS', 'BENCH_PEERS', 'BENCH_STREAM_CHUNKS', 'BENCH_HANDSHAKES'];
-const knobs = () => KNOBS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`).join(' ');
+const KNOBS = [
+  'BENCH_ROUNDS',
+  'BENCH_SLICE_MS',
+  'BENCH_WARMUP_MS',
+  'BENCH_DEPTH',
+  'BENCH_ONLY',
+  'BENCH_SCENARIOS',
+  'BENCH_PEERS',
+  'BENCH_STREAM_CHUNKS',
+  'BENCH_HANDSHAKES',
+];
+const knobs = () =>
+  KNOBS.filter((k) => process.env[k])
+    .map((k) => `${k}=${process.env[k]}`)
+    .join(' ');
 let failed = 0;
 
 mkdirSync(results, { recursive: true });
@@ -99,8 +115,17 @@ if (only.includes('size')) {
       'size',
       'Size',
       [
-        `Measured ${sizeWhen} from dist/ of saltline \`${sm.commit}\` (built ${sm.built}). Command: \`node bench/size.mjs --markdown\` (\`npm run build\` prints the same table).`,
-        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies (`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (DESIGN §7: a factory and its small class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link (Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others come from the peer-bench install, when it has run on this machine).',
+        `Measured ${sizeWhen} from dist/ of saltline \`${sm.commit}\` (built ${sm.built}). Command: \`node bench/size.mjs --markdown\` ` +
+          `(\`npm run build\` prints the same table).`,
+        'Each entry of package.json "exports" is bundled by esbuild with its shared chunks, minified (ES2022), with the dependencies ' +
+          '(`@msgpack/msgpack`, `tweetnacl`) and `node:` built-ins external, then gzipped at level 9; KB = 1000 B. "Added" is what an ' +
+          'app pays for the entry (or for one export of it, tree-shaken) on top of what it already has: the core, and for a byte ' +
+          'adapter the core and the byte codec (`saltline/msgpack`), which every byte transport and the secure channel share. The core ' +
+          'budget (6 KB) applies to the core alone; the adapter budget (1.5 KB) to each transport factory (a factory and its small ' +
+          'class), so an entry that also holds helpers (a redialling client, a server, a signaling service) or both ends of a link ' +
+          '(Electron main and renderer) is judged by its factories, and its helpers are listed without a budget. The bundles at the end ' +
+          'include their dependencies and are measured the same way as the peers beside them (comlink is a devDependency; the others ' +
+          'come from the peer-bench install, when it has run on this machine).',
         '',
         sizeTable(rows),
         '',
@@ -123,7 +148,17 @@ if (only.includes('peer')) {
   const run = join(dir, 'run');
   const home =
     process.env.PEER_BENCH_HOME ??
-    join(process.env.TMPDIR ?? '/tmp', `peer-bench-${existsSync(join(dir, 'package-lock.json')) ? createHash('sha256').update(readFileSync(join(dir, 'package-lock.json'))).digest('hex').slice(0, 12) : 'none'}`);
+    join(
+      process.env.TMPDIR ?? '/tmp',
+      `peer-bench-${
+        existsSync(join(dir, 'package-lock.json'))
+          ? createHash('sha256')
+              .update(readFileSync(join(dir, 'package-lock.json')))
+              .digest('hex')
+              .slice(0, 12)
+          : 'none'
+      }`,
+    );
   let data;
   let markdown;
   if (reportOnly) {
@@ -138,7 +173,11 @@ if (only.includes('peer')) {
   } else {
     say(`peer comparison: ${relative(root, run)} bench bench/peer-adapters  (~3 min; load ${loadStart})`);
     const t0 = Date.now();
-    const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+    const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
+    });
     const json = join(home, 'results/latest.json');
     if (r.status !== 0 || !existsSync(json) || statSync(json).mtimeMs < t0) {
       say(`the peer-bench run failed (exit ${r.status}); the docs keep the previous peer comparison`);
@@ -163,13 +202,18 @@ if (only.includes('peer')) {
       'peer',
       'Peer comparison',
       [
-        `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node}`}; load average (1 / 5 / 15 min) ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+        `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node}`}; load average (1 / 5 / 15 min) ` +
+          `${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
         '',
-        `Command: \`npm run bench\` (\`node bench/run.mjs\`), which runs \`../shared/peer-bench/run bench bench/peer-adapters\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''}. saltline's adapters (\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw samples: \`bench/results/peer-latest.json\`.`,
+        `Command: \`npm run bench\` (\`node bench/run.mjs\`), which runs \`../shared/peer-bench/run bench ` +
+          `bench/peer-adapters\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''}. saltline's adapters ` +
+          `(\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw ` +
+          `samples: \`bench/results/peer-latest.json\`.`,
         '',
-        `### Issue 7 goals: ${met} of ${main.length} met in this run`,
+        `### Benchmark goals: ${met} of ${main.length} met in this run`,
         '',
-        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals are in "Secure channel" below (`bench/secure.bench.mjs`).',
+        'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals ' +
+          'are in "Secure channel" below (`bench/secure.bench.mjs`).',
         '',
         goalsTable(rows),
         '',
@@ -178,7 +222,7 @@ if (only.includes('peer')) {
         nestHeadings(markdown.trim()),
       ].join('\n'),
     );
-    console.log('\nIssue 7 goals (this run):\n' + goalsTable(rows));
+    console.log('\nBenchmark goals (this run):\n' + goalsTable(rows));
   }
 }
 
@@ -192,7 +236,10 @@ function jsonBench(name, script, what) {
   if (reportOnly) return existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
   say(`${what}: node --expose-gc bench/${script} (load ${load()})`);
   const loadStart = load();
-  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0 || !existsSync(out)) {
     say(`${what} failed (exit ${r.status})`);
     failed++;
@@ -212,9 +259,11 @@ function writeJsonBench(id, heading, data, script, method) {
     id,
     heading,
     [
-      `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node ?? process.version}`}; load average ${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
+      `Measured ${data.date} on ${sm.machine ? machineLine(sm.machine) : `Node ${data.node ?? process.version}`}; load average ` +
+        `${sm.loadStart ?? '?'} at the start, ${sm.loadEnd ?? '?'} at the end.`,
       '',
-      `Command: \`node --expose-gc bench/${script}\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`).${method} Raw samples: \`bench/results/${id}-latest.json\`.`,
+      `Command: \`node --expose-gc bench/${script}\`${sm.knobs ? ` with \`${sm.knobs}\`` : ''} (part of \`npm run bench\`).${method} ` +
+        `Raw samples: \`bench/results/${id}-latest.json\`.`,
       '',
       data.markdown.trim(),
     ].join('\n'),
@@ -226,7 +275,10 @@ function writeJsonBench(id, heading, data, script, method) {
 if (only.includes('own')) {
   const own = jsonBench('own', 'own.mjs', 'own benchmarks');
   if (own) {
-    const method = ` Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child process.`;
+    const method =
+      ` Same method as the peer comparison: interleaved ${own.config.sliceMs} ms slices (at least one whole call or stream ` +
+      `each), ${own.config.rounds} rounds, full GC before each slice, paired ratios to raw; the network suites' far end runs in a child ` +
+      `process.`;
     writeJsonBench('own', 'Own benchmarks', own, 'own.mjs', method);
   }
 }
@@ -238,6 +290,8 @@ if (only.includes('secure')) {
   if (secure) writeJsonBench('secure', 'Secure channel', secure, 'secure.bench.mjs', '');
 }
 
-say(`docs: ${relative(root, doc)}${only.includes('peer') ? `, ${relative(root, chart)}` : ''}; raw results in ${relative(root, results)}/`);
+say(
+  `docs: ${relative(root, doc)}${only.includes('peer') ? `, ${relative(root, chart)}` : ''}; raw results in ${relative(root, results)}/`,
+);
 if (failed) say(`${failed} part(s) did not run; see above`);
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The secure channel's cost, in one run on one transport (issue 4, DESIGN §6):
+// The secure channel's cost, in one run on one transport:
 //
 //   node --expose-gc bench/secure.bench.mjs [--json=FILE]
 //
@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, MessageChannel, parentPort, Worker, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 import nacl from 'tweetnacl';
-import { service, makeBytes } from './lib/fixtures.mjs';
+import { makeBytes, service } from './lib/fixtures.mjs';
 import { config, fmt, fmtRatio, gc, inflight, interleave, ratio, seq, table } from './lib/measure.mjs';
 
 register();
@@ -42,7 +42,12 @@ if (!isMainThread) {
   parentPort.on('message', ({ id, kind, port }) => {
     const transport = fromPort(port);
     if (kind === 'plain') createPeer(transport, { expose: service, timeout: 0 });
-    else createSecurePeer(transport, { expose: service, timeout: 0, secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientKey } });
+    else
+      createSecurePeer(transport, {
+        expose: service,
+        timeout: 0,
+        secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientKey },
+      });
     parentPort.postMessage({ id });
   });
 } else {
@@ -74,7 +79,11 @@ async function main() {
     return port2;
   };
   const clientOptions = { timeout: 0, secure: { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey } };
-  const serverOptions = { expose: service, timeout: 0, secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } };
+  const serverOptions = {
+    expose: service,
+    timeout: 0,
+    secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey },
+  };
   const peers = [];
   const client = (kind, port) => {
     const peer = kind === 'plain' ? createPeer(fromPort(port), { timeout: 0 }) : createSecurePeer(fromPort(port), clientOptions);
@@ -84,7 +93,9 @@ async function main() {
   /** Both ends in this thread: all the work on one core, so the crypto ceiling applies as is. */
   const local = (kind) => {
     const { port1, port2 } = new MessageChannel();
-    peers.push(kind === 'plain' ? createPeer(fromPort(port1), { expose: service, timeout: 0 }) : createSecurePeer(fromPort(port1), serverOptions));
+    peers.push(
+      kind === 'plain' ? createPeer(fromPort(port1), { expose: service, timeout: 0 }) : createSecurePeer(fromPort(port1), serverOptions),
+    );
     return client(kind, port2);
   };
   /** The far end in the worker: sealing and opening overlap on two cores. */
@@ -228,7 +239,10 @@ async function main() {
   const markdown = [
     table(
       ['transport', 'add(2, 3)', 'plain calls/s', 'secure calls/s', 'min–max', 'secure / plain'],
-      results.flatMap((r) => [callRow(r.transport, 'sequential', r.sequential), callRow(r.transport, `${config.depth} in flight`, r.pipelined)]),
+      results.flatMap((r) => [
+        callRow(r.transport, 'sequential', r.sequential),
+        callRow(r.transport, `${config.depth} in flight`, r.pipelined),
+      ]),
     ),
     '',
     table(
@@ -247,12 +261,26 @@ async function main() {
       results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
     ),
     '',
-    `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs (${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ${fmt(records[0].median / 2)}/s.`,
+    `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} ` +
+      `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
+      `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
+      `${fmt(records[0].median / 2)}/s.`,
     '',
-    `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median **${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
+    `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median ` +
+      `**${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
   ].join('\n');
   console.log(markdown);
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`;
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+  const machine =
+    `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+    `${os.platform()} ${os.arch()}, Node ${process.version}, load ${load}`;
   console.error(`[secure-bench] ${machine}`);
-  if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine, config, records, results, handshake, markdown }, null, 1));
+  if (json)
+    writeFileSync(
+      json,
+      JSON.stringify({ date: new Date().toISOString(), machine, config, records, results, handshake, markdown }, null, 1),
+    );
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundle size per entry point, against the budgets of issue 7: core ≤ 6 KB, each transport adapter
+// Bundle size per entry point, against the size budgets: core ≤ 6 KB, each transport adapter
 // ≤ 1.5 KB, minified + gzipped.
 //
 //   node bench/size.mjs [--markdown] [--json] [--modules]   (after `npx rollup -c`; the build prints it too)
@@ -11,11 +11,12 @@
 // app that already imports `saltline` pays for the entry: gzip(core + entry) − gzip(core); the
 // adapter budget applies to it (an adapter may import the core, e.g. serveWebSocket makes peers),
 // the core budget to the core's own size. KB = 1000 bytes (the strict reading of the budget).
-import { readFileSync, existsSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,31 +25,69 @@ export const BUDGETS = {
   core: 6000,
   adapter: 1500,
 };
-/** Which entries are transport adapters (one file per platform, DESIGN §1). */
+/** Which entries are transport adapters (one file per platform). */
 const ADAPTERS = new Set(['worker', 'websocket', 'webrtc', 'window', 'electron', 'extension']);
 /** Adapters over bytes: they use the byte codec (saltline/msgpack), which they share with each other and the secure channel. */
 const BYTE_ADAPTERS = new Set(['websocket', 'webrtc', 'extension']);
 /**
  * Entries that hold more than a transport adapter: the transport factories themselves (what the
- * adapter budget reads as "a transport adapter": DESIGN §7, a factory and its small class), each
+ * adapter budget reads as "a transport adapter": a factory and its small class), each
  * measured alone, and the helpers beside them (a redialling client, a server, a signaling service).
  */
 const PARTS = {
-  websocket: [['fromWebSocket', 'factory'], ['connectWebSocket', 'helper'], ['serveWebSocket', 'helper']],
-  webrtc: [['fromDataChannel', 'factory'], ['fromSimplePeer', 'factory'], ['connectSignaling', 'helper'], ['signalingService', 'helper']],
+  websocket: [
+    ['fromWebSocket', 'factory'],
+    ['connectWebSocket', 'helper'],
+    ['serveWebSocket', 'helper'],
+  ],
+  webrtc: [
+    ['fromDataChannel', 'factory'],
+    ['fromSimplePeer', 'factory'],
+    ['connectSignaling', 'helper'],
+    ['signalingService', 'helper'],
+  ],
   // A page imports the side it needs (a worker, a shared worker, a broadcast channel); the worker its scope.
-  worker: [['fromPort', 'factory'], ['fromWorker', 'factory'], ['fromWorkerScope', 'factory'], ['fromSharedWorker', 'factory'], ['fromSharedWorkerScope', 'factory'], ['fromBroadcastChannel', 'factory']],
+  worker: [
+    ['fromPort', 'factory'],
+    ['fromWorker', 'factory'],
+    ['fromWorkerScope', 'factory'],
+    ['fromSharedWorker', 'factory'],
+    ['fromSharedWorkerScope', 'factory'],
+    ['fromBroadcastChannel', 'factory'],
+  ],
   // The main process and a renderer are two bundles: each imports its own side.
-  electron: [['fromIpcMain', 'factory'], ['fromIpcRenderer', 'factory'], ['fromMessagePortMain', 'factory']],
+  electron: [
+    ['fromIpcMain', 'factory'],
+    ['fromIpcRenderer', 'factory'],
+    ['fromMessagePortMain', 'factory'],
+  ],
 };
 /**
  * Whole apps as they ship, with their dependencies bundled (@msgpack/msgpack, tweetnacl):
  * `[label, imports]`, each import `[entry, names]`.
  */
 const APPS = [
-  ['page ↔ worker (createPeer + fromWorker)', [['index', ['createPeer']], ['worker', ['fromWorker']]]],
-  ['WebSocket client (createPeer + fromWebSocket)', [['index', ['createPeer']], ['websocket', ['fromWebSocket']]]],
-  ['encrypted WebSocket client (secure createPeer + fromWebSocket)', [['secure', ['createPeer', 'generateIdentity']], ['websocket', ['fromWebSocket']]]],
+  [
+    'page ↔ worker (createPeer + fromWorker)',
+    [
+      ['index', ['createPeer']],
+      ['worker', ['fromWorker']],
+    ],
+  ],
+  [
+    'WebSocket client (createPeer + fromWebSocket)',
+    [
+      ['index', ['createPeer']],
+      ['websocket', ['fromWebSocket']],
+    ],
+  ],
+  [
+    'encrypted WebSocket client (secure createPeer + fromWebSocket)',
+    [
+      ['secure', ['createPeer', 'generateIdentity']],
+      ['websocket', ['fromWebSocket']],
+    ],
+  ],
 ];
 /** The peer libraries, measured the same way when installed (comlink is a devDependency; the others live in peer-bench's install). */
 const PEERS = [
@@ -61,7 +100,7 @@ const PEERS = [
 function entries(pkg) {
   const out = [];
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {
-    const file = typeof target === 'string' ? target : target?.default ?? target?.import;
+    const file = typeof target === 'string' ? target : (target?.default ?? target?.import);
     if (typeof file !== 'string' || !file.endsWith('.js')) continue;
     const name = key === '.' ? 'index' : key.replace(/^\.\//, '');
     const role = key === '.' ? 'core' : ADAPTERS.has(name) ? 'adapter' : 'other';
@@ -89,11 +128,12 @@ async function minify(esbuild, contents, external, resolveDir = join(root, 'dist
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).byteLength;
 const spec = (file) => JSON.stringify(pathToFileURL(file).pathname);
 // Namespace imports keep every export alive, the same way for a base alone and base + entry.
-const ns = (files) => files.map((f, i) => `import * as m${i} from ${spec(f)};`).join('') + `export { ${files.map((_, i) => `m${i}`).join(', ')} };`;
+const ns = (files) =>
+  files.map((f, i) => `import * as m${i} from ${spec(f)};`).join('') + `export { ${files.map((_, i) => `m${i}`).join(', ')} };`;
 const named = (file, names, tag) => `import { ${names.map((n) => `${n} as ${n}_${tag}`).join(', ')} } from ${spec(file)};`;
 const exported = (names, tag) => names.map((n) => `${n}_${tag}`);
 
-/** Where peer-bench installed its peers (../shared/peer-bench/run), when it has run on this machine. */
+/** Where peer-bench installed its peers (its `run` script), when it has run on this machine. */
 function peerBenchModules() {
   const here = join(root, '..', 'shared', 'peer-bench', 'package-lock.json');
   if (!existsSync(here)) return undefined;
@@ -139,18 +179,39 @@ export async function measureSizes() {
     // bundle holds the whole core); the core on its standalone size.
     const judged = e.role === 'adapter' ? added : gzip;
     const base_ = e.role === 'adapter' && BYTE_ADAPTERS.has(e.name) ? 'core + msgpack' : base.length ? 'core' : undefined;
-    rows.push({ key: e.key, role: e.role, base: base_, min: min.byteLength, gzip, added, budget, judged, ok: budget === undefined || judged === undefined ? undefined : judged <= budget, placeholder });
+    rows.push({
+      key: e.key,
+      role: e.role,
+      base: base_,
+      min: min.byteLength,
+      gzip,
+      added,
+      budget,
+      judged,
+      ok: budget === undefined || judged === undefined ? undefined : judged <= budget,
+      placeholder,
+    });
     for (const [part, role] of PARTS[e.name] ?? []) {
       const base = baseOf(e.name);
       const contents = ns(base).replace(/export \{/, `${named(e.file, [part], 'p')}export { ${part}_p, `);
       const partAdded = gz(await minify(esbuild, contents, external)) - (await gzipOfBase(base));
       const partBudget = role === 'factory' ? BUDGETS.adapter : undefined;
-      rows.push({ key: `${e.key} { ${part} }`, role, base: BYTE_ADAPTERS.has(e.name) ? 'core + msgpack' : 'core', added: partAdded, budget: partBudget, judged: partAdded, ok: partBudget === undefined ? undefined : partAdded <= partBudget });
+      rows.push({
+        key: `${e.key} { ${part} }`,
+        role,
+        base: BYTE_ADAPTERS.has(e.name) ? 'core + msgpack' : 'core',
+        added: partAdded,
+        budget: partBudget,
+        judged: partAdded,
+        ok: partBudget === undefined ? undefined : partAdded <= partBudget,
+      });
     }
   }
   // Whole apps, dependencies included: what a user's bundle grows by.
   for (const [label, imports] of APPS) {
-    const contents = imports.map(([entry, names], i) => named(byName[entry].file, names, i)).join('') + `export { ${imports.flatMap(([, names], i) => exported(names, i)).join(', ')} };`;
+    const contents =
+      imports.map(([entry, names], i) => named(byName[entry].file, names, i)).join('') +
+      `export { ${imports.flatMap(([, names], i) => exported(names, i)).join(', ')} };`;
     // tweetnacl's Node fallback require('crypto') is left out, as browser bundlers do.
     const bytes = await minify(esbuild, contents, ['node:*', 'crypto']);
     rows.push({ key: label, role: 'app', min: bytes.byteLength, gzip: gz(bytes) });
@@ -203,10 +264,19 @@ export function sizeTable(rows) {
     '| --- | --- | ---: | ---: | ---: | --- | ---: | --- |',
   ];
   for (const r of entries) {
-    lines.push(`| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.base ?? '–'} | ${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${statusOf(r)} |`);
+    lines.push(
+      `| \`${r.key}\` | ${r.role} | ${kb(r.min)} | ${kb(r.gzip)} | ${kb(r.added)} | ${r.base ?? '–'} | ` +
+        `${r.budget ? `≤ ${kb(r.budget)}` : '–'} | ${statusOf(r)} |`,
+    );
   }
   if (bundles.length) {
-    lines.push('', 'Whole bundles, dependencies included (what an app ships):', '', '| bundle | min | min+gzip |', '| --- | ---: | ---: |');
+    lines.push(
+      '',
+      'Whole bundles, dependencies included (what an app ships):',
+      '',
+      '| bundle | min | min+gzip |',
+      '| --- | ---: | ---: |',
+    );
     for (const r of bundles) lines.push(`| ${r.role === 'peer' ? r.key : `saltline: ${r.key}`} | ${kb(r.min)} | ${kb(r.gzip)} |`);
   }
   return lines.join('\n');
@@ -228,7 +298,8 @@ export function sizeText(rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => ([0, 1, 5, 7].includes(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [
-    'size (esbuild minify, gzip -9; "added" = what the entry adds on top of "to"; adapters are judged on it, byte adapters on top of core + msgpack; app and peer rows bundle their dependencies):',
+    'size (esbuild minify, gzip -9; "added" = what the entry adds on top of "to"; adapters are judged on it, byte adapters on top of ' +
+      'core + msgpack; app and peer rows bundle their dependencies):',
     line(head),
     ...body.map(line),
   ].join('\n');

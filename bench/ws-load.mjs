@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// WebSocket load (issue 5): one saltline `ws` server holds CLIENTS client peers, each keeping
+// WebSocket load: one saltline `ws` server holds CLIENTS client peers, each keeping
 // IN_FLIGHT calls in flight, on loopback. Reports calls/s, latency, and memory per peer on each
 // side; checks that no reply is lost, duplicated or crossed.
 //
@@ -163,7 +163,13 @@ async function server() {
   await new Promise((resolve) => raw.close(resolve));
   const lost = result.totalSent - handled;
   const report = {
-    machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+    machine: {
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
     command: `node --expose-gc bench/ws-load.mjs --clients=${CLIENTS} --in-flight=${IN_FLIGHT} --seconds=${SECONDS}`,
     clients: CLIENTS,
     inFlightPerClient: IN_FLIGHT,
@@ -181,13 +187,20 @@ async function server() {
     const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
     const m = (x) => `heap ${kib(x.heapUsed)}, ArrayBuffers ${kib(x.arrayBuffers)}, RSS ${kib(x.rss)}`;
     console.log(`${report.command}`);
-    console.log(`machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`);
+    console.log(
+      `machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}`,
+    );
     console.log(`${CLIENTS} clients × ${IN_FLIGHT} calls in flight, ${SECONDS} s: ${report.callsPerSecond.toLocaleString('en')} calls/s`);
-    console.log(`latency ms: p50 ${report.latencyMs.p50}, p90 ${report.latencyMs.p90}, p99 ${report.latencyMs.p99}, max ${report.latencyMs.max}`);
+    console.log(
+      `latency ms: p50 ${report.latencyMs.p50}, p90 ${report.latencyMs.p90}, p99 ${report.latencyMs.p99}, max ${report.latencyMs.max}`,
+    );
     console.log(`calls: ${report.calls.sent} sent, ${handled} handled, ${lost} lost, ${duplicates} duplicated, ${result.crossed} crossed`);
     console.log(`memory per client peer: ${m(report.memoryPerClientPeer)}`);
     console.log(`memory per server peer: ${m(report.memoryPerServerPeer)}`);
-    console.log(`baseline, bare ws (no saltline): per client socket ${m(report.memoryPerRawClient)}; per server connection ${m(report.memoryPerRawServerConnection)}`);
+    console.log(
+      `baseline, bare ws (no saltline): per client socket ${m(report.memoryPerRawClient)}; per server connection ` +
+        `${m(report.memoryPerRawServerConnection)}`,
+    );
   }
   if (lost || duplicates || result.crossed) process.exitCode = 1;
 }

@@ -17,7 +17,7 @@
  *   SALTLINE_DIST  directory with the built entry points (index.js, worker.js, ...) to serve as
  *                  `saltline` instead of the repo's dist/; relative paths are from the repo root.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -11,8 +11,8 @@ import wrtc from '@roamhq/wrtc';
 import { WebSocketServer } from 'ws';
 import { createPeer } from '../../dist/index.js';
 import { createPeer as createSecurePeer } from '../../dist/secure.js';
-import { serveWebSocket } from '../../dist/websocket.js';
 import { fromDataChannel, loopbackOnly } from '../../dist/webrtc.js';
+import { serveWebSocket } from '../../dist/websocket.js';
 import { chunkOf, service } from './fixtures.mjs';
 
 const closers = [];

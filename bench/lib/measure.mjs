@@ -1,5 +1,5 @@
-// Timing for saltline's own benchmarks, the same method as ../shared/peer-bench (which may be
-// absent): every case runs one slice per round, rounds alternate forward and reverse order, one
+// Timing for saltline's own benchmarks, the same method as the shared peer-bench harness
+// (bench/run.mjs; it may be absent): every case runs one slice per round, rounds alternate forward and reverse order, one
 // untimed warm-up slice per case first, a full GC before every slice; we report the median over
 // rounds, the min–max, and paired ratios (median over rounds of case / baseline in that round).
 import { performance } from 'node:perf_hooks';
@@ -7,10 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** `gc()`: the global one under --expose-gc, else the same trick the peer-bench uses. */
-export const gc =
-  typeof globalThis.gc === 'function'
-    ? globalThis.gc
-    : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
+export const gc = typeof globalThis.gc === 'function' ? globalThis.gc : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
 
 const envNum = (k, d) => (process.env[k] ? Number(process.env[k]) : d);
 export const config = {

@@ -1,4 +1,4 @@
-// Own-benchmark suites over the network transports (issue 7), run by bench/own.mjs:
+// Own-benchmark suites over the network transports, run by bench/own.mjs:
 //
 //   netStreams(): stream throughput over WebSocket (`ws` on 127.0.0.1) and over a WebRTC data
 //     channel (@roamhq/wrtc, loopback candidates only): a handler (`async function*`) yields
@@ -18,9 +18,9 @@ import nacl from 'tweetnacl';
 import { WebSocket } from 'ws';
 import { createPeer } from '../../dist/index.js';
 import { createPeer as createSecurePeer, generateIdentity } from '../../dist/secure.js';
-import { fromWebSocket } from '../../dist/websocket.js';
 import { fromDataChannel, loopbackOnly } from '../../dist/webrtc.js';
-import { config, fmt, fmtRatio, gc, interleave, log, median, ratio, seq, table } from './measure.mjs';
+import { fromWebSocket } from '../../dist/websocket.js';
+import { fmt, fmtRatio, gc, interleave, log, median, ratio, seq, table } from './measure.mjs';
 
 const MB = 1e6;
 const KiB = 1024;
@@ -36,7 +36,10 @@ const DC_MESSAGE = 16 * KiB;
 
 /** Forks bench/lib/far-net.mjs; `request(message, replyType)` waits for the reply of that type. */
 async function farEnd() {
-  const child = fork(new URL('./far-net.mjs', import.meta.url), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./far-net.mjs', import.meta.url), [], {
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = once(child, 'exit');
   const listeners = new Map();
   child.on('message', (message) => listeners.get(message.type)?.(message));
@@ -160,9 +163,12 @@ async function rtcConnection(far, labels) {
   await connection.setRemoteDescription(answer);
   for (const candidate of early) await connection.addIceCandidate(candidate);
   early = undefined;
-  const opened = (channel) => (channel.readyState === 'open' ? undefined : new Promise((resolve) => channel.addEventListener('open', resolve, { once: true })));
+  const opened = (channel) =>
+    channel.readyState === 'open' ? undefined : new Promise((resolve) => channel.addEventListener('open', resolve, { once: true }));
   let timer;
-  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the data channels did not open in 20 s')), 20_000)));
+  const timeout = new Promise(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('the data channels did not open in 20 s')), 20_000)),
+  );
   try {
     await Promise.race([Promise.all(Object.values(channels).map(opened)), timeout]);
   } catch (error) {
@@ -191,7 +197,9 @@ async function check(cases) {
 
 /** Interleaves `cases` ([{ name, client, args? }]) streaming COUNT × CHUNK; rows with MB/s and paired ratios. */
 async function measureStreams(cases) {
-  const stats = await interleave(cases.map(({ name, client, args = [] }) => ({ name, run: (ms) => seq(() => client.stream(COUNT, CHUNK, ...args), ms) })));
+  const stats = await interleave(
+    cases.map(({ name, client, args = [] }) => ({ name, run: (ms) => seq(() => client.stream(COUNT, CHUNK, ...args), ms) })),
+  );
   return cases.map((c, i) => ({ name: c.name, stats: stats[i], mbps: (stats[i].median * BYTES) / MB }));
 }
 
@@ -201,7 +209,10 @@ async function wsFarEnd() {
   const clientIdentity = generateIdentity();
   const serverIdentity = generateIdentity();
   const networkKey = nacl.randomBytes(32);
-  const { urls } = await far.request({ type: 'ws', secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } }, 'ws');
+  const { urls } = await far.request(
+    { type: 'ws', secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientIdentity.publicKey } },
+    'ws',
+  );
   return { far, urls, secure: { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey } };
 }
 
@@ -226,7 +237,9 @@ export async function netStreams() {
     let dc;
     try {
       const raw = keep(rawChannelClient(rtc.channels.raw));
-      const peer = keep(peerStreamClient(createPeer(fromDataChannel(rtc.channels.saltline, { initiator: true, connection: rtc.connection }))));
+      const peer = keep(
+        peerStreamClient(createPeer(fromDataChannel(rtc.channels.saltline, { initiator: true, connection: rtc.connection }))),
+      );
       const dcCases = [
         { name: 'raw data channel, 64 KiB messages (paced: under 1 MiB buffered, polled every 5 ms)', client: raw, args: [CHUNK] },
         { name: 'raw data channel, 16 KiB messages (same pacing)', client: raw, args: [DC_MESSAGE] },
@@ -246,20 +259,38 @@ export async function netStreams() {
       results.forEach((r) => {
         const vsRaw = ratio(r.stats, results[0].stats);
         const vsPlain = plain && r.name.startsWith('saltline/secure') ? ratio(r.stats, plain.stats) : undefined;
-        rows.push([transport, r.name, `**${fmt(r.mbps)}**`, `${fmt((r.stats.min * BYTES) / MB)}–${fmt((r.stats.max * BYTES) / MB)}`, fmtRatio(vsRaw), vsPlain === undefined ? '' : `**${fmtRatio(vsPlain)}**`]);
-        data[`${transport}: ${r.name}`] = { stats: r.stats, mbps: r.mbps, ratio: vsRaw, ...(vsPlain === undefined ? {} : { secureVsPlain: vsPlain }) };
+        rows.push([
+          transport,
+          r.name,
+          `**${fmt(r.mbps)}**`,
+          `${fmt((r.stats.min * BYTES) / MB)}–${fmt((r.stats.max * BYTES) / MB)}`,
+          fmtRatio(vsRaw),
+          vsPlain === undefined ? '' : `**${fmtRatio(vsPlain)}**`,
+        ]);
+        data[`${transport}: ${r.name}`] = {
+          stats: r.stats,
+          mbps: r.mbps,
+          ratio: vsRaw,
+          ...(vsPlain === undefined ? {} : { secureVsPlain: vsPlain }),
+        };
       });
     add('WebSocket', ws, ws[1]);
     add('data channel', dc);
     const markdown = [
       table(['transport', 'case', `MB/s (${COUNT} × 64 KiB a call)`, 'min–max', 'vs raw', 'secure / plain'], rows),
       '',
-      `A handler \`async function*\` yields ${COUNT} chunks of 64 KiB (${BYTES / (1024 * 1024)} MiB a call) in the far process; this one consumes them with \`for await\`. "vs raw" is the paired ratio to the first row of the same transport; "secure / plain" is secure saltline against plain saltline (streamWindow 16) on the same \`ws\`. ` +
-        'WebSocket: `ws` 8 on 127.0.0.1, the far end served by `serveWebSocket` (keep-alive off); the raw baseline sends every chunk at once (no flow control: `ws` queues them on the TCP socket). ' +
-        'Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into 64 KiB messages or into 16 KiB ones like saltline\'s fragments.',
+      `A handler \`async function*\` yields ${COUNT} chunks of 64 KiB (${BYTES / (1024 * 1024)} MiB a call) in the far process; this ` +
+        `one consumes them with \`for await\`. "vs raw" is the paired ratio to the first row of the same transport; "secure / plain" is ` +
+        `secure saltline against plain saltline (streamWindow 16) on the same \`ws\`. ` +
+        'WebSocket: `ws` 8 on 127.0.0.1, the far end served by `serveWebSocket` (keep-alive off); the raw baseline sends every chunk at ' +
+        'once (no flow control: `ws` queues them on the TCP socket). ' +
+        'Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the ' +
+        'raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into ' +
+        "64 KiB messages or into 16 KiB ones like saltline's fragments.",
       '',
       `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` +
-        'The secure channel\'s own goals (small calls ≥ 0.5× plain, 1 MiB ≥ 0.8× tweetnacl\'s secretbox alone) are measured by `bench/secure.bench.mjs` ("Secure channel" below), which `npm run bench` does not run.',
+        "The secure channel's own goals (small calls ≥ 0.5× plain, 1 MiB ≥ 0.8× tweetnacl's secretbox alone) are measured by " +
+        '`bench/secure.bench.mjs` ("Secure channel" below), which `npm run bench` does not run.',
     ].join('\n');
     return { markdown, data: { bytesPerCall: BYTES, cases: data, secureVsPlain: ratio(ws[3].stats, ws[1].stats), dcVsRaw16k: dcVs16 } };
   } finally {
@@ -318,11 +349,18 @@ export async function handshakes() {
   const stat = (xs) => ({ samples: xs, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
   const stats = times.map(stat);
   const ms = (x) => x.toFixed(2);
-  const rows = cases.map((c, i) => [c.name, `**${ms(stats[i].median)}**`, `${ms(stats[i].min)}–${ms(stats[i].max)}`, i ? ms(stats[i].median - stats[0].median) : '']);
+  const rows = cases.map((c, i) => [
+    c.name,
+    `**${ms(stats[i].median)}**`,
+    `${ms(stats[i].min)}–${ms(stats[i].max)}`,
+    i ? ms(stats[i].median - stats[0].median) : '',
+  ]);
   const markdown = [
     table(['connection, far end in another process', 'median ms', 'min–max', 'over raw (ms)'], rows),
     '',
-    `${count} fresh connections per case, interleaved, a GC before each. The secure handshake is two Ed25519 signatures, two verifications and two X25519 in pure JS (tweetnacl) on top of saltline's hellos; \`bench/secure.bench.mjs\` times it over a MessagePort (see "Secure channel").`,
+    `${count} fresh connections per case, interleaved, a GC before each. The secure handshake is two Ed25519 signatures, two ` +
+      `verifications and two X25519 in pure JS (tweetnacl) on top of saltline's hellos; \`bench/secure.bench.mjs\` times it over a ` +
+      `MessagePort (see "Secure channel").`,
   ].join('\n');
   return { markdown, data: Object.fromEntries(cases.map((c, i) => [c.name, stats[i]])) };
 }

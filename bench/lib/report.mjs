@@ -14,12 +14,19 @@ export function machine(root) {
     model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? model;
   } catch {}
   let commit = process.env.SALTLINE_COMMIT ?? 'unknown';
-  if (!process.env.SALTLINE_COMMIT) try {
-    commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=7'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {}
+  if (!process.env.SALTLINE_COMMIT)
+    try {
+      commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=7'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {}
   let built = 'unknown';
   try {
-    built = statSync(new URL('../../dist/index.js', import.meta.url)).mtime.toISOString().replace(/\.\d+Z$/, 'Z');
+    built = statSync(new URL('../../dist/index.js', import.meta.url))
+      .mtime.toISOString()
+      .replace(/\.\d+Z$/, 'Z');
   } catch {}
   return {
     nproc: typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
@@ -31,10 +38,17 @@ export function machine(root) {
   };
 }
 
-export const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+export const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 
 export function machineLine(m, extra = '') {
-  return `${m.nproc} × ${m.model} (nproc ${m.nproc}), ${m.platform}, Node ${m.node}; saltline \`${m.commit}\`, dist built ${m.built}${extra}`;
+  return (
+    `${m.nproc} × ${m.model} (nproc ${m.nproc}), ${m.platform}, Node ${m.node}; saltline \`${m.commit}\`, dist built ` +
+    `${m.built}${extra}`
+  );
 }
 
 // ---- goals ---------------------------------------------------------------------------------------
@@ -53,7 +67,7 @@ function bestPeer(stats, raw) {
 }
 
 /**
- * Issue 7's goals, as paired ratios to the raw transport in one peer-bench run.
+ * The benchmark goals, as paired ratios to the raw transport in one peer-bench run.
  * `data` is the peer-bench results JSON (`results/latest.json`).
  */
 export function goals(data, name = 'saltline') {
@@ -88,7 +102,10 @@ export function goalsTable(rows) {
   const lines = ['| goal | target | saltline vs raw | status | best peer in the same run |', '| --- | ---: | ---: | --- | --- |'];
   for (const r of rows) {
     const best = r.best ? `${r.best.name} ${fmtRatio(r.best.ratio)}` : '–';
-    lines.push(`| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ${best} |`);
+    lines.push(
+      `| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${r.note && r.ratio !== undefined ? r.note : r.status} | ` +
+        `${best} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -108,7 +125,10 @@ export function callsChart(data) {
     const names = Object.keys(stats);
     const raw = names.find((k) => /^raw/i.test(k));
     const ordered = [raw, ...names.filter((n) => n !== raw)].filter(Boolean);
-    panels.push({ title, bars: ordered.map((n) => ({ name: n, value: stats[n].median, ratio: raw ? pairedRatio(stats[n], stats[raw]) : undefined })) });
+    panels.push({
+      title,
+      bars: ordered.map((n) => ({ name: n, value: stats[n].median, ratio: raw ? pairedRatio(stats[n], stats[raw]) : undefined })),
+    });
   };
   for (const t of data?.data?.scenario1 ?? []) {
     const where = /same thread/i.test(t.title) ? 'MessageChannel, same thread' : 'worker_threads Worker';
@@ -135,10 +155,13 @@ export function callsChart(data) {
   const width = cols * panelW + (cols - 1) * gap + 20;
   const height = top + rowHeights.reduce((a, b) => a + b + gap, 0) + 10;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="600">add(a, b) calls per second, by library and transport (median of ${data.config?.rounds ?? '?'} rounds)</text>`,
-    `<text x="10" y="34" fill="#555">peer-bench run ${esc(data.date ?? '')}, Node ${esc(data.node ?? '')}. Each panel has its own scale; "×" = paired ratio to the raw transport in the same run.</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="600">add(a, b) calls per second, by library and transport (median of ` +
+      `${data.config?.rounds ?? '?'} rounds)</text>`,
+    `<text x="10" y="34" fill="#555">peer-bench run ${esc(data.date ?? '')}, Node ${esc(data.node ?? '')}. Each panel has its own ` +
+      `scale; "×" = paired ratio to the raw transport in the same run.</text>`,
   ];
   let y = top;
   for (let r = 0; r < rows; r++) {
@@ -158,7 +181,8 @@ export function callsChart(data) {
         out.push(
           `<text x="${x + labelW - 6}" y="${by + 11}" text-anchor="end"${weight}>${esc(b.name)}</text>`,
           `<rect x="${x + labelW}" y="${by + 2}" width="${w.toFixed(1)}" height="${rowH - 5}" fill="${fill}"/>`,
-          `<text x="${x + labelW + w + 4}" y="${by + 11}"${weight}>${fmt(b.value)}${isRaw || b.ratio === undefined ? '' : ` · ${fmtRatio(b.ratio)}`}</text>`,
+          `<text x="${x + labelW + w + 4}" ` +
+            `y="${by + 11}"${weight}>${fmt(b.value)}${isRaw || b.ratio === undefined ? '' : ` · ${fmtRatio(b.ratio)}`}</text>`,
         );
       });
     }
@@ -173,7 +197,7 @@ export function callsChart(data) {
 const TEMPLATE = `# Benchmarks
 
 saltline measured against the raw transports and against other JavaScript RPC libraries, in one
-run on one machine (DESIGN §6: ratios to the raw transport in the same run are the figures that
+run on one machine (ratios to the raw transport in the same run are the figures that
 count; numbers from different runs or machines are not comparable). \`npm run bench\` regenerates
 the blocks between the \`saltline-bench\` markers; the text around them is written by hand.
 

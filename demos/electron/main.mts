@@ -5,9 +5,10 @@
  *
  * Build and run with your own Electron: see README.md. (Not run in saltline's CI: no Electron there.)
  */
-import { app, BrowserWindow, ipcMain, MessageChannelMain } from 'electron';
+
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, MessageChannelMain } from 'electron';
 import { createPeer } from 'saltline';
 import { fromIpcMain, fromMessagePortMain } from 'saltline/electron';
 import type { ClockApi, MainApi } from './api.mjs';

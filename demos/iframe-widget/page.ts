@@ -124,7 +124,10 @@ async function selftest(): Promise<void> {
   await check('addNote and notes() round-trip', async () => {
     const note = await widget.addNote('self-test');
     const notes = await widget.notes();
-    expect(notes.some((n) => n.id === note.id && n.text === 'self-test'), JSON.stringify(notes));
+    expect(
+      notes.some((n) => n.id === note.id && n.text === 'self-test'),
+      JSON.stringify(notes),
+    );
   });
   await check('a reload fails the call in flight with UNAVAILABLE', async () => {
     const before = await widget.instance();
@@ -150,7 +153,9 @@ async function selftest(): Promise<void> {
   const banner = $('banner');
   banner.hidden = false;
   banner.className = failed.length ? 'banner err' : 'banner';
-  banner.textContent = `Self-test: ${checks.length - failed.length}/${checks.length} checks passed${failed.length ? ` — failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : ''}`;
+  banner.textContent =
+    `Self-test: ${checks.length - failed.length}/${checks.length} checks ` +
+    `passed${failed.length ? ` — failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : ''}`;
   for (const c of checks) (c.ok ? console.info : console.error)(`${c.ok ? 'PASS' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
   document.documentElement.dataset.selftest = failed.length ? 'fail' : 'pass';
 }

@@ -10,9 +10,9 @@
  * redialling whenever the server goes away (stop and restart the server to watch it).
  */
 import { randomBytes } from 'node:crypto';
-import { WebSocket } from 'ws';
 import { createPeer, RpcError } from 'saltline';
 import { connectWebSocket } from 'saltline/websocket';
+import { WebSocket } from 'ws';
 
 const args = process.argv.slice(2);
 const url = args.find((a) => !a.startsWith('--')) ?? 'ws://127.0.0.1:8080/demos/node-websocket/ws';

@@ -5,7 +5,7 @@
  * `document.documentElement.dataset.selftest`.
  */
 import { createPeer, RpcError } from 'saltline';
-import { connectWebSocket, type ConnectionStateChange } from 'saltline/websocket';
+import { type ConnectionStateChange, connectWebSocket } from 'saltline/websocket';
 import type { ClientApi, ServiceApi } from './api.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -47,7 +47,12 @@ $('say-form').addEventListener('submit', (event) => {
   api.say($<HTMLInputElement>('say-text').value).catch((e) => log('chat-out', describe(e), 'err'));
 });
 $('drop').addEventListener('click', () => peer.notify('drop'));
-$('stats').addEventListener('click', () => api.stats().then((s) => log('state-out', JSON.stringify(s)), (e) => log('state-out', describe(e), 'err')));
+$('stats').addEventListener('click', () =>
+  api.stats().then(
+    (s) => log('state-out', JSON.stringify(s)),
+    (e) => log('state-out', describe(e), 'err'),
+  ),
+);
 $('file').addEventListener('change', async () => {
   const file = $<HTMLInputElement>('file').files?.[0];
   if (!file) return;
@@ -99,7 +104,10 @@ async function selftest(): Promise<string[]> {
     const controller = new AbortController();
     const call = peer.call('count', [50, 50], { signal: controller.signal });
     controller.abort();
-    const error = await call.then(() => undefined, (e: unknown) => e);
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error instanceof RpcError && error.code === 'CANCELLED', describe(error));
   });
   await check('say and said', async () => {

@@ -35,7 +35,9 @@ export async function attach({ server, path = '/', port, origins = [] } = {}) {
       clients.set(peer, `client ${id}`);
       peer.closed.then(() => clients.delete(peer));
       const client = peer.remote();
-      const counted = (fn) => (...args) => (calls++, fn(...args));
+      const counted =
+        (fn) =>
+        (...args) => (calls++, fn(...args));
       peer.expose({
         hello: counted((name) => {
           clients.set(peer, `${String(name).slice(0, 40)} (#${id})`);

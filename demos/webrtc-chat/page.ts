@@ -6,10 +6,11 @@
  * network. `?loopback` keeps only loopback ICE candidates (for headless checks on one machine,
  * where Chromium runs with --allow-loopback-in-peer-connection).
  */
-import type SimplePeerType from 'simple-peer';
-import { createPeer, RpcError, type Peer, type Remote } from 'saltline';
-import { fromWebSocket } from 'saltline/websocket';
+
+import { createPeer, type Peer, type Remote, RpcError } from 'saltline';
 import { connectSignaling, fromSimplePeer, loopbackOnly } from 'saltline/webrtc';
+import { fromWebSocket } from 'saltline/websocket';
+import type SimplePeerType from 'simple-peer';
 
 const SimplePeer = (globalThis as unknown as { SimplePeer: typeof SimplePeerType }).SimplePeer;
 const params = new URLSearchParams(location.search);
@@ -40,7 +41,9 @@ $('room-link').textContent = room;
 const peers = new Map<string, Peer>();
 const received: string[] = [];
 const showPeers = () =>
-  ($('peers-out').textContent = peers.size ? [...peers.keys()].map((id) => `connected: ${id.slice(0, 8)}`).join('\n') : 'waiting for someone to join…');
+  ($('peers-out').textContent = peers.size
+    ? [...peers.keys()].map((id) => `connected: ${id.slice(0, 8)}`).join('\n')
+    : 'waiting for someone to join…');
 
 const signaling = connectSignaling(fromWebSocket(new WebSocket(`ws://${location.host}${location.pathname}signal`)));
 addEventListener('pagehide', () => {
@@ -84,7 +87,8 @@ const me = await signaling.join(room, {
 });
 log('chat-out', `joined room ${room} as ${me.id.slice(0, 8)}`);
 
-const everyone = <T>(call: (api: Remote<ChatApi>) => Promise<T>) => Promise.all([...peers.values()].map((peer) => call(peer.remote<ChatApi>())));
+const everyone = <T>(call: (api: Remote<ChatApi>) => Promise<T>) =>
+  Promise.all([...peers.values()].map((peer) => call(peer.remote<ChatApi>())));
 
 $('say-form').addEventListener('submit', (event) => {
   event.preventDefault();
@@ -105,7 +109,11 @@ $('file').addEventListener('change', async () => {
     const mine = await hex(bytes);
     const theirs = await everyone((api) => api.file(file.name, file.type, bytes));
     const ok = theirs.every((digest) => digest === mine);
-    log('file-out', `${file.name}: ${ok ? 'received intact' : 'DIGEST MISMATCH'} (${Math.round(performance.now() - started)} ms)`, ok ? 'ok' : 'err');
+    log(
+      'file-out',
+      `${file.name}: ${ok ? 'received intact' : 'DIGEST MISMATCH'} (${Math.round(performance.now() - started)} ms)`,
+      ok ? 'ok' : 'err',
+    );
   } catch (error) {
     log('file-out', error instanceof RpcError ? `${error.code}: ${error.message}` : String(error), 'err');
   }

@@ -4,8 +4,9 @@
  * ICE candidates between the members of a room. Chat and files never pass through it. Pages from
  * `origins` (the demo server's own) may connect; no other site's.
  */
-import { serveWebSocket } from 'saltline/websocket';
+
 import { signalingService } from 'saltline/webrtc';
+import { serveWebSocket } from 'saltline/websocket';
 
 export async function attach({ server, path = '/', port, origins = [] } = {}) {
   const rooms = signalingService({ maxRoomSize: 8 });

@@ -5,7 +5,7 @@
  * Open with `?selftest` to run every example once, check the results, and report in a banner
  * (and on `document.documentElement.dataset.selftest`) — handy for headless checks.
  */
-import { createPeer, RpcError, type PeerStats } from 'saltline';
+import { createPeer, type PeerStats, RpcError } from 'saltline';
 import { fromWorker } from 'saltline/worker';
 import type { FailKind, PrimesResult, Service, SlowResult, Stats, WorkerStatus } from './service.js';
 
@@ -106,23 +106,32 @@ const ignore = (): void => {};
 
 function doPrimes(): Promise<PrimesResult> {
   const limit = input('primes-limit').valueAsNumber;
-  return run($('primes-out'), `api.primes(${limit})`, () => api.primes(limit), (r) =>
-    [
-      `${r.count.toLocaleString('en')} primes ≤ ${r.limit.toLocaleString('en')} (sieved in ${r.elapsedMs} ms in the worker)`,
-      `first: ${r.head.join(', ')}`,
-      r.tail.length ? `last:  ${r.tail.join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join('\n'),
+  return run(
+    $('primes-out'),
+    `api.primes(${limit})`,
+    () => api.primes(limit),
+    (r) =>
+      [
+        `${r.count.toLocaleString('en')} primes ≤ ${r.limit.toLocaleString('en')} (sieved in ${r.elapsedMs} ms in the worker)`,
+        `first: ${r.head.join(', ')}`,
+        r.tail.length ? `last:  ${r.tail.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
   );
 }
 
 function doFib(): Promise<bigint> {
   const n = input('fib-n').valueAsNumber;
-  return run($('fib-out'), `api.fib(${n})`, () => api.fib(n), (value) => {
-    const digits = value.toString().length;
-    return `fib(${n}) = ${value}n\n(${typeof value}, ${digits} digit${digits === 1 ? '' : 's'})`;
-  });
+  return run(
+    $('fib-out'),
+    `api.fib(${n})`,
+    () => api.fib(n),
+    (value) => {
+      const digits = value.toString().length;
+      return `fib(${n}) = ${value}n\n(${typeof value}, ${digits} digit${digits === 1 ? '' : 's'})`;
+    },
+  );
 }
 
 function parseNumbers(text: string): number[] {
@@ -135,10 +144,14 @@ function parseNumbers(text: string): number[] {
 function doStats(): Promise<Stats> {
   const numbers = parseNumbers(input('stats-numbers').value);
   const shown = numbers.length > 6 ? `[${numbers.slice(0, 6).join(', ')}, …]` : `[${numbers.join(', ')}]`;
-  return run($('stats-out'), `api.stats(${shown})`, () => api.stats(numbers), (s) =>
-    Object.entries(s)
-      .map(([key, value]) => `${key.padEnd(7)} ${Number.isInteger(value) ? value : value.toFixed(4)}`)
-      .join('\n'),
+  return run(
+    $('stats-out'),
+    `api.stats(${shown})`,
+    () => api.stats(numbers),
+    (s) =>
+      Object.entries(s)
+        .map(([key, value]) => `${key.padEnd(7)} ${Number.isInteger(value) ? value : value.toFixed(4)}`)
+        .join('\n'),
   );
 }
 
@@ -211,7 +224,12 @@ $('slow-cancel').addEventListener('click', () => slowController?.abort(new Error
 // ---- fail: errors ----------------------------------------------------------------------------
 
 function doFail(kind: FailKind): Promise<never> {
-  return run($('fail-out'), `api.fail('${kind}')`, () => api.fail(kind), () => 'unexpectedly succeeded');
+  return run(
+    $('fail-out'),
+    `api.fail('${kind}')`,
+    () => api.fail(kind),
+    () => 'unexpectedly succeeded',
+  );
 }
 
 function doMissing(): Promise<unknown> {

@@ -3,7 +3,7 @@
  * the peer answers calls until the page terminates the worker.
  */
 import { createPeer } from 'saltline';
-import { fromWorkerScope, type DomEndpoint } from 'saltline/worker';
+import { type DomEndpoint, fromWorkerScope } from 'saltline/worker';
 import { service } from './service.js';
 
 // The repo type-checks demos with the DOM lib only, where `self` is typed as a Window (whose

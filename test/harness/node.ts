@@ -1,5 +1,5 @@
 // The spec API in Node: node's own test runner.
-export { describe, it, beforeEach, afterEach } from 'node:test';
+export { afterEach, beforeEach, describe, it } from 'node:test';
 export const runtime = 'node' as const;
 
 /** Collects unhandled rejections until the returned function is called. */

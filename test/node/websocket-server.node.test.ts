@@ -169,13 +169,13 @@ describe('serveWebSocket: defaults of each connection peer', () => {
 
   it('gives each connection peer a 10 s hello timeout unless its peer options set one', async () => {
     equal((((await optionsOf()).limits ?? {}) as { helloTimeout?: number }).helloTimeout, 10_000);
-    const own = await optionsOf({ limits: { helloTimeout: 250 } as PeerOptions['limits'] });
+    const own = await optionsOf({ limits: { helloTimeout: 250 } });
     equal(((own.limits ?? {}) as { helloTimeout?: number }).helloTimeout, 250);
   });
 
   // The timeout itself is the session's (Limits.helloTimeout); the test timeout only turns its absence into a failure, not a hang.
   it('closes a connection that never says hello with DEADLINE_EXCEEDED', { timeout: 10_000 }, async () => {
-    const served = await serve({ ...expose, peer: { limits: { helloTimeout: 20 } as PeerOptions['limits'] } });
+    const served = await serve({ ...expose, peer: { limits: { helloTimeout: 20 } } });
     const silent = client(served.service.url); // a bare ws socket: it never sends a hello
     const server = await served.peer(0);
     const reason = (await server.closed) as RpcError;

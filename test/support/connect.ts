@@ -3,9 +3,9 @@
  * no pending call, no running handler, no armed timer, and, once closed, no listener left.
  */
 import { afterEach } from '#harness';
-import { createPeer, type Peer, type PeerOptions } from '../../src/index.js';
 import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
+import { createPeer, type Peer, type PeerOptions } from '../../src/index.js';
 import { AssertionError } from '../harness/assert.js';
 
 export interface Connection {

@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: Electron's signatures */
 /**
  * Stand-ins for Electron's `ipcMain`, `ipcRenderer`, `WebContents`, `MessageChannelMain` and
  * `MessagePortMain`, built on Node's `MessageChannel` and `EventEmitter`. No Electron binary can
@@ -14,8 +15,6 @@
 import { EventEmitter } from 'node:events';
 import { MessageChannel as NodeMessageChannel, type MessagePort as NodeMessagePort } from 'node:worker_threads';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Electron's signatures */
-
 /** Electron's `MessageEvent` (main process): `{ data: any; ports: MessagePortMain[] }`. */
 export interface MessageEvent {
   data: any;
@@ -24,26 +23,29 @@ export interface MessageEvent {
 
 /** `class MessagePortMain extends NodeEventEmitter`. */
 export class MessagePortMain extends EventEmitter {
-  private started = false;
-  private closed = false;
+  #started = false;
+  #closed = false;
 
   constructor(readonly port: NodeMessagePort) {
     super();
-    port.on('close', this.onClose);
+    port.on('close', this.#onClose);
   }
 
   /** `start(): void` — messages are queued until it is called. */
   start(): void {
-    if (this.started || this.closed) return;
-    this.started = true;
-    this.port.on('message', this.onMessage);
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.port.on('message', this.#onMessage);
   }
 
   /** `postMessage(message: any, transfer?: MessagePortMain[]): void` */
   postMessage(message: any, transfer?: MessagePortMain[]): void {
     if (transfer?.some((item) => !(item instanceof MessagePortMain))) throw new TypeError('Port at index 0 is not a valid port');
-    if (this.closed) return;
-    this.port.postMessage(message, transfer?.map((item) => item.port));
+    if (this.#closed) return;
+    this.port.postMessage(
+      message,
+      transfer?.map((item) => item.port),
+    );
   }
 
   /** `close(): void` */
@@ -51,12 +53,12 @@ export class MessagePortMain extends EventEmitter {
     this.port.close();
   }
 
-  private readonly onMessage = (data: unknown) => this.emit('message', { data, ports: [] } satisfies MessageEvent);
+  readonly #onMessage = (data: unknown) => this.emit('message', { data, ports: [] } satisfies MessageEvent);
 
-  private readonly onClose = () => {
-    this.closed = true;
-    this.port.off('message', this.onMessage);
-    this.port.off('close', this.onClose);
+  readonly #onClose = () => {
+    this.#closed = true;
+    this.port.off('message', this.#onMessage);
+    this.port.off('close', this.#onClose);
     this.emit('close');
   };
 }
@@ -120,7 +122,7 @@ export class WebContents extends EventEmitter {
   readonly mainFrame: WebFrameMain = { processId: 7, routingId: 1 };
   /** The page loaded now (its preload's ipcRenderer). */
   renderer: IpcRenderer | undefined;
-  private destroyed = false;
+  #destroyed = false;
 
   constructor(readonly ipcMain: IpcMain) {
     super();
@@ -133,22 +135,28 @@ export class WebContents extends EventEmitter {
   }
 
   override removeListener(event: 'destroyed', listener: () => void): this;
-  override removeListener(event: 'render-process-gone', listener: (event: Event, details: { reason: string; exitCode: number }) => void): this;
+  override removeListener(
+    event: 'render-process-gone',
+    listener: (event: Event, details: { reason: string; exitCode: number }) => void,
+  ): this;
   override removeListener(event: string, listener: (...args: any[]) => void): this {
     return super.removeListener(event, listener);
   }
 
   /** `send(channel: string, ...args: any[]): void` — to the page loaded now. */
   send(channel: string, ...args: any[]): void {
-    if (this.destroyed) throw new Error('Object has been destroyed');
+    if (this.#destroyed) throw new Error('Object has been destroyed');
     const renderer = this.renderer;
     const copy = structuredClone(args);
     setImmediate(() => renderer?.deliver(channel, copy, []));
   }
 
-  /** `postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void` — ports arrive as the renderer's `MessagePort`s. */
+  /**
+   * `postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void` — ports arrive
+   * as the renderer's `MessagePort`s.
+   */
   postMessage(channel: string, message: any, transfer?: MessagePortMain[]): void {
-    if (this.destroyed) throw new Error('Object has been destroyed');
+    if (this.#destroyed) throw new Error('Object has been destroyed');
     const renderer = this.renderer;
     const copy = structuredClone(message);
     const ports = (transfer ?? []).map((port) => port.port as unknown as MessagePort);
@@ -157,7 +165,7 @@ export class WebContents extends EventEmitter {
 
   /** `isDestroyed(): boolean` */
   isDestroyed(): boolean {
-    return this.destroyed;
+    return this.#destroyed;
   }
 
   // ---- what the test does to the window ----
@@ -187,7 +195,7 @@ export class WebContents extends EventEmitter {
       this.renderer.gone = true;
     }
     this.renderer = undefined;
-    this.destroyed = true;
+    this.#destroyed = true;
     this.emit('destroyed');
   }
 }
@@ -218,13 +226,13 @@ export class IpcRenderer extends EventEmitter {
 
   /** `send(channel: string, ...args: any[]): void` */
   send(channel: string, ...args: any[]): void {
-    this.toMain(channel, structuredClone(args), []);
+    this.#toMain(channel, structuredClone(args), []);
   }
 
   /** `postMessage(channel: string, message: any, transfer?: MessagePort[]): void` — ports arrive in main as `MessagePortMain`s. */
   postMessage(channel: string, message: any, transfer?: MessagePort[]): void {
     const ports = (transfer ?? []).map((port) => new MessagePortMain(port as unknown as NodeMessagePort));
-    this.toMain(channel, [structuredClone(message)], ports);
+    this.#toMain(channel, [structuredClone(message)], ports);
   }
 
   /** A message from main. */
@@ -232,7 +240,7 @@ export class IpcRenderer extends EventEmitter {
     if (!this.gone) this.emit(channel, { sender: this, ports } satisfies IpcRendererEvent, ...args);
   }
 
-  private toMain(channel: string, args: unknown[], ports: MessagePortMain[]): void {
+  #toMain(channel: string, args: unknown[], ports: MessagePortMain[]): void {
     if (this.gone) return;
     const { contents, frame } = this;
     const ipcMain = contents.ipcMain;

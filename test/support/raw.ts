@@ -1,7 +1,8 @@
 /** A peer under test with the far end driven by hand: the test speaks the wire protocol itself. */
-import { createPeer, cloneCodec, type Peer, type PeerOptions } from '../../src/index.js';
-import { msgpackCodec } from '../../src/msgpack.js';
+
 import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
+import { cloneCodec, createPeer, type Peer, type PeerOptions } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { track } from './connect.js';
 
 export interface RawEnd {

@@ -4,16 +4,16 @@
  * itself, and the assertions for "failed with the one generic error".
  */
 import nacl from 'tweetnacl';
+import { runtime } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
-import { RpcError, type Peer, type PeerOptions } from '../../src/index.js';
-import type { Transport, TransportReceiver } from '../../src/transport.js';
+import { type Peer, type PeerOptions, RpcError } from '../../src/index.js';
 import { sameBytes } from '../../src/secure/bytes.js';
 import type { SecureTransport } from '../../src/secure/channel.js';
 import { Handshake, type SessionKeys } from '../../src/secure/handshake.js';
 import { createPeer, generateIdentity, type Identity, type SecureOptions, type SecurePeerOptions } from '../../src/secure/index.js';
-import { withSeams, type Seams } from '../../src/secure/internal.js';
-import { runtime } from '#harness';
+import { type Seams, withSeams } from '../../src/secure/internal.js';
+import type { Transport } from '../../src/transport.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, listenerCheck, track } from './connect.js';
 
@@ -100,7 +100,7 @@ export type Direction = 'up' | 'down';
  * Sees every message crossing the relay (`index` counts per direction from 0). Return nothing to
  * pass it on, or the list of messages to pass on instead (empty: drop it).
  */
-export type Tap = (direction: Direction, message: unknown, index: number) => unknown[] | void;
+export type Tap = (direction: Direction, message: unknown, index: number) => unknown[] | undefined;
 
 export interface Wire {
   /** Copies of everything each side sent, before any tampering. */
@@ -167,13 +167,16 @@ export function seamed(secure: SecureOptions, seams: Seams = {}): SecureOptions 
       if (transport.timerArmed) throw new AssertionError('a secure channel left its handshake timer armed');
     }
   });
-  return withSeams({ ...secure }, {
-    ...seams,
-    onTransport(transport) {
-      transports.push(transport);
-      seams.onTransport?.(transport);
+  return withSeams(
+    { ...secure },
+    {
+      ...seams,
+      onTransport(transport) {
+        transports.push(transport);
+        seams.onTransport?.(transport);
+      },
     },
-  });
+  );
 }
 
 /** The client's default: our identity, the server's key pinned. */
@@ -233,10 +236,16 @@ export function connectSecure(link: Link, options: ConnectOptions = {}): SecureC
   const clientLog = logged();
   const serverLog = logged();
   const server = track(
-    createPeer(known ? withRole(serverEnd, false) : serverEnd, peerOptions(options.server, serverSecure(options.server?.secure), serverLog)),
+    createPeer(
+      known ? withRole(serverEnd, false) : serverEnd,
+      peerOptions(options.server, serverSecure(options.server?.secure), serverLog),
+    ),
   );
   const client = track(
-    createPeer(known ? withRole(clientEnd, true) : clientEnd, peerOptions(options.client, clientSecure(options.client?.secure), clientLog)),
+    createPeer(
+      known ? withRole(clientEnd, true) : clientEnd,
+      peerOptions(options.client, clientSecure(options.client?.secure), clientLog),
+    ),
   );
   return { client, server, wire, clientLog: clientLog.lines, serverLog: serverLog.lines };
 }

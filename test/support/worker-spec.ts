@@ -4,8 +4,8 @@
  */
 import { it } from '#harness';
 import type { Peer, Remote } from '../../src/index.js';
-import { equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import type { WorkerApi } from '../fixtures/service.js';
+import { equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 
 export interface StartedWorker {
   readonly peer: Peer;

@@ -4,8 +4,8 @@
  */
 import { once } from 'node:events';
 import { WebSocket, WebSocketServer } from 'ws';
+import { type ServeWebSocketOptions, serveWebSocket, type UpgradeRequest, type WebSocketService } from '../../adapters/websocket.js';
 import type { Peer } from '../../src/index.js';
-import { serveWebSocket, type ServeWebSocketOptions, type UpgradeRequest, type WebSocketService } from '../../adapters/websocket.js';
 import { AssertionError } from '../harness/assert.js';
 import { afterClose, track } from './connect.js';
 
@@ -64,7 +64,9 @@ export function client(url: string, options?: ConstructorParameters<typeof WebSo
 }
 
 /** A plain `ws` server on 127.0.0.1 (no saltline), closed after the test. */
-export async function rawServer(options: ConstructorParameters<typeof WebSocketServer>[0] = {}): Promise<{ server: WebSocketServer; url: string }> {
+export async function rawServer(
+  options: ConstructorParameters<typeof WebSocketServer>[0] = {},
+): Promise<{ server: WebSocketServer; url: string }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
@@ -76,6 +78,8 @@ export async function rawServer(options: ConstructorParameters<typeof WebSocketS
 }
 
 /** The transport's close reason, which a peer closed by its transport settles `closed` with. */
-export async function closeCause(peer: Peer): Promise<{ code?: string; message?: string; data?: { code?: number; reason?: string }; cause?: unknown }> {
+export async function closeCause(
+  peer: Peer,
+): Promise<{ code?: string; message?: string; data?: { code?: number; reason?: string }; cause?: unknown }> {
   return ((await peer.closed) ?? {}) as never;
 }

@@ -12,7 +12,9 @@ export default {
   binary: true,
   serve(server, service) {
     // A socket the server accepted: `initiator: false`, so it answers the client's hello.
-    acceptOn(server, (socket) => createPeer(fromWebSocket(socket, { initiator: false }), { expose: service, secure: secureOptions.server }));
+    acceptOn(server, (socket) =>
+      createPeer(fromWebSocket(socket, { initiator: false }), { expose: service, secure: secureOptions.server }),
+    );
   },
   client: async (url) => clientOf(createPeer(fromWebSocket(await dial(url)), { secure: secureOptions.client })),
 };

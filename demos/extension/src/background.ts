@@ -2,8 +2,8 @@
  * The demo's MV3 service worker: one saltline peer per port, from the extension's own pages and
  * content scripts (`onConnect`) and from web pages on loopback (`onConnectExternal`).
  */
-import { createPeer, withContext, type Peer } from 'saltline';
-import { fromExtensionPort, type ExtensionPort } from 'saltline/extension';
+import { createPeer, type Peer, withContext } from 'saltline';
+import { type ExtensionPort, fromExtensionPort } from 'saltline/extension';
 import type { ContentApi, WorkerApi } from './api.js';
 import { chrome, PORT_NAME } from './chrome.js';
 

@@ -10,7 +10,9 @@ export interface Chrome {
     readonly id: string;
     connect(info: { name: string }): ExtensionPort;
     connect(extensionId: string, info: { name: string }): ExtensionPort;
-    onConnect: ChromeEvent<(port: ExtensionPort & { sender?: { id?: string; url?: string; origin?: string; tab?: { id?: number; title?: string } } }) => void>;
+    onConnect: ChromeEvent<
+      (port: ExtensionPort & { sender?: { id?: string; url?: string; origin?: string; tab?: { id?: number; title?: string } } }) => void
+    >;
     onConnectExternal: ChromeEvent<(port: ExtensionPort & { sender?: { origin?: string; url?: string } }) => void>;
   };
   storage: { local: { get(key: string): Promise<Record<string, unknown>>; set(items: Record<string, unknown>): Promise<void> } };

@@ -12,7 +12,8 @@ document.documentElement.dataset.saltlineDemoExtension = chrome.runtime.id;
 
 const badge = document.createElement('div');
 badge.style.cssText =
-  'position:fixed;right:12px;bottom:12px;z-index:9999;padding:8px 12px;border-radius:8px;background:#1d2329;color:#fff;font:13px system-ui;box-shadow:0 2px 8px #0004';
+  'position:fixed;right:12px;bottom:12px;z-index:9999;padding:8px 12px;border-radius:8px;background:#1d2329;color:#fff;font:13px ' +
+  'system-ui;box-shadow:0 2px 8px #0004';
 badge.textContent = 'content script: connecting…';
 document.body.append(badge);
 

@@ -13,7 +13,8 @@ function run(what: string, call: Promise<unknown>): void {
   $('out').textContent = `${what} …`;
   call.then(
     (value) => ($('out').textContent = `${what} → ${JSON.stringify(value, null, 1)}`),
-    (error: unknown) => ($('out').textContent = `${what} → ${error instanceof RpcError ? error.code : 'error'}: ${(error as Error).message}`),
+    (error: unknown) =>
+      ($('out').textContent = `${what} → ${error instanceof RpcError ? error.code : 'error'}: ${(error as Error).message}`),
   );
 }
 
