@@ -3,7 +3,7 @@
  * the server accepts, because the attacks of interest come from authenticated peers. Test keys
  * only, derived from constant seeds; a function each, so that wiping one copy spoils no other.
  */
-import { importIdentity, type Identity } from '../../src/secure/index.js';
+import { type Identity, importIdentity } from '../../src/secure/index.js';
 
 const seed = (byte: number) => new Uint8Array(32).fill(byte);
 

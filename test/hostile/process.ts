@@ -2,7 +2,7 @@
  * Runs the hostile server (./server.ts) as a child process with a capped heap, and tells how it
  * ended. A crash is a result here, not an accident: `exit` says whether it happened.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The heap cap of the server process, in MiB: an attack that needs more crashes it. */

@@ -11,9 +11,9 @@
  * that waiting it out stays cheap (the default is the servers' own, documented there).
  */
 import { createServer } from 'node:http';
-import { serveWebSocket, type ServeWebSocketOptions } from '../../adapters/websocket.js';
 import { signalingService } from '../../adapters/signaling.js';
-import { withContext, type Peer, type PeerOptions } from '../../src/index.js';
+import { type ServeWebSocketOptions, serveWebSocket } from '../../adapters/websocket.js';
+import { type Peer, type PeerOptions, withContext } from '../../src/index.js';
 import { createPeer as createSecurePeer } from '../../src/secure/index.js';
 import { clientIdentity, serverIdentity } from './keys.js';
 

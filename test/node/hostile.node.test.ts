@@ -5,12 +5,13 @@
  * the probe gets every answer, the heap stays bounded, and the attacker is answered or closed,
  * never left hanging. The figures measured on the way go to test/hostile/results.json.
  */
-import { after, before, describe, it } from 'node:test';
+
 import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
 import { equal, ok } from '../harness/assert.js';
-import { attacks, type AttackResult } from '../hostile/attacks/index.js';
-import { startServer, type ServerProcess } from '../hostile/process.js';
-import { startProbe, type ProbeReport } from '../hostile/probe.js';
+import { type AttackResult, attacks } from '../hostile/attacks/index.js';
+import { type ProbeReport, startProbe } from '../hostile/probe.js';
+import { type ServerProcess, startServer } from '../hostile/process.js';
 
 /** The server's heap in use must stay under this while under attack: half its cap. */
 const HEAP_BOUND = 128 * 1024 * 1024;

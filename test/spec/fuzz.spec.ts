@@ -10,7 +10,7 @@ import { describe, it, watchUnhandledRejections } from '#harness';
 import { msgpackCodec } from '../../src/msgpack.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
-import { rawPeer, replyTo, type RawEnd } from '../support/raw.js';
+import { type RawEnd, rawPeer, replyTo } from '../support/raw.js';
 
 /** Watches the whole file; the last test checks it. */
 const stopWatching = watchUnhandledRejections();
@@ -38,20 +38,30 @@ const pick = <T>(rand: () => number, list: readonly T[]): T => list[below(rand, 
 
 function anyValue(rand: () => number, depth = 0): unknown {
   switch (below(rand, depth > 2 ? 8 : 11)) {
-    case 0: return null;
-    case 1: return below(rand, 40) - 5;
-    case 2: return rand() * 1e12;
-    case 3: return pick(rand, ['add', 'echo', 'count', '__proto__', 'constructor', 'a.b', '', 'toString']);
-    case 4: return rand() < 0.5;
-    case 5: return -1;
-    case 6: return 'x'.repeat(below(rand, 300));
-    case 7: return new Uint8Array(below(rand, 8));
-    case 8: return Array.from({ length: below(rand, 5) }, () => anyValue(rand, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return below(rand, 40) - 5;
+    case 2:
+      return rand() * 1e12;
+    case 3:
+      return pick(rand, ['add', 'echo', 'count', '__proto__', 'constructor', 'a.b', '', 'toString']);
+    case 4:
+      return rand() < 0.5;
+    case 5:
+      return -1;
+    case 6:
+      return 'x'.repeat(below(rand, 300));
+    case 7:
+      return new Uint8Array(below(rand, 8));
+    case 8:
+      return Array.from({ length: below(rand, 5) }, () => anyValue(rand, depth + 1));
     case 9: {
       const [name, message, cause] = [anyValue(rand, depth + 1), anyValue(rand, depth + 1), anyValue(rand, depth + 1)];
       return { name, message, props: { __proto__x: 1 }, cause };
     }
-    default: return { a: anyValue(rand, depth + 1) };
+    default:
+      return { a: anyValue(rand, depth + 1) };
   }
 }
 
@@ -140,13 +150,20 @@ const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0
 /** A msgpack header claiming `n` elements or bytes, in any of the length-carrying formats. */
 function claim(rand: () => number, n: number): number[] {
   switch (below(rand, 7)) {
-    case 0: return [0xdc, ...u16(Math.min(n, 0xffff))];
-    case 1: return [0xdd, ...u32(n)];
-    case 2: return [0xde, ...u16(Math.min(n, 0xffff))];
-    case 3: return [0xdf, ...u32(n)];
-    case 4: return [pick(rand, [0xc6, 0xdb]), ...u32(n)]; // bin 32, str 32
-    case 5: return [0xc9, ...u32(n), pick(rand, [1, 2, 3, 4, 5, 6, 0x20, 0xff])]; // ext 32 of a saltline or foreign type
-    default: return [0xc8, ...u16(Math.min(n, 0xffff)), pick(rand, [2, 4, 5])]; // ext 16: error, Map, Set
+    case 0:
+      return [0xdc, ...u16(Math.min(n, 0xffff))];
+    case 1:
+      return [0xdd, ...u32(n)];
+    case 2:
+      return [0xde, ...u16(Math.min(n, 0xffff))];
+    case 3:
+      return [0xdf, ...u32(n)];
+    case 4:
+      return [pick(rand, [0xc6, 0xdb]), ...u32(n)]; // bin 32, str 32
+    case 5:
+      return [0xc9, ...u32(n), pick(rand, [1, 2, 3, 4, 5, 6, 0x20, 0xff])]; // ext 32 of a saltline or foreign type
+    default:
+      return [0xc8, ...u16(Math.min(n, 0xffff)), pick(rand, [2, 4, 5])]; // ext 16: error, Map, Set
   }
 }
 
@@ -173,13 +190,20 @@ function claimFrame(rand: () => number): Uint8Array {
 function marker(rand: () => number): unknown {
   const ref = rand() < 0.9 ? 1 + below(rand, 1e6) : pick(rand, [-1, 0.5, 'x', null, 2 ** 53]);
   switch (below(rand, 7)) {
-    case 0: return { '~ref': [0, ref] };
-    case 1: return { '~ref': [1, ref] };
-    case 2: return { '~ref': [2, ref] };
-    case 3: return { '~ref': [3, ref] };
-    case 4: return { '~ref': [9, { '~ref': [2, ref] }] };
-    case 5: return { '~ref': [pick(rand, [4, 8, 99, -1]), ref] };
-    default: return { '~ref': pick(rand, [[], [2], 'x', { 0: 2 }]) };
+    case 0:
+      return { '~ref': [0, ref] };
+    case 1:
+      return { '~ref': [1, ref] };
+    case 2:
+      return { '~ref': [2, ref] };
+    case 3:
+      return { '~ref': [3, ref] };
+    case 4:
+      return { '~ref': [9, { '~ref': [2, ref] }] };
+    case 5:
+      return { '~ref': [pick(rand, [4, 8, 99, -1]), ref] };
+    default:
+      return { '~ref': pick(rand, [[], [2], 'x', { 0: 2 }]) };
   }
 }
 
@@ -283,7 +307,11 @@ describe('hostile input (clone)', () => {
     await end.next((m) => m[0] === 1 && (m[3] as unknown[])[0] === 99);
     const callIds = end.received.filter((m) => m[0] === 1).map((m) => m[1] as number);
     let id = 1;
-    for (let i = 0; i < DAG_FRAMES; i++) sendFrame(end, dagMessage(rand, callIds, () => id++));
+    for (let i = 0; i < DAG_FRAMES; i++)
+      sendFrame(
+        end,
+        dagMessage(rand, callIds, () => id++),
+      );
     for (const callId of callIds) end.send([3, callId, 'answered']); // any the DAGs left waiting
     await Promise.all(outgoing);
     await stillAnswers(end);

@@ -7,7 +7,7 @@
 import WebSocket from 'ws';
 import { fromWebSocket } from '../../../adapters/websocket.js';
 import { createPeer } from '../../../src/index.js';
-import { describeReply, orHang, openRaw, replyTo } from '../wire.js';
+import { describeReply, openRaw, orHang, replyTo } from '../wire.js';
 import type { AttackResult } from './types.js';
 
 const SIGNALS = 100;

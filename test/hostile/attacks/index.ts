@@ -50,7 +50,7 @@ export const attacks: readonly AttackCase[] = [
   {
     item: '5',
     name: 'a call to a missing method with 800,000 stream markers',
-    bound: 
+    bound:
       'references are imported only once the method exists; ' +
       '`limits.maxReferencesPerMessage` (1,000), `limits.maxReferences` (10,000)',
     run: markerFlood,
@@ -58,7 +58,7 @@ export const attacks: readonly AttackCase[] = [
   {
     item: '6',
     name: '200 stream credits of 65,536, then a consumer that stops reading',
-    bound: 
+    bound:
       'credit never exceeds the window (first grant at most 1,024); producers wait for the transport to drain ' +
       'and yield every 64 items; `limits.maxBufferedBytes`',
     run: creditBypass,
@@ -72,7 +72,7 @@ export const attacks: readonly AttackCase[] = [
   {
     item: '8',
     name: 'a signaling member that never says hello, sent 100 signals of 4 MiB',
-    bound: 
+    bound:
       'the signaling service seats no member before its hello; `limits.helloTimeout` ' +
       '(servers: 10 s; 2 s in this suite); held messages capped',
     run: heldNotifications,

@@ -6,9 +6,9 @@
  */
 import WebSocket from 'ws';
 import { fromWebSocket } from '../../../adapters/websocket.js';
+import type { Codec } from '../../../src/codec/codec.js';
 import { RpcError } from '../../../src/index.js';
 import { msgpackCodec } from '../../../src/msgpack.js';
-import type { Codec } from '../../../src/codec/codec.js';
 import { createPeer } from '../../../src/secure/index.js';
 import { clientIdentity, serverIdentity } from '../keys.js';
 import { HANG_MS } from '../wire.js';
