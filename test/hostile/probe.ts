@@ -13,8 +13,16 @@ export async function startProbe(url: string): Promise<Probe> {
   const worker = new Worker(new URL('./probe-worker.mjs', import.meta.url), { workerData: { url } });
   const peer = createPeer(fromWorker(worker), { timeout: 0 });
   const remote = peer.remote<{ answers(count: number): void; ask(method: string): unknown; stop(): ProbeReport }>();
+  const end = async () => {
+    peer.close('probe done');
+    await peer.closed;
+    await worker.terminate();
+  };
   // The first answer comes once the probe is connected and the server has answered it.
-  await remote.answers(1);
+  await remote.answers(1).catch(async (error: unknown) => {
+    await end();
+    throw error;
+  });
   let stopped: Promise<ProbeReport> | undefined;
   return {
     answers: (count) => remote.answers(count),
@@ -24,9 +32,7 @@ export async function startProbe(url: string): Promise<Probe> {
         try {
           return await remote.stop();
         } finally {
-          peer.close('probe done');
-          await peer.closed;
-          await worker.terminate();
+          await end();
         }
       })()),
   };
