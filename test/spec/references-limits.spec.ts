@@ -99,7 +99,7 @@ for (const kind of ['clone', 'bytes'] as const) {
     it('answers a CALL carrying one stream marker too many with RESOURCE_EXHAUSTED and keeps none', async () => {
       const end = rawPeer(kind, { expose: service });
       const args = Array.from({ length: DEFAULT_MAX_REFERENCES_PER_MESSAGE + 1 }, (_, i) => ({ '~ref': [2, i + 1] }));
-      end.send([CALL, 1, 'missing', args, null, null, 1]);
+      end.send([CALL, 1, 'ping', args, null, null, 1]);
       const reply = await end.next(replyTo(1));
       equal(reply[0], ERROR);
       equal((reply[2] as { code: string }).code, 'RESOURCE_EXHAUSTED');
