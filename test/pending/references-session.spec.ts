@@ -29,9 +29,10 @@ for (const connector of connectors) {
     it('rejects a call whose argument is an unresolved call with INVALID_ARGUMENT', async () => {
       const { client } = connector.connect({ expose: service });
       const remote = client.remote<typeof service>();
-      const error = await rejectsWith(remote.square(remote.square(2) as unknown as number), 'INVALID_ARGUMENT');
+      const inner = remote.square(2);
+      const error = await rejectsWith(remote.square(inner as unknown as number), 'INVALID_ARGUMENT');
       ok(error.message.includes('await it first'), error.message);
-      equal(client.stats().pendingCalls, 1); // the inner call, still in flight
+      equal(await inner, 4);
     });
 
     it('answers INVALID_ARGUMENT when a handler returns a value holding a promise', async () => {
