@@ -360,7 +360,8 @@ export class References implements StreamLink {
   finished(end: RemoteStream | StreamSource): void {
     const table = end instanceof StreamSource ? this.#exports : this.#imports;
     const entry = table.get(end.id);
-    if (entry?.kind !== STREAM || (entry as { source?: unknown; stream?: unknown })[end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
+    const own = entry as { source?: unknown; stream?: unknown } | undefined;
+    if (entry?.kind !== STREAM || own![end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
     // Its items' callbacks stay callable until the consumer has seen the end and says so (§7).
     if (end instanceof StreamSource && end.endSent && (entry as { itemRefs: number }).itemRefs > 0) {
       (entry as { awaitingAck: boolean }).awaitingAck = true;

@@ -225,7 +225,8 @@ export class StreamSource {
     if (this.#done) return;
     if (this.#window === 0) {
       if (count > MAX_STREAM_WINDOW) {
-        return this.#stop(new RpcError('RESOURCE_EXHAUSTED', `a stream window of ${count} items is over the limit of ${MAX_STREAM_WINDOW}`));
+        const message = `a stream window of ${count} items is over the limit of ${MAX_STREAM_WINDOW}`;
+        return this.#stop(new RpcError('RESOURCE_EXHAUSTED', message));
       }
       this.#window = count;
     }

@@ -20,7 +20,12 @@ export function sharedTree(levels: number, leaf: unknown): unknown {
 
 function table(limits?: ReferenceLimits) {
   const sent: unknown[][] = [];
-  const host: ReferenceHost = { send: (message) => sent.push(message), callRef: async () => undefined, completed: () => {}, exposeStacks: false };
+  const host: ReferenceHost = {
+    send: (message) => sent.push(message),
+    callRef: async () => undefined,
+    completed: () => {},
+    exposeStacks: false,
+  };
   return { refs: new References(host, 16, limits), sent };
 }
 
@@ -140,7 +145,8 @@ function producer(options: { whenWritable?: () => Promise<void> | undefined; nex
       return { value: undefined, done: true };
     },
   };
-  const source = new StreamSource(1, iterator, link, (item) => [6, 1, item], (error) => ({ code: codeOf(error), message: (error as Error).message }));
+  const encodeError = (error: unknown) => ({ code: codeOf(error), message: (error as Error).message });
+  const source = new StreamSource(1, iterator, link, (item) => [6, 1, item], encodeError);
   return { source, sent, pulls: () => pulls, returned: () => returned };
 }
 
