@@ -4,8 +4,8 @@
  * peer would.
  */
 import { describe, it } from '#harness';
-import { RpcError } from '../../src/index.js';
-import { DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/ref-table.js';
+import { release, retain, RpcError } from '../../src/index.js';
+import { DEFAULT_MAX_REFERENCES, DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/ref-table.js';
 import { MAX_STREAM_WINDOW } from '../../src/streams.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
@@ -41,6 +41,22 @@ for (const connector of connectors) {
         ok(result[0] === result[1]);
       });
     }
+
+    it('refuses a call whose callback would take the callee past maxReferences', async () => {
+      const kept: ((...args: never[]) => unknown)[] = [];
+      const api = { hold: (fn: () => void) => void kept.push(retain(fn)) };
+      const { client, server } = connector.connect({ expose: api });
+      const remote = client.remote<typeof api>();
+      for (let held = 0; held < DEFAULT_MAX_REFERENCES; held += 1_000) {
+        await Promise.all(Array.from({ length: 1_000 }, () => remote.hold(() => {})));
+      }
+      const error = await rejectsWith(remote.hold(() => {}), 'RESOURCE_EXHAUSTED');
+      ok(error.message.includes('live in this session'), error.message);
+      equal(server.stats().references, DEFAULT_MAX_REFERENCES);
+      for (const fn of kept) release(fn);
+      await client.call('missing').catch(() => {}); // the RELEASEs went ahead of this call
+      equal(client.stats().references, 0);
+    });
 
     it('fails a stream whose items carry more references than maxReferencesPerStream', async () => {
       const { client } = connector.connect({ expose: service });
