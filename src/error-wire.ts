@@ -32,7 +32,24 @@ const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', 'protot
 const MAX_DEPTH = 8;
 const MAX_ERRORS = 64;
 
-export function errorToWire(value: unknown, withStack: boolean, depth = 0): WireError {
+/**
+ * Errors one wire form may hold, counting the top one, its causes and inner errors at every depth.
+ * Depth and width caps alone still allow 64^8 nodes, and a clone transport can deliver that as a
+ * few hundred bytes of shared errors; past this many, further causes and inner errors are left out.
+ */
+export const MAX_ERROR_NODES = 256;
+
+/** Nodes left to the conversion under way: one counter per top-level call. */
+interface Budget {
+  left: number;
+}
+
+export function errorToWire(value: unknown, withStack: boolean): WireError {
+  return toWire(value, withStack, 0, { left: MAX_ERROR_NODES });
+}
+
+function toWire(value: unknown, withStack: boolean, depth: number, budget: Budget): WireError {
+  budget.left--;
   if (!(value instanceof Error)) return { thrown: value };
   const wire: WireError = { name: String(value.name), message: String(value.message) };
   const isRpc = value instanceof RpcError;
@@ -49,11 +66,20 @@ export function errorToWire(value: unknown, withStack: boolean, depth = 0): Wire
   }
   if (props) wire.props = props;
   if (withStack && typeof value.stack === 'string') wire.stack = value.stack;
-  if ('cause' in value && depth < MAX_DEPTH) wire.cause = errorToWire(value.cause, withStack, depth + 1);
-  if (value instanceof AggregateError && Array.isArray(value.errors) && depth < MAX_DEPTH) {
-    wire.errors = value.errors.slice(0, MAX_ERRORS).map((e: unknown) => errorToWire(e, withStack, depth + 1));
+  if (depth >= MAX_DEPTH) return wire;
+  if ('cause' in value && budget.left > 0) wire.cause = toWire(value.cause, withStack, depth + 1, budget);
+  if (value instanceof AggregateError && Array.isArray(value.errors)) {
+    wire.errors = inner(value.errors, (e) => toWire(e, withStack, depth + 1, budget), budget);
   }
   return wire;
+}
+
+/** The first inner errors of an AggregateError, as many as the caps and the budget allow. */
+function inner<T>(errors: unknown[], convert: (error: unknown) => T, budget: Budget): T[] {
+  const out: T[] = [];
+  const count = Math.min(errors.length, MAX_ERRORS);
+  for (let i = 0; i < count && budget.left > 0; i++) out.push(convert(errors[i]));
+  return out;
 }
 
 /** The same error without anything that might not encode: the fallback when encoding fails. */
@@ -66,24 +92,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Rebuilds a thrown value from its wire form. Hostile input yields an error, never a throw. */
-export function errorFromWire(input: unknown, depth = 0): unknown {
+export function errorFromWire(input: unknown): unknown {
+  return fromWire(input, 0, { left: MAX_ERROR_NODES });
+}
+
+function fromWire(input: unknown, depth: number, budget: Budget): unknown {
+  budget.left--;
   if (!isRecord(input)) return new RpcError('INTERNAL', 'malformed error from the remote peer');
   if ('thrown' in input) return input.thrown;
   const name = typeof input.name === 'string' ? input.name : 'Error';
   const message = typeof input.message === 'string' ? input.message : '';
-  const cause = 'cause' in input && depth < MAX_DEPTH ? { cause: errorFromWire(input.cause, depth + 1) } : {};
+  const deeper = depth < MAX_DEPTH;
+  const cause = 'cause' in input && deeper && budget.left > 0 ? { cause: fromWire(input.cause, depth + 1, budget) } : {};
   let error: Error;
   if (name === 'RpcError' || RpcError.isCode(input.code)) {
     // An RpcError, or a subclass with a name of its own: rebuilt as an RpcError that keeps the name.
     error = new RpcError(RpcError.isCode(input.code) ? input.code : 'UNKNOWN', message, { ...cause, data: input.data });
     if (name !== 'RpcError') define(error, 'name', name);
   } else if (name === 'AggregateError') {
-    const inner = Array.isArray(input.errors) && depth < MAX_DEPTH ? input.errors.slice(0, MAX_ERRORS) : [];
-    error = new AggregateError(
-      inner.map((e) => errorFromWire(e, depth + 1)),
-      message,
-      cause,
-    );
+    const errors = Array.isArray(input.errors) && deeper ? inner(input.errors, (e) => fromWire(e, depth + 1, budget), budget) : [];
+    error = new AggregateError(errors, message, cause);
   } else {
     const Builtin = builtins[name];
     error = Builtin ? new Builtin(message, cause) : new Error(message, cause);

@@ -22,8 +22,6 @@ import {
 } from './streams.js';
 
 export const RELEASE = 9; // [9, id]
-/** The largest credit one grant may carry. */
-const MAX_GRANT = 1 << 16;
 export const ABORT = 14; //  [14, id, reason]
 
 /** One call, on either side, as far as the references it carries are concerned. */
@@ -41,8 +39,28 @@ export class Exchange {
   constructor(readonly id: number) {}
 }
 
+/** Bounds on what the far side can make this side hold (`limits` in `PeerOptions`). */
+export interface ReferenceLimits {
+  /** References imported from the far side and live at once, in the whole session. Default 10,000. */
+  readonly maxReferences?: number;
+  /** References one message (a call's arguments, a result, a stream item) may carry, either way. Default 1,000. */
+  readonly maxReferencesPerMessage?: number;
+  /** References the items of one stream may carry in all (they live until its call completes). Default 1,000. */
+  readonly maxReferencesPerStream?: number;
+}
+
+export const DEFAULT_MAX_REFERENCES = 10_000;
+export const DEFAULT_MAX_REFERENCES_PER_MESSAGE = 1_000;
+export const DEFAULT_MAX_REFERENCES_PER_STREAM = 1_000;
+
 export interface ReferenceHost {
   send(message: unknown[]): void;
+  /**
+   * `undefined` when the transport can take a message now, else a promise that settles when it
+   * can (for example once a WebSocket's `bufferedAmount` is low again). Stream producers wait on
+   * it. Left out, producers are bounded by credit alone.
+   */
+  whenWritable?(): Promise<void> | undefined;
   /** Calls a function the far side exported. */
   callRef(id: number, args: unknown[]): Promise<unknown>;
   /** An exchange finished its streams after its reply: drop it. */
@@ -52,18 +70,27 @@ export interface ReferenceHost {
 
 type Exported =
   | { kind: typeof FUNCTION; fn: (...args: unknown[]) => unknown; owner: Exchange | undefined }
-  | { kind: typeof STREAM; source: StreamSource; owner: Exchange | undefined; result: boolean }
+  | {
+      kind: typeof STREAM;
+      source: StreamSource;
+      owner: Exchange | undefined;
+      result: boolean;
+      /** References its items carried; while any live, its end waits for the consumer's acknowledgement (§7). */
+      itemRefs: number;
+      awaitingAck: boolean;
+    }
   | { kind: typeof SIGNAL; signal: AbortSignal; onAbort: () => void; owner: Exchange | undefined };
 
 type Imported =
   | { kind: typeof FUNCTION; owner: Exchange | undefined }
-  | { kind: typeof STREAM; stream: RemoteStream; owner: Exchange | undefined; result: boolean }
+  | { kind: typeof STREAM; stream: RemoteStream; owner: Exchange | undefined; result: boolean; itemRefs: number }
   | { kind: typeof SIGNAL; controller: AbortController; owner: Exchange | undefined };
 
 /** Which peer's table a callback proxy belongs to, for `retain` and `release`. */
 const proxies = new WeakMap<object, { table: References; id: number }>();
 
 const released = () => new RpcError('NOT_FOUND', 'the callback was released');
+const tooMany = (what: string, limit: number) => new RpcError('RESOURCE_EXHAUSTED', `more than ${limit} references ${what}`);
 
 export class References implements StreamLink {
   #nextId = 1;
@@ -79,21 +106,96 @@ export class References implements StreamLink {
 
   readonly #host: ReferenceHost;
   readonly #window: number;
+  readonly #maxReferences: number;
+  readonly #perMessage: number;
+  readonly #perStream: number;
+  /** References the last `#importUpTo` or `#exportUpTo` made: what a stream item adds to its stream's count. */
+  #counted = 0;
 
-  constructor(host: ReferenceHost, window: number) {
+  constructor(host: ReferenceHost, window: number, limits: ReferenceLimits = {}) {
     this.#host = host;
     this.#window = window;
+    this.#maxReferences = limits.maxReferences ?? DEFAULT_MAX_REFERENCES;
+    this.#perMessage = limits.maxReferencesPerMessage ?? DEFAULT_MAX_REFERENCES_PER_MESSAGE;
+    this.#perStream = limits.maxReferencesPerStream ?? DEFAULT_MAX_REFERENCES_PER_STREAM;
   }
 
   // ---- values -----------------------------------------------------------------------------
 
-  /** `value` with its references exported as markers; call it only when `hasRefs(value)`. */
+  /**
+   * `value` with its references exported as markers; call it only when `hasRefs(value)`. Throws
+   * `RESOURCE_EXHAUSTED` past `maxReferencesPerMessage` (the far side would refuse the message)
+   * and `INVALID_ARGUMENT` for a promise; then nothing stays exported.
+   */
   exportValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
-    return swapRefs(value, (ref, kind) => this.#export(ref, kind, owner, isResult));
+    return this.#exportUpTo(value, owner, isResult, this.#perMessage, 'in one message');
   }
 
+  #exportUpTo(value: unknown, owner: Exchange | undefined, isResult: boolean, limit: number, what: string): unknown {
+    const created: number[] = [];
+    const before = owner?.exported?.length ?? 0;
+    try {
+      return swapRefs(value, (ref, kind) => {
+        if (created.length >= limit) throw tooMany(what, limit);
+        const marker = this.#export(ref, kind, owner, isResult);
+        created.push(marker[1] as number);
+        return marker;
+      });
+    } catch (error) {
+      for (const id of created) this.#unexport(id, owner);
+      if (owner?.exported) owner.exported.length = before;
+      throw error;
+    } finally {
+      this.#counted = created.length;
+    }
+  }
+
+  /**
+   * `value` (a received message's, flagged as holding references) with its markers made live.
+   * Throws `INVALID_ARGUMENT` for a malformed marker and `RESOURCE_EXHAUSTED` past
+   * `maxReferencesPerMessage` or `maxReferences`; then nothing it made stays.
+   */
   importValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
-    return unswapRefs(value, (marker) => this.#import(marker, owner, isResult));
+    return this.#importUpTo(value, owner, isResult, this.#perMessage, 'in one message');
+  }
+
+  #importUpTo(value: unknown, owner: Exchange | undefined, isResult: boolean, limit: number, what: string): unknown {
+    const created: number[] = [];
+    const before = owner?.imported?.length ?? 0;
+    try {
+      return unswapRefs(value, (marker) => {
+        if (created.length >= limit) throw tooMany(what, limit);
+        if (this.#imports.size >= this.#maxReferences) throw tooMany('live in this session', this.#maxReferences);
+        const imported = this.#import(marker, owner, isResult);
+        created.push(marker[1] as number);
+        return imported;
+      });
+    } catch (error) {
+      for (const id of created) this.#unimport(id, owner);
+      if (owner?.imported) owner.imported.length = before;
+      throw error;
+    } finally {
+      this.#counted = created.length;
+    }
+  }
+
+  /** Undoes one export of a value that could not be sent. */
+  #unexport(id: number, owner: Exchange | undefined): void {
+    const entry = this.#exports.get(id);
+    if (!entry) return;
+    this.#exports.delete(id);
+    if (entry.kind === STREAM) {
+      if (entry.result && owner) owner.openStreams--;
+      entry.source.cancel();
+    } else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+  }
+
+  /** Undoes one import of a message that was refused: nothing was sent for it yet. */
+  #unimport(id: number, owner: Exchange | undefined): void {
+    const entry = this.#imports.get(id);
+    if (!entry) return;
+    this.#imports.delete(id);
+    if (entry.kind === STREAM && entry.result && owner) owner.openStreams--;
   }
 
   #export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
@@ -118,15 +220,23 @@ export class References implements StreamLink {
         const source = new StreamSource(id, iterator, this, (item) => this.#encodeItem(id, item, owner), (error) =>
           errorToWire(error, this.#host.exposeStacks),
         );
-        this.#exports.set(id, { kind: STREAM, source, owner, result: isResult });
+        this.#exports.set(id, { kind: STREAM, source, owner, result: isResult, itemRefs: 0, awaitingAck: false });
         if (isResult && owner) owner.openStreams++;
         return [kind, id];
       }
     }
   }
 
+  /** A stream item as STREAM_DATA; its references count against the stream as on the consumer's side. */
   #encodeItem(id: number, item: unknown, owner: Exchange | undefined): unknown[] {
-    return hasRefs(item) ? [STREAM_DATA, id, this.exportValue(item, owner, false), 1] : [STREAM_DATA, id, item];
+    if (!hasRefs(item)) return [STREAM_DATA, id, item];
+    const entry = this.#exports.get(id);
+    if (entry?.kind !== STREAM) return [STREAM_DATA, id, null]; // cancelled meanwhile: never sent
+    const left = this.#perStream - entry.itemRefs;
+    const what = left < this.#perMessage ? 'in one stream' : 'in one message';
+    const value = this.#exportUpTo(item, owner, false, Math.min(this.#perMessage, left), what);
+    entry.itemRefs += this.#counted;
+    return [STREAM_DATA, id, value, 1];
   }
 
   #import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
@@ -153,7 +263,7 @@ export class References implements StreamLink {
       case STREAM:
       case READABLE: {
         const stream = new RemoteStream(id, this.#window, this);
-        this.#imports.set(id, { kind: STREAM, stream, owner, result: isResult });
+        this.#imports.set(id, { kind: STREAM, stream, owner, result: isResult, itemRefs: 0 });
         if (isResult && owner) owner.openStreams++;
         return kind === READABLE ? toReadable(stream) : stream;
       }
@@ -176,12 +286,18 @@ export class References implements StreamLink {
     this.#registry?.register(proxy, id);
   }
 
-  /** The caller learns which of its callbacks the callee retained: they outlive the call. */
-  keep(ids: unknown): void {
+  /**
+   * The caller learns which of its callbacks the callee retained: they outlive the call. Only
+   * functions exported with `exchange` (the call replied to) qualify; any other id in the list,
+   * another call's callback, a signal or a stream, is ignored, so a callee cannot pin them.
+   * (Without `exchange`, any function still owned by a call qualifies: the pre-fix behaviour.)
+   */
+  keep(ids: unknown, exchange?: Exchange): void {
     if (!Array.isArray(ids)) return;
-    for (const id of ids) {
+    if (exchange && !exchange.exported) return; // the call exported nothing: nothing to keep
+    for (const id of ids as unknown[]) {
       const entry = typeof id === 'number' ? this.#exports.get(id) : undefined;
-      if (entry) entry.owner = undefined;
+      if (entry?.kind === FUNCTION && entry.owner !== undefined && (!exchange || entry.owner === exchange)) entry.owner = undefined;
     }
   }
 
@@ -244,8 +360,19 @@ export class References implements StreamLink {
   finished(end: RemoteStream | StreamSource): void {
     const table = end instanceof StreamSource ? this.#exports : this.#imports;
     const entry = table.get(end.id);
-    if (entry?.kind !== STREAM || (entry as { source?: unknown; stream?: unknown })[end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
+    const own = entry as { source?: unknown; stream?: unknown } | undefined;
+    if (entry?.kind !== STREAM || own![end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
+    // Its items' callbacks stay callable until the consumer has seen the end and says so (§7).
+    if (end instanceof StreamSource && end.endSent && (entry as { itemRefs: number }).itemRefs > 0) {
+      (entry as { awaitingAck: boolean }).awaitingAck = true;
+      return;
+    }
     table.delete(end.id);
+    this.#streamDone(entry);
+  }
+
+  /** A result stream is over: its call completes once replied and its other streams are over too. */
+  #streamDone(entry: { owner: Exchange | undefined; result: boolean }): void {
     const owner = entry.owner;
     if (this.#closedWith !== undefined || !owner || !entry.result) return;
     if (--owner.openStreams === 0 && owner.replied) this.#host.completed(owner);
@@ -261,7 +388,8 @@ export class References implements StreamLink {
       case STREAM_DATA: {
         const entry = this.#imports.get(id);
         if (entry?.kind !== STREAM) return true;
-        entry.stream.deliver(message[3] ? this.importValue(message[2], entry.owner, false) : message[2]);
+        if (!message[3]) entry.stream.deliver(message[2]);
+        else if (entry.stream.open) this.#deliverWithRefs(id, entry, message[2]);
         return true;
       }
       case STREAM_END: {
@@ -272,15 +400,19 @@ export class References implements StreamLink {
       case STREAM_CREDIT: {
         const entry = this.#exports.get(id);
         const count = message[2];
-        // The consumer sets its own window; a grant only has to be a sane positive count.
-        if (entry?.kind === STREAM && Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT) {
-          entry.source.grant(count as number);
-        }
+        // The source holds the consumer to its window (§7); here a grant only has to be a positive count.
+        if (entry?.kind === STREAM && Number.isSafeInteger(count) && (count as number) > 0) entry.source.grant(count as number);
         return true;
       }
       case STREAM_CANCEL: {
         const entry = this.#exports.get(id);
-        if (entry?.kind === STREAM) entry.source.cancel();
+        if (entry?.kind !== STREAM) return true;
+        if (!entry.awaitingAck) entry.source.cancel();
+        else {
+          // The consumer has seen the end of a stream whose items carried references.
+          this.#exports.delete(id);
+          this.#streamDone(entry);
+        }
         return true;
       }
       case RELEASE:
@@ -298,6 +430,30 @@ export class References implements StreamLink {
       default:
         return false;
     }
+  }
+
+  /**
+   * An item holding references: they count against the message, the stream and the session. One
+   * that breaks a limit (or holds a malformed marker) fails the stream with that error, and the
+   * producer is told to stop.
+   */
+  #deliverWithRefs(id: number, entry: Extract<Imported, { kind: typeof STREAM }>, item: unknown): void {
+    const left = this.#perStream - entry.itemRefs;
+    const limit = Math.min(this.#perMessage, left);
+    let value: unknown;
+    try {
+      value = this.#importUpTo(item, entry.owner, false, limit, left < this.#perMessage ? 'in one stream' : 'in one message');
+    } catch (error) {
+      this.send([STREAM_CANCEL, id]);
+      entry.stream.fail(error);
+      return;
+    }
+    entry.itemRefs += this.#counted;
+    entry.stream.deliver(value, true);
+  }
+
+  whenWritable(): Promise<void> | undefined {
+    return this.#host.whenWritable?.();
   }
 
   /** The function behind an exported callback, for an incoming call to it. */

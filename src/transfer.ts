@@ -14,11 +14,18 @@ export function transferablesOf(value: unknown): Transferable[] | undefined {
   return typeof value === 'object' && value !== null ? marks.get(value) : undefined;
 }
 
+/**
+ * The transferables marked on any of `values`, each once: a buffer listed twice makes
+ * `postMessage` throw, and merging stays linear however many values share marks.
+ */
 export function transferablesOfAll(values: readonly unknown[]): Transferable[] | undefined {
-  let found: Transferable[] | undefined;
+  let first: Transferable[] | undefined;
+  let merged: Set<Transferable> | undefined;
   for (let i = 0; i < values.length; i++) {
     const list = transferablesOf(values[i]);
-    if (list) found = found ? found.concat(list) : list;
+    if (!list || list === first) continue;
+    if (!first) first = list;
+    else for (const item of list) (merged ??= new Set(first)).add(item);
   }
-  return found;
+  return merged ? [...merged] : first;
 }

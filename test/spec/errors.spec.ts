@@ -1,5 +1,6 @@
 import { describe, it } from '#harness';
 import { RpcError } from '../../src/index.js';
+import { errorFromWire, MAX_ERROR_NODES, type WireError } from '../../src/error-wire.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 
@@ -51,6 +52,34 @@ const failing = {
     throw new QuotaError();
   },
 };
+
+/** An AggregateError of 64 copies of the same error, 8 levels deep: 64^8 errors walked as a tree. */
+function sharedAggregate(): AggregateError {
+  let error: Error = new Error('leaf');
+  for (let level = 0; level < 8; level++) error = new AggregateError(Array(64).fill(error), `level ${level}`);
+  return error as AggregateError;
+}
+
+/** The same shape in wire form, as a clone transport can deliver it in a few hundred bytes. */
+function sharedWire(): WireError {
+  let wire: WireError = { name: 'Error', message: 'leaf' };
+  for (let level = 0; level < 8; level++) wire = { name: 'AggregateError', message: `level ${level}`, errors: Array(64).fill(wire) };
+  return wire;
+}
+
+function countErrors(error: unknown): number {
+  if (!(error instanceof Error)) return 0;
+  const inner = error instanceof AggregateError ? error.errors.reduce((sum: number, e: unknown) => sum + countErrors(e), 0) : 0;
+  return 1 + countErrors(error.cause) + inner;
+}
+
+describe('error wire forms that share their parts', () => {
+  it('rebuilds at most MAX_ERROR_NODES errors from a wire form sharing 64 errors at each of 8 levels', () => {
+    const error = errorFromWire(sharedWire());
+    ok(error instanceof AggregateError);
+    ok(countErrors(error) <= MAX_ERROR_NODES, `${countErrors(error)} errors`);
+  });
+});
 
 class QuotaError extends RpcError {
   override name = 'QuotaError';
@@ -144,6 +173,19 @@ for (const connector of connectors) {
       const { client } = connector.connect({ expose: failing, exposeStacks: true });
       const error = (await rejects(client.call('stack'))) as Error;
       ok(String(error.stack).includes('errors.spec'), `no remote frame in ${error.stack}`);
+    });
+
+    it('sends an AggregateError sharing 64 errors at each of 8 levels as at most MAX_ERROR_NODES errors', async () => {
+      const { client } = connector.connect({ expose: { fail: () => Promise.reject(sharedAggregate()) } });
+      const error = await rejects(client.call('fail'));
+      ok(error instanceof AggregateError);
+      equal(error.message, 'level 7');
+      ok(countErrors(error) <= MAX_ERROR_NODES, `${countErrors(error)} errors`);
+    });
+
+    it('delivers an aborted signal whose reason shares 64 errors at each of 8 levels', async () => {
+      const { client } = connector.connect({ expose: { reason: (signal: AbortSignal) => (signal.reason as Error).message } });
+      equal(await client.call('reason', [AbortSignal.abort(sharedAggregate())]), 'level 7');
     });
 
     it('returns an error passed as a value as an error', async () => {
