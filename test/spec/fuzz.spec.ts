@@ -17,7 +17,11 @@ const stopWatching = watchUnhandledRejections();
 
 /** Frames each family sends per test; the file sends `FRAMES_TOTAL` in all (checked at the end). */
 const RANDOM_FRAMES = 10_000;
-const DAG_FRAMES = 10_000;
+/**
+ * Fewer DAG frames: a bounded walk still visits up to 2^20 nodes of one before it starts
+ * remembering objects (~5 ms a frame on a loaded 2-core machine), so each is costly by design.
+ */
+const DAG_FRAMES = 1_000;
 const CLAIM_FRAMES = 10_000;
 const MARKER_FRAMES = 2_500;
 const FRAMES_TOTAL = 100_000;
@@ -293,7 +297,7 @@ async function randomFuzz(kind: 'clone' | 'bytes', seed: number): Promise<void> 
 describe('hostile input (clone)', () => {
   checkLeaks();
 
-  for (const seed of [0x11e, 0x2c10]) {
+  for (const seed of [0x11e, 0x2c10, 0x2c11]) {
     it(`survives ${RANDOM_FRAMES} random and mutated frames (seed ${seed}) and still answers a valid call`, async () => {
       await randomFuzz('clone', seed);
     });
