@@ -235,11 +235,21 @@ export class Callee {
 
   #reply(id: number, entry: Active, value: unknown): void {
     if (this.active.get(id) !== entry || entry.replied) return; // the peer closed or the link dropped
-    entry.replied = true;
-    if (entry.cancelled) return this.complete(entry, undefined);
+    if (entry.cancelled) {
+      entry.replied = true;
+      return this.complete(entry, undefined);
+    }
     const { refs, transfers, outbox } = this.#options;
-    const withRefs = hasRefs(value);
-    const wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+    let withRefs: boolean;
+    let wireValue: unknown;
+    try {
+      // A promise inside the result, or more references than the far side takes, fails the call.
+      withRefs = hasRefs(value);
+      wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+    } catch (error) {
+      return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
+    }
+    entry.replied = true;
     outbox.push(wire.result(id, wireValue, entry.resultMeta, withRefs, entry.retained), transfers ? transferablesOf(value) : undefined);
     if (entry.openStreams === 0) this.complete(entry, undefined);
   }

@@ -110,8 +110,15 @@ export class Caller {
       this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.#deadlines.arm(deadline);
-      const withRefs = hasRefs(args);
-      const wireArgs = withRefs ? (refs.exportValue(args, pending, false) as unknown[]) : (args as unknown[]);
+      let withRefs: boolean;
+      let wireArgs: unknown[];
+      try {
+        // A promise among the arguments, or more references than the far side takes, fails here.
+        withRefs = hasRefs(args);
+        wireArgs = withRefs ? (refs.exportValue(args, pending, false) as unknown[]) : (args as unknown[]);
+      } catch (error) {
+        return this.fail(pending, RpcError.from(error, 'INVALID_ARGUMENT'));
+      }
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
       // A call that waits the default time (told in hello) leaves the timeout out.
       const wireTimeout = timeout === defaultTimeout && !withRefs ? undefined : timeout === Infinity ? null : Math.ceil(timeout);
@@ -153,10 +160,10 @@ export class Caller {
     if (!call || call.replied) return; // cancelled or timed out here already; late replies are expected
     const { refs, maxMetaEntries } = this.#options;
     if (message[0] === wire.ERROR) {
-      refs.keep(message[3]);
+      refs.keep(message[3], call);
       return this.fail(call, errorFromWire(message[2]) as RpcError);
     }
-    refs.keep(message[5]);
+    refs.keep(message[5], call);
     const flags = message[4] ?? 0;
     let value = flags & RESULT_UNDEFINED ? undefined : message[2];
     try {

@@ -14,6 +14,7 @@ import { Outbox } from './outbox.js';
 import * as wire from './protocol.js';
 import { CALL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, Malformed, MAX_BATCH, MIN_MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RESULT, type HelloMessage } from './protocol.js';
 import { References } from './ref-table.js';
+import { MAX_STREAM_WINDOW } from './streams.js';
 import type { Transport } from './transport.js';
 import type { Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
@@ -63,6 +64,10 @@ export class Session {
     this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
+    const streamWindow = options.streamWindow ?? 16;
+    if (!(Number.isSafeInteger(streamWindow) && streamWindow >= 1 && streamWindow <= MAX_STREAM_WINDOW)) {
+      throw new TypeError(`streamWindow must be a whole number of items from 1 to ${MAX_STREAM_WINDOW}`);
+    }
     const transfers = transport.kind === 'clone';
     this.drain = new Drain(() => transport.bufferedAmount);
     this.outbox = new Outbox(transport, codec, this.#maxMessageSize, limits.maxBufferedBytes ?? 4 * this.#maxMessageSize, {
@@ -74,9 +79,11 @@ export class Session {
         send: (message) => this.outbox.push(message),
         callRef: (id, args) => this.caller.send(id, args, undefined, undefined, this.defaultTimeout, undefined),
         completed: (exchange) => (exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined)),
+        whenWritable: () => this.drain.whenWritable(),
         exposeStacks,
       },
-      options.streamWindow ?? 16,
+      streamWindow,
+      limits,
     );
     this.caller = new Caller({
       outbox: this.outbox,

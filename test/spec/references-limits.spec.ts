@@ -4,7 +4,7 @@
  * peer would.
  */
 import { describe, it } from '#harness';
-import { release, retain, RpcError } from '../../src/index.js';
+import { release, retain, RpcError, type Callback } from '../../src/index.js';
 import { DEFAULT_MAX_REFERENCES, DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/ref-table.js';
 import { MAX_STREAM_WINDOW } from '../../src/streams.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
@@ -17,7 +17,7 @@ const STREAM_DATA = 6, STREAM_CREDIT = 8, STREAM_CANCEL = 13;
 
 const service = {
   ping: () => true,
-  echo: (value: unknown, fn: () => void) => (void fn, value),
+  echo: (value: unknown, fn: Callback<() => void>) => (void fn, value),
   async *withCallbacks(count: number) {
     for (let i = 0; i < count; i++) yield { n: i, ack: () => i };
   },
@@ -44,7 +44,7 @@ for (const connector of connectors) {
 
     it('refuses a call whose callback would take the callee past maxReferences', async () => {
       const kept: ((...args: never[]) => unknown)[] = [];
-      const api = { hold: (fn: () => void) => void kept.push(retain(fn)) };
+      const api = { hold: (fn: Callback<() => void>) => void kept.push(retain(fn)) };
       const { client, server } = connector.connect({ expose: api });
       const remote = client.remote<typeof api>();
       for (let held = 0; held < DEFAULT_MAX_REFERENCES; held += 1_000) {
