@@ -2,8 +2,8 @@ import { describe, it } from '#harness';
 import { createPeer, type Codec } from '../../src/index.js';
 import { msgpackCodec } from '../../src/msgpack.js';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { deepEqual, equal, ok, throws } from '../harness/assert.js';
-import { checkLeaks, track } from '../support/connect.js';
+import { deepEqual, equal, ok, rejectsWith, throws } from '../harness/assert.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 
 /** A user codec: JSON text in UTF-8 bytes. */
 const jsonCodec: Codec = {
@@ -90,3 +90,47 @@ describe('codecs', () => {
     ok(throws(() => codec.decode(bytes)) instanceof Error);
   });
 });
+
+/** What a value must arrive as, or how its call must fail, on every transport (issue 19). */
+for (const connector of connectors) {
+  describe(`values that used to arrive altered or not at all (${connector.name})`, () => {
+    checkLeaks();
+    const echo = { echo: (value: unknown) => value };
+
+    it('delivers an own __proto__ key as an own property, never as the prototype', async () => {
+      const { client } = connector.connect({ expose: echo });
+      const result = (await client.call('echo', [JSON.parse('{"__proto__": 1, "a": 2}')])) as object;
+      equal(Object.getPrototypeOf(result), Object.prototype);
+      deepEqual(Object.getOwnPropertyDescriptor(result, '__proto__'), { value: 1, writable: true, enumerable: true, configurable: true });
+      deepEqual(Object.keys(result), ['__proto__', 'a']);
+    });
+
+    it('answers the other calls of a tick that carries an own __proto__ key', async () => {
+      const { client } = connector.connect({ expose: echo });
+      const results = await Promise.all([client.call('echo', [JSON.parse('{"__proto__": {}}')]), client.call('echo', ['other'])]);
+      equal(results[1], 'other');
+    });
+
+    if (connector.kind === 'bytes') {
+      it('fails only the call whose bigint is over 4,096 digits, with INVALID_ARGUMENT', async () => {
+        const { client } = connector.connect({ expose: echo });
+        const huge = 10n ** 4096n; // 4,097 digits
+        const [refused, sent] = [client.call('echo', [huge]), client.call('echo', [-(10n ** 4095n)])];
+        await rejectsWith(refused, 'INVALID_ARGUMENT');
+        equal(await sent, -(10n ** 4095n));
+      });
+
+      it('fails a call that carries an Invalid Date with INVALID_ARGUMENT', async () => {
+        const { client } = connector.connect({ expose: echo });
+        const error = await rejectsWith(client.call('echo', [{ when: new Date(NaN) }]), 'INVALID_ARGUMENT');
+        ok(error.message.includes('Invalid Date'), error.message);
+      });
+    } else {
+      it('delivers an Invalid Date as an Invalid Date', async () => {
+        const { client } = connector.connect({ expose: echo });
+        const result = await client.call('echo', [new Date(NaN)]);
+        ok(result instanceof Date && Number.isNaN(result.getTime()));
+      });
+    }
+  });
+}

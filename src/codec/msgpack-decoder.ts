@@ -1,0 +1,228 @@
+import { decodeUtf8 } from './utf8.js';
+
+/**
+ * How an extension type is decoded: from its payload bytes, or (`nested`) from the msgpack value
+ * its payload holds, which this decoder reads in place so it shares the message's budget and limits.
+ */
+export type ExtDecoder = { readonly nested: false; decode(data: Uint8Array, type: number): unknown } | {
+  readonly nested: true;
+  decode(value: unknown): unknown;
+};
+
+export interface DecoderLimits {
+  /** Values one message may hold, counting every element, key and value, at any depth. */
+  readonly maxValues: number;
+  /** Levels of arrays and maps, the outermost value being level 1; each nested payload counts afresh. */
+  readonly maxDepth: number;
+  /** Nested payloads (a Map in a Set in an Error ...) inside one another. */
+  readonly maxNesting: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+const short = (what: string, claimed: number, remain: number) =>
+  new RangeError(`msgpack: ${what} of ${claimed} bytes, but only ${remain} remain`);
+
+/**
+ * A msgpack decoder for bytes nobody vouches for. Each claimed length is checked against the bytes
+ * that remain before anything is allocated (an element takes at least one byte), and each array
+ * or map header counts its elements against `maxValues` before they are read, so decoding n bytes
+ * costs O(n) time and at most `maxValues` values of memory. Produces what `@msgpack/msgpack`'s
+ * decoder does, except that a `__proto__` map key becomes an own property instead of an error.
+ */
+export class MsgpackDecoder {
+  readonly #limits: DecoderLimits;
+  readonly #exts: ReadonlyMap<number, ExtDecoder>;
+  readonly #fallback: (data: Uint8Array, type: number) => unknown;
+  #bytes: Uint8Array = EMPTY;
+  #view: DataView | undefined;
+  #pos = 0;
+  #end = 0;
+  #values = 0;
+  #nesting = 0;
+  #busy = false;
+
+  /** `fallback` decodes an extension type that `exts` does not list. */
+  constructor(limits: DecoderLimits, exts: ReadonlyMap<number, ExtDecoder>, fallback: (data: Uint8Array, type: number) => unknown) {
+    this.#limits = limits;
+    this.#exts = exts;
+    this.#fallback = fallback;
+  }
+
+  /** One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. */
+  decode(bytes: Uint8Array): unknown {
+    // An extension of the user's may decode with this codec from inside a decode.
+    if (this.#busy) return new MsgpackDecoder(this.#limits, this.#exts, this.#fallback).decode(bytes);
+    this.#busy = true;
+    try {
+      this.#bytes = bytes;
+      this.#view = undefined;
+      this.#pos = 0;
+      this.#end = bytes.length;
+      this.#values = 0;
+      this.#nesting = 0;
+      this.#claim(1);
+      const value = this.#value(1);
+      if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
+      return value;
+    } finally {
+      this.#bytes = EMPTY;
+      this.#busy = false;
+    }
+  }
+
+  /** Counts `count` values about to be read against the budget. */
+  #claim(count: number): void {
+    this.#values += count;
+    if (this.#values > this.#limits.maxValues) {
+      throw new RangeError(`msgpack: more than maxValues (${this.#limits.maxValues}) values in one message`);
+    }
+  }
+
+  /** Moves past `length` bytes that must all be there, and returns where they start. */
+  #take(length: number, what: string): number {
+    const start = this.#pos;
+    if (length > this.#end - start) throw short(what, length, this.#end - start);
+    this.#pos = start + length;
+    return start;
+  }
+
+  #u8(): number {
+    return this.#bytes[this.#take(1, 'a length')]!;
+  }
+
+  #u16(): number {
+    const at = this.#take(2, 'a number');
+    return (this.#bytes[at]! << 8) | this.#bytes[at + 1]!;
+  }
+
+  #u32(): number {
+    const at = this.#take(4, 'a number');
+    const b = this.#bytes;
+    return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+  }
+
+  /** A DataView for the rarer wide numbers, made only when one appears. */
+  #dataView(length: number): [DataView, number] {
+    const at = this.#take(length, 'a number');
+    this.#view ??= new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
+    return [this.#view, at];
+  }
+
+  #value(depth: number): unknown {
+    const head = this.#bytes[this.#take(1, 'a value')]!;
+    if (head < 0x80) return head;
+    if (head < 0x90) return this.#map(head - 0x80, depth);
+    if (head < 0xa0) return this.#array(head - 0x90, depth);
+    if (head < 0xc0) return this.#string(head - 0xa0);
+    if (head >= 0xe0) return head - 0x100;
+    switch (head) {
+      case 0xc0: return null;
+      case 0xc2: return false;
+      case 0xc3: return true;
+      case 0xc4: return this.#binary(this.#u8());
+      case 0xc5: return this.#binary(this.#u16());
+      case 0xc6: return this.#binary(this.#u32());
+      case 0xc7: return this.#ext(this.#u8());
+      case 0xc8: return this.#ext(this.#u16());
+      case 0xc9: return this.#ext(this.#u32());
+      case 0xca: { const [view, at] = this.#dataView(4); return view.getFloat32(at); }
+      case 0xcb: { const [view, at] = this.#dataView(8); return view.getFloat64(at); }
+      case 0xcc: return this.#u8();
+      case 0xcd: return this.#u16();
+      case 0xce: return this.#u32();
+      // 64-bit integers as numbers, losing precision past 2^53 exactly as @msgpack/msgpack does.
+      case 0xcf: { const [view, at] = this.#dataView(8); return view.getUint32(at) * 0x100000000 + view.getUint32(at + 4); }
+      case 0xd0: { const byte = this.#u8(); return byte < 0x80 ? byte : byte - 0x100; }
+      case 0xd1: { const word = this.#u16(); return word < 0x8000 ? word : word - 0x10000; }
+      case 0xd2: return this.#u32() | 0;
+      case 0xd3: { const [view, at] = this.#dataView(8); return view.getInt32(at) * 0x100000000 + view.getUint32(at + 4); }
+      case 0xd4: return this.#ext(1);
+      case 0xd5: return this.#ext(2);
+      case 0xd6: return this.#ext(4);
+      case 0xd7: return this.#ext(8);
+      case 0xd8: return this.#ext(16);
+      case 0xd9: return this.#string(this.#u8());
+      case 0xda: return this.#string(this.#u16());
+      case 0xdb: return this.#string(this.#u32());
+      case 0xdc: return this.#array(this.#u16(), depth);
+      case 0xdd: return this.#array(this.#u32(), depth);
+      case 0xde: return this.#map(this.#u16(), depth);
+      case 0xdf: return this.#map(this.#u32(), depth);
+      default: throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
+    }
+  }
+
+  /** Checks a container's claimed size before anything is allocated for it. */
+  #open(what: string, count: number, minBytes: number, depth: number): void {
+    const remain = this.#end - this.#pos;
+    if (minBytes > remain) throw new RangeError(`msgpack: ${what} claims ${count} entries, but only ${remain} bytes remain`);
+    if (depth >= this.#limits.maxDepth) throw new RangeError(`msgpack: values nested deeper than maxDepth (${this.#limits.maxDepth})`);
+    this.#claim(minBytes);
+  }
+
+  #array(length: number, depth: number): unknown[] {
+    if (length === 0) return [];
+    this.#open('an array', length, length, depth);
+    const array = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) array[i] = this.#value(depth + 1);
+    return array;
+  }
+
+  #map(size: number, depth: number): Record<string, unknown> {
+    const map: Record<string, unknown> = {};
+    if (size === 0) return map;
+    this.#open('a map', size, 2 * size, depth);
+    for (let i = 0; i < size; i++) {
+      const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
+      let key: unknown;
+      if (head >= 0xa0 && head < 0xc0) {
+        this.#pos++;
+        key = this.#string(head - 0xa0);
+      } else {
+        key = this.#value(depth + 1);
+        if (typeof key !== 'string' && typeof key !== 'number') throw new RangeError(`msgpack: a map key of type ${typeof key}`);
+      }
+      const value = this.#value(depth + 1);
+      // Assigning `__proto__` would set the prototype: define it as the own property it was.
+      if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+      else map[key as string] = value;
+    }
+    return map;
+  }
+
+  #string(length: number): string {
+    const start = this.#take(length, 'a string');
+    return decodeUtf8(this.#bytes, start, this.#pos);
+  }
+
+  /** A view of the input, as `@msgpack/msgpack` returns it (no copy). */
+  #binary(length: number): Uint8Array {
+    const start = this.#take(length, 'a binary');
+    return this.#bytes.subarray(start, this.#pos);
+  }
+
+  #ext(length: number): unknown {
+    const at = this.#take(length + 1, 'an extension');
+    const type = (this.#bytes[at]! << 24) >> 24;
+    const ext = this.#exts.get(type);
+    if (!ext?.nested) {
+      const data = this.#bytes.subarray(at + 1, this.#pos);
+      return ext ? ext.decode(data, type) : this.#fallback(data, type);
+    }
+    if (this.#nesting >= this.#limits.maxNesting) {
+      throw new RangeError(`msgpack: extension payloads nested more than ${this.#limits.maxNesting} deep`);
+    }
+    // The payload is one msgpack value: read it in place, within the payload's bounds.
+    const end = this.#end;
+    this.#end = this.#pos;
+    this.#pos = at + 1;
+    this.#nesting++;
+    this.#claim(1);
+    const inner = this.#value(1);
+    if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value in extension ${type}`);
+    this.#nesting--;
+    this.#end = end;
+    return ext.decode(inner);
+  }
+}
