@@ -1,4 +1,4 @@
-import { decodeUtf8 } from './utf8.js';
+import { decodeUtf8, KeyCache } from './utf8.js';
 
 /**
  * How an extension type is decoded: from its payload bytes, or (`nested`) from the msgpack value
@@ -19,6 +19,8 @@ export interface DecoderLimits {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Bytes after the header of float 32, float 64, uint 8 … uint 64, int 8 … int 64 (0xca–0xd3). */
+const NUMBER_BYTES = [4, 8, 1, 2, 4, 8, 1, 2, 4, 8];
 
 const short = (what: string, claimed: number, remain: number) =>
   new RangeError(`msgpack: ${what} of ${claimed} bytes, but only ${remain} remain`);
@@ -34,6 +36,7 @@ export class MsgpackDecoder {
   readonly #limits: DecoderLimits;
   readonly #exts: ReadonlyMap<number, ExtDecoder>;
   readonly #fallback: (data: Uint8Array, type: number) => unknown;
+  readonly #keys = new KeyCache();
   #bytes: Uint8Array = EMPTY;
   #view: DataView | undefined;
   #pos = 0;
@@ -61,6 +64,8 @@ export class MsgpackDecoder {
       this.#end = bytes.length;
       this.#values = 0;
       this.#nesting = 0;
+      // A message shorter than the budget cannot hold more values than it has bytes.
+      if (bytes.length > this.#limits.maxValues) this.#countAll();
       this.#claim(1);
       const value = this.#value(1);
       if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
@@ -77,6 +82,54 @@ export class MsgpackDecoder {
     if (this.#values > this.#limits.maxValues) {
       throw new RangeError(`msgpack: more than maxValues (${this.#limits.maxValues}) values in one message`);
     }
+  }
+
+  /**
+   * Counts every value of the message without building any, so that one over the budget is refused
+   * before the work of building it. One pass, no allocation: each header read is one value, and a
+   * container's header adds its entries to the values still to read. The decode that follows
+   * checks everything again; this pass only has to count.
+   */
+  #countAll(): void {
+    for (let toRead = 1; toRead > 0; toRead--) {
+      const head = this.#bytes[this.#take(1, 'a value')]!;
+      let entries = 0;
+      if (head < 0x80 || head >= 0xe0) continue;
+      else if (head < 0x90) entries = 2 * (head - 0x80);
+      else if (head < 0xa0) entries = head - 0x90;
+      else if (head < 0xc0) this.#take(head - 0xa0, 'a string');
+      else if (head >= 0xca && head <= 0xd3) this.#take(NUMBER_BYTES[head - 0xca]!, 'a number');
+      else if (head >= 0xd4 && head <= 0xd8) entries = this.#skipExt(1 << (head - 0xd4));
+      else {
+        switch (head) {
+          case 0xc0: case 0xc2: case 0xc3: continue;
+          case 0xc4: case 0xd9: this.#take(this.#u8(), 'a string or binary'); continue;
+          case 0xc5: case 0xda: this.#take(this.#u16(), 'a string or binary'); continue;
+          case 0xc6: case 0xdb: this.#take(this.#u32(), 'a string or binary'); continue;
+          case 0xc7: entries = this.#skipExt(this.#u8()); break;
+          case 0xc8: entries = this.#skipExt(this.#u16()); break;
+          case 0xc9: entries = this.#skipExt(this.#u32()); break;
+          case 0xdc: entries = this.#u16(); break;
+          case 0xdd: entries = this.#u32(); break;
+          case 0xde: entries = 2 * this.#u16(); break;
+          case 0xdf: entries = 2 * this.#u32(); break;
+          default: throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
+        }
+      }
+      if (entries > this.#end - this.#pos) throw new RangeError(`msgpack: ${entries} values claimed, but only ${this.#end - this.#pos} bytes remain`);
+      this.#claim(entries);
+      toRead += entries;
+    }
+    this.#pos = 0;
+    this.#values = 0;
+  }
+
+  /** Past an extension's payload, or into it (one value to read) when this decoder reads it in place. */
+  #skipExt(length: number): number {
+    const at = this.#take(1, 'an extension');
+    if (this.#exts.get((this.#bytes[at]! << 24) >> 24)?.nested) return 1;
+    this.#take(length, 'an extension');
+    return 0;
   }
 
   /** Moves past `length` bytes that must all be there, and returns where they start. */
@@ -177,8 +230,8 @@ export class MsgpackDecoder {
       const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
       let key: unknown;
       if (head >= 0xa0 && head < 0xc0) {
-        this.#pos++;
-        key = this.#string(head - 0xa0);
+        const start = this.#take(head - 0x9f, 'a string') + 1;
+        key = this.#keys.decode(this.#bytes, start, this.#pos);
       } else {
         key = this.#value(depth + 1);
         if (typeof key !== 'string' && typeof key !== 'number') throw new RangeError(`msgpack: a map key of type ${typeof key}`);

@@ -34,3 +34,30 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   }
   return String.fromCharCode.apply(null, units);
 }
+
+const MAX_KEY_BYTES = 16;
+const KEYS_PER_LENGTH = 16;
+
+/**
+ * Short map keys, decoded once: the objects of an array repeat the same keys, and a cached string
+ * saves decoding and allocating it again. Bounded (16 keys of each length up to 16 bytes); when a
+ * length's slots are full, a random one is replaced, so no sequence of keys can defeat it for long.
+ */
+export class KeyCache {
+  readonly #slots: { bytes: Uint8Array; text: string }[][] = Array.from({ length: MAX_KEY_BYTES + 1 }, () => []);
+
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    const length = end - start;
+    if (length > MAX_KEY_BYTES || length === 0) return decodeUtf8(bytes, start, end);
+    const slots = this.#slots[length]!;
+    search: for (const slot of slots) {
+      for (let i = 0; i < length; i++) if (slot.bytes[i] !== bytes[start + i]) continue search;
+      return slot.text;
+    }
+    const text = decodeUtf8(bytes, start, end);
+    const slot = { bytes: bytes.slice(start, end), text };
+    if (slots.length < KEYS_PER_LENGTH) slots.push(slot);
+    else slots[Math.floor(Math.random() * KEYS_PER_LENGTH)] = slot;
+    return text;
+  }
+}

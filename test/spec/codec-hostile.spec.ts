@@ -66,6 +66,22 @@ describe('msgpack decoding of hostile bytes', () => {
     equal((codec.decode(array32(999, new Uint8Array(999).fill(0x90))) as unknown[]).length, 999);
   });
 
+  it('refuses a frame over the budget before decoding any of its values', () => {
+    let decoded = 0;
+    const codec = msgpackCodec({ maxValues: 100, extensions: [{ type: 40, encode: () => null, decode: () => ++decoded }] });
+    // [[ext 40 × 50] × 3]: no one header claims more than the budget, the three together do.
+    const inner = [0xdc, 0x00, 50, ...Array.from({ length: 50 }, () => [0xd4, 40, 0x00]).flat()];
+    refusal([0x93, ...inner, ...inner, ...inner], codec);
+    equal(decoded, 0);
+  });
+
+  it('decodes the right keys when more distinct short keys arrive than it caches', () => {
+    const codec = msgpackCodec();
+    const keys = Array.from({ length: 2_000 }, (_, i) => `k${i.toString(36)}`);
+    const value = Object.fromEntries(keys.map((key, i) => [key, i]));
+    deepEqual(codec.decode(codec.encode([value, value])), [value, value]);
+  });
+
   it('counts the values inside Map, Set and Error extensions against the same budget', () => {
     const sender = msgpackCodec();
     const receiver = msgpackCodec({ maxValues: 1_000 });
