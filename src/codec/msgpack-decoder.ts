@@ -55,15 +55,9 @@ export class MsgpackDecoder {
   /** One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. */
   decode(bytes: Uint8Array): unknown {
     // An extension of the user's may decode with this codec from inside a decode.
-    if (this.#busy) return new MsgpackDecoder(this.#limits, this.#exts, this.#fallback).decode(bytes);
-    this.#busy = true;
+    if (this.#busy) return this.#another().decode(bytes);
+    this.#begin(bytes);
     try {
-      this.#bytes = bytes;
-      this.#view = undefined;
-      this.#pos = 0;
-      this.#end = bytes.length;
-      this.#values = 0;
-      this.#nesting = 0;
       // A message shorter than the budget cannot hold more values than it has bytes.
       if (bytes.length > this.#limits.maxValues) this.#countAll();
       this.#claim(1);
@@ -71,9 +65,43 @@ export class MsgpackDecoder {
       if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
       return value;
     } finally {
-      this.#bytes = EMPTY;
-      this.#busy = false;
+      this.#finish();
     }
+  }
+
+  /**
+   * Throws the RangeError `decode` would throw for more than `maxValues` values, without decoding:
+   * the encoder's check, so that a sender refuses what a receiver with the same limit would drop.
+   */
+  checkValues(bytes: Uint8Array): void {
+    if (bytes.length <= this.#limits.maxValues) return;
+    if (this.#busy) return this.#another().checkValues(bytes);
+    this.#begin(bytes);
+    try {
+      this.#countAll();
+    } finally {
+      this.#finish();
+    }
+  }
+
+  #another(): MsgpackDecoder {
+    return new MsgpackDecoder(this.#limits, this.#exts, this.#fallback);
+  }
+
+  #begin(bytes: Uint8Array): void {
+    this.#busy = true;
+    this.#bytes = bytes;
+    this.#view = undefined;
+    this.#pos = 0;
+    this.#end = bytes.length;
+    this.#values = 0;
+    this.#nesting = 0;
+  }
+
+  #finish(): void {
+    this.#bytes = EMPTY;
+    this.#view = undefined;
+    this.#busy = false;
   }
 
   /** Counts `count` values about to be read against the budget. */
@@ -116,7 +144,8 @@ export class MsgpackDecoder {
           default: throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
         }
       }
-      if (entries > this.#end - this.#pos) throw new RangeError(`msgpack: ${entries} values claimed, but only ${this.#end - this.#pos} bytes remain`);
+      const remain = this.#end - this.#pos;
+      if (entries > remain) throw new RangeError(`msgpack: ${entries} values claimed, but only ${remain} bytes remain`);
       this.#claim(entries);
       toRead += entries;
     }

@@ -98,7 +98,11 @@ interface NestedExtension {
 
 const nestedExtensions: readonly NestedExtension[] = [
   /** Ext 2: an Error anywhere inside a value, as its wire form. */
-  { type: 2, toWire: (value) => (value instanceof Error ? errorToWire(value, false) : undefined), fromWire: (wire) => errorFromWire(wire) },
+  {
+    type: 2,
+    toWire: (value) => (value instanceof Error ? errorToWire(value, false) : undefined),
+    fromWire: (wire) => errorFromWire(wire),
+  },
   /** Ext 4: a Map, as the array [key, value, key, value, ...]. */
   {
     type: 4,
@@ -126,14 +130,18 @@ const decodedInPlace = (): never => {
 };
 
 export interface MsgpackOptions {
-  /** Extension types beyond the built-in ones (1 bigint, 2 error, 3 ArrayBuffer, 4 Map, 5 Set, 6 typed array); types 0–31 are saltline's. */
+  /**
+   * Extension types beyond the built-in ones (−1 Date, 1 bigint, 2 error, 3 ArrayBuffer, 4 Map, 5 Set,
+   * 6 typed array); types 0–31 are saltline's. Default none.
+   */
   readonly extensions?: readonly CodecExtension<Uint8Array>[];
   /** Refuses to decode longer inputs. Default 32 MiB. */
   readonly maxMessageSize?: number;
   /**
    * Refuses to decode a message of more values than this, counting every element, map key and
    * value at any depth, inside Map, Set and Error values too; each container's count is checked
-   * before its elements are built. Bounds a decoded message's memory. Default 2,097,152 (2^21).
+   * before its elements are built. Bounds a decoded message's memory. The encoder refuses such a
+   * message too, so a call over it fails with INVALID_ARGUMENT. Default 2,097,152 (2^21).
    */
   readonly maxValues?: number;
   /**
@@ -177,11 +185,16 @@ export function msgpackCodec(options: MsgpackOptions = {}): Codec {
   const encoder = new Encoder({ extensionCodec, ignoreUndefined: false, maxDepth });
   const limits = { maxValues: options.maxValues ?? DEFAULT_MAX_VALUES, maxDepth, maxNesting: MAX_NESTING };
   const decoder = new MsgpackDecoder(limits, decoders, (data, type) => new ExtData(type, data));
+  /** The sender refuses a message that a receiver with the same budget would drop. */
+  const checked = (bytes: Uint8Array): Uint8Array => {
+    decoder.checkValues(bytes);
+    return bytes;
+  };
   return {
     name: 'msgpack',
     kind: 'bytes',
-    encode: (frame) => encoder.encode(frame),
-    encodeShared: (frame) => encoder.encodeSharedRef(frame),
+    encode: (frame) => checked(encoder.encode(frame)),
+    encodeShared: (frame) => checked(encoder.encodeSharedRef(frame)),
     decode: (data) => {
       if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
       if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');

@@ -120,6 +120,15 @@ for (const connector of connectors) {
         equal(await sent, -(10n ** 4095n));
       });
 
+      it('fails only the call whose arguments hold more values than maxValues, with INVALID_ARGUMENT', async () => {
+        const codec = () => msgpackCodec({ maxValues: 1_000 });
+        const { client } = connector.connect({ expose: echo, codec: codec() }, { codec: codec() });
+        const [refused, sent] = [client.call('echo', [new Array(1_000).fill(0)]), client.call('echo', [new Array(900).fill(0)])];
+        const error = await rejectsWith(refused, 'INVALID_ARGUMENT');
+        ok(error.message.includes('maxValues'), error.message);
+        equal(((await sent) as unknown[]).length, 900);
+      });
+
       it('fails a call that carries an Invalid Date with INVALID_ARGUMENT', async () => {
         const { client } = connector.connect({ expose: echo });
         const error = await rejectsWith(client.call('echo', [{ when: new Date(NaN) }]), 'INVALID_ARGUMENT');
