@@ -185,10 +185,15 @@ export class MsgpackDecoder {
   }
 
   /** A DataView for the rarer wide numbers, made only when one appears. */
-  #dataView(length: number): [DataView, number] {
-    const at = this.#take(length, 'a number');
-    this.#view ??= new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength);
-    return [this.#view, at];
+  #dataView(): DataView {
+    return (this.#view ??= new DataView(this.#bytes.buffer, this.#bytes.byteOffset, this.#bytes.byteLength));
+  }
+
+  /** A 64-bit integer as a number, losing precision past 2^53 exactly as @msgpack/msgpack does. */
+  #int64(signed: boolean): number {
+    const at = this.#take(8, 'a number');
+    const view = this.#dataView();
+    return (signed ? view.getInt32(at) : view.getUint32(at)) * 0x100000000 + view.getUint32(at + 4);
   }
 
   #value(depth: number): unknown {
@@ -208,17 +213,16 @@ export class MsgpackDecoder {
       case 0xc7: return this.#ext(this.#u8());
       case 0xc8: return this.#ext(this.#u16());
       case 0xc9: return this.#ext(this.#u32());
-      case 0xca: { const [view, at] = this.#dataView(4); return view.getFloat32(at); }
-      case 0xcb: { const [view, at] = this.#dataView(8); return view.getFloat64(at); }
+      case 0xca: { const at = this.#take(4, 'a number'); return this.#dataView().getFloat32(at); }
+      case 0xcb: { const at = this.#take(8, 'a number'); return this.#dataView().getFloat64(at); }
       case 0xcc: return this.#u8();
       case 0xcd: return this.#u16();
       case 0xce: return this.#u32();
-      // 64-bit integers as numbers, losing precision past 2^53 exactly as @msgpack/msgpack does.
-      case 0xcf: { const [view, at] = this.#dataView(8); return view.getUint32(at) * 0x100000000 + view.getUint32(at + 4); }
+      case 0xcf: return this.#int64(false);
       case 0xd0: { const byte = this.#u8(); return byte < 0x80 ? byte : byte - 0x100; }
       case 0xd1: { const word = this.#u16(); return word < 0x8000 ? word : word - 0x10000; }
       case 0xd2: return this.#u32() | 0;
-      case 0xd3: { const [view, at] = this.#dataView(8); return view.getInt32(at) * 0x100000000 + view.getUint32(at + 4); }
+      case 0xd3: return this.#int64(true);
       case 0xd4: return this.#ext(1);
       case 0xd5: return this.#ext(2);
       case 0xd6: return this.#ext(4);
