@@ -28,9 +28,11 @@ const short = (what: string, claimed: number, remain: number) =>
 /**
  * A msgpack decoder for bytes nobody vouches for. Each claimed length is checked against the bytes
  * that remain before anything is allocated (an element takes at least one byte), and each array
- * or map header counts its elements against `maxValues` before they are read, so decoding n bytes
- * costs O(n) time and at most `maxValues` values of memory. Produces what `@msgpack/msgpack`'s
- * decoder does, except that a `__proto__` map key becomes an own property instead of an error.
+ * or map header counts its elements against `maxValues` before they are read (a message longer
+ * than `maxValues` bytes is counted whole first), so decoding n bytes costs O(n) time, and memory
+ * for at most `maxValues` values. Produces what `@msgpack/msgpack`'s decoder does, except that a
+ * `__proto__` map key becomes an own property instead of an error, and malformed UTF-8 is read
+ * without reaching past its string.
  */
 export class MsgpackDecoder {
   readonly #limits: DecoderLimits;
