@@ -71,8 +71,10 @@ function one(name: string): void {
   const heapAfter = process.memoryUsage().heapUsed;
   const peak = process.resourceUsage().maxRSS * 1024 - rssBefore;
   const mib = (n: number) => `${(n / MiB).toFixed(0)} MiB`;
-  console.log(`${name.padEnd(30)} ${String(bytes.length).padStart(9)} B  ${ms.toFixed(1).padStart(8)} ms  peak +${mib(peak).padStart(8)}` +
-    `  heap after ${mib(heapAfter).padStart(8)}  ${outcome}`);
+  console.log(
+    `${name.padEnd(30)} ${String(bytes.length).padStart(9)} B  ${ms.toFixed(1).padStart(8)} ms  peak +${mib(peak).padStart(8)}` +
+      `  heap after ${mib(heapAfter).padStart(8)}  ${outcome}`,
+  );
 }
 
 /**

@@ -3,13 +3,13 @@
  * streams), held until the far side's hello, timed by one deadline timer, cancelled by signal.
  */
 import { DeadlineTimer } from './deadlines.js';
-import { keepMap } from './map-keepers.js';
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
+import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
 import { settled } from './outbox.js';
 import * as wire from './protocol.js';
-import { CALL, RESULT_REFS, RESULT_UNDEFINED, type ErrorMessage, type Meta, type ResultMessage } from './protocol.js';
+import { CALL, type ErrorMessage, type Meta, RESULT_REFS, RESULT_UNDEFINED, type ResultMessage } from './protocol.js';
 import { hasRefs } from './ref-markers.js';
 import { Exchange, type References } from './ref-table.js';
 import { transferablesOfAll } from './transfer.js';
@@ -129,7 +129,9 @@ export class Caller {
   notify(method: string, args: readonly unknown[], meta: Meta | undefined): void {
     if (this.refusal) return this.#options.logger?.warn?.(`notification ${describe(method)} dropped: ${this.refusal().message}`);
     if (!this.ready && this.#held.length >= this.#options.maxPendingCalls) {
-      this.#options.logger?.warn?.(`notification ${describe(method)} dropped: more than ${this.#options.maxPendingCalls} messages wait for hello`);
+      this.#options.logger?.warn?.(
+        `notification ${describe(method)} dropped: more than ${this.#options.maxPendingCalls} messages wait for hello`,
+      );
       return;
     }
     const hasMeta = meta !== undefined && Object.keys(meta).length > 0;

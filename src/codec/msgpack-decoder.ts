@@ -4,10 +4,12 @@ import { decodeUtf8, KeyCache } from './utf8.js';
  * How an extension type is decoded: from its payload bytes, or (`nested`) from the msgpack value
  * its payload holds, which this decoder reads in place so it shares the message's budget and limits.
  */
-export type ExtDecoder = { readonly nested: false; decode(data: Uint8Array, type: number): unknown } | {
-  readonly nested: true;
-  decode(value: unknown): unknown;
-};
+export type ExtDecoder =
+  | { readonly nested: false; decode(data: Uint8Array, type: number): unknown }
+  | {
+      readonly nested: true;
+      decode(value: unknown): unknown;
+    };
 
 export interface DecoderLimits {
   /** Values one message may hold, counting every element, key and value, at any depth. */
@@ -132,18 +134,45 @@ export class MsgpackDecoder {
       else if (head >= 0xd4 && head <= 0xd8) entries = this.#skipExt(1 << (head - 0xd4));
       else {
         switch (head) {
-          case 0xc0: case 0xc2: case 0xc3: continue;
-          case 0xc4: case 0xd9: this.#take(this.#u8(), 'a string or binary'); continue;
-          case 0xc5: case 0xda: this.#take(this.#u16(), 'a string or binary'); continue;
-          case 0xc6: case 0xdb: this.#take(this.#u32(), 'a string or binary'); continue;
-          case 0xc7: entries = this.#skipExt(this.#u8()); break;
-          case 0xc8: entries = this.#skipExt(this.#u16()); break;
-          case 0xc9: entries = this.#skipExt(this.#u32()); break;
-          case 0xdc: entries = this.#u16(); break;
-          case 0xdd: entries = this.#u32(); break;
-          case 0xde: entries = 2 * this.#u16(); break;
-          case 0xdf: entries = 2 * this.#u32(); break;
-          default: throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
+          case 0xc0:
+          case 0xc2:
+          case 0xc3:
+            continue;
+          case 0xc4:
+          case 0xd9:
+            this.#take(this.#u8(), 'a string or binary');
+            continue;
+          case 0xc5:
+          case 0xda:
+            this.#take(this.#u16(), 'a string or binary');
+            continue;
+          case 0xc6:
+          case 0xdb:
+            this.#take(this.#u32(), 'a string or binary');
+            continue;
+          case 0xc7:
+            entries = this.#skipExt(this.#u8());
+            break;
+          case 0xc8:
+            entries = this.#skipExt(this.#u16());
+            break;
+          case 0xc9:
+            entries = this.#skipExt(this.#u32());
+            break;
+          case 0xdc:
+            entries = this.#u16();
+            break;
+          case 0xdd:
+            entries = this.#u32();
+            break;
+          case 0xde:
+            entries = 2 * this.#u16();
+            break;
+          case 0xdf:
+            entries = 2 * this.#u32();
+            break;
+          default:
+            throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
         }
       }
       const remain = this.#end - this.#pos;
@@ -206,38 +235,78 @@ export class MsgpackDecoder {
     if (head < 0xc0) return this.#string(head - 0xa0);
     if (head >= 0xe0) return head - 0x100;
     switch (head) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xc4: return this.#binary(this.#u8());
-      case 0xc5: return this.#binary(this.#u16());
-      case 0xc6: return this.#binary(this.#u32());
-      case 0xc7: return this.#ext(this.#u8());
-      case 0xc8: return this.#ext(this.#u16());
-      case 0xc9: return this.#ext(this.#u32());
-      case 0xca: { const at = this.#take(4, 'a number'); return this.#dataView().getFloat32(at); }
-      case 0xcb: { const at = this.#take(8, 'a number'); return this.#dataView().getFloat64(at); }
-      case 0xcc: return this.#u8();
-      case 0xcd: return this.#u16();
-      case 0xce: return this.#u32();
-      case 0xcf: return this.#int64(false);
-      case 0xd0: { const byte = this.#u8(); return byte < 0x80 ? byte : byte - 0x100; }
-      case 0xd1: { const word = this.#u16(); return word < 0x8000 ? word : word - 0x10000; }
-      case 0xd2: return this.#u32() | 0;
-      case 0xd3: return this.#int64(true);
-      case 0xd4: return this.#ext(1);
-      case 0xd5: return this.#ext(2);
-      case 0xd6: return this.#ext(4);
-      case 0xd7: return this.#ext(8);
-      case 0xd8: return this.#ext(16);
-      case 0xd9: return this.#string(this.#u8());
-      case 0xda: return this.#string(this.#u16());
-      case 0xdb: return this.#string(this.#u32());
-      case 0xdc: return this.#array(this.#u16(), depth);
-      case 0xdd: return this.#array(this.#u32(), depth);
-      case 0xde: return this.#map(this.#u16(), depth);
-      case 0xdf: return this.#map(this.#u32(), depth);
-      default: throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+        return this.#binary(this.#u8());
+      case 0xc5:
+        return this.#binary(this.#u16());
+      case 0xc6:
+        return this.#binary(this.#u32());
+      case 0xc7:
+        return this.#ext(this.#u8());
+      case 0xc8:
+        return this.#ext(this.#u16());
+      case 0xc9:
+        return this.#ext(this.#u32());
+      case 0xca: {
+        const at = this.#take(4, 'a number');
+        return this.#dataView().getFloat32(at);
+      }
+      case 0xcb: {
+        const at = this.#take(8, 'a number');
+        return this.#dataView().getFloat64(at);
+      }
+      case 0xcc:
+        return this.#u8();
+      case 0xcd:
+        return this.#u16();
+      case 0xce:
+        return this.#u32();
+      case 0xcf:
+        return this.#int64(false);
+      case 0xd0: {
+        const byte = this.#u8();
+        return byte < 0x80 ? byte : byte - 0x100;
+      }
+      case 0xd1: {
+        const word = this.#u16();
+        return word < 0x8000 ? word : word - 0x10000;
+      }
+      case 0xd2:
+        return this.#u32() | 0;
+      case 0xd3:
+        return this.#int64(true);
+      case 0xd4:
+        return this.#ext(1);
+      case 0xd5:
+        return this.#ext(2);
+      case 0xd6:
+        return this.#ext(4);
+      case 0xd7:
+        return this.#ext(8);
+      case 0xd8:
+        return this.#ext(16);
+      case 0xd9:
+        return this.#string(this.#u8());
+      case 0xda:
+        return this.#string(this.#u16());
+      case 0xdb:
+        return this.#string(this.#u32());
+      case 0xdc:
+        return this.#array(this.#u16(), depth);
+      case 0xdd:
+        return this.#array(this.#u32(), depth);
+      case 0xde:
+        return this.#map(this.#u16(), depth);
+      case 0xdf:
+        return this.#map(this.#u32(), depth);
+      default:
+        throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
     }
   }
 

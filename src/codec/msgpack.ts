@@ -1,8 +1,8 @@
-import { decodeTimestampExtension, encodeTimestampExtension, Encoder, ExtData, ExtensionCodec } from '@msgpack/msgpack';
-import type { Codec, CodecExtension } from './codec.js';
-import { MsgpackDecoder, type ExtDecoder } from './msgpack-decoder.js';
+import { decodeTimestampExtension, Encoder, ExtData, ExtensionCodec, encodeTimestampExtension } from '@msgpack/msgpack';
 import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
+import type { Codec, CodecExtension } from './codec.js';
+import { type ExtDecoder, MsgpackDecoder } from './msgpack-decoder.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();

@@ -1,8 +1,8 @@
-import { describe, it } from '#harness';
 import { Decoder } from '@msgpack/msgpack';
-import { createPeer, type Codec } from '../../src/index.js';
-import { msgpackCodec } from '../../src/msgpack.js';
+import { describe, it } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
+import { type Codec, createPeer } from '../../src/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { deepEqual, equal, ok, rejectsWith, throws } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
 
@@ -40,17 +40,26 @@ const pointCodec = () =>
 function sampleValue(next: () => number, depth = 0): unknown {
   const strings = ['', 'add', 'é', '\ud800 lone', '😀', 'a'.repeat(300), 'ü'.repeat(120), 'k'.repeat(16), 'x'.repeat(70_000)];
   switch (Math.floor(next() * (depth > 3 ? 9 : 12))) {
-    case 0: return [null, true, false][Math.floor(next() * 3)];
-    case 1: return Math.floor(next() * 2 ** 40) - 2 ** 39;
+    case 0:
+      return [null, true, false][Math.floor(next() * 3)];
+    case 1:
+      return Math.floor(next() * 2 ** 40) - 2 ** 39;
     case 2: {
       const edges = [0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -32, -33, -128, -129, -32768, -32769];
       return edges[Math.floor(next() * edges.length)];
     }
-    case 3: return [2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 60, -(2 ** 60), 0.5, -1e300, NaN, Infinity][Math.floor(next() * 8)];
-    case 4: return next() * 1e12;
-    case 5: case 6: return strings[Math.floor(next() * strings.length)];
-    case 7: case 8: return new Uint8Array(Math.floor(next() * 300)).map((_, i) => i);
-    case 9: return Array.from({ length: Math.floor(next() * 20) }, () => sampleValue(next, depth + 1));
+    case 3:
+      return [2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 60, -(2 ** 60), 0.5, -1e300, NaN, Infinity][Math.floor(next() * 8)];
+    case 4:
+      return next() * 1e12;
+    case 5:
+    case 6:
+      return strings[Math.floor(next() * strings.length)];
+    case 7:
+    case 8:
+      return new Uint8Array(Math.floor(next() * 300)).map((_, i) => i);
+    case 9:
+      return Array.from({ length: Math.floor(next() * 20) }, () => sampleValue(next, depth + 1));
     default: {
       const length = Math.floor(next() * 20);
       return Object.fromEntries(Array.from({ length }, (_, i) => [`k${i}${'ß'.repeat(i % 3)}`, sampleValue(next, depth + 1)]));
@@ -111,7 +120,7 @@ describe('codecs', () => {
     const codec = msgpackCodec();
     const reference = new Decoder();
     let seed = 0x5eed;
-    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let i = 0; i < 2_000; i++) {
       const bytes = codec.encode(sampleValue(next)) as Uint8Array;
       deepEqual(codec.decode(bytes), reference.decode(bytes), `bytes ${i}`);

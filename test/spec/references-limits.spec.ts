@@ -4,7 +4,7 @@
  * peer would.
  */
 import { describe, it } from '#harness';
-import { release, retain, RpcError, type Callback } from '../../src/index.js';
+import { type Callback, type RpcError, release, retain } from '../../src/index.js';
 import { DEFAULT_MAX_REFERENCES, DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/ref-table.js';
 import { MAX_STREAM_WINDOW } from '../../src/streams.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
@@ -12,8 +12,15 @@ import { checkLeaks, connectors } from '../support/connect.js';
 import { kindIs, rawPeer, replyTo } from '../support/raw.js';
 import { sharedTree } from './references-hostile.spec.js';
 
-const HELLO = 0, CALL = 1, RESULT = 3, ERROR = 4, PING = 10, PONG = 11;
-const STREAM_DATA = 6, STREAM_CREDIT = 8, STREAM_CANCEL = 13;
+const HELLO = 0,
+  CALL = 1,
+  RESULT = 3,
+  ERROR = 4,
+  PING = 10,
+  PONG = 11;
+const STREAM_DATA = 6,
+  STREAM_CREDIT = 8,
+  STREAM_CANCEL = 13;
 
 const service = {
   ping: () => true,
@@ -50,7 +57,10 @@ for (const connector of connectors) {
       for (let held = 0; held < DEFAULT_MAX_REFERENCES; held += 1_000) {
         await Promise.all(Array.from({ length: 1_000 }, () => remote.hold(() => {})));
       }
-      const error = await rejectsWith(remote.hold(() => {}), 'RESOURCE_EXHAUSTED');
+      const error = await rejectsWith(
+        remote.hold(() => {}),
+        'RESOURCE_EXHAUSTED',
+      );
       ok(error.message.includes('live in this session'), error.message);
       equal(server.stats().references, DEFAULT_MAX_REFERENCES);
       for (const fn of kept) release(fn);
