@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: Electron's own signatures */
 /**
  * `saltline/electron`: transports between Electron's main process and a renderer, on the
  * `MessagePort`s Electron recommends for this (`MessageChannelMain`), typed by the shapes of
@@ -14,12 +15,10 @@
  * against stand-ins with Electron's exact shapes built on Node's `MessageChannel`.
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { LinkTransport, isSignal, pageOf, type LinkOptions, type LinkPort, type PageLike, type Signal } from './link.js';
+import { isSignal, type LinkOptions, type LinkPort, LinkTransport, type PageLike, pageOf, type Signal } from './link.js';
 
-export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- Electron's own signatures */
+export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** Electron's `MessageEvent` in the main process. */
 export interface MessageEventMain {

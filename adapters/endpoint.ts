@@ -1,6 +1,5 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
 import type { Transport, TransportReceiver } from '../src/transport.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 /** Anything with `postMessage`: a Worker, a MessagePort, a worker's `self`, Node's `parentPort`. */
 export interface PostMessageTarget {

@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures */
 /**
  * `saltline/extension`: a transport over a browser extension's `runtime.Port` — content script ↔
  * service worker, popup or options page ↔ service worker, a web page ↔ the extension through
@@ -13,14 +14,13 @@
  * peer is interrupted (calls in flight fail with `UNAVAILABLE`, new calls wait), the new port wakes
  * the service worker, and the session resumes with a fresh hello. See docs/guide/extension.md.
  */
-import { RpcError } from '../src/errors.js';
+
 import { msgpackCodec } from '../src/codec/msgpack.js';
+import { RpcError } from '../src/errors.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { Redialling } from './redial.js';
 
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the platform's own signatures */
 
 /** `chrome.events.Event` as far as a port uses it. */
 export interface ExtensionEvent<Listener extends (...args: any[]) => void> {
@@ -66,10 +66,14 @@ export class ExtensionPortTransport implements Transport {
   ) {}
 
   start(receiver: TransportReceiver): void {
-    this.stop = listen(this.port, (data) => receiver.message(data), (reason) => {
-      this.stop = undefined;
-      receiver.closed(reason);
-    });
+    this.stop = listen(
+      this.port,
+      (data) => receiver.message(data),
+      (reason) => {
+        this.stop = undefined;
+        receiver.closed(reason);
+      },
+    );
   }
 
   send(message: unknown): void {
@@ -169,7 +173,11 @@ export class ReconnectingExtensionPort extends Redialling implements Transport {
 }
 
 /** Delivers a port's frames (decoded) and its disconnect (with the platform's reason) until stopped. */
-function listen(port: ExtensionPort, message: (data: Uint8Array | undefined) => void, disconnected: (reason: unknown) => void): () => void {
+function listen(
+  port: ExtensionPort,
+  message: (data: Uint8Array | undefined) => void,
+  disconnected: (reason: unknown) => void,
+): () => void {
   const onMessage = (data: unknown) => message(fromBase64(data));
   const onDisconnect = () => {
     stop();

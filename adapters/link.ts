@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: platform shapes */
 /**
  * The handshake shared by `saltline/window` and `saltline/electron`'s IPC pair: two endpoints that
  * share a signalling path other code can also use (`window.postMessage`, an IPC channel) find each
@@ -20,8 +21,6 @@
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { ConnectionStateful } from './connection-state.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- platform shapes */
 
 export const TAG = 'link/1';
 
@@ -55,7 +54,13 @@ export interface PageLike {
 
 export function isSignal(data: unknown, channel: string): data is Signal {
   const signal = data as Signal | null;
-  return typeof signal === 'object' && signal !== null && signal.saltline === TAG && signal.channel === channel && typeof signal.from === 'string';
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    signal.saltline === TAG &&
+    signal.channel === channel &&
+    typeof signal.from === 'string'
+  );
 }
 
 /** `globalThis` when it is a page's window (it has `document` and `addEventListener`). */
@@ -105,7 +110,6 @@ export abstract class LinkTransport extends ConnectionStateful implements Transp
     this.channel = options.channel ?? 'saltline';
     this.hold = options.whileDown !== 'fail';
   }
-
 
   /** Sends a signal to the far side; `transfer` carries the port of a `connect`. */
   protected abstract signal(signal: Signal, transfer?: unknown[]): void;

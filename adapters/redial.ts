@@ -74,7 +74,9 @@ export abstract class Redialling extends ConnectionStateful {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.release();
-    this.setState(reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason });
+    this.setState(
+      reason === undefined ? { state: 'closed', attempt: this.failures } : { state: 'closed', attempt: this.failures, reason },
+    );
     if (reason !== undefined) receiver?.closed(reason);
   }
 }

@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: signals are simple-peer's own objects */
 /**
  * WebRTC signaling as a saltline service: rooms whose members relay offers, answers and ICE
  * candidates to each other. The server side (`signalingService`) is transport-agnostic: give it
@@ -11,8 +12,6 @@ import { RpcError } from '../src/errors.js';
 import { createPeer } from '../src/peer.js';
 import type { Transport } from '../src/transport.js';
 import type { Peer, PeerOptions } from '../src/types.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- signals are simple-peer's own objects */
 
 /** What each member may call on the signaling server. */
 export interface SignalingServerApi {
@@ -97,7 +96,10 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
           const target = member.rooms.has(room) ? rooms.get(room)?.get(to) : undefined;
           if (!target) {
             // Echo the far side's values only when short: they could be anything, of any size.
-            const [who, where] = [validId(to) ? JSON.stringify(to) : 'of that id', validRoom(room) ? JSON.stringify(room) : 'of that name'];
+            const [who, where] = [
+              validId(to) ? JSON.stringify(to) : 'of that id',
+              validRoom(room) ? JSON.stringify(room) : 'of that name',
+            ];
             throw new RpcError('NOT_FOUND', `no member ${who} in room ${where}`);
           }
           target.peer.notify('signal', room, member.id, data);

@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
 /**
  * `saltline/webrtc`: byte transports over a WebRTC data channel, from an `RTCDataChannel`
  * (`fromDataChannel`) or a simple-peer instance (`fromSimplePeer`), and a signaling helper
@@ -12,9 +13,8 @@ import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export {
   connectSignaling,
-  loopbackOnly,
-  signalingService,
   type JoinOptions,
+  loopbackOnly,
   type Room,
   type SignalingClient,
   type SignalingClientApi,
@@ -22,9 +22,8 @@ export {
   type SignalingService,
   type SignalingServiceOptions,
   type SimplePeerLike,
+  signalingService,
 } from './signaling.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 /** What the adapter needs of an `RTCDataChannel` (browser, or `@roamhq/wrtc` in Node). */
 export interface DataChannelLike {
@@ -81,7 +80,10 @@ const POLL_MS = 5;
 /** `@roamhq/wrtc` reports 65535 for an unset `maxRetransmits` / `maxPacketLifeTime`. */
 const isSet = (value: number | null | undefined) => value !== null && value !== undefined && value !== 65535;
 
-function assertReliable(config: { ordered?: boolean; maxRetransmits?: number | null; maxPacketLifeTime?: number | null }, what: string): void {
+function assertReliable(
+  config: { ordered?: boolean; maxRetransmits?: number | null; maxPacketLifeTime?: number | null },
+  what: string,
+): void {
   const problems: string[] = [];
   if (config.ordered === false) problems.push('unordered (ordered: false)');
   if (isSet(config.maxRetransmits)) problems.push(`lossy (maxRetransmits: ${config.maxRetransmits})`);
@@ -169,7 +171,11 @@ class ChannelLink implements Transport {
     this.#poll = undefined;
     if (this.#done) return;
     this.#watch();
-    while (this.#head < this.#queue.length && this.#wire.open() && this.#wire.buffered() + this.#queue[this.#head]!.byteLength <= this.#high) {
+    while (
+      this.#head < this.#queue.length &&
+      this.#wire.open() &&
+      this.#wire.buffered() + this.#queue[this.#head]!.byteLength <= this.#high
+    ) {
       const chunk = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as never;
       this.#queued -= chunk.byteLength;
@@ -231,7 +237,12 @@ export function fromDataChannel(channel: DataChannelLike, options: DataChannelOp
       const message = (event: { data: unknown }) => on.message(event.data);
       const closed = () => on.closed('the data channel closed');
       const failed = (event: { error?: unknown }) => on.closed(event.error ?? 'the data channel failed');
-      const events: [string, (event: any) => void][] = [['message', message], ['open', on.open], ['close', closed], ['error', failed]];
+      const events: [string, (event: any) => void][] = [
+        ['message', message],
+        ['open', on.open],
+        ['close', closed],
+        ['error', failed],
+      ];
       for (const [type, listener] of events) channel.addEventListener(type, listener);
       if (channel.readyState === 'closing' || channel.readyState === 'closed') queueMicrotask(closed);
       return () => {
@@ -256,7 +267,12 @@ export function fromSimplePeer(peer: SimplePeerChannel, options: DataChannelOpti
     channel: () => peer._channel,
     listen(on) {
       const closed = () => on.closed('the WebRTC connection closed');
-      const events: [string, (...args: any[]) => void][] = [['data', on.message], ['connect', on.open], ['close', closed], ['error', on.closed]];
+      const events: [string, (...args: any[]) => void][] = [
+        ['data', on.message],
+        ['connect', on.open],
+        ['close', closed],
+        ['error', on.closed],
+      ];
       for (const [type, listener] of events) peer.on(type, listener);
       if (peer.destroyed) queueMicrotask(closed);
       return () => {

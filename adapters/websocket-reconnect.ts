@@ -5,12 +5,13 @@
  * redial opens, the peer starts a fresh session with a hello (`resumed`) and the server, which
  * sees a new connection, serves it with a new peer.
  */
+
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import { RpcError } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
-import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport } from '../src/transport.js';
-import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
 import { Redialling } from './redial.js';
+import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 
@@ -37,18 +38,25 @@ export interface ConnectWebSocketOptions extends Omit<WebSocketTransportOptions,
   /** With `wait`: after this many ms down, held calls fail with `UNAVAILABLE` and new ones fail at once until the link is back. Default 30,000. */
   readonly maxWait?: number;
   /** The WebSocket class when given a URL. Default `globalThis.WebSocket`; on Node 20 pass `ws`'s. */
-  readonly WebSocket?: new (url: string, protocols?: string | string[]) => WebSocketLike;
+  readonly WebSocket?: new (
+    url: string,
+    protocols?: string | string[],
+  ) => WebSocketLike;
   /** Subprotocols for the WebSocket constructor. Default none. */
   readonly protocols?: string | string[];
 }
 
-const isPolicyClose = (reason: unknown) => (reason as RpcError | undefined)?.data !== undefined && ((reason as RpcError).data as { code?: unknown }).code === 1008;
+const isPolicyClose = (reason: unknown) =>
+  (reason as RpcError | undefined)?.data !== undefined && ((reason as RpcError).data as { code?: unknown }).code === 1008;
 
 /**
  * A redialling client transport for `createPeer`: `target` is a URL, or a function that opens a
  * new socket each time (for headers, `ws` options, or a URL that changes between dials).
  */
-export function connectWebSocket(target: string | URL | (() => WebSocketLike), options: ConnectWebSocketOptions = {}): ReconnectingWebSocket {
+export function connectWebSocket(
+  target: string | URL | (() => WebSocketLike),
+  options: ConnectWebSocketOptions = {},
+): ReconnectingWebSocket {
   let open: () => WebSocketLike;
   if (typeof target === 'function') open = target;
   else {

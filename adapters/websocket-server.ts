@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: shapes of Node's http and of ws */
 /**
  * `serveWebSocket`: a Node WebSocket endpoint that yields one peer per connection. It loads the
  * `ws` package (an optional peer dependency) only when called, so `saltline/websocket` stays
@@ -11,10 +12,8 @@ import { createPeer } from '../src/peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import type { Limits, Peer, PeerOptions } from '../src/types.js';
-import { originCheck, type AllowOrigins } from './origin.js';
-import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes of Node's http and of ws */
+import { type AllowOrigins, originCheck } from './origin.js';
+import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 /** The parts of Node's `IncomingMessage` the server reads; the real object is what you get. */
 export interface UpgradeRequest {
@@ -68,7 +67,9 @@ export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, '
   /** Makes each peer, e.g. `createPeer` from `saltline/secure`. Default `createPeer` from `saltline`. */
   readonly createPeer?: (transport: Transport, options: PeerOptions) => Peer;
   /** `ws`'s `WebSocketServer` class, for bundled apps. Default: `import('ws')`. */
-  readonly WebSocketServer?: new (options: any) => any;
+  readonly WebSocketServer?: new (
+    options: any,
+  ) => any;
 }
 
 /** What `serveWebSocket` counts. */

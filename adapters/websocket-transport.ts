@@ -1,14 +1,14 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
 /**
  * The WebSocket transport itself: one socket, binary frames, keep-alive, close codes mapped to
  * close reasons. `saltline/websocket` (websocket.ts) exports it; the redialling client and the
  * server build on it.
  */
+
+import { msgpackCodec } from '../src/codec/msgpack.js';
 import { RpcError, type RpcErrorCode } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
-import { msgpackCodec } from '../src/codec/msgpack.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 /** What the adapter needs of a socket: the browser `WebSocket` and `ws`'s `WebSocket` both fit. */
 export interface WebSocketLike {
@@ -208,7 +208,9 @@ export class WebSocketTransport implements Transport {
     }
     // A plain Uint8Array view either way: no copy, and bytes arrive as Uint8Array, not Buffer.
     const bytes = data as Uint8Array;
-    this.receiver?.message(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.receiver?.message(
+      data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    );
   };
 
   private readonly onPong = (): void => {

@@ -8,13 +8,11 @@
  * in a browser, which cannot send pings, a text frame `"ping"` that the far adapter answers with
  * `"pong"`. Both run below the codec and the secure channel, so they never touch saltline frames.
  */
-import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
+import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
-export { CLOSE_KEEPALIVE_TIMEOUT, closeReason, WebSocketTransport } from './websocket-transport.js';
-export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTransportOptions } from './websocket-transport.js';
+export type { AllowOrigins } from './origin.js';
+export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions, ReconnectOptions } from './websocket-reconnect.js';
 export { connectWebSocket, ReconnectingWebSocket } from './websocket-reconnect.js';
-export type { ConnectWebSocketOptions, ConnectionState, ConnectionStateChange, ReconnectOptions } from './websocket-reconnect.js';
-export { serveWebSocket } from './websocket-server.js';
 export type {
   AcceptResult,
   HttpServerLike,
@@ -23,7 +21,9 @@ export type {
   WebSocketService,
   WebSocketServiceStats,
 } from './websocket-server.js';
-export type { AllowOrigins } from './origin.js';
+export { serveWebSocket } from './websocket-server.js';
+export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTransportOptions } from './websocket-transport.js';
+export { CLOSE_KEEPALIVE_TIMEOUT, closeReason, WebSocketTransport } from './websocket-transport.js';
 
 /**
  * A transport over one socket you have opened (a browser `WebSocket`, or a `ws` `WebSocket`), or

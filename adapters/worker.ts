@@ -1,3 +1,4 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
 /**
  * `saltline/worker`: transports for web workers, `MessagePort`s and Node `worker_threads`, shared
  * workers and `BroadcastChannel`s. Each factory takes the platform object you already have and
@@ -6,12 +7,10 @@
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { ConnectionStateful } from './connection-state.js';
-import { EndpointTransport, type DomEndpoint, type Endpoint } from './endpoint.js';
+import { type DomEndpoint, type Endpoint, EndpointTransport } from './endpoint.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
-
-export type { Endpoint, DomEndpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { DomEndpoint, Endpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
 
 /** A port with `close()`: browser `MessagePort` or Node `worker_threads` `MessagePort`. */
 export type PortLike = Endpoint & { close(): void };
@@ -30,9 +29,13 @@ export function fromPort(port: PortLike): Transport {
 
 /** A worker, from the side that created it. A Node worker's exit closes the peer. */
 export function fromWorker(worker: WorkerLike, options: WorkerTransportOptions = {}): Transport {
-  return new EndpointTransport(worker, () => {
-    if (options.terminate) void worker.terminate();
-  }, true);
+  return new EndpointTransport(
+    worker,
+    () => {
+      if (options.terminate) void worker.terminate();
+    },
+    true,
+  );
 }
 
 /** Inside a worker: its `self`, or Node's `parentPort`. Closing the peer only stops listening. */
@@ -130,7 +133,10 @@ export function fromSharedWorker(worker: SharedWorkerLike, options: { readonly p
  * fromSharedWorkerScope(self, (transport) => createPeer(transport, { expose: api }));
  * ```
  */
-export function fromSharedWorkerScope(scope: SharedWorkerScopeLike, onConnect: (transport: Transport, event: MessageEvent) => void): () => void {
+export function fromSharedWorkerScope(
+  scope: SharedWorkerScopeLike,
+  onConnect: (transport: Transport, event: MessageEvent) => void,
+): () => void {
   const listener = (event: MessageEvent) => {
     const port = event.ports[0];
     if (port) onConnect(new SharedPortTransport(port as unknown as PortLike, false), event);
@@ -204,7 +210,6 @@ export class BroadcastChannelTransport extends ConnectionStateful implements Tra
     this.page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
   }
 
-
   start(receiver: TransportReceiver): void {
     this.receiver = receiver;
     this.channel.addEventListener('message', this.onMessage);
@@ -230,7 +235,8 @@ export class BroadcastChannelTransport extends ConnectionStateful implements Tra
   }
 
   private post(type: Envelope['type'], to?: string, data?: unknown): void {
-    const envelope: Envelope = type === 'data' ? { saltline: 'bc/1', type, from: this.id, to, data } : { saltline: 'bc/1', type, from: this.id, to };
+    const envelope: Envelope =
+      type === 'data' ? { saltline: 'bc/1', type, from: this.id, to, data } : { saltline: 'bc/1', type, from: this.id, to };
     this.channel.postMessage(envelope);
   }
 

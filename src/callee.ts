@@ -2,20 +2,21 @@
  * The answering half of a session: incoming calls and notifications, through the incoming
  * interceptors to the exposed handler, and their replies.
  */
-import { contextHandlerOf, type CallContext } from './context.js';
+
+import { describe } from './caller.js';
+import { compose } from './compose.js';
+import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
-import { resolveMethod, type Resolved } from './lookup.js';
+import { type Resolved, resolveMethod } from './lookup.js';
+import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
-import * as wire from './protocol.js';
 import type { CallMessage, CancelMessage, Meta, NotifyMessage } from './protocol.js';
+import * as wire from './protocol.js';
 import { hasRefs } from './ref-markers.js';
 import { Exchange, type References } from './ref-table.js';
 import { transferablesOf } from './transfer.js';
 import type { Call, CallHandler, Interceptor, Logger, Peer, PeerOptions } from './types.js';
-import { compose } from './compose.js';
-import { keepMap } from './map-keepers.js';
-import { describe } from './caller.js';
 
 const noMeta: Meta = Object.freeze(Object.create(null));
 
@@ -86,7 +87,12 @@ export class Callee {
     }
     const target = message[2];
     if (this.running >= this.#options.maxActiveHandlers) {
-      return this.#replyError(id, undefined, quickError('RESOURCE_EXHAUSTED', `more than ${this.#options.maxActiveHandlers} calls running`), target);
+      return this.#replyError(
+        id,
+        undefined,
+        quickError('RESOURCE_EXHAUSTED', `more than ${this.#options.maxActiveHandlers} calls running`),
+        target,
+      );
     }
     const entry = new Active(id);
     this.active.set(id, entry);
@@ -101,7 +107,10 @@ export class Callee {
     } catch (error) {
       return this.#replyError(id, entry, error, target);
     }
-    if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+    if (
+      result instanceof Promise ||
+      (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
+    ) {
       (result as PromiseLike<unknown>).then(
         (value) => this.#reply(id, entry, value),
         (error: unknown) => this.#replyError(id, entry, error, target),
@@ -199,7 +208,15 @@ export class Callee {
       return this.#run(resolved, refs ? this.#import(args, entry) : args, undefined, method, meta, timeout, entry);
     }
     const context = this.#contextFor(method, meta, timeout, entry);
-    const call: Call = { method, args: refs ? this.#import(args, entry) : args, meta: { ...meta }, signal: context.signal, timeout, resultMeta: undefined, context };
+    const call: Call = {
+      method,
+      args: refs ? this.#import(args, entry) : args,
+      meta: { ...meta },
+      signal: context.signal,
+      timeout,
+      resultMeta: undefined,
+      context,
+    };
     return incoming(call).then((value) => {
       entry.resultMeta = call.resultMeta;
       return value;
@@ -218,7 +235,15 @@ export class Callee {
   }
 
   /** Calls the handler; a context is made only for handlers that take one. */
-  #run(resolved: Resolved, args: unknown[], context: CallContext | undefined, method: string, meta: Meta, timeout: number, entry: Active | undefined): unknown {
+  #run(
+    resolved: Resolved,
+    args: unknown[],
+    context: CallContext | undefined,
+    method: string,
+    meta: Meta,
+    timeout: number,
+    entry: Active | undefined,
+  ): unknown {
     const takesContext = contextHandlerOf(resolved.fn);
     if (!takesContext) return resolved.fn.apply(resolved.self, args);
     return takesContext.call(resolved.self, context ?? this.#contextFor(method, meta, timeout, entry), ...args);
@@ -235,11 +260,21 @@ export class Callee {
 
   #reply(id: number, entry: Active, value: unknown): void {
     if (this.active.get(id) !== entry || entry.replied) return; // the peer closed or the link dropped
-    entry.replied = true;
-    if (entry.cancelled) return this.complete(entry, undefined);
+    if (entry.cancelled) {
+      entry.replied = true;
+      return this.complete(entry, undefined);
+    }
     const { refs, transfers, outbox } = this.#options;
-    const withRefs = hasRefs(value);
-    const wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+    let withRefs: boolean;
+    let wireValue: unknown;
+    try {
+      // A promise inside the result, or more references than the far side takes, fails the call.
+      withRefs = hasRefs(value);
+      wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+    } catch (error) {
+      return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
+    }
+    entry.replied = true;
     outbox.push(wire.result(id, wireValue, entry.resultMeta, withRefs, entry.retained), transfers ? transferablesOf(value) : undefined);
     if (entry.openStreams === 0) this.complete(entry, undefined);
   }

@@ -3,13 +3,13 @@
  * streams), held until the far side's hello, timed by one deadline timer, cancelled by signal.
  */
 import { DeadlineTimer } from './deadlines.js';
-import { keepMap } from './map-keepers.js';
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
+import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
 import { settled } from './outbox.js';
 import * as wire from './protocol.js';
-import { CALL, RESULT_REFS, RESULT_UNDEFINED, type ErrorMessage, type Meta, type ResultMessage } from './protocol.js';
+import { CALL, type ErrorMessage, type Meta, RESULT_REFS, RESULT_UNDEFINED, type ResultMessage } from './protocol.js';
 import { hasRefs } from './ref-markers.js';
 import { Exchange, type References } from './ref-table.js';
 import { transferablesOfAll } from './transfer.js';
@@ -110,8 +110,15 @@ export class Caller {
       this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.#deadlines.arm(deadline);
-      const withRefs = hasRefs(args);
-      const wireArgs = withRefs ? (refs.exportValue(args, pending, false) as unknown[]) : (args as unknown[]);
+      let withRefs: boolean;
+      let wireArgs: unknown[];
+      try {
+        // A promise among the arguments, or more references than the far side takes, fails here.
+        withRefs = hasRefs(args);
+        wireArgs = withRefs ? (refs.exportValue(args, pending, false) as unknown[]) : (args as unknown[]);
+      } catch (error) {
+        return this.fail(pending, RpcError.from(error, 'INVALID_ARGUMENT'));
+      }
       const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
       // A call that waits the default time (told in hello) leaves the timeout out.
       const wireTimeout = timeout === defaultTimeout && !withRefs ? undefined : timeout === Infinity ? null : Math.ceil(timeout);
@@ -122,7 +129,9 @@ export class Caller {
   notify(method: string, args: readonly unknown[], meta: Meta | undefined): void {
     if (this.refusal) return this.#options.logger?.warn?.(`notification ${describe(method)} dropped: ${this.refusal().message}`);
     if (!this.ready && this.#held.length >= this.#options.maxPendingCalls) {
-      this.#options.logger?.warn?.(`notification ${describe(method)} dropped: more than ${this.#options.maxPendingCalls} messages wait for hello`);
+      this.#options.logger?.warn?.(
+        `notification ${describe(method)} dropped: more than ${this.#options.maxPendingCalls} messages wait for hello`,
+      );
       return;
     }
     const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
@@ -153,10 +162,10 @@ export class Caller {
     if (!call || call.replied) return; // cancelled or timed out here already; late replies are expected
     const { refs, maxMetaEntries } = this.#options;
     if (message[0] === wire.ERROR) {
-      refs.keep(message[3]);
+      refs.keep(message[3], call);
       return this.fail(call, errorFromWire(message[2]) as RpcError);
     }
-    refs.keep(message[5]);
+    refs.keep(message[5], call);
     const flags = message[4] ?? 0;
     let value = flags & RESULT_UNDEFINED ? undefined : message[2];
     try {

@@ -35,7 +35,15 @@ const neverAborted = new AbortController().signal;
 export function withContext<A extends unknown[], R>(handler: (ctx: CallContext, ...args: A) => R): ContextHandler<A, R> {
   const local = (...args: A): R =>
     handler(
-      { signal: neverAborted, deadline: Infinity, method: handler.name || '(called directly)', meta: {}, peer: undefined, remoteIdentity: undefined, principal: undefined },
+      {
+        signal: neverAborted,
+        deadline: Infinity,
+        method: handler.name || '(called directly)',
+        meta: {},
+        peer: undefined,
+        remoteIdentity: undefined,
+        principal: undefined,
+      },
       ...args,
     );
   return Object.assign(local, { [CONTEXT_HANDLER]: handler });

@@ -3,5 +3,6 @@
  * secure channel use it by default; import it to tune its limits or add extension types, or to
  * give a byte transport of your own a codec. Apps on ports alone never load it.
  */
-export { msgpackCodec, type MsgpackOptions } from './codec/msgpack.js';
+
 export type { Codec, CodecExtension } from './codec/codec.js';
+export { type MsgpackOptions, msgpackCodec } from './codec/msgpack.js';

@@ -106,7 +106,6 @@ export class Outbox {
     }
   }
 
-
   /** The largest message this side may send: its own limit, the far side's, the transport's. */
   #sendLimit(): number {
     return Math.min(this.#limit, this.remoteLimit, this.#transport.maxMessageSize ?? Infinity);

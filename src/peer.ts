@@ -15,10 +15,9 @@ import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remo
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
-  const result = this;
   let inner: AsyncIterator<unknown> | undefined;
   const open = async () => {
-    const value = await result;
+    const value = await this;
     const iterable = value as Partial<AsyncIterable<unknown>> | null;
     if (typeof iterable?.[Symbol.asyncIterator] !== 'function') throw new TypeError('the result is not a stream');
     return (inner = iterable[Symbol.asyncIterator]!());
@@ -92,7 +91,16 @@ class RpcPeer implements Peer {
     }
     if (hasRefs(args)) throw new RpcError('INVALID_ARGUMENT', 'a notification cannot carry callbacks or streams: use call()');
     if (!this.#outgoing) return session.caller.notify(method, args, undefined);
-    const call: Call = { method, args, meta: {}, signal: undefined, timeout: Infinity, resultMeta: undefined, context: undefined, notification: true };
+    const call: Call = {
+      method,
+      args,
+      meta: {},
+      signal: undefined,
+      timeout: Infinity,
+      resultMeta: undefined,
+      context: undefined,
+      notification: true,
+    };
     this.#outgoing(call).catch((error: unknown) => session.logger?.warn?.(`notification ${describe(method)} not sent`, error));
   }
 

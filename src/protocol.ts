@@ -74,7 +74,13 @@ export type StreamCancelMessage = [kind: typeof STREAM_CANCEL, ref: number];
 export type AbortMessage = [kind: typeof ABORT, ref: number, reason: unknown];
 
 /** The messages that belong to references (§6, §7): the reference table handles them. */
-export type ReferenceMessage = StreamDataMessage | StreamEndMessage | StreamCreditMessage | ReleaseMessage | StreamCancelMessage | AbortMessage;
+export type ReferenceMessage =
+  | StreamDataMessage
+  | StreamEndMessage
+  | StreamCreditMessage
+  | ReleaseMessage
+  | StreamCancelMessage
+  | AbortMessage;
 export type Message =
   | HelloMessage
   | CallMessage
@@ -166,7 +172,8 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
       const features = message[3];
       if (!absentOr(features, (value) => typeof value === 'object' && !Array.isArray(value))) return new Malformed('a malformed hello');
       const { maxMessageSize, timeout } = (features ?? {}) as Record<string, unknown>;
-      if (!absentOr(maxMessageSize, (value) => typeof value === 'number' && value > 0)) return new Malformed('a hello with a bad maxMessageSize');
+      if (!absentOr(maxMessageSize, (value) => typeof value === 'number' && value > 0))
+        return new Malformed('a hello with a bad maxMessageSize');
       if (!absentOr(timeout, (value) => typeof value === 'number' && value > 0)) return new Malformed('a hello with a bad timeout');
       if (features == null) message[3] = {};
       return message as HelloMessage;
@@ -183,7 +190,9 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
     case RELEASE:
     case STREAM_CANCEL:
     case ABORT:
-      return isId(message[1]) ? (message as ReferenceMessage) : new Malformed(`a message of kind ${message[0]} without a valid reference id`);
+      return isId(message[1])
+        ? (message as ReferenceMessage)
+        : new Malformed(`a message of kind ${message[0]} without a valid reference id`);
     case PING:
     case PONG:
     case GOODBYE:
@@ -203,7 +212,14 @@ export function hello(ack: boolean, maxMessageSize: number, timeout: number): He
  * A CALL: `timeout` is `undefined` for the default announced in HELLO, `null` for none. Built at
  * its final length (no push, so no backing-store growth per call).
  */
-export function call(id: number, target: string | number, args: unknown[], meta: Meta | undefined, timeout: number | null | undefined, refs: boolean): CallMessage {
+export function call(
+  id: number,
+  target: string | number,
+  args: unknown[],
+  meta: Meta | undefined,
+  timeout: number | null | undefined,
+  refs: boolean,
+): CallMessage {
   if (refs) return [CALL, id, target, args, meta ?? null, timeout ?? null, 1];
   if (timeout !== undefined) return [CALL, id, target, args, meta ?? null, timeout];
   return meta ? [CALL, id, target, args, meta] : [CALL, id, target, args];

@@ -8,17 +8,17 @@
  */
 import { errorFromWire, errorToWire } from './error-wire.js';
 import { RpcError } from './errors.js';
-import { FUNCTION, hasRefs, READABLE, SIGNAL, STREAM, swapRefs, unswapRefs, type RefKind } from './ref-markers.js';
+import { FUNCTION, hasRefs, READABLE, type RefKind, SIGNAL, STREAM, swapRefs, unswapRefs } from './ref-markers.js';
 import {
-  readableIterator,
   RemoteStream,
+  readableIterator,
   STREAM_CANCEL,
   STREAM_CREDIT,
   STREAM_DATA,
   STREAM_END,
+  type StreamLink,
   StreamSource,
   toReadable,
-  type StreamLink,
 } from './streams.js';
 
 export const RELEASE = 9; // [9, id]
@@ -217,8 +217,12 @@ export class References implements StreamLink {
       default: {
         const iterator =
           kind === READABLE ? readableIterator(value as ReadableStream) : (value as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        const source = new StreamSource(id, iterator, this, (item) => this.#encodeItem(id, item, owner), (error) =>
-          errorToWire(error, this.#host.exposeStacks),
+        const source = new StreamSource(
+          id,
+          iterator,
+          this,
+          (item) => this.#encodeItem(id, item, owner),
+          (error) => errorToWire(error, this.#host.exposeStacks),
         );
         this.#exports.set(id, { kind: STREAM, source, owner, result: isResult, itemRefs: 0, awaitingAck: false });
         if (isResult && owner) owner.openStreams++;
@@ -494,4 +498,3 @@ export function release(callback: (...args: never[]) => unknown): void {
   if (!ref) throw new TypeError('release() takes a function received from a remote peer');
   ref.table.release(ref.id);
 }
-

@@ -3,17 +3,29 @@
  * that arrives, the close that ends it, and the counters. Calls go through `caller`, answers
  * through `callee`, frames through `outbox`; references belong to `refs`.
  */
-import type { Codec } from './codec/codec.js';
-import { cloneCodec } from './codec/clone.js';
-import { Callee, type Active } from './callee.js';
+
+import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
+import { cloneCodec } from './codec/clone.js';
+import type { Codec } from './codec/codec.js';
+import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
-import { Drain } from './drain.js';
 import { Outbox } from './outbox.js';
 import * as wire from './protocol.js';
-import { CALL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, Malformed, MAX_BATCH, MIN_MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RESULT, type HelloMessage } from './protocol.js';
+import {
+  CALL,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  ERROR,
+  type HelloMessage,
+  MAX_BATCH,
+  Malformed,
+  MIN_MAX_MESSAGE_SIZE,
+  PROTOCOL_VERSION,
+  RESULT,
+} from './protocol.js';
 import { References } from './ref-table.js';
+import { MAX_STREAM_WINDOW } from './streams.js';
 import type { Transport } from './transport.js';
 import type { Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
@@ -56,13 +68,21 @@ export class Session {
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
-    const codec = options.codec ?? transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ?? (transport.kind === 'clone' ? cloneCodec : undefined);
+    const codec =
+      options.codec ??
+      transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ??
+      (transport.kind === 'clone' ? cloneCodec : undefined);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
-    if (codec.kind !== transport.kind) throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
+    if (codec.kind !== transport.kind)
+      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
     this.#codec = codec;
     this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
+    const streamWindow = options.streamWindow ?? 16;
+    if (!(Number.isSafeInteger(streamWindow) && streamWindow >= 1 && streamWindow <= MAX_STREAM_WINDOW)) {
+      throw new TypeError(`streamWindow must be a whole number of items from 1 to ${MAX_STREAM_WINDOW}`);
+    }
     const transfers = transport.kind === 'clone';
     this.drain = new Drain(() => transport.bufferedAmount);
     this.outbox = new Outbox(transport, codec, this.#maxMessageSize, limits.maxBufferedBytes ?? 4 * this.#maxMessageSize, {
@@ -73,10 +93,13 @@ export class Session {
       {
         send: (message) => this.outbox.push(message),
         callRef: (id, args) => this.caller.send(id, args, undefined, undefined, this.defaultTimeout, undefined),
-        completed: (exchange) => (exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined)),
+        completed: (exchange) =>
+          exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined),
+        whenWritable: () => this.drain.whenWritable(),
         exposeStacks,
       },
-      options.streamWindow ?? 16,
+      streamWindow,
+      limits,
     );
     this.caller = new Caller({
       outbox: this.outbox,
@@ -103,7 +126,8 @@ export class Session {
     transport.start({
       message: (data) => this.#receive(data),
       // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
-      closed: (reason) => this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
+      closed: (reason) =>
+        this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
       interrupted: (reason, hold) => this.#interrupted(reason, hold),
       resumed: () => this.#hello(false),
     });
@@ -179,13 +203,21 @@ export class Session {
   #onHello(message: HelloMessage): void {
     const [, version, ack, { maxMessageSize, timeout }] = message;
     if (version !== PROTOCOL_VERSION) {
-      const error = new RpcError('UNIMPLEMENTED', `protocol version mismatch: this peer speaks ${PROTOCOL_VERSION}, the remote peer ${wire.kindOf([version])}`);
+      const error = new RpcError(
+        'UNIMPLEMENTED',
+        `protocol version mismatch: this peer speaks ${PROTOCOL_VERSION}, the remote peer ${wire.kindOf([version])}`,
+      );
       this.logger?.error?.(error.message);
       return this.close(error, false);
     }
     if (maxMessageSize !== undefined && maxMessageSize < MIN_MAX_MESSAGE_SIZE) {
       // No reply could fit: every answer would be refused, and its error reply too.
-      return this.close(new RpcError('FAILED_PRECONDITION', `the remote peer announced a message limit of ${maxMessageSize} bytes, below ${MIN_MAX_MESSAGE_SIZE}`));
+      return this.close(
+        new RpcError(
+          'FAILED_PRECONDITION',
+          `the remote peer announced a message limit of ${maxMessageSize} bytes, below ${MIN_MAX_MESSAGE_SIZE}`,
+        ),
+      );
     }
     if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout));
     if (this.caller.ready) return;

@@ -54,6 +54,12 @@ export interface Limits {
    * producers pause well before (at 1 MiB); replies cannot. Default 4 × `maxMessageSize`.
    */
   readonly maxBufferedBytes?: number;
+  /** Live references (callbacks, streams, signals) imported from the far side at once. Default 10,000. */
+  readonly maxReferences?: number;
+  /** References one message may carry, either way. Default 1,000. */
+  readonly maxReferencesPerMessage?: number;
+  /** References the items of one stream may carry until it ends. Default 1,000. */
+  readonly maxReferencesPerStream?: number;
 }
 
 export interface PeerOptions {
@@ -71,7 +77,7 @@ export interface PeerOptions {
   readonly logger?: Logger;
   /** Let error stacks of this side's handlers cross to the caller. Default false. */
   readonly exposeStacks?: boolean;
-  /** Items a stream consumer lets its producer send ahead (the credit window). Default 16. */
+  /** Items a stream consumer lets its producer send ahead (the credit window), 1 to 1,024. Default 16. */
   readonly streamWindow?: number;
   /**
    * Sees every error a handler of this side is about to send to the caller; returns the error to

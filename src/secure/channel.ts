@@ -16,12 +16,21 @@
  * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
-import { Reassembler, split, type ChunkFlag } from '../fragment.js';
+import { type ChunkFlag, Reassembler, split } from '../fragment.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
 import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
-import { sharedGuard, type HelloGuard } from './freshness.js';
-import { checkHello, Handshake, HandshakeError, HELLO_SIZE, KEY_SIZE, MAX_REPLY, type RemoteIdentity, type SessionKeys } from './handshake.js';
+import { type HelloGuard, sharedGuard } from './freshness.js';
+import {
+  checkHello,
+  Handshake,
+  HandshakeError,
+  HELLO_SIZE,
+  KEY_SIZE,
+  MAX_REPLY,
+  type RemoteIdentity,
+  type SessionKeys,
+} from './handshake.js';
 import type { Seams } from './internal.js';
 import type { ResolvedSecureOptions } from './options.js';
 import {
@@ -33,10 +42,10 @@ import {
   MIN_RECORD,
   MORE,
   READY,
-  RecordCipher,
   REKEY,
   REKEY_INTERVAL,
   REKEY_RECORDS,
+  RecordCipher,
   WHOLE,
 } from './records.js';
 
@@ -107,7 +116,8 @@ export class SecureTransport implements Transport {
   ) {
     this.initiator = link.initiator;
     const limit = Math.min(MAX_RECORD, link.maxMessageSize ?? Infinity);
-    if (limit < MAX_REPLY) throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
+    if (limit < MAX_REPLY)
+      throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
     this.recordPayload = limit - MIN_RECORD;
     this.transfer = link.kind === 'clone';
     this.reassembler = new Reassembler(maxMessageSize);

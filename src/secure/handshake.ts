@@ -11,7 +11,7 @@
 import nacl from 'tweetnacl';
 import { concat, isZero, sameBytes, utf8, wipe } from './bytes.js';
 import { hmac } from './hmac.js';
-import { isCanonicalSignature, isSmallOrderKey, type Identity } from './keys.js';
+import { type Identity, isCanonicalSignature, isSmallOrderKey } from './keys.js';
 import { Transcript } from './transcript.js';
 
 export const KEY_SIZE = 32;

@@ -16,9 +16,9 @@ import { SecureTransport } from './channel.js';
 import { seamsOf } from './internal.js';
 import { resolveSecureOptions, type SecureOptions } from './options.js';
 
-export { generateIdentity, exportIdentity, importIdentity, encodeKey, decodeKey, fingerprint, type Identity } from './keys.js';
-export type { SecureOptions, Authorize, AuthorizeRequest } from './options.js';
-export { handshakeGuard, DEFAULT_FRESHNESS, type HelloGuard, type FreshnessLimits } from './freshness.js';
+export { DEFAULT_FRESHNESS, type FreshnessLimits, type HelloGuard, handshakeGuard } from './freshness.js';
+export { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, type Identity, importIdentity } from './keys.js';
+export type { Authorize, AuthorizeRequest, SecureOptions } from './options.js';
 
 export interface SecurePeerOptions extends Omit<PeerOptions, 'secure'> {
   /** The secure channel's keys and checks. Required: this entry never makes a plaintext peer. */

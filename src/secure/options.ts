@@ -76,7 +76,8 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
   const identity = checkIdentity(options.identity);
   const expected = options.expectedRemoteKey;
   const expectedRemoteKey = typeof expected === 'string' ? decodeKey(expected) : key32('expectedRemoteKey', expected);
-  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('secure.authorize must be a function');
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    throw new TypeError('secure.authorize must be a function');
   if (!expectedRemoteKey && !options.authorize) {
     // Without either, any key passes and an active attacker can sit in the middle unnoticed.
     throw new TypeError('secure needs expectedRemoteKey or authorize; pass authorize: () => true to accept any key on purpose');

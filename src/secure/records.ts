@@ -29,7 +29,7 @@ import { LAST, MORE, WHOLE } from '../fragment.js';
 import { utf8, wipe } from './bytes.js';
 import { hmac } from './hmac.js';
 
-export { WHOLE, MORE, LAST };
+export { LAST, MORE, WHOLE };
 /** The responder's first record: confirms both sides hold the same keys. Empty. */
 export const READY = 3;
 /** The sender switches to the next key after this record. Empty. */
@@ -144,7 +144,9 @@ export class RecordCipher {
       return undefined;
     }
     const inPlace = owned && record.byteOffset >= BOX_ZERO_BYTES && record.buffer instanceof ArrayBuffer;
-    const plain = inPlace ? new Uint8Array(record.buffer, record.byteOffset - BOX_ZERO_BYTES, length + BOX_ZERO_BYTES) : new Uint8Array(length + BOX_ZERO_BYTES);
+    const plain = inPlace
+      ? new Uint8Array(record.buffer, record.byteOffset - BOX_ZERO_BYTES, length + BOX_ZERO_BYTES)
+      : new Uint8Array(length + BOX_ZERO_BYTES);
     if (size <= ONE_BLOCK) {
       for (let i = BOX_ZERO_BYTES, j = ZERO_BYTES; i < length; i++, j++) plain[j] = record[i]! ^ block[j]!;
     } else {

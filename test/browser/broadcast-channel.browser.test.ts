@@ -1,9 +1,9 @@
 import { describe, it } from '#harness';
+import { type BroadcastChannelOptions, type BroadcastChannelTransport, fromBroadcastChannel } from '../../adapters/worker.js';
 import { createPeer } from '../../src/index.js';
-import { fromBroadcastChannel, type BroadcastChannelOptions, type BroadcastChannelTransport } from '../../adapters/worker.js';
+import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
-import { service, type Service } from '../fixtures/service.js';
 
 /** One endpoint on the channel `name`, serving the test service; `page` stands in for its window. */
 function endpoint(name: string, options: BroadcastChannelOptions = {}) {

@@ -13,9 +13,9 @@
  * Each saltline endpoint admits the test pages' own origin (`allowOrigins`), and no other.
  */
 import { WebSocketServer } from 'ws';
-import { createPeer, type Peer } from '../../src/index.js';
-import { serveWebSocket, type HttpServerLike, type WebSocketService, type WebSocketTransport } from '../../adapters/websocket.js';
 import { signalingService } from '../../adapters/webrtc.js';
+import { type HttpServerLike, serveWebSocket, type WebSocketService, type WebSocketTransport } from '../../adapters/websocket.js';
+import { createPeer, type Peer } from '../../src/index.js';
 import { service } from '../fixtures/service.js';
 
 export const paths = {

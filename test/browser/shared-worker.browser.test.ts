@@ -1,9 +1,9 @@
 import { describe, it } from '#harness';
-import { createPeer } from '../../src/index.js';
 import { fromSharedWorker } from '../../adapters/worker.js';
+import { createPeer } from '../../src/index.js';
+import type { Service } from '../fixtures/service.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
-import type { Service } from '../fixtures/service.js';
 
 type SharedApi = Service & { peers(): number; peersBecome(n: number): number; askPage(x: number): number };
 
@@ -63,7 +63,10 @@ describe('saltline/worker with a SharedWorker', () => {
 
   it('closes the peer with UNAVAILABLE when the shared worker script fails to load', async () => {
     listenerCheck('window', window);
-    const worker = new SharedWorker(new URL('../fixtures/does-not-exist.js', import.meta.url), { type: 'module', name: crypto.randomUUID() });
+    const worker = new SharedWorker(new URL('../fixtures/does-not-exist.js', import.meta.url), {
+      type: 'module',
+      name: crypto.randomUUID(),
+    });
     listenerCheck('the shared worker', worker);
     const peer = track(createPeer(fromSharedWorker(worker), { timeout: 0 }));
     await rejectsWith(peer.call('add', [1, 2]), 'UNAVAILABLE');

@@ -1,12 +1,12 @@
-import { describe, it } from '#harness';
 import { executeServerCommand } from '@web/test-runner-commands';
 import SimplePeer from 'simple-peer';
-import { createPeer } from '../../src/index.js';
+import { describe, it } from '#harness';
+import { connectSignaling, type DataChannelLike, fromDataChannel, fromSimplePeer, loopbackOnly } from '../../adapters/webrtc.js';
 import { fromWebSocket } from '../../adapters/websocket.js';
-import { connectSignaling, fromDataChannel, fromSimplePeer, loopbackOnly, type DataChannelLike } from '../../adapters/webrtc.js';
+import { createPeer } from '../../src/index.js';
+import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
-import { service, type Service } from '../fixtures/service.js';
 import { loopbackPair, negotiate } from '../support/rtc.js';
 
 const MiB = 1024 * 1024;
@@ -75,7 +75,10 @@ describe('WebRTC between two Chromium tabs (simple-peer, signaling helper)', () 
       most = Math.max(most, sp.bufferSize);
     };
     const payload = new Uint8Array(16 * MiB).map((_, i) => (i * 31) & 0xff);
-    equal(await api.sum(payload), payload.reduce((a, b) => a + b, 0));
+    equal(
+      await api.sum(payload),
+      payload.reduce((a, b) => a + b, 0),
+    );
     ok(most > 0 && most <= MiB, `the channel held up to ${most} bytes`);
     const made = await api.make(4 * MiB);
     equal(made.byteLength, 4 * MiB);
@@ -105,7 +108,9 @@ describe('a bare RTCDataChannel in Chromium', () => {
       send(data);
       most = Math.max(most, channel.bufferedAmount);
     };
-    const caller = track(createPeer(fromDataChannel(channel as unknown as DataChannelLike, { highWaterMark: MiB, lowWaterMark: 256 * 1024 })));
+    const caller = track(
+      createPeer(fromDataChannel(channel as unknown as DataChannelLike, { highWaterMark: MiB, lowWaterMark: 256 * 1024 })),
+    );
     track(createPeer(fromDataChannel((await remote) as unknown as DataChannelLike), { expose: service }));
     const payload = new Uint8Array(16 * MiB).map((_, i) => (i * 7) & 0xff);
     const back = (await caller.call('echo', [payload])) as Uint8Array;

@@ -1,9 +1,9 @@
 import { describe, it } from '#harness';
-import { createPeer, RpcError } from '../../src/index.js';
 import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
+import { createPeer, type RpcError } from '../../src/index.js';
+import type { Service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, listenerCheck, track } from '../support/connect.js';
-import type { Service } from '../fixtures/service.js';
 import { until } from '../support/state.js';
 
 // Served by test/browser/servers.ts on this page's own dev server (127.0.0.1).

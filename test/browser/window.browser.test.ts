@@ -4,12 +4,12 @@
  * under the other loopback name (the runner's host-resolver rules keep both local).
  */
 import { describe, it } from '#harness';
+import { type ConnectionStateChange, fromWindow, type WindowOptions } from '../../adapters/window.js';
 import { createPeer, type PeerOptions } from '../../src/index.js';
-import { fromWindow, type ConnectionStateChange, type WindowOptions } from '../../adapters/window.js';
+import type { Service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
-import type { Service } from '../fixtures/service.js';
 
 type ChildApi = Service & {
   instance(): string;

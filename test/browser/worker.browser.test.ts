@@ -1,10 +1,10 @@
 import { describe, it } from '#harness';
-import { createPeer } from '../../src/index.js';
 import { fromWorker } from '../../adapters/worker.js';
-import { rejectsWith } from '../harness/assert.js';
-import { workerSpec } from '../support/worker-spec.js';
-import { checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { createPeer } from '../../src/index.js';
 import type { WorkerApi } from '../fixtures/service.js';
+import { rejectsWith } from '../harness/assert.js';
+import { checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { workerSpec } from '../support/worker-spec.js';
 
 function startWorker() {
   const worker = new Worker(new URL('../fixtures/browser-worker.ts', import.meta.url), { type: 'module' });

@@ -3,16 +3,21 @@
  * Electron binary can run here.
  */
 import { describe, it } from 'node:test';
-import { createPeer, transfer, type Peer } from '../../src/index.js';
-import type { ConnectionStateChange } from '../../src/transport.js';
-import { fromIpcMain, fromIpcRenderer, fromMessagePortMain, type IpcMainTransport, type IpcRendererTransport } from '../../adapters/electron.js';
+import {
+  fromIpcMain,
+  fromIpcRenderer,
+  fromMessagePortMain,
+  type IpcMainTransport,
+  type IpcRendererTransport,
+} from '../../adapters/electron.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
-import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
-import { AssertionError } from '../harness/assert.js';
+import { createPeer, type Peer, transfer } from '../../src/index.js';
+import type { ConnectionStateChange } from '../../src/transport.js';
+import { type Service, service } from '../fixtures/service.js';
+import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { IpcMain, type IpcRenderer, MessageChannelMain, WebContents } from '../support/electron.js';
 import { reaches } from '../support/state.js';
-import { IpcMain, MessageChannelMain, WebContents, type IpcRenderer } from '../support/electron.js';
-import { service, type Service } from '../fixtures/service.js';
 
 type RendererApi = Service & { page(): number; double(x: number): number };
 type MainApi = Service & { askRenderer(x: number): number };
@@ -59,7 +64,10 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     equal(await m.api.double(21), 42);
     equal(await r.api.askRenderer(5), 10);
     equal(m.transport.state, 'open');
-    ok(ipcMain.received.every(({ args }) => (args[0] as { saltline?: string }).saltline === 'link/1'), 'only handshake signals went through ipcMain');
+    ok(
+      ipcMain.received.every(({ args }) => (args[0] as { saltline?: string }).saltline === 'link/1'),
+      'only handshake signals went through ipcMain',
+    );
     ok(ipcMain.received.length <= 2, `${ipcMain.received.length} signals`);
   });
 
@@ -133,7 +141,12 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     await m.peer.closed.catch(() => {});
     deepEqual(
       changes.map(({ state, attempt }) => [state, attempt]),
-      [['open', 0], ['reconnecting', 0], ['open', 0], ['closed', 0]],
+      [
+        ['open', 0],
+        ['reconnecting', 0],
+        ['open', 0],
+        ['closed', 0],
+      ],
     );
     equal((changes[1]?.reason as Error).message, 'the renderer process is gone');
     equal((changes[3]?.reason as Error).message, 'the window was destroyed');

@@ -4,15 +4,15 @@
  * by the far side). The real thing is tested in Chromium by extension.node.test.ts.
  */
 import { describe, it } from 'node:test';
+import { type ConnectionStateChange, connectExtension, type ExtensionPort, fromExtensionPort } from '../../adapters/extension.js';
 import { createPeer, type Peer } from '../../src/index.js';
-import { connectExtension, fromExtensionPort, type ConnectionStateChange, type ExtensionPort } from '../../adapters/extension.js';
-import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
-import { AssertionError } from '../harness/assert.js';
+import { type Service, service } from '../fixtures/service.js';
+import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
-import { service, type Service } from '../fixtures/service.js';
 
-type Listener = (...args: any[]) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: listeners take the platform's own arguments
+type Listener = (...args: any[]) => void;
 
 class FakeEvent {
   readonly listeners = new Set<Listener>();
@@ -130,7 +130,8 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
       () => {
         const [caller, callee] = portPair();
         ends.push(callee);
-        if (ends.length === 2) callee.disconnect(); // nobody answers the first redial
+        if (ends.length === 2)
+          callee.disconnect(); // nobody answers the first redial
         else track(createPeer(fromExtensionPort(callee), { expose: service }));
         return caller;
       },

@@ -75,7 +75,16 @@ export const code: string = new RpcError('NOT_FOUND', 'x').code;
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], noEmit: true, skipLibCheck: false, types: [] },
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
         files: ['typed.ts'],
       }),
     );

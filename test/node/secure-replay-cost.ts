@@ -8,10 +8,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createMemoryPair } from '../../adapters/memory.js';
-import type { Transport, TransportReceiver } from '../../src/transport.js';
 import { HELLO_LABEL } from '../../src/secure/handshake.js';
 import { hmac } from '../../src/secure/hmac.js';
 import { createPeer, generateIdentity } from '../../src/secure/index.js';
+import type { Transport, TransportReceiver } from '../../src/transport.js';
 
 const count = Number(process.argv[2] ?? 200);
 const networkKey = new Uint8Array(32).fill(7);

@@ -5,11 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import nacl from 'tweetnacl';
-import type { Transport, TransportReceiver } from '../../src/transport.js';
 import { msgpackCodec } from '../../src/msgpack.js';
 import { Handshake } from '../../src/secure/handshake.js';
 import { createPeer } from '../../src/secure/index.js';
 import { FROM_INITIATOR, RecordCipher, WHOLE } from '../../src/secure/records.js';
+import type { Transport, TransportReceiver } from '../../src/transport.js';
 import { deepEqual, equal } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 import { clientIdentity, contains, networkKey, serverSecure } from '../support/secure.js';
@@ -50,7 +50,10 @@ describe('secure channel and shared memory', () => {
     deliver(handshake.writeAuth());
     const keys = handshake.finish();
     equal(sent.length, 2, 'the server sent READY');
-    const payload = msgpackCodec().encode([[0, 1, false, {}], [1, 1, 'take', ['original']]]) as Uint8Array;
+    const payload = msgpackCodec().encode([
+      [0, 1, false, {}],
+      [1, 1, 'take', ['original']],
+    ]) as Uint8Array;
     const record = new RecordCipher(keys.send, FROM_INITIATOR).seal(WHOLE, payload);
     const text = new TextEncoder().encode('original');
     const at = 16 + 1 + payload.findIndex((_, i) => contains(payload.subarray(i, i + text.length), text)); // tag, type, payload

@@ -6,14 +6,14 @@
 import { describe, it } from 'node:test';
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
-import { RpcError } from '../../src/index.js';
-import { createPeer as createSecurePeer, generateIdentity } from '../../src/secure/index.js';
-import { fromWebSocket } from '../../adapters/websocket.js';
 import { fromSimplePeer, loopbackOnly } from '../../adapters/webrtc.js';
+import { fromWebSocket } from '../../adapters/websocket.js';
+import type { RpcError } from '../../src/index.js';
+import { createPeer as createSecurePeer, generateIdentity } from '../../src/secure/index.js';
+import { type Service, service } from '../fixtures/service.js';
 import { equal, ok } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { client, serve } from '../support/ws-node.js';
-import { service, type Service } from '../fixtures/service.js';
 
 const serverIdentity = generateIdentity();
 const clientIdentity = generateIdentity();
@@ -47,9 +47,12 @@ describe('the secure channel over network transports', () => {
   checkLeaks();
 
   it('authenticates both ends and answers calls over a ws connection', async () => {
-    const served = await serve({
-      createPeer: (transport, options) => createSecurePeer(transport, { ...options, secure: serverSecure }),
-    }, (peer) => peer.expose(service));
+    const served = await serve(
+      {
+        createPeer: (transport, options) => createSecurePeer(transport, { ...options, secure: serverSecure }),
+      },
+      (peer) => peer.expose(service),
+    );
     const peer = track(createSecurePeer(fromWebSocket(client(served.service.url)), { secure: clientSecure }));
     equal(await peer.remote<Service>().add(2, 3), 5);
     const seen = (await served.peer(0)).remoteIdentity;
@@ -58,9 +61,12 @@ describe('the secure channel over network transports', () => {
   });
 
   it('refuses a ws client whose key the server does not expect, with UNAUTHENTICATED', async () => {
-    const served = await serve({
-      createPeer: (transport, options) => createSecurePeer(transport, { ...options, secure: serverSecure }),
-    }, (peer) => peer.expose(service));
+    const served = await serve(
+      {
+        createPeer: (transport, options) => createSecurePeer(transport, { ...options, secure: serverSecure }),
+      },
+      (peer) => peer.expose(service),
+    );
     const stranger = generateIdentity();
     const peer = track(
       createSecurePeer(fromWebSocket(client(served.service.url)), {

@@ -3,9 +3,9 @@
  * client build peer connections without end, and a client that never says hello.
  */
 import { describe, it } from 'node:test';
-import { createPeer, type Peer } from '../../src/index.js';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { connectSignaling, signalingService, type SignalingClient, type SimplePeerLike } from '../../adapters/webrtc.js';
+import { connectSignaling, type SignalingClient, type SimplePeerLike, signalingService } from '../../adapters/webrtc.js';
+import { createPeer, type Peer } from '../../src/index.js';
 import { CALL, HELLO } from '../../src/protocol.js';
 import { equal, ok } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
@@ -21,7 +21,10 @@ class FakeSimplePeer implements SimplePeerLike {
   readonly signals: unknown[] = [];
   readonly #listeners = new Map<string, Set<(...args: unknown[]) => void>>();
 
-  constructor(readonly initiator: boolean, readonly remoteId: string) {}
+  constructor(
+    readonly initiator: boolean,
+    readonly remoteId: string,
+  ) {}
 
   signal(data: unknown): void {
     this.signals.push(data);

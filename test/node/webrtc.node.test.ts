@@ -2,22 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import wrtc from '@roamhq/wrtc';
 import SimplePeer from 'simple-peer';
-import { createPeer } from '../../src/index.js';
-import { fromWebSocket } from '../../adapters/websocket.js';
 import {
   connectSignaling,
+  type DataChannelLike,
   fromDataChannel,
   fromSimplePeer,
   loopbackOnly,
-  signalingService,
-  type DataChannelLike,
   type SignalingServerApi,
+  signalingService,
 } from '../../adapters/webrtc.js';
+import { fromWebSocket } from '../../adapters/websocket.js';
+import { createPeer } from '../../src/index.js';
+import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { loopbackPair, negotiate } from '../support/rtc.js';
 import { client, serve } from '../support/ws-node.js';
-import { service, type Service } from '../fixtures/service.js';
 
 const MiB = 1024 * 1024;
 
@@ -55,7 +55,11 @@ async function pair(options: { server?: object; client?: object; channel?: Param
   const join = async (client: ReturnType<typeof signal.join>) => {
     let made!: (peer: SimplePeer.Instance) => void;
     const peer = new Promise<SimplePeer.Instance>((resolve) => (made = resolve));
-    await client.join(room, { createSimplePeer: (initiator) => simplePeer(initiator), onPeer: (p) => made(p), filterSignal: loopbackOnly });
+    await client.join(room, {
+      createSimplePeer: (initiator) => simplePeer(initiator),
+      onPeer: (p) => made(p),
+      filterSignal: loopbackOnly,
+    });
     return { peer };
   };
   const first = await join(signal.join());
@@ -132,7 +136,9 @@ describe('WebRTC between Node peers (@roamhq/wrtc, loopback candidates only)', (
   it('works over a bare RTCDataChannel given while it is still connecting', async () => {
     const { a, b } = loopbackPair(wrtc.RTCPeerConnection as typeof RTCPeerConnection);
     const channel = a.createDataChannel('rpc') as unknown as DataChannelLike;
-    const remote = new Promise<DataChannelLike>((resolve) => (b.ondatachannel = (event) => resolve(event.channel as unknown as DataChannelLike)));
+    const remote = new Promise<DataChannelLike>(
+      (resolve) => (b.ondatachannel = (event) => resolve(event.channel as unknown as DataChannelLike)),
+    );
     const caller = track(createPeer(fromDataChannel(channel, { initiator: true, connection: a })));
     const call = caller.call('add', [2, 3]);
     await negotiate(a, b);
@@ -212,17 +218,30 @@ describe('the signaling service', () => {
 describe('loopbackOnly', () => {
   checkLeaks();
 
-  const candidate = (address: string) => ({ type: 'candidate', candidate: { candidate: `candidate:1 1 udp 2122260223 ${address} 50000 typ host`, sdpMid: '0' } });
+  const candidate = (address: string) => ({
+    type: 'candidate',
+    candidate: { candidate: `candidate:1 1 udp 2122260223 ${address} 50000 typ host`, sdpMid: '0' },
+  });
 
   it('keeps loopback candidates and drops every other address', () => {
     deepEqual(loopbackOnly(candidate('127.0.0.1')), candidate('127.0.0.1'));
     deepEqual(loopbackOnly(candidate('::1')), candidate('::1'));
-    for (const address of ['192.0.2.2', 'fd00::2', '3f1c0b2e-1d7a-4c1e.local', '10.0.0.1']) equal(loopbackOnly(candidate(address)), undefined);
+    for (const address of ['192.0.2.2', 'fd00::2', '3f1c0b2e-1d7a-4c1e.local', '10.0.0.1'])
+      equal(loopbackOnly(candidate(address)), undefined);
   });
 
   it('strips non-loopback candidates from a session description and keeps the rest', () => {
-    const sdp = ['v=0', 'a=candidate:1 1 udp 1 192.0.2.2 5000 typ host', 'a=candidate:2 1 udp 1 127.0.0.1 5001 typ host', 'a=mid:0', ''].join('\r\n');
-    deepEqual(loopbackOnly({ type: 'offer', sdp }), { type: 'offer', sdp: ['v=0', 'a=candidate:2 1 udp 1 127.0.0.1 5001 typ host', 'a=mid:0', ''].join('\r\n') });
+    const sdp = [
+      'v=0',
+      'a=candidate:1 1 udp 1 192.0.2.2 5000 typ host',
+      'a=candidate:2 1 udp 1 127.0.0.1 5001 typ host',
+      'a=mid:0',
+      '',
+    ].join('\r\n');
+    deepEqual(loopbackOnly({ type: 'offer', sdp }), {
+      type: 'offer',
+      sdp: ['v=0', 'a=candidate:2 1 udp 1 127.0.0.1 5001 typ host', 'a=mid:0', ''].join('\r\n'),
+    });
   });
 
   it('passes signals without addresses through', () => {
@@ -239,4 +258,3 @@ function fake(got: unknown[]) {
     destroy: () => {},
   });
 }
-

@@ -5,12 +5,12 @@
 import { once } from 'node:events';
 import { connect as tcp } from 'node:net';
 import { describe, it } from 'node:test';
-import { createPeer, RpcError, type Peer, type PeerOptions } from '../../src/index.js';
 import { fromWebSocket } from '../../adapters/websocket.js';
+import { createPeer, type Peer, type PeerOptions, RpcError } from '../../src/index.js';
+import { service } from '../fixtures/service.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 import { client, closeCause, serve, type WebSocket } from '../support/ws-node.js';
-import { service } from '../fixtures/service.js';
 
 const expose = { peer: { expose: service } };
 

@@ -1,13 +1,13 @@
-import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
-import { createPeer, RpcError, withContext, type Peer } from '../../src/index.js';
 import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
+import { createPeer, type Peer, RpcError, withContext } from '../../src/index.js';
+import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
-import { client, closeCause, rawServer, serve, WebSocket } from '../support/ws-node.js';
-import { service, type Service } from '../fixtures/service.js';
 import { until } from '../support/state.js';
+import { client, closeCause, rawServer, serve, WebSocket } from '../support/ws-node.js';
 
 const expose = { peer: { expose: service } };
 
@@ -485,7 +485,10 @@ describe('one ws server under load (reduced: 20 clients × 10 calls in flight)',
           }
           for (const { r, client: c, call, payload } of await Promise.all(calls)) {
             deepEqual([r.client, r.call], [c, call], 'a reply crossed to the wrong call');
-            equal(r.sum, payload.reduce((a, b) => a + b, 0));
+            equal(
+              r.sum,
+              payload.reduce((a, b) => a + b, 0),
+            );
           }
         }
       }),
@@ -496,4 +499,3 @@ describe('one ws server under load (reduced: 20 clients × 10 calls in flight)',
     equal(served.peers.length, clients);
   });
 });
-

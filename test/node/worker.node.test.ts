@@ -1,11 +1,11 @@
-import { Worker } from 'node:worker_threads';
 import { describe, it } from 'node:test';
-import { createPeer, RpcError } from '../../src/index.js';
+import { Worker } from 'node:worker_threads';
 import { fromWorker } from '../../adapters/worker.js';
-import { equal, ok, rejectsWith } from '../harness/assert.js';
-import { workerSpec } from '../support/worker-spec.js';
-import { checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { createPeer, RpcError } from '../../src/index.js';
 import type { WorkerApi } from '../fixtures/service.js';
+import { equal, ok, rejectsWith } from '../harness/assert.js';
+import { checkLeaks, listenerCheck, track } from '../support/connect.js';
+import { workerSpec } from '../support/worker-spec.js';
 
 function startWorker() {
   const worker = new Worker(new URL('../fixtures/node-worker.mjs', import.meta.url));

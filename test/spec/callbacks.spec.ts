@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { release, retain, RpcError, type Callback } from '../../src/index.js';
+import { type Callback, RpcError, release, retain } from '../../src/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 

@@ -1,6 +1,6 @@
 import { describe, it } from '#harness';
-import { createPeer } from '../../src/index.js';
 import { createMemoryPair } from '../../adapters/memory.js';
+import { createPeer } from '../../src/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
 
@@ -45,10 +45,7 @@ for (const connector of connectors) {
     });
 
     it('lets both sides expose methods and call each other', async () => {
-      const { client, server } = connector.connect(
-        { expose: { whoAmI: () => 'server' } },
-        { expose: { whoAmI: () => 'client' } },
-      );
+      const { client, server } = connector.connect({ expose: { whoAmI: () => 'server' } }, { expose: { whoAmI: () => 'client' } });
       equal(await client.remote<{ whoAmI(): string }>().whoAmI(), 'server');
       equal(await server.remote<{ whoAmI(): string }>().whoAmI(), 'client');
     });
@@ -57,7 +54,10 @@ for (const connector of connectors) {
       const { client } = connector.connect({ expose: calculator });
       const api = client.remote<Calculator>();
       const results = await Promise.all(Array.from({ length: 500 }, (_, i) => api.add(i, i)));
-      deepEqual(results, Array.from({ length: 500 }, (_, i) => 2 * i));
+      deepEqual(
+        results,
+        Array.from({ length: 500 }, (_, i) => 2 * i),
+      );
     });
 
     it('carries strings, arrays, nested objects, binary, bigint, null and dates', async () => {
@@ -78,7 +78,10 @@ for (const connector of connectors) {
       const { client } = connector.connect({ expose: calculator });
       const api = client.remote<Calculator>();
       const value = {
-        map: new Map<unknown, unknown>([['a', 1], [2, { b: true }]]),
+        map: new Map<unknown, unknown>([
+          ['a', 1],
+          [2, { b: true }],
+        ]),
         set: new Set(['x', 'y']),
         buffer: new Uint8Array([1, 2, 3]).buffer,
         floats: new Float64Array([1.5, -2.25]),

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { RpcError, withContext, type CallContext } from '../../src/index.js';
+import { type CallContext, RpcError, withContext } from '../../src/index.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 

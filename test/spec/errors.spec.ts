@@ -1,6 +1,6 @@
 import { describe, it } from '#harness';
-import { RpcError } from '../../src/index.js';
 import { errorFromWire, MAX_ERROR_NODES, type WireError } from '../../src/error-wire.js';
+import { RpcError } from '../../src/index.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { RpcError, withContext, type Interceptor } from '../../src/index.js';
+import { type Interceptor, RpcError, withContext } from '../../src/index.js';
 import { deepEqual, equal, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 

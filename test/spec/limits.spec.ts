@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
-import { equal, ok, rejectsWith } from '../harness/assert.js';
-import { createPeer } from '../../src/index.js';
 import { createMemoryPair } from '../../adapters/memory.js';
+import { createPeer } from '../../src/index.js';
+import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
 import { kindIs, rawPeer } from '../support/raw.js';
 

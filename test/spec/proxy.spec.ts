@@ -1,12 +1,11 @@
+/* biome-ignore-all lint/suspicious/noExplicitAny: the untyped proxy is what these tests poke at */
 import { describe, it, watchUnhandledRejections } from '#harness';
+import { createMemoryPair } from '../../adapters/memory.js';
 import { createPeer } from '../../src/index.js';
 import { assertExposable } from '../../src/lookup.js';
-import { createMemoryPair } from '../../adapters/memory.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
 import { rawPeer } from '../support/raw.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the untyped proxy is what these tests poke at */
 
 const api = {
   add: (a: number, b: number) => a + b,

@@ -5,9 +5,15 @@
  */
 import { describe, it } from '#harness';
 import { RpcError } from '../../src/index.js';
-import { hasRefs, MARKER, swapRefs, FUNCTION } from '../../src/ref-markers.js';
-import { DEFAULT_MAX_REFERENCES_PER_MESSAGE, Exchange, References, type ReferenceHost, type ReferenceLimits } from '../../src/ref-table.js';
-import { MAX_STREAM_WINDOW, StreamSource, type StreamLink } from '../../src/streams.js';
+import { FUNCTION, hasRefs, MARKER, swapRefs } from '../../src/ref-markers.js';
+import {
+  DEFAULT_MAX_REFERENCES_PER_MESSAGE,
+  Exchange,
+  type ReferenceHost,
+  type ReferenceLimits,
+  References,
+} from '../../src/ref-table.js';
+import { MAX_STREAM_WINDOW, type StreamLink, StreamSource } from '../../src/streams.js';
 import { transfer, transferablesOfAll } from '../../src/transfer.js';
 import { equal, ok, throws } from '../harness/assert.js';
 

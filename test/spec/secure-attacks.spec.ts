@@ -1,8 +1,9 @@
 // The attack suite of DESIGN §4: each attack its own test, on every link, asserting the exact
 // outcome — which side fails, with the one generic error and which logged reason, what (nothing)
 // it sent in answer, and that nothing reached the application.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { msgpackCodec } from '../../src/msgpack.js';
 import { concat, sameBytes } from '../../src/secure/bytes.js';
 import {
@@ -15,29 +16,31 @@ import {
   signTranscript,
 } from '../../src/secure/handshake.js';
 import { channelBinding, generateIdentity, handshakeGuard } from '../../src/secure/index.js';
-import { FROM_INITIATOR, FROM_RESPONDER, READY, RecordCipher, REKEY, WHOLE } from '../../src/secure/records.js';
+import { FROM_INITIATOR, FROM_RESPONDER, READY, REKEY, RecordCipher, WHOLE } from '../../src/secure/records.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
 import {
   bytesOf,
+  type ConnectOptions,
   clientIdentity,
   connectSecure,
   expectFailure,
   expectTruncated,
   farSideSees,
+  type Link,
   links,
   networkKey,
   rawAgainst,
   respondByHand,
-  serverIdentity,
-  type ConnectOptions,
-  type Link,
   type SecureConnection,
+  serverIdentity,
 } from '../support/secure.js';
 
 const ZERO_NONCE = new Uint8Array(24);
 /** An X25519 point of order 8 (libsodium's blocklist). */
-const ORDER_8_POINT = Uint8Array.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'.match(/../g)!, (b) => parseInt(b, 16));
+const ORDER_8_POINT = Uint8Array.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'.match(/../g)!, (b) =>
+  parseInt(b, 16),
+);
 /** L, the order of the Ed25519 base point, little-endian. */
 const L = Uint8Array.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010'.match(/../g)!, (b) => parseInt(b, 16));
 
@@ -404,7 +407,10 @@ function attackSuite(link: Link): void {
     });
 
     it('refuses a pre-shared key mismatch', async () => {
-      const c = connectSecure(link, { client: { secure: { psk: nacl.randomBytes(32) } }, server: { secure: { psk: nacl.randomBytes(32) } } });
+      const c = connectSecure(link, {
+        client: { secure: { psk: nacl.randomBytes(32) } },
+        server: { secure: { psk: nacl.randomBytes(32) } },
+      });
       await expectFailure(c.server, c.serverLog, 'an identity message that did not open');
       equal(c.wire.down.length, 1);
       await farSideSees(link, c.client, () => expectFailure(c.client, c.clientLog, 'the transport closed during the handshake'));
@@ -420,13 +426,18 @@ function attackSuite(link: Link): void {
     it('refuses a reused token', async () => {
       const unused = new Set(['one-time-7f3a']);
       const authorize = ({ token }: { token: Uint8Array | undefined }) => unused.delete(new TextDecoder().decode(token));
-      const options: ConnectOptions = { client: { secure: { token: 'one-time-7f3a' } }, server: { expose: { ok: () => true }, secure: { authorize } } };
+      const options: ConnectOptions = {
+        client: { secure: { token: 'one-time-7f3a' } },
+        server: { expose: { ok: () => true }, secure: { authorize } },
+      };
       const first = connectSecure(link, options);
       equal(await first.client.remote().ok(), true);
       const second = connectSecure(link, options);
       await expectFailure(second.server, second.serverLog, 'authorize refused the remote key');
       equal(second.wire.down.length, 1);
-      await farSideSees(link, second.client, () => expectFailure(second.client, second.clientLog, 'the transport closed during the handshake'));
+      await farSideSees(link, second.client, () =>
+        expectFailure(second.client, second.clientLog, 'the transport closed during the handshake'),
+      );
     });
 
     it('refuses an invalid token', async () => {

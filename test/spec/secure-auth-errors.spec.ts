@@ -1,14 +1,15 @@
 // A handshake that fails because of the far side's key, token, network key, psk or `authorize`
 // ends both channels with RpcError('UNAUTHENTICATED') itself as the close reason, and calls held
 // for that handshake reject with UNAUTHENTICATED itself (DESIGN §2), not UNAVAILABLE.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { RpcError } from '../../src/index.js';
 import { sameBytes } from '../../src/secure/bytes.js';
 import { generateIdentity } from '../../src/secure/index.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
-import { connectSecure, links, type ConnectOptions, type Link } from '../support/secure.js';
+import { type ConnectOptions, connectSecure, type Link, links } from '../support/secure.js';
 
 interface Failure {
   readonly name: string;

@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
-import { RpcError, withContext, type Interceptor, type Transport, type TransportReceiver } from '../../src/index.js';
-import { channelBinding, createPeer } from '../../src/secure/index.js';
+import { type Interceptor, RpcError, type Transport, type TransportReceiver, withContext } from '../../src/index.js';
 import type { SecureTransport } from '../../src/secure/channel.js';
+import { channelBinding, createPeer } from '../../src/secure/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 import {
@@ -11,13 +11,13 @@ import {
   connectSecure,
   contains,
   findCode,
+  type Link,
   links,
   logged,
   seamed,
   serverIdentity,
   serverSecure,
   withRole,
-  type Link,
 } from '../support/secure.js';
 
 const service = {
@@ -130,7 +130,10 @@ function secureSuite(link: Link): void {
         tokens.push(token && new TextDecoder().decode(token));
         return { role: 'reader' };
       };
-      const { client } = connectSecure(link, { client: { secure: { token: 'let me in' } }, server: { expose: service, secure: { authorize } } });
+      const { client } = connectSecure(link, {
+        client: { secure: { token: 'let me in' } },
+        server: { expose: service, secure: { authorize } },
+      });
       deepEqual((await client.remote<typeof service>().who()).principal, { role: 'reader' });
       deepEqual(tokens, ['let me in']);
     });
@@ -140,7 +143,10 @@ function secureSuite(link: Link): void {
       const big = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) & 0xff);
       deepEqual(await client.remote<typeof service>().echo(big), big);
       const sizes = wire.up.map((m) => bytesOf(m).byteLength);
-      ok(sizes.every((size) => size <= 65_536), `a record of ${Math.max(...sizes)} bytes`);
+      ok(
+        sizes.every((size) => size <= 65_536),
+        `a record of ${Math.max(...sizes)} bytes`,
+      );
       ok(sizes.filter((size) => size === 65_536).length >= 3, 'expected full-size records');
     });
 
@@ -217,7 +223,9 @@ function secureSuite(link: Link): void {
       const [a1, b1] = link.pair();
       const redial = new Redialling(a1);
       const serverLog = logged();
-      const server1 = track(createPeer(withRole(b1, false), { expose: service, logger: serverLog.logger, secure: seamed(serverSecure()) }));
+      const server1 = track(
+        createPeer(withRole(b1, false), { expose: service, logger: serverLog.logger, secure: seamed(serverSecure()) }),
+      );
       const client = track(createPeer(redial, { secure: seamed(clientSecure()) }));
       const api = client.remote<typeof service>();
       equal(await api.add(1, 1), 2);
@@ -243,7 +251,10 @@ function secureSuite(link: Link): void {
         ['a token over 1 KiB', { secure: { identity: clientIdentity, authorize: () => true, token: new Uint8Array(1025) } }],
         ['a pinned key that is not base64url', { secure: { identity: clientIdentity, expectedRemoteKey: 'not a key!' } }],
         ['a guard of its own making', { secure: { identity: clientIdentity, authorize: () => true, handshakes: { admit() {} } } }],
-        ['a mismatched key pair', { secure: { identity: { publicKey: serverIdentity.publicKey, secretKey: clientIdentity.secretKey } , authorize: () => true } }],
+        [
+          'a mismatched key pair',
+          { secure: { identity: { publicKey: serverIdentity.publicKey, secretKey: clientIdentity.secretKey }, authorize: () => true } },
+        ],
       ];
       for (const [name, options] of bad) {
         let thrown: unknown;

@@ -1,7 +1,8 @@
 // Which hellos a responder answers beyond the MAC: fresh (within the time window), new (not in the
 // replay cache), within the handshake budget. Each bound is sent past, with a clock the test sets.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { DEFAULT_FRESHNESS, HelloGuard } from '../../src/secure/freshness.js';
 import { handshakeGuard } from '../../src/secure/index.js';
 import { equal, ok, throws } from '../harness/assert.js';

@@ -1,6 +1,7 @@
 // The secure channel's building blocks, each against an outside reference where one exists.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { concat, utf8 } from '../../src/secure/bytes.js';
 import { fromBase64url, toBase32, toBase64url } from '../../src/secure/encoding.js';
 import { Handshake } from '../../src/secure/handshake.js';
@@ -33,7 +34,10 @@ describe('secure channel primitives', () => {
   });
 
   it('derives with HKDF-SHA-512 what RFC 5869 gives for two 64-byte blocks and empty info', () => {
-    const [first, second] = hkdf(Uint8Array.from({ length: 64 }, (_, i) => i), utf8('input key material'));
+    const [first, second] = hkdf(
+      Uint8Array.from({ length: 64 }, (_, i) => i),
+      utf8('input key material'),
+    );
     // Node's crypto.hkdfSync('sha512', ikm, salt, '', 128)
     equal(
       hex(concat(first, second)),
@@ -44,8 +48,14 @@ describe('secure channel primitives', () => {
 
   it('encodes base64url and base32 as RFC 4648 does', () => {
     const words = ['', 'f', 'fo', 'foo', 'foob', 'fooba', 'foobar'];
-    deepEqual(words.map((w) => toBase64url(utf8(w))), ['', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', 'Zm9vYmE', 'Zm9vYmFy']);
-    deepEqual(words.map((w) => toBase32(utf8(w))), ['', 'my', 'mzxq', 'mzxw6', 'mzxw6yq', 'mzxw6ytb', 'mzxw6ytboi']);
+    deepEqual(
+      words.map((w) => toBase64url(utf8(w))),
+      ['', 'Zg', 'Zm8', 'Zm9v', 'Zm9vYg', 'Zm9vYmE', 'Zm9vYmFy'],
+    );
+    deepEqual(
+      words.map((w) => toBase32(utf8(w))),
+      ['', 'my', 'mzxq', 'mzxw6', 'mzxw6yq', 'mzxw6ytb', 'mzxw6ytboi'],
+    );
     deepEqual(fromBase64url('Zm9vYmE'), utf8('fooba'));
     deepEqual(fromBase64url('-_8='), Uint8Array.of(0xfb, 0xff));
     const bytes = nacl.randomBytes(100);

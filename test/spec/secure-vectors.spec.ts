@@ -1,10 +1,11 @@
 // The test vectors of docs/protocol.md ("Secure channel"), made by an independent implementation
 // (test/node/secure-reference.ts, Node's crypto): src/secure must reproduce every byte.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { Handshake } from '../../src/secure/handshake.js';
 import { channelBinding, handshakeGuard, importIdentity } from '../../src/secure/index.js';
-import { FROM_INITIATOR, FROM_RESPONDER, nextKey, READY, RecordCipher, REKEY, WHOLE } from '../../src/secure/records.js';
+import { FROM_INITIATOR, FROM_RESPONDER, nextKey, READY, REKEY, RecordCipher, WHOLE } from '../../src/secure/records.js';
 import { secureVectors } from '../fixtures/secure-vectors.js';
 import { deepEqual, equal } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
@@ -33,8 +34,20 @@ for (const vector of secureVectors) {
     it('derives the documented keys and messages from the fixed keys', () => {
       equal(hex(initiator.publicKey), vector.initiatorKey);
       equal(hex(responder.publicKey), vector.responderKey);
-      const i = new Handshake(true, { identity: initiator, networkKey, psk, token: tokenI, ephemeral: ephemeral(vector.initiatorEphemeralSecret) });
-      const r = new Handshake(false, { identity: responder, networkKey, psk, token: tokenR, ephemeral: ephemeral(vector.responderEphemeralSecret) });
+      const i = new Handshake(true, {
+        identity: initiator,
+        networkKey,
+        psk,
+        token: tokenI,
+        ephemeral: ephemeral(vector.initiatorEphemeralSecret),
+      });
+      const r = new Handshake(false, {
+        identity: responder,
+        networkKey,
+        psk,
+        token: tokenR,
+        ephemeral: ephemeral(vector.responderEphemeralSecret),
+      });
       equal(hex(i.ephemeral.publicKey), vector.initiatorEphemeral);
       equal(hex(r.ephemeral.publicKey), vector.responderEphemeral);
       const message1 = i.writeHello(helloTime);

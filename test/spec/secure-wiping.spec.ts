@@ -1,12 +1,13 @@
 // What a secure channel leaves of its secrets: its copies of the identity secret key, network key,
 // psk and token are zero once it has closed for good, whether it closed or failed.
-import { describe, it } from '#harness';
+
 import nacl from 'tweetnacl';
+import { describe, it } from '#harness';
 import { isZero } from '../../src/secure/bytes.js';
 import type { SecureTransport } from '../../src/secure/channel.js';
 import { equal, ok } from '../harness/assert.js';
 import { checkLeaks } from '../support/connect.js';
-import { clientIdentity, connectSecure, expectFailure, farSideSees, links, type ConnectOptions } from '../support/secure.js';
+import { type ConnectOptions, clientIdentity, connectSecure, expectFailure, farSideSees, links } from '../support/secure.js';
 
 const psk = nacl.randomBytes(32);
 
@@ -24,7 +25,10 @@ for (const link of links) {
     function connect(options: ConnectOptions = {}) {
       const channels: { client?: SecureTransport; server?: SecureTransport } = {};
       const c = connectSecure(link, {
-        client: { secure: { psk, token: 'client token', ...options.client?.secure }, seams: { onTransport: (t) => (channels.client = t) } },
+        client: {
+          secure: { psk, token: 'client token', ...options.client?.secure },
+          seams: { onTransport: (t) => (channels.client = t) },
+        },
         server: {
           expose: { ok: () => true },
           secure: { psk, token: 'server token', ...options.server?.secure },

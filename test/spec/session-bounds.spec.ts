@@ -1,8 +1,7 @@
 import { describe, it, watchUnhandledRejections } from '#harness';
-import { publicError, RpcError } from '../../src/index.js';
-import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
-import { createPeer } from '../../src/index.js';
 import { createMemoryPair } from '../../adapters/memory.js';
+import { createPeer, publicError, RpcError } from '../../src/index.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
 import { kindIs, rawPeer, replyTo } from '../support/raw.js';
 
@@ -19,7 +18,9 @@ const api = {
     throw new Error('x'.repeat(length));
   },
   leaky: () => {
-    const error = new Error('query failed', { cause: new Error('SELECT * FROM users WHERE password = ?') }) as Error & { parameters: string[] };
+    const error = new Error('query failed', { cause: new Error('SELECT * FROM users WHERE password = ?') }) as Error & {
+      parameters: string[];
+    };
     error.parameters = ['hunter2'];
     throw error;
   },

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { RpcError, withContext, type CallContext } from '../../src/index.js';
+import { type CallContext, RpcError, withContext } from '../../src/index.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 
@@ -112,7 +112,10 @@ for (const connector of connectors) {
       const { client } = connector.connect({ expose: api });
       const seen: number[] = [];
       for await (const n of client.remote<typeof api>().double(count(50))) seen.push(n);
-      deepEqual(seen, Array.from({ length: 50 }, (_, i) => 2 * (i + 1)));
+      deepEqual(
+        seen,
+        Array.from({ length: 50 }, (_, i) => 2 * (i + 1)),
+      );
     });
 
     it('lets the callee stream to a caller that is also serving streams', async () => {

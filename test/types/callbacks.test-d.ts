@@ -3,8 +3,9 @@
  * them. A handler receives callbacks that return promises (`Callback<F>`); a caller passes plain
  * local functions; a function a remote method returns is remote and returns promises.
  */
-import { createPeer, type Callback, type CallbackMustReturnPromise, type Remote } from '../../src/index.js';
+
 import { createMemoryPair } from '../../adapters/memory.js';
+import { type Callback, type CallbackMustReturnPromise, createPeer, type Remote } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expect<T extends true>(): T | void {}

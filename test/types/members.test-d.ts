@@ -2,8 +2,9 @@
  * Type tests: `Remote<T>` has only members a caller can call. Data, arrays, class instances and
  * the names the proxy answers itself are not on it.
  */
-import { createPeer, type ClassInstanceIsNotCallable, type Remote } from '../../src/index.js';
+
 import { createMemoryPair } from '../../adapters/memory.js';
+import { type ClassInstanceIsNotCallable, createPeer, type Remote } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expect<T extends true>(): T | void {}

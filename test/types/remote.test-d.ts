@@ -2,8 +2,9 @@
  * Type-level tests for the remote proxy, checked by `npm run typecheck` (part of `npm test`).
  * A line marked @ts-expect-error fails the check if it ever compiles.
  */
-import { createPeer, withContext, type Callback, type Remote } from '../../src/index.js';
+
 import { createMemoryPair } from '../../adapters/memory.js';
+import { type Callback, createPeer, type Remote, withContext } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expect<T extends true>(): T | void {}
