@@ -11,7 +11,8 @@ import { msgpackCodec } from '../../src/msgpack.js';
  */
 export const HANG_MS = 10_000;
 
-const codec = msgpackCodec();
+/** The attacker's codec sends what the library's own sender would refuse (over `maxValues`). */
+const codec = msgpackCodec({ maxValues: Number.MAX_SAFE_INTEGER });
 
 export interface CloseInfo {
   readonly code: number;
