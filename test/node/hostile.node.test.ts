@@ -117,6 +117,7 @@ describe('hostile peers against serveWebSocket in a child process', () => {
   survives('5', (seen) => seen === 'closed' || seen === 'dropped' || seen.startsWith('error '));
   survives('6', (seen) => seen === 'held' || seen === 'closed');
   survives('7', (seen) => seen === 'answered' || seen === 'closed');
+  survives('7b', (seen) => seen === 'closed');
   // Closed by its hello timeout, or refused a seat until it says hello.
   survives('8', (seen) => seen === 'closed' || seen.startsWith('join error ') || seen === 'join closed');
   survives(

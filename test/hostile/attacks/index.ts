@@ -1,5 +1,5 @@
 /** Every attack of the hostile-peer suite, by the number the issue gives it. */
-import { callFlood } from './call-flood.js';
+import { callFlood, callFloodUnderBudget } from './call-flood.js';
 import { creditBypass } from './credit-bypass.js';
 import { emptyMaps } from './empty-maps.js';
 import { heldNotifications } from './held-notifications.js';
@@ -68,6 +68,12 @@ export const attacks: readonly AttackCase[] = [
     name: 'one 12 MiB frame of 1,000,000 calls to a missing method',
     bound: 'at most 4,096 messages a batch (over it the session closes); `maxValues`',
     run: callFlood,
+  },
+  {
+    item: '7b',
+    name: 'one frame of 100,000 calls to a missing method, within the value budget',
+    bound: 'at most 4,096 messages a batch: over it the session closes',
+    run: callFloodUnderBudget,
   },
   {
     item: '8',
