@@ -19,17 +19,33 @@ function random(seed: number): () => number {
 function anyValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 2 ? 8 : 11));
   switch (pick) {
-    case 0: return null;
-    case 1: return Math.floor(rand() * 40) - 5;
-    case 2: return rand() * 1e12;
-    case 3: return ['add', 'echo', '__proto__', 'constructor', 'a.b', '', 'toString'][Math.floor(rand() * 7)];
-    case 4: return rand() < 0.5;
-    case 5: return -1;
-    case 6: return 'x'.repeat(Math.floor(rand() * 300));
-    case 7: return new Uint8Array(Math.floor(rand() * 8));
-    case 8: return Array.from({ length: Math.floor(rand() * 5) }, () => anyValue(rand, depth + 1));
-    case 9: return { name: anyValue(rand, depth + 1), message: anyValue(rand, depth + 1), props: { __proto__x: 1 }, cause: anyValue(rand, depth + 1) };
-    default: return { a: anyValue(rand, depth + 1) };
+    case 0:
+      return null;
+    case 1:
+      return Math.floor(rand() * 40) - 5;
+    case 2:
+      return rand() * 1e12;
+    case 3:
+      return ['add', 'echo', '__proto__', 'constructor', 'a.b', '', 'toString'][Math.floor(rand() * 7)];
+    case 4:
+      return rand() < 0.5;
+    case 5:
+      return -1;
+    case 6:
+      return 'x'.repeat(Math.floor(rand() * 300));
+    case 7:
+      return new Uint8Array(Math.floor(rand() * 8));
+    case 8:
+      return Array.from({ length: Math.floor(rand() * 5) }, () => anyValue(rand, depth + 1));
+    case 9:
+      return {
+        name: anyValue(rand, depth + 1),
+        message: anyValue(rand, depth + 1),
+        props: { __proto__x: 1 },
+        cause: anyValue(rand, depth + 1),
+      };
+    default:
+      return { a: anyValue(rand, depth + 1) };
   }
 }
 
@@ -74,7 +90,8 @@ for (const kind of ['clone', 'bytes'] as const) {
           end.sendRaw(value);
           continue;
         }
-        const bytes = rand() < 0.3 ? crypto.getRandomValues(new Uint8Array(Math.floor(rand() * 48))) : codec.encode([value]) as Uint8Array;
+        const bytes =
+          rand() < 0.3 ? crypto.getRandomValues(new Uint8Array(Math.floor(rand() * 48))) : (codec.encode([value]) as Uint8Array);
         for (let flips = Math.floor(rand() * 3); flips > 0; flips--) bytes[Math.floor(rand() * bytes.length)] = Math.floor(rand() * 256);
         const cut = rand() < 0.2 ? bytes.subarray(0, Math.floor(rand() * bytes.length)) : bytes;
         let decoded: unknown;
