@@ -37,7 +37,7 @@ export function originCheck(allow: AllowOrigins = []): (headers: Record<string, 
   }
   return (headers) => {
     // `Sec-WebSocket-Origin` is what browsers of protocol version 8 sent; `ws` still accepts that version.
-    const origin = headers['origin'] ?? headers['sec-websocket-origin'];
+    const origin = headers.origin ?? headers['sec-websocket-origin'];
     if (origin === undefined) return true; // not a browser
     return typeof origin === 'string' && allowed.has(origin);
   };

@@ -8,7 +8,11 @@ export class DeadlineTimer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #at = Infinity;
 
-  constructor(private readonly expire: (now: number) => number) {}
+  readonly #expire: (now: number) => number;
+
+  constructor(expire: (now: number) => number) {
+    this.#expire = expire;
+  }
 
   get armed(): boolean {
     return this.#timer !== undefined;
@@ -31,7 +35,7 @@ export class DeadlineTimer {
   readonly #fire = (): void => {
     this.#timer = undefined;
     this.#at = Infinity;
-    const next = this.expire(performance.now());
+    const next = this.#expire(performance.now());
     if (next < Infinity) this.arm(next);
   };
 }

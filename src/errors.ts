@@ -48,6 +48,7 @@ export class RpcError extends Error {
    * one); subclasses test as usual.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class tested against; a subclass tests as usual
     if (this !== RpcError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }

@@ -27,7 +27,7 @@ export interface Resolved {
 function ownData(target: object, key: string): unknown {
   if (forbidden.has(key)) return undefined;
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  return descriptor && descriptor.enumerable ? descriptor.value : undefined;
+  return descriptor?.enumerable ? descriptor.value : undefined;
 }
 
 function isPlainObject(value: unknown): value is object {
@@ -102,8 +102,8 @@ function hasOwnFunction(value: object): boolean {
 
 /** Whether a prototype belongs to the platform (Map, Uint8Array, Date...): its methods are data's, not an API's. */
 function isBuiltIn(proto: object): boolean {
-  const constructor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-  return typeof constructor === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(constructor));
+  const maker = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+  return typeof maker === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(maker));
 }
 
 /** Names of the functions on `value`'s own prototypes (up to the first built-in one); at most 3. */

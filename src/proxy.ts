@@ -33,6 +33,7 @@ const inspectHook = Symbol.for('nodejs.util.inspect.custom');
  * the proxy, so `remote.a.call(null, 1)` sends "a".
  */
 const answers = {
+  // biome-ignore lint/suspicious/noThenProperty: declared absent, so an awaited proxy is not mistaken for a promise
   then: undefined,
   toString: describe,
   toLocaleString: describe,

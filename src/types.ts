@@ -157,6 +157,7 @@ export interface ClassInstanceIsNotCallable {
 }
 
 /** Promise-returning view of a remote API: functions become async, nested plain objects namespaces. */
+// biome-ignore lint/suspicious/noExplicitAny: an untyped remote (`Remote<any>`) stays untyped
 export type Remote<T> = 0 extends 1 & T ? any : RemoteObject<T>;
 
 /** The callable part of an exposed object: its functions and its namespaces that hold some. */
@@ -196,6 +197,7 @@ type Opaque =
   | symbol
   | null
   | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: what a handler that returns nothing gives
   | void
   | ArrayBuffer
   | ArrayBufferView
@@ -291,6 +293,7 @@ export interface Peer {
    * A typed proxy of the far side's exposed API. With `options`, every call made through this
    * proxy uses them: `peer.remote<Api>({ signal, timeout }).slow(5000)`.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: without a type argument the proxy is untyped
   remote<T = any>(options?: CallOptions): Remote<T>;
   /** Replaces what this side exposes. */
   expose(api: object | undefined): void;

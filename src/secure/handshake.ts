@@ -137,12 +137,14 @@ export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Hello {
 export class Handshake {
   readonly transcript = new Transcript();
   readonly ephemeral: nacl.BoxKeyPair;
-  private remoteEphemeral: Uint8Array | undefined;
+  #remoteEphemeral: Uint8Array | undefined;
+  readonly #config: HandshakeConfig;
 
   constructor(
     readonly initiator: boolean,
-    private readonly config: HandshakeConfig,
+    config: HandshakeConfig,
   ) {
+    this.#config = config;
     this.ephemeral = config.ephemeral ?? nacl.box.keyPair();
     // Bind every later key to the network key as well as the hello's MAC.
     wipe(this.transcript.mixKey(config.networkKey));
@@ -151,7 +153,7 @@ export class Handshake {
   /** Initiator, message 1, stamped with `time` (our clock, ms since the Unix epoch). */
   writeHello(time: number): Uint8Array {
     const body = helloBody(this.ephemeral.publicKey, time);
-    const hello = concat(body, helloMac(this.config.networkKey, body));
+    const hello = concat(body, helloMac(this.#config.networkKey, body));
     this.transcript.mixHash(hello);
     return hello;
   }
@@ -160,8 +162,8 @@ export class Handshake {
    * Responder, message 1: a wrong length or MAC throws, and the responder must stay silent.
    * `checked` is what `checkHello` returned for it, when the caller checked it already.
    */
-  readHello(hello: Uint8Array, checked = checkHello(this.config.networkKey, hello)): Hello {
-    this.remoteEphemeral = checked.ephemeral;
+  readHello(hello: Uint8Array, checked = checkHello(this.#config.networkKey, hello)): Hello {
+    this.#remoteEphemeral = checked.ephemeral;
     this.transcript.mixHash(hello);
     return checked;
   }
@@ -170,9 +172,9 @@ export class Handshake {
   writeIdentity(): Uint8Array {
     const t = this.transcript;
     t.mixHash(this.ephemeral.publicKey);
-    const key = this.mixShared();
-    const signature = signTranscript(RESPONDER_LABEL, t.h, this.config.identity.secretKey);
-    const sealed = sealIdentity(key, this.config.identity.publicKey, signature, this.config.token);
+    const key = this.#mixShared();
+    const signature = signTranscript(RESPONDER_LABEL, t.h, this.#config.identity.secretKey);
+    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token);
     wipe(key);
     t.mixHash(sealed);
     return concat(this.ephemeral.publicKey, sealed);
@@ -182,9 +184,9 @@ export class Handshake {
   readIdentity(reply: Uint8Array): RemoteIdentity {
     if (reply.byteLength < MIN_REPLY || reply.byteLength > MAX_REPLY) throw new HandshakeError('a reply of the wrong length');
     const t = this.transcript;
-    this.remoteEphemeral = reply.slice(0, KEY_SIZE);
-    t.mixHash(this.remoteEphemeral);
-    const key = this.mixShared();
+    this.#remoteEphemeral = reply.slice(0, KEY_SIZE);
+    t.mixHash(this.#remoteEphemeral);
+    const key = this.#mixShared();
     const sealed = reply.subarray(KEY_SIZE);
     try {
       return openIdentity(key, sealed, RESPONDER_LABEL, t.h);
@@ -197,9 +199,9 @@ export class Handshake {
   /** Initiator, message 3: sent only once the responder is authorized. */
   writeAuth(): Uint8Array {
     const t = this.transcript;
-    const key = t.mixKey(this.config.psk);
-    const signature = signTranscript(INITIATOR_LABEL, t.h, this.config.identity.secretKey);
-    const sealed = sealIdentity(key, this.config.identity.publicKey, signature, this.config.token);
+    const key = t.mixKey(this.#config.psk);
+    const signature = signTranscript(INITIATOR_LABEL, t.h, this.#config.identity.secretKey);
+    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token);
     wipe(key);
     t.mixHash(sealed);
     return sealed;
@@ -209,7 +211,7 @@ export class Handshake {
   readAuth(auth: Uint8Array): RemoteIdentity {
     if (auth.byteLength < MIN_AUTH || auth.byteLength > MAX_AUTH) throw new HandshakeError('a final message of the wrong length');
     const t = this.transcript;
-    const key = t.mixKey(this.config.psk);
+    const key = t.mixKey(this.#config.psk);
     try {
       return openIdentity(key, auth, INITIATOR_LABEL, t.h);
     } finally {
@@ -233,9 +235,9 @@ export class Handshake {
     wipe(this.ephemeral.secretKey);
   }
 
-  private mixShared(): Uint8Array {
-    if (!this.remoteEphemeral) throw new HandshakeError('a message out of order');
-    const shared = diffieHellman(this.ephemeral.secretKey, this.remoteEphemeral);
+  #mixShared(): Uint8Array {
+    if (!this.#remoteEphemeral) throw new HandshakeError('a message out of order');
+    const shared = diffieHellman(this.ephemeral.secretKey, this.#remoteEphemeral);
     const key = this.transcript.mixKey(shared);
     wipe(shared);
     return key;

@@ -82,29 +82,28 @@ export function nextKey(key: Uint8Array): Uint8Array {
 /** One direction's key and counter. The channel has one to seal and one to open. */
 export class RecordCipher {
   /** HSalsa20(key, direction ‖ 0^15): the Salsa20 key of every record under `key`. */
-  private readonly subkey = new Uint8Array(32);
+  readonly #subkey = new Uint8Array(32);
   /** nonce[16:24]: the counter, big-endian. */
-  private readonly nonce = new Uint8Array(8);
+  readonly #nonce = new Uint8Array(8);
   /** Salsa20 block 0 of the current record (the Poly1305 key, then keystream); wiped after use. */
-  private readonly block = new Uint8Array(64);
+  readonly #block = new Uint8Array(64);
   /** The tag computed when opening, compared to the record's. */
-  private readonly tag = new Uint8Array(16);
-  private readonly direction: number;
+  readonly #tag = new Uint8Array(16);
+  readonly #direction: number;
   /** The counter as two 32-bit halves: no BigInt per record. */
-  private high = 0;
-  private low = 0;
+  #high = 0;
+  #low = 0;
+  #key: Uint8Array;
 
-  constructor(
-    private key: Uint8Array,
-    direction: number,
-  ) {
-    this.direction = direction;
-    this.derive();
+  constructor(key: Uint8Array, direction: number) {
+    this.#key = key;
+    this.#direction = direction;
+    this.#derive();
   }
 
   /** Records sealed or opened so far in this direction. */
   get count(): bigint {
-    return (BigInt(this.high) << 32n) | BigInt(this.low);
+    return (BigInt(this.#high) << 32n) | BigInt(this.#low);
   }
 
   /**
@@ -112,16 +111,16 @@ export class RecordCipher {
    * front are zero), so the caller can transfer `record.buffer` over a port.
    */
   seal(type: number, payload: Uint8Array): Uint8Array {
-    if (this.high >= MAX_COUNTER_HIGH) throw new RangeError('the record counter is exhausted');
+    if (this.#high >= MAX_COUNTER_HIGH) throw new RangeError('the record counter is exhausted');
     const size = payload.byteLength;
     const length = ZERO_BYTES + 1 + size;
     const buffer = new Uint8Array(length);
     buffer[ZERO_BYTES] = type;
     buffer.set(payload, ZERO_BYTES + 1);
-    lowlevel.crypto_stream_salsa20_xor(buffer, 0, buffer, 0, length, this.setNonce(), this.subkey);
+    lowlevel.crypto_stream_salsa20_xor(buffer, 0, buffer, 0, length, this.#setNonce(), this.#subkey);
     lowlevel.crypto_onetimeauth(buffer, BOX_ZERO_BYTES, buffer, ZERO_BYTES, size + 1, buffer);
     buffer.fill(0, 0, BOX_ZERO_BYTES); // half the one-time key: it must not travel with the record
-    this.advance();
+    this.#advance();
     return buffer.subarray(BOX_ZERO_BYTES);
   }
 
@@ -135,11 +134,11 @@ export class RecordCipher {
     const length = record.byteLength;
     if (length <= BOX_ZERO_BYTES) return undefined;
     const size = length - BOX_ZERO_BYTES; // type ‖ payload
-    const nonce = this.setNonce();
-    const block = this.block;
-    lowlevel.crypto_stream_salsa20(block, 0, 64, nonce, this.subkey);
-    lowlevel.crypto_onetimeauth(this.tag, 0, record, BOX_ZERO_BYTES, size, block);
-    if (lowlevel.crypto_verify_16(record, 0, this.tag, 0) !== 0) {
+    const nonce = this.#setNonce();
+    const block = this.#block;
+    lowlevel.crypto_stream_salsa20(block, 0, 64, nonce, this.#subkey);
+    lowlevel.crypto_onetimeauth(this.#tag, 0, record, BOX_ZERO_BYTES, size, block);
+    if (lowlevel.crypto_verify_16(record, 0, this.#tag, 0) !== 0) {
       block.fill(0);
       return undefined;
     }
@@ -151,38 +150,38 @@ export class RecordCipher {
       for (let i = BOX_ZERO_BYTES, j = ZERO_BYTES; i < length; i++, j++) plain[j] = record[i]! ^ block[j]!;
     } else {
       if (!inPlace) plain.set(record.subarray(BOX_ZERO_BYTES), ZERO_BYTES);
-      lowlevel.crypto_stream_salsa20_xor(plain, 0, plain, 0, plain.length, nonce, this.subkey);
+      lowlevel.crypto_stream_salsa20_xor(plain, 0, plain, 0, plain.length, nonce, this.#subkey);
       plain.fill(0, 0, ZERO_BYTES); // what the stream left there is the one-time key
     }
     block.fill(0);
-    this.advance(); // only after a record opened
+    this.#advance(); // only after a record opened
     return plain;
   }
 
   /** Moves to the next key and wipes the old one; the counter runs on. */
   rekey(): void {
-    const next = nextKey(this.key);
-    wipe(this.key);
-    this.key = next;
-    this.derive();
+    const next = nextKey(this.#key);
+    wipe(this.#key);
+    this.#key = next;
+    this.#derive();
   }
 
   wipe(): void {
-    wipe(this.key, this.subkey, this.block, this.tag);
+    wipe(this.#key, this.#subkey, this.#block, this.#tag);
   }
 
   /** The subkey for the current key: HSalsa20 of the constant nonce[0:16]. */
-  private derive(): void {
+  #derive(): void {
     const prefix = new Uint8Array(16);
-    prefix[0] = this.direction;
-    lowlevel.crypto_core_hsalsa20(this.subkey, prefix, this.key, SIGMA);
+    prefix[0] = this.#direction;
+    lowlevel.crypto_core_hsalsa20(this.#subkey, prefix, this.#key, SIGMA);
   }
 
   /** nonce[16:24] for the current counter. */
-  private setNonce(): Uint8Array {
-    const nonce = this.nonce;
-    const high = this.high;
-    const low = this.low;
+  #setNonce(): Uint8Array {
+    const nonce = this.#nonce;
+    const high = this.#high;
+    const low = this.#low;
     nonce[0] = high >>> 24;
     nonce[1] = (high >>> 16) & 0xff;
     nonce[2] = (high >>> 8) & 0xff;
@@ -194,10 +193,10 @@ export class RecordCipher {
     return nonce;
   }
 
-  private advance(): void {
-    if (++this.low === TWO_32) {
-      this.low = 0;
-      this.high++;
+  #advance(): void {
+    if (++this.#low === TWO_32) {
+      this.#low = 0;
+      this.#high++;
     }
   }
 }

@@ -14,11 +14,11 @@ const EMPTY = new Uint8Array(0);
 export class Transcript {
   /** The transcript hash: SHA-512 of everything mixed so far. */
   h: Uint8Array;
-  private ck: Uint8Array;
+  #ck: Uint8Array;
 
   constructor() {
     this.h = nacl.hash(utf8(PROTOCOL_NAME));
-    this.ck = this.h.slice();
+    this.#ck = this.h.slice();
   }
 
   /** h = SHA-512(h ‖ data). */
@@ -28,9 +28,9 @@ export class Transcript {
 
   /** (ck, k) = HKDF(ck, input); returns the 32-byte key k. */
   mixKey(input: Uint8Array = EMPTY): Uint8Array {
-    const [ck, k] = hkdf(this.ck, input);
-    wipe(this.ck);
-    this.ck = ck;
+    const [ck, k] = hkdf(this.#ck, input);
+    wipe(this.#ck);
+    this.#ck = ck;
     const key = k.slice(0, 32);
     wipe(k);
     return key;
@@ -38,13 +38,13 @@ export class Transcript {
 
   /** The two traffic keys, (first, second) = HKDF(ck, empty), each cut to 32 bytes; wipes `ck`. */
   split(): [Uint8Array, Uint8Array] {
-    const [a, b] = hkdf(this.ck, EMPTY);
+    const [a, b] = hkdf(this.#ck, EMPTY);
     const keys: [Uint8Array, Uint8Array] = [a.slice(0, 32), b.slice(0, 32)];
-    wipe(a, b, this.ck);
+    wipe(a, b, this.#ck);
     return keys;
   }
 
   wipe(): void {
-    wipe(this.ck);
+    wipe(this.#ck);
   }
 }

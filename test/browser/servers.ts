@@ -26,6 +26,7 @@ export const paths = {
   signal: '/__saltline/signal',
 } as const;
 
+// biome-ignore lint/suspicious/noExplicitAny: Node's own listener signatures
 type Server = HttpServerLike & { on(event: string, listener: (...args: any[]) => void): unknown };
 
 export async function start(server: Server): Promise<() => Promise<void>> {

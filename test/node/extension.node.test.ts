@@ -15,7 +15,7 @@
  * attached to the worker (puppeteer's `target.worker()` keeps one) keeps its target alive across
  * the stop, so the next start of the worker never got past `starting` and no port was answered.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

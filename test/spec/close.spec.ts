@@ -10,7 +10,7 @@ for (const connector of connectors) {
     checkLeaks();
 
     it('rejects every pending call at once with UNAVAILABLE and the reason as cause', async () => {
-      const { client, server } = connector.connect({ expose: never });
+      const { client } = connector.connect({ expose: never });
       const calls = [client.call('hang'), client.call('hang'), client.call('hang')];
       const reason = new Error('going away');
       client.close(reason);

@@ -8,7 +8,6 @@ import { kindIs, rawPeer, replyTo } from '../support/raw.js';
 const HELLO = 0;
 const CALL = 1;
 const NOTIFY = 2;
-const ERROR = 4;
 const PING = 10;
 const STREAM_MARKER = 1;
 

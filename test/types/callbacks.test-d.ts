@@ -8,7 +8,9 @@ import { createMemoryPair } from '../../adapters/memory.js';
 import { type Callback, type CallbackMustReturnPromise, createPeer, type Remote } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expect<T extends true>(): T | void {}
+function expect<T extends true>(): T | undefined {
+  return undefined;
+}
 
 // Callback<F> is F with its result promised: what calling a received function really returns.
 expect<Equal<Callback<(n: number) => number>, (n: number) => Promise<number>>>();

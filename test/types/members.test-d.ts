@@ -7,7 +7,9 @@ import { createMemoryPair } from '../../adapters/memory.js';
 import { type ClassInstanceIsNotCallable, createPeer, type Remote } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expect<T extends true>(): T | void {}
+function expect<T extends true>(): T | undefined {
+  return undefined;
+}
 type Has<T, K extends PropertyKey> = K extends keyof T ? true : false;
 
 class Store {
@@ -29,6 +31,7 @@ const api = {
   created: new Date(),
   store: new Store(),
   shapes: { square: { area: () => 4 } satisfies Shape },
+  // biome-ignore lint/suspicious/noThenProperty: the test is that Remote<T> leaves it out
   then: () => 'not a thenable',
   toString: () => 'hidden',
   valueOf: () => 0,

@@ -7,7 +7,9 @@ import { createMemoryPair } from '../../adapters/memory.js';
 import { type Callback, createPeer, type Remote, withContext } from '../../src/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function expect<T extends true>(): T | void {}
+function expect<T extends true>(): T | undefined {
+  return undefined;
+}
 
 const api = {
   add: (a: number, b: number) => a + b,
