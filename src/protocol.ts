@@ -113,7 +113,9 @@ export function isMeta(value: unknown, max: number): value is Meta {
   return true;
 }
 
-const absentOr = (value: unknown, test: (value: unknown) => boolean) => value === undefined || value === null || test(value);
+// Plain checks, no closures: parse() runs for every message received.
+const absent = (value: unknown) => value === undefined || value === null;
+const positive = (value: unknown) => typeof value === 'number' && value > 0;
 const isRetained = (value: unknown) => Array.isArray(value) && value.every(isId);
 
 /** What kind a message claims, for a log line: never the untrusted value itself. */
@@ -136,8 +138,8 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
       if (
         !(typeof target === 'string' ? target.length <= MAX_METHOD_LENGTH : isId(target)) ||
         !Array.isArray(message[3]) ||
-        !absentOr(message[4], (meta) => isMeta(meta, maxMetaEntries)) ||
-        !absentOr(message[5], (timeout) => typeof timeout === 'number' && timeout >= 0)
+        !(absent(message[4]) || isMeta(message[4], maxMetaEntries)) ||
+        !(absent(message[5]) || (typeof message[5] === 'number' && message[5] >= 0))
       ) {
         return new Malformed('malformed call', id);
       }
@@ -145,14 +147,14 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
     }
     case RESULT: {
       if (!isId(message[1])) return new Malformed('a reply without a valid id');
-      if (message.length > 3 && !absentOr(message[3], (meta) => isMeta(meta, maxMetaEntries))) message[3] = null;
-      if (message.length > 4 && !absentOr(message[4], (flags) => isId(flags) && flags < 4)) return new Malformed('a reply with bad flags');
-      if (message.length > 5 && !absentOr(message[5], isRetained)) return new Malformed('a reply with a bad retained list');
+      if (message.length > 3 && !(absent(message[3]) || isMeta(message[3], maxMetaEntries))) message[3] = null;
+      if (message.length > 4 && !(absent(message[4]) || (isId(message[4]) && message[4] < 4))) return new Malformed('a reply with bad flags');
+      if (message.length > 5 && !(absent(message[5]) || isRetained(message[5]))) return new Malformed('a reply with a bad retained list');
       return message as ResultMessage;
     }
     case ERROR:
       if (!isId(message[1])) return new Malformed('a reply without a valid id');
-      if (message.length > 3 && !absentOr(message[3], isRetained)) return new Malformed('a reply with a bad retained list');
+      if (message.length > 3 && !(absent(message[3]) || isRetained(message[3]))) return new Malformed('a reply with a bad retained list');
       return message as ErrorMessage;
     case NOTIFY: {
       const method = message[1];
@@ -160,7 +162,7 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
         typeof method !== 'string' ||
         method.length > MAX_METHOD_LENGTH ||
         !Array.isArray(message[2]) ||
-        !absentOr(message[3], (meta) => isMeta(meta, maxMetaEntries))
+        !(absent(message[3]) || isMeta(message[3], maxMetaEntries))
       ) {
         return new Malformed('a malformed notification');
       }
@@ -170,11 +172,11 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
       return isId(message[1]) ? (message as CancelMessage) : new Malformed('a cancel without a valid id');
     case HELLO: {
       const features = message[3];
-      if (!absentOr(features, (value) => typeof value === 'object' && !Array.isArray(value))) return new Malformed('a malformed hello');
+      if (!(absent(features) || (typeof features === 'object' && !Array.isArray(features)))) return new Malformed('a malformed hello');
       const { maxMessageSize, timeout } = (features ?? {}) as Record<string, unknown>;
-      if (!absentOr(maxMessageSize, (value) => typeof value === 'number' && value > 0))
+      if (!(absent(maxMessageSize) || positive(maxMessageSize)))
         return new Malformed('a hello with a bad maxMessageSize');
-      if (!absentOr(timeout, (value) => typeof value === 'number' && value > 0)) return new Malformed('a hello with a bad timeout');
+      if (!(absent(timeout) || positive(timeout))) return new Malformed('a hello with a bad timeout');
       if (features == null) message[3] = {};
       return message as HelloMessage;
     }
