@@ -26,9 +26,9 @@ const MAX_DEPTH = 64;
  * clone transport can share parts (a 64-level DAG of ~500 bytes walks as 2^64 nodes as a tree), so
  * past this many nodes the walk starts again and visits each object once: linear in the value's
  * real size. Below it nothing is allocated, and remembering (~1 µs an object) is paid only by
- * values this large; a shared value costs at most this many steps first (~30 ms).
+ * values this large; a shared value costs at most this many steps first (~2 ms).
  */
-export const UNTRACKED_NODES = 1_048_576;
+export const UNTRACKED_NODES = 65_536;
 
 /** Thrown (never escapes) when the untracked walk has spent its budget. */
 const OVER_BUDGET: unique symbol = Symbol('over budget');
