@@ -50,10 +50,6 @@ export class Outbox {
     this.#shared = transport.copiesOnSend === true && codec.encodeShared !== undefined;
   }
 
-  get size(): number {
-    return this.#queue.length;
-  }
-
   push(message: unknown[], transfer?: Transferable[]): void {
     this.#queue.push(message);
     if (transfer) (this.#transfers ??= []).push(...transfer);

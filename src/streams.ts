@@ -5,11 +5,10 @@
  * producer, whose `finally` then runs.
  */
 import { RpcError } from './errors.js';
+import { STREAM_CANCEL, STREAM_CREDIT, STREAM_END } from './protocol.js';
 
-export const STREAM_DATA = 6; //   [6, id, value, refs?]
-export const STREAM_END = 7; //    [7, id, error?]
-export const STREAM_CREDIT = 8; // [8, id, count]
-export const STREAM_CANCEL = 13; // [13, id]
+// The stream messages are defined with every other kind in protocol.ts.
+export { STREAM_CANCEL, STREAM_CREDIT, STREAM_DATA, STREAM_END } from './protocol.js';
 
 /**
  * The largest window a consumer may ask for (its first STREAM_CREDIT): a larger one ends the
@@ -204,10 +203,6 @@ export class StreamSource {
     this.#link = link;
     this.#encode = encode;
     this.#encodeError = encodeError;
-  }
-
-  get open(): boolean {
-    return !this.#done;
   }
 
   /** This side ended the stream with STREAM_END (not cancelled by the consumer or its call). */

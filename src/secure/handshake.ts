@@ -15,23 +15,23 @@ import { type Identity, isCanonicalSignature, isSmallOrderKey } from './keys.js'
 import { Transcript } from './transcript.js';
 
 export const KEY_SIZE = 32;
-export const SIGNATURE_SIZE = 64;
-export const TAG_SIZE = 16;
+const SIGNATURE_SIZE = 64;
+const TAG_SIZE = 16;
 /** Largest token either side may carry in its identity message. */
 export const MAX_TOKEN = 1024;
 /** Bytes of the hello's timestamp: milliseconds since the Unix epoch, big-endian. */
-export const TIME_SIZE = 8;
+const TIME_SIZE = 8;
 const MAC_SIZE = 32;
 export const HELLO_SIZE = KEY_SIZE + TIME_SIZE + MAC_SIZE;
 const IDENTITY_SIZE = TAG_SIZE + KEY_SIZE + SIGNATURE_SIZE; // sealed key ‖ signature, no token
-export const MIN_REPLY = KEY_SIZE + IDENTITY_SIZE;
+const MIN_REPLY = KEY_SIZE + IDENTITY_SIZE;
 export const MAX_REPLY = MIN_REPLY + MAX_TOKEN;
-export const MIN_AUTH = IDENTITY_SIZE;
-export const MAX_AUTH = MIN_AUTH + MAX_TOKEN;
+const MIN_AUTH = IDENTITY_SIZE;
+const MAX_AUTH = MIN_AUTH + MAX_TOKEN;
 
 export const HELLO_LABEL = utf8('saltline/1 hello');
 export const RESPONDER_LABEL = utf8('saltline/1 R');
-export const INITIATOR_LABEL = utf8('saltline/1 I');
+const INITIATOR_LABEL = utf8('saltline/1 I');
 /** Each handshake key seals exactly one message, so the nonce can be fixed. */
 const ZERO_NONCE = new Uint8Array(24);
 const EMPTY = new Uint8Array(0);
@@ -103,7 +103,7 @@ export function sealIdentity(key: Uint8Array, publicKey: Uint8Array, signature: 
 }
 
 /** Opens and checks the body of message 2 or 3 against the transcript hash it was signed over. */
-export function openIdentity(key: Uint8Array, sealed: Uint8Array, label: Uint8Array, h: Uint8Array): RemoteIdentity {
+function openIdentity(key: Uint8Array, sealed: Uint8Array, label: Uint8Array, h: Uint8Array): RemoteIdentity {
   const body = nacl.secretbox.open(sealed, ZERO_NONCE, key);
   if (!body) throw new HandshakeError('an identity message that did not open');
   const remoteKey = body.slice(0, KEY_SIZE);

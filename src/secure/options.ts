@@ -62,7 +62,7 @@ export interface ResolvedSecureOptions {
   readonly handshakes: HelloGuard | undefined;
 }
 
-export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
 function key32(name: string, value: Uint8Array | undefined): Uint8Array | undefined {
   if (value === undefined) return undefined;

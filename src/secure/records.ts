@@ -38,7 +38,7 @@ export const REKEY = 4;
 export const CLOSE = 5;
 
 /** Authenticator bytes in front of every record. */
-export const TAG_SIZE = 16;
+const TAG_SIZE = 16;
 /** The smallest record: a tag and a type byte. */
 export const MIN_RECORD = TAG_SIZE + 1;
 /** The largest record on the wire (64 KiB), checked before opening. */

@@ -7,7 +7,7 @@ import { concat, utf8, wipe } from './bytes.js';
 import { hkdf } from './hmac.js';
 
 /** Names the protocol and its primitives; hashed to start `h` and `ck`. */
-export const PROTOCOL_NAME = 'saltline/1 secure: X25519 Ed25519 XSalsa20-Poly1305 SHA-512';
+const PROTOCOL_NAME = 'saltline/1 secure: X25519 Ed25519 XSalsa20-Poly1305 SHA-512';
 
 const EMPTY = new Uint8Array(0);
 
