@@ -194,12 +194,37 @@ export class References implements StreamLink {
         return imported;
       });
     } catch (error) {
+      const refused = isResult
+        ? created.filter((id) => this.#imports.get(id)?.kind === FUNCTION || this.#imports.get(id)?.kind === OBJECT)
+        : [];
       for (const id of created) this.#unimport(id, owner);
       if (owner?.imported) owner.imported.length = before;
+      if (isResult) this.#releaseRefused(value, refused, Math.max(this.#perMessage, this.#maxReferences));
       throw error;
     } finally {
       this.#counted = created.length;
     }
+  }
+
+  /**
+   * A refused result's functions and objects would live on the far side until the close (nothing
+   * else releases them), so each is released at once: those imported before the refusal
+   * (`imported`), then the markers the walk had not reached; at most `limit` RELEASEs (the larger
+   * of `maxReferences` and `maxReferencesPerMessage`), never for an id this side holds already.
+   */
+  #releaseRefused(value: unknown, imported: number[], limit: number): void {
+    let sent = 0;
+    const releaseOne = (id: unknown) => {
+      if (sent < limit && typeof id === 'number' && !this.#imports.has(id) && this.#closedWith === undefined) {
+        sent++;
+        this.#host.send([RELEASE, id]);
+      }
+    };
+    for (const id of imported) releaseOne(id);
+    unswapRefs(value, (marker) => {
+      if (marker[0] === FUNCTION || marker[0] === OBJECT) releaseOne(marker[1]);
+      return undefined;
+    });
   }
 
   /** Undoes one export of a value that could not be sent. */

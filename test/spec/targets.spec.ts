@@ -12,7 +12,8 @@ import { kindIs, rawPeer, replyTo } from '../support/raw.js';
 const HELLO = 0,
   CALL = 1,
   RESULT = 3,
-  ERROR = 4;
+  ERROR = 4,
+  RELEASE = 9;
 
 /** A per-document service object: state of its own, a prototype method, a getter, a dispose hook. */
 class Doc extends RpcTarget {
@@ -55,6 +56,9 @@ function documents() {
       const doc = new Doc(id);
       opened.push(doc);
       return doc;
+    },
+    openMany(count: number) {
+      return Array.from({ length: count }, (_, i) => this.openDocument(String(i)));
     },
     /** The same object twice in one result. */
     openTwice(id: string) {
@@ -230,6 +234,15 @@ for (const connector of connectors) {
       await rejectsWith(remote.writeKept('b'), 'NOT_FOUND');
     });
 
+    it('releases the objects of a result the caller refused for its reference limit', async () => {
+      const { api, opened } = documents();
+      const { client, server } = connector.connect({ expose: api }, { limits: { maxReferences: 3 } });
+      await rejectsWith(client.remote<Api>().openMany(4), 'INTERNAL');
+      await client.remote<Api>().ping(); // the RELEASEs went ahead of this call
+      equal(opened.filter((doc) => doc.disposed === 1).length, 4);
+      equal(server.stats().references, 0);
+    });
+
     it('refuses to send a remote object on', async () => {
       const { api } = documents();
       const { client } = connector.connect({ expose: api });
@@ -283,6 +296,23 @@ describe('remote objects against a hostile far side', () => {
         const reply = await end.next(replyTo(id));
         equal((reply[2] as { code: string }).code, 'INVALID_ARGUMENT');
       }
+    });
+
+    it(`releases every function and object of a result it refuses, and nothing else (${kind})`, async () => {
+      const end = rawPeer(kind, { limits: { maxReferencesPerMessage: 2 } });
+      end.send([HELLO, 1, false, {}]);
+      const result = end.peer.call('open');
+      const call = await end.next(kindIs(CALL));
+      const markers = [4, 0, 4, 1, 4].map((markerKind, i) => ({ '~ref': [markerKind, i + 1] }));
+      end.send([RESULT, call[1], markers, null, 1]);
+      await rejectsWith(result, 'INTERNAL');
+      const ping = end.peer.call('ping'); // its CALL goes out after the RELEASEs
+      const pingCall = await end.next((message) => message[0] === CALL && message[2] === 'ping');
+      end.send([RESULT, pingCall[1], true]);
+      await ping;
+      const released = end.received.filter(kindIs(RELEASE)).map((message) => message[1]);
+      equal(released.join(), '1,2,3,5');
+      equal(end.peer.stats().references, 0);
     });
 
     it(`answers NOT_FOUND to constructor, __proto__ and Object.prototype members of an object (${kind})`, async () => {
