@@ -358,7 +358,7 @@ export class References implements StreamLink {
   /** The callee keeps an imported callback or object past its call; the reply tells the caller. */
   retain(id: number, proxy: object): void {
     const entry = this.#imports.get(id);
-    if (!entry || (entry.kind !== FUNCTION && entry.kind !== OBJECT)) throw entry ? released() : releasedObject();
+    if (!entry || (entry.kind !== FUNCTION && entry.kind !== OBJECT)) throw typeof proxy === 'function' ? released() : releasedObject();
     const owner = entry.owner;
     if (!owner) return; // already retained, or a function from a result
     if (owner.replied) throw new RpcError('FAILED_PRECONDITION', 'retain() a callback before its call returns');
