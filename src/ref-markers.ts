@@ -7,7 +7,7 @@
  */
 
 import { RpcError } from './errors.js';
-import { isTarget } from './target.js';
+import { isTarget, marking } from './target.js';
 
 export const MARKER = '~ref';
 
@@ -50,7 +50,7 @@ function isPlainObject(value: object): boolean {
 export function refKind(value: unknown): RefKind | undefined {
   if (typeof value === 'function') return FUNCTION;
   if (typeof value !== 'object' || value === null) return undefined;
-  if (isTarget(value)) return OBJECT;
+  if (marking && isTarget(value)) return OBJECT;
   if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return READABLE;
   if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return SIGNAL;
   if (typeof (value as PromiseLike<unknown>).then === 'function') {

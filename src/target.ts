@@ -16,6 +16,11 @@ const LOCAL = 1;
 const REMOTE = 2;
 /** Objects that cross by reference (LOCAL), and proxies of the far side's (REMOTE). */
 const marks = new WeakMap<object, typeof LOCAL | typeof REMOTE>();
+/**
+ * False until the first object is marked: until then the marker walk skips the lookup, so a
+ * program that never uses targets pays nothing for them (~5 ns an object walked otherwise).
+ */
+export let marking = false;
 
 /**
  * Extend it to make every instance cross by reference: its own and prototype methods (up to
@@ -25,6 +30,7 @@ export class RpcTarget {
   declare readonly [targetBrand]: true;
 
   constructor() {
+    marking = true;
     marks.set(this, LOCAL);
   }
 }
@@ -33,12 +39,14 @@ export class RpcTarget {
 export function target<T extends object>(obj: T): Target<T> {
   if (typeof obj !== 'object' || obj === null) throw new TypeError('target() takes an object (a function already crosses by reference)');
   if (marks.get(obj) === REMOTE) throw new TypeError('target() takes a local object, not a remote one');
+  marking = true;
   marks.set(obj, LOCAL);
   return obj as Target<T>;
 }
 
 /** A proxy of an object the far side holds. */
 export function markRemote(proxy: object): void {
+  marking = true;
   marks.set(proxy, REMOTE);
 }
 
