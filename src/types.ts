@@ -168,9 +168,13 @@ export type RemoteObject<T> = [T] extends [Target | RpcTarget]
     ? ClassInstanceIsNotCallable
     : { readonly [K in keyof T as RemoteKey<T, K>]: T[K] extends AnyFunction ? RemoteFunction<T[K]> : RemoteObject<T[K]> };
 
+/** Type-only: which local type a `RemoteTarget` stands for, so a caller may pass that type for it. */
+declare const remoteOf: unique symbol;
+
 /**
  * What an object sent by reference (`target(obj)`, an `RpcTarget` subclass) is on the far side:
- * its methods, own and inherited, return promises; `[Symbol.dispose]()` releases it.
+ * its methods, own and inherited, return promises; `[Symbol.dispose]()` releases it. A handler
+ * types a parameter `RemoteTarget<Doc>` to receive one; its caller passes a local `Doc`.
  */
 export type RemoteTarget<T> = {
   readonly [K in keyof T as K extends string
@@ -180,7 +184,7 @@ export type RemoteTarget<T> = {
         ? K
         : never
     : never]: RemoteFunction<T[K]>;
-} & Disposable;
+} & Disposable & { readonly [remoteOf]: T };
 
 /** A remote method: called with local values, it answers with a promise of remote ones. */
 export type RemoteFunction<F> = F extends (...args: infer A) => infer R
@@ -279,13 +283,17 @@ type Crossed<T, Way extends 'argument' | 'result', D extends number = 8> = 0 ext
         ? Way extends 'argument'
           ? T
           : RemoteTarget<T>
-        : T extends object
-          ? [D] extends [never]
-            ? T
-            : HoldsFunction<T, D> extends true
-              ? { [K in keyof T]: Crossed<T[K], Way, Depth[D]> }
-              : T
-          : T;
+        : T extends { readonly [remoteOf]: infer L }
+          ? Way extends 'argument'
+            ? L
+            : T
+          : T extends object
+            ? [D] extends [never]
+              ? T
+              : HoldsFunction<T, D> extends true
+                ? { [K in keyof T]: Crossed<T[K], Way, Depth[D]> }
+                : T
+            : T;
 
 type HoldsFunction<T, D extends number> = [D] extends [never]
   ? false

@@ -3,7 +3,7 @@
  * methods the far side calls, until released by either side or by the session's close.
  */
 import { describe, it } from '#harness';
-import { type RpcError, RpcTarget, release, retain, target } from '../../src/index.js';
+import { type RemoteTarget, type RpcError, RpcTarget, release, retain, target } from '../../src/index.js';
 import { resolveTargetMethod } from '../../src/lookup.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
@@ -49,7 +49,7 @@ class Cursor extends RpcTarget {
 
 function documents() {
   const opened: Doc[] = [];
-  let kept: { append(more: string): Promise<string> } | undefined;
+  let kept: RemoteTarget<Doc> | undefined;
   const api = {
     ping: () => true,
     openDocument(id: string) {
@@ -73,13 +73,13 @@ function documents() {
     revoke(index: number) {
       release(opened[index]!);
     },
-    async writeTo(doc: { append(more: string): Promise<string> }, more: string) {
+    async writeTo(doc: RemoteTarget<Doc>, more: string) {
       return doc.append(more);
     },
-    keep(doc: { append(more: string): Promise<string> }) {
+    keep(doc: RemoteTarget<Doc>) {
       kept = doc;
     },
-    keepRetained(doc: { append(more: string): Promise<string> }) {
+    keepRetained(doc: RemoteTarget<Doc>) {
       kept = retain(doc);
     },
     writeKept: (more: string) => kept!.append(more),

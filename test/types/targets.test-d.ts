@@ -38,6 +38,8 @@ class Cursor extends RpcTarget {
 
 const api = {
   openDocument: (_id: string) => new Doc(),
+  /** A handler receiving an object by reference types it as it is there: remote. */
+  writeTo: async (doc: RemoteTarget<Doc>, more: string) => doc.append(more),
   counter: () => target({ count: 0, increment: (by: number) => by }),
 };
 
@@ -70,5 +72,9 @@ async function usage(remote: Api): Promise<void> {
   await doc.append('x');
   // @ts-expect-error: a remote method takes the local method's argument types
   await doc.append(1);
+  // A caller passes a local Doc where the handler declared RemoteTarget<Doc>...
+  await remote.writeTo(new Doc(), 'x');
+  // @ts-expect-error: ...and not any other object
+  await remote.writeTo({ append: () => 'x' }, 'x');
 }
 void usage;
