@@ -1,9 +1,10 @@
 /**
  * References inside values: functions, async iterables, `ReadableStream`s, `AbortSignal`s and
  * objects marked as targets (`target(obj)`, `RpcTarget`) cannot be copied, so they travel as
- * markers, `{ "~ref": [kind, id, ...] }`, that the far side turns back into a live proxy. Values are scanned first without allocating; only a value that
- * holds a reference is copied (plain objects and arrays along the way), and only then does its
- * message carry the flag that tells the receiver to look for markers.
+ * markers, `{ "~ref": [kind, id, ...] }`, that the far side turns back into a live proxy. Values
+ * are scanned first without allocating; only a value that holds a reference is copied (plain
+ * objects and arrays along the way), and only then does its message carry the flag that tells the
+ * receiver to look for markers.
  */
 
 import { RpcError } from './errors.js';
