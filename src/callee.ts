@@ -8,13 +8,14 @@ import { compose } from './compose.js';
 import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
-import { type Resolved, resolveMethod } from './lookup.js';
+import { type Resolved, resolveMethod, resolveTargetMethod } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
-import type { CallMessage, CancelMessage, Meta, NotifyMessage } from './protocol.js';
+import type { CallMessage, CancelMessage, Meta, NotifyMessage, ObjectTarget } from './protocol.js';
 import * as wire from './protocol.js';
 import { hasRefs } from './ref-markers.js';
 import { Exchange, type References } from './ref-table.js';
+import { RpcTarget } from './target.js';
 import { transferablesOf } from './transfer.js';
 import type { Call, CallHandler, Interceptor, Logger, Peer, PeerOptions } from './types.js';
 
@@ -102,7 +103,10 @@ export class Callee {
         result = this.#callback(target, message[6] ? this.#import(message[3], entry) : message[3]);
       } else {
         const timeout = message.length > 5 ? (message[5] ?? Infinity) : this.remoteTimeout;
-        result = this.#dispatch(target, message[3], !!message[6], message[4] ?? noMeta, timeout, entry);
+        result =
+          typeof target === 'string'
+            ? this.#dispatch(target, message[3], !!message[6], message[4] ?? noMeta, timeout, entry)
+            : this.#objectCall(target, message[3], !!message[6], message[4] ?? noMeta, timeout, entry);
       }
     } catch (error) {
       return this.#replyError(id, entry, error, target);
@@ -196,6 +200,19 @@ export class Callee {
   }
 
   /**
+   * An incoming call to a method of an object this side exported (§6.5). Like a callback's, it
+   * skips the interceptors: the object was handed out by this side, after they ran for its call.
+   * A handler made with `withContext` gets its context.
+   */
+  #objectCall([id, method]: ObjectTarget, args: unknown[], refs: boolean, meta: Meta, timeout: number, entry: Active): unknown {
+    const obj = this.#options.refs.objectFor(id);
+    if (!obj) throw quickError('NOT_FOUND', 'the remote object was released');
+    const resolved = resolveTargetMethod(obj, method, RpcTarget.prototype);
+    if (!resolved) throw quickError('NOT_FOUND', `the remote object has no method ${describe(method)}`);
+    return this.#run(resolved, refs ? this.#import(args, entry) : args, undefined, method, meta, timeout, entry);
+  }
+
+  /**
    * Runs the handler for one call, through the incoming interceptors when there are any.
    * `timeout`: ms the caller waits from now (the call's arrival), `Infinity` for no limit.
    * References in `args` are imported only once the method is known to exist (interceptors,
@@ -279,7 +296,7 @@ export class Callee {
     if (entry.openStreams === 0) this.complete(entry, undefined);
   }
 
-  #replyError(id: number, entry: Active | undefined, error: unknown, target: string | number): void {
+  #replyError(id: number, entry: Active | undefined, error: unknown, target: string | number | ObjectTarget): void {
     if (entry) {
       if (this.active.get(id) !== entry || entry.replied) return;
       entry.replied = true;
@@ -289,7 +306,8 @@ export class Callee {
     const { onSendError, logger, exposeStacks, outbox } = this.#options;
     if (onSendError) {
       try {
-        error = onSendError(error, { method: typeof target === 'string' ? target : '' }) ?? error;
+        const method = typeof target === 'string' ? target : typeof target === 'number' ? '' : target[1];
+        error = onSendError(error, { method }) ?? error;
       } catch (hookError) {
         // A hook that fails must not leak what it was meant to filter.
         logger?.warn?.("onSendError threw; only the error's name and message go", hookError);

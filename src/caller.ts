@@ -9,7 +9,7 @@ import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
 import { settled } from './outbox.js';
 import * as wire from './protocol.js';
-import { CALL, type ErrorMessage, type Meta, RESULT_REFS, RESULT_UNDEFINED, type ResultMessage } from './protocol.js';
+import { CALL, type ErrorMessage, type Meta, type ObjectTarget, RESULT_REFS, RESULT_UNDEFINED, type ResultMessage } from './protocol.js';
 import { hasRefs } from './ref-markers.js';
 import { Exchange, type References } from './ref-table.js';
 import { transferablesOfAll } from './transfer.js';
@@ -49,8 +49,9 @@ export interface CallerOptions {
   readonly transfers: boolean;
 }
 
-export function describe(method: string | number): string {
+export function describe(method: string | number | ObjectTarget): string {
   if (typeof method === 'number') return `callback ${method}`;
+  if (typeof method === 'object') return `${describe(method[1])} of remote object ${method[0]}`;
   return JSON.stringify(method.length > 64 ? `${method.slice(0, 64)}…` : method);
 }
 
@@ -84,9 +85,9 @@ export class Caller {
     return count;
   }
 
-  /** Sends a call to a method (by name) or to a callback the far side exported (by id). */
+  /** Sends a call to a method (by name), a callback the far side exported (by id), or an object's method (§6.5). */
   send(
-    target: string | number,
+    target: string | number | ObjectTarget,
     args: readonly unknown[],
     meta: Meta | undefined,
     signal: AbortSignal | undefined,
@@ -99,7 +100,7 @@ export class Caller {
       return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${maxPendingCalls} calls pending`));
     }
     if (signal?.aborted) return Promise.reject(new RpcError('CANCELLED', 'the call was cancelled', { cause: signal.reason }));
-    if ((typeof target !== 'string' && typeof target !== 'number') || !Array.isArray(args)) {
+    if ((typeof target !== 'string' && typeof target !== 'number' && !Array.isArray(target)) || !Array.isArray(args)) {
       return Promise.reject(new RpcError('INVALID_ARGUMENT', 'call(method: string, args: array)'));
     }
     const id = this.#nextId++;
@@ -200,7 +201,7 @@ export class Caller {
   }
 
   /** A CALL that could not be sent fails its own call. */
-  unsent(id: number, target: string | number, error: RpcError): void {
+  unsent(id: number, target: string | number | ObjectTarget, error: RpcError): void {
     const call = this.pending.get(id);
     if (call) this.fail(call, new RpcError(error.code, `arguments of ${describe(target)}: ${error.message}`, { cause: error.cause }));
   }

@@ -6,6 +6,7 @@ export { createPeer } from './peer.js';
 export { PROTOCOL_VERSION } from './protocol.js';
 export { release, retain } from './ref-table.js';
 export type { RemoteStream } from './streams.js';
+export { RpcTarget, type Target, target } from './target.js';
 export { transfer } from './transfer.js';
 export type { ConnectionState, ConnectionStateChange, Transport, TransportReceiver } from './transport.js';
 export type {
@@ -25,4 +26,5 @@ export type {
   RemoteFunction,
   RemoteObject,
   RemoteResult,
+  RemoteTarget,
 } from './types.js';

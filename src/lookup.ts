@@ -51,6 +51,23 @@ export function resolveMethod(api: object | undefined, method: string): Resolved
   }
 }
 
+/**
+ * Finds a method of an object exported by reference (`target(obj)`, `RpcTarget`): one name, no
+ * dots, looked up on the object and its prototypes up to (not including) `RpcTarget.prototype`
+ * or `Object.prototype`. Only data properties holding functions qualify, own or inherited, so a
+ * caller never runs a getter, reaches `constructor` or the platform's `Object.prototype` members.
+ * The nearest property of that name decides: a non-function there hides any method further up.
+ */
+export function resolveTargetMethod(obj: object, method: string, stop: object): Resolved | undefined {
+  if (forbidden.has(method) || method.includes('.')) return undefined;
+  for (let level: object | null = obj; level !== null && level !== stop && level !== Object.prototype; ) {
+    const descriptor = Object.getOwnPropertyDescriptor(level, method);
+    if (descriptor) return typeof descriptor.value === 'function' ? { fn: descriptor.value, self: obj } : undefined;
+    level = Object.getPrototypeOf(level) as object | null;
+  }
+  return undefined;
+}
+
 export interface ExposableCheck {
   /** Nested namespaces looked into below the exposed object. Default 32. */
   readonly maxDepth?: number;

@@ -46,14 +46,18 @@ export interface HelloFeatures {
 }
 
 export type HelloMessage = [kind: typeof HELLO, version: unknown, ack: boolean, features: HelloFeatures];
+/** A CALL's target when it calls a method of an object the receiver exported (§6.5). */
+export type ObjectTarget = readonly [ref: number, method: string];
+
 /**
- * `target` is a method name or the id of a callback the receiver exported. The timeout slot has
+ * `target` is a method name, the id of a callback the receiver exported, or an object the
+ * receiver exported and one of its methods. The timeout slot has
  * three meanings (§2.2): absent (length ≤ 5) means the caller's default from its HELLO, nil none.
  */
 export type CallMessage = [
   kind: typeof CALL,
   id: number,
-  target: string | number,
+  target: string | number | ObjectTarget,
   args: unknown[],
   meta?: Meta | null,
   timeout?: number | null,
@@ -117,6 +121,10 @@ export function isMeta(value: unknown, max: number): value is Meta {
 const absent = (value: unknown) => value === undefined || value === null;
 const positive = (value: unknown) => typeof value === 'number' && value > 0;
 const isRetained = (value: unknown) => Array.isArray(value) && value.every(isId);
+const isMethod = (value: unknown) => typeof value === 'string' && value.length <= MAX_METHOD_LENGTH;
+/** A CALL target: a method name, a callback's id, or `[object id, method name]`. */
+const isTarget = (value: unknown) =>
+  isMethod(value) || isId(value) || (Array.isArray(value) && value.length === 2 && isId(value[0]) && isMethod(value[1]));
 
 /** What kind a message claims, for a log line: never the untrusted value itself. */
 export function kindOf(message: unknown): string {
@@ -136,7 +144,7 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
       if (!isId(id)) return new Malformed('a call without a valid id');
       const target = message[2];
       if (
-        !(typeof target === 'string' ? target.length <= MAX_METHOD_LENGTH : isId(target)) ||
+        !isTarget(target) ||
         !Array.isArray(message[3]) ||
         !(absent(message[4]) || isMeta(message[4], maxMetaEntries)) ||
         !(absent(message[5]) || (typeof message[5] === 'number' && message[5] >= 0))
@@ -216,7 +224,7 @@ export function hello(ack: boolean, maxMessageSize: number, timeout: number): He
  */
 export function call(
   id: number,
-  target: string | number,
+  target: string | number | ObjectTarget,
   args: unknown[],
   meta: Meta | undefined,
   timeout: number | null | undefined,

@@ -66,13 +66,22 @@ const local = new Map<string | symbol, unknown>([
 ]);
 
 export function createRemoteProxy(send: Send): unknown {
-  return node(send, '');
+  return node(send, '', undefined);
 }
 
-function node(send: Send, path: string): unknown {
+/**
+ * The proxy of one remote object (§6.5): not callable itself (`typeof` is "object"); its members
+ * are method nodes as above, and `own` answers (such as `Symbol.dispose`) come before the rest.
+ */
+export function createObjectProxy(send: Send, own: ReadonlyMap<string | symbol, unknown>): object {
+  return node(send, '', own) as object;
+}
+
+function node(send: Send, path: string, own: ReadonlyMap<string | symbol, unknown> | undefined): unknown {
   const children = new Map<string, unknown>();
   // An arrow function: callable, not constructible (`new remote.a()` is the engine's TypeError), no `prototype`.
-  const target = (): void => {};
+  // A remote object's root is a prototype-less object instead: awaited, copied or called, it is no function.
+  const target = own ? Object.create(null) : (): void => {};
   // Node's util.inspect formats a proxy's target without calling traps: the hook must be on it.
   Object.defineProperty(target, inspectHook, { value: describe, configurable: true });
   const proxy: object = new Proxy(target, {
@@ -80,8 +89,9 @@ function node(send: Send, path: string): unknown {
       // Cached children first: the hot path is one Map lookup.
       let child = typeof key === 'string' ? children.get(key) : undefined;
       if (child !== undefined) return child;
+      if (own?.has(key)) return own.get(key);
       if (typeof key !== 'string' || local.has(key)) return local.get(key);
-      child = node(send, path ? `${path}.${key}` : key);
+      child = node(send, path ? `${path}.${key}` : key, undefined);
       children.set(key, child);
       return child;
     },

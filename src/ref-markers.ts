@@ -1,12 +1,14 @@
 /**
- * References inside values: functions, async iterables, `ReadableStream`s and `AbortSignal`s
- * cannot be copied, so they travel as markers, `{ "~ref": [kind, id, ...] }`, that the far side
- * turns back into a live proxy. Values are scanned first without allocating; only a value that
- * holds a reference is copied (plain objects and arrays along the way), and only then does its
- * message carry the flag that tells the receiver to look for markers.
+ * References inside values: functions, async iterables, `ReadableStream`s, `AbortSignal`s and
+ * objects marked as targets (`target(obj)`, `RpcTarget`) cannot be copied, so they travel as
+ * markers, `{ "~ref": [kind, id, ...] }`, that the far side turns back into a live proxy. Values
+ * are scanned first without allocating; only a value that holds a reference is copied (plain
+ * objects and arrays along the way), and only then does its message carry the flag that tells the
+ * receiver to look for markers.
  */
 
 import { RpcError } from './errors.js';
+import { isTarget, marking } from './target.js';
 
 export const MARKER = '~ref';
 
@@ -14,10 +16,12 @@ export const FUNCTION = 0;
 export const STREAM = 1;
 export const READABLE = 2;
 export const SIGNAL = 3;
+/** An object whose methods the far side calls (`target(obj)`, `RpcTarget`). */
+export const OBJECT = 4;
 /** A user object that happens to own the marker key, wrapped so it is not mistaken for one. */
 export const ESCAPED = 9;
 
-export type RefKind = typeof FUNCTION | typeof STREAM | typeof READABLE | typeof SIGNAL;
+export type RefKind = typeof FUNCTION | typeof STREAM | typeof READABLE | typeof SIGNAL | typeof OBJECT;
 
 const MAX_DEPTH = 64;
 
@@ -42,11 +46,12 @@ function isPlainObject(value: object): boolean {
 /**
  * The kind of reference a value is, or `undefined` for a value that copies. A promise (or any
  * thenable) is refused: an unresolved call carries `Symbol.asyncIterator` and would otherwise
- * travel as a stream.
+ * travel as a stream. A target is one whatever else it is (an `RpcTarget` may be iterable).
  */
 export function refKind(value: unknown): RefKind | undefined {
   if (typeof value === 'function') return FUNCTION;
   if (typeof value !== 'object' || value === null) return undefined;
+  if (marking && isTarget(value)) return OBJECT;
   if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return READABLE;
   if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return SIGNAL;
   if (typeof (value as PromiseLike<unknown>).then === 'function') {

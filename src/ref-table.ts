@@ -1,14 +1,17 @@
 /**
- * Live references across the channel: functions (callbacks), streams and abort signals that a
- * call's arguments or result carry. Each belongs to the call it came with (an `Exchange`) and is
+ * Live references across the channel: functions (callbacks), streams, abort signals and objects
+ * (`target(obj)`, `RpcTarget`) that a call's arguments or result carry. Each belongs to the call it came with (an `Exchange`) and is
  * released on both sides, without a message, when that call is complete: replied to, and every
  * stream of its result ended. A callee can `retain` a callback past that point and `release` it
- * later; functions returned as results live until released. A FinalizationRegistry releases
+ * later; functions and objects returned as results live until released (by the importer) or
+ * revoked (by the exporter), or until the session closes. A FinalizationRegistry releases
  * what the program dropped without releasing: a safety net, not the mechanism.
  */
 import { errorFromWire, errorToWire } from './error-wire.js';
 import { RpcError } from './errors.js';
-import { FUNCTION, hasRefs, READABLE, type RefKind, SIGNAL, STREAM, swapRefs, unswapRefs } from './ref-markers.js';
+import type { ObjectTarget } from './protocol.js';
+import { createObjectProxy } from './proxy.js';
+import { FUNCTION, hasRefs, OBJECT, READABLE, type RefKind, SIGNAL, STREAM, swapRefs, unswapRefs } from './ref-markers.js';
 import {
   RemoteStream,
   readableIterator,
@@ -20,8 +23,10 @@ import {
   StreamSource,
   toReadable,
 } from './streams.js';
+import { markRemote } from './target.js';
 
-export const RELEASE = 9; // [9, id]
+export const RELEASE = 9; // [9, id]; [9, id, 1]: the sender revokes an object it exported (§6.5)
+const REVOKED = 1;
 export const ABORT = 14; //  [14, id, reason]
 
 /** One call, on either side, as far as the references it carries are concerned. */
@@ -61,8 +66,8 @@ export interface ReferenceHost {
    * it. Left out, producers are bounded by credit alone.
    */
   whenWritable?(): Promise<void> | undefined;
-  /** Calls a function the far side exported. */
-  callRef(id: number, args: unknown[]): Promise<unknown>;
+  /** Calls a function the far side exported (by its id), or a method of an object it exported (§6.5). */
+  callRef(target: number | ObjectTarget, args: unknown[]): Promise<unknown>;
   /** An exchange finished its streams after its reply: drop it. */
   completed(exchange: Exchange): void;
   readonly exposeStacks: boolean;
@@ -79,23 +84,41 @@ type Exported =
       itemRefs: number;
       awaitingAck: boolean;
     }
-  | { kind: typeof SIGNAL; signal: AbortSignal; onAbort: () => void; owner: Exchange | undefined };
+  | { kind: typeof SIGNAL; signal: AbortSignal; onAbort: () => void; owner: Exchange | undefined }
+  | { kind: typeof OBJECT; obj: object; owner: Exchange | undefined };
 
 type Imported =
-  | { kind: typeof FUNCTION; owner: Exchange | undefined }
+  | { kind: typeof FUNCTION | typeof OBJECT; owner: Exchange | undefined }
   | { kind: typeof STREAM; stream: RemoteStream; owner: Exchange | undefined; result: boolean; itemRefs: number }
   | { kind: typeof SIGNAL; controller: AbortController; owner: Exchange | undefined };
 
-/** Which peer's table a callback proxy belongs to, for `retain` and `release`. */
+/** Which peer's table a callback or remote object proxy belongs to, for `retain` and `release`. */
 const proxies = new WeakMap<object, { table: References; id: number }>();
+/** The peers' tables that export a local object now: `release(obj)` revokes it from each. */
+const exporters = new WeakMap<object, Set<References>>();
 
 const released = () => new RpcError('NOT_FOUND', 'the callback was released');
+const releasedObject = () => new RpcError('NOT_FOUND', 'the remote object was released');
+const dispose = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : undefined;
+
+/** An object no peer holds any more: its `[Symbol.dispose]`, if it has one, runs once. */
+function disposeObject(obj: object): void {
+  const method = dispose && (obj as { [dispose]?: unknown })[dispose];
+  if (typeof method !== 'function') return;
+  try {
+    method.call(obj);
+  } catch {
+    // Nobody waits for it: the release that triggered it came from a message or a close.
+  }
+}
 const tooMany = (what: string, limit: number) => new RpcError('RESOURCE_EXHAUSTED', `more than ${limit} references ${what}`);
 
 export class References implements StreamLink {
   #nextId = 1;
   readonly #exports = new Map<number, Exported>();
   readonly #imports = new Map<number, Imported>();
+  /** Export ids of each local object exported now (a new id each time it is sent). */
+  readonly #objects = new Map<object, Set<number>>();
   #closedWith: unknown = undefined;
   readonly #registry =
     typeof FinalizationRegistry === 'undefined'
@@ -171,12 +194,37 @@ export class References implements StreamLink {
         return imported;
       });
     } catch (error) {
+      const refused = isResult
+        ? created.filter((id) => this.#imports.get(id)?.kind === FUNCTION || this.#imports.get(id)?.kind === OBJECT)
+        : [];
       for (const id of created) this.#unimport(id, owner);
       if (owner?.imported) owner.imported.length = before;
+      if (isResult) this.#releaseRefused(value, refused, Math.max(this.#perMessage, this.#maxReferences));
       throw error;
     } finally {
       this.#counted = created.length;
     }
+  }
+
+  /**
+   * A refused result's functions and objects would live on the far side until the close (nothing
+   * else releases them), so each is released at once: those imported before the refusal
+   * (`imported`), then the markers the walk had not reached; at most `limit` RELEASEs (the larger
+   * of `maxReferences` and `maxReferencesPerMessage`), never for an id this side holds already.
+   */
+  #releaseRefused(value: unknown, imported: number[], limit: number): void {
+    let sent = 0;
+    const releaseOne = (id: unknown) => {
+      if (sent < limit && typeof id === 'number' && !this.#imports.has(id) && this.#closedWith === undefined) {
+        sent++;
+        this.#host.send([RELEASE, id]);
+      }
+    };
+    for (const id of imported) releaseOne(id);
+    unswapRefs(value, (marker) => {
+      if (marker[0] === FUNCTION || marker[0] === OBJECT) releaseOne(marker[1]);
+      return undefined;
+    });
   }
 
   /** Undoes one export of a value that could not be sent. */
@@ -187,7 +235,7 @@ export class References implements StreamLink {
     if (entry.kind === STREAM) {
       if (entry.result && owner) owner.openStreams--;
       entry.source.cancel();
-    } else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+    } else this.#dropped(id, entry);
   }
 
   /** Undoes one import of a message that was refused: nothing was sent for it yet. */
@@ -206,6 +254,20 @@ export class References implements StreamLink {
         // A function in a result has no call left to belong to: it lives until released.
         this.#exports.set(id, { kind, fn: value as (...args: unknown[]) => unknown, owner: isResult ? undefined : owner });
         return [FUNCTION, id];
+      case OBJECT: {
+        // Like a function: one in a result lives until released, one in arguments with its call.
+        const obj = value as object;
+        this.#exports.set(id, { kind, obj, owner: isResult ? undefined : owner });
+        let ids = this.#objects.get(obj);
+        if (!ids) {
+          this.#objects.set(obj, (ids = new Set()));
+          let tables = exporters.get(obj);
+          if (!tables) exporters.set(obj, (tables = new Set()));
+          tables.add(this);
+        }
+        ids.add(id);
+        return [OBJECT, id];
+      }
       case SIGNAL: {
         const signal = value as AbortSignal;
         if (signal.aborted) return [SIGNAL, id, errorToWire(signal.reason, false)];
@@ -258,6 +320,8 @@ export class References implements StreamLink {
         if (!entry.owner) this.#registry?.register(proxy, id);
         return proxy;
       }
+      case OBJECT:
+        return this.#importObject(id, { kind: OBJECT, owner: isResult ? undefined : owner });
       case SIGNAL: {
         const controller = new AbortController();
         if (marker.length > 2) controller.abort(errorFromWire(marker[2]));
@@ -276,12 +340,25 @@ export class References implements StreamLink {
     }
   }
 
+  /** A remote object: its methods call the exporter; `[Symbol.dispose]` releases it. */
+  #importObject(id: number, entry: Imported): object {
+    this.#imports.set(id, entry);
+    const send = (method: string, args: unknown[]) =>
+      this.#imports.has(id) || this.#closedWith !== undefined ? this.#host.callRef([id, method], args) : Promise.reject(releasedObject());
+    const own = new Map<symbol, unknown>(dispose ? [[dispose, () => this.release(id)]] : []);
+    const proxy = createObjectProxy(send, own);
+    markRemote(proxy);
+    proxies.set(proxy, { table: this, id });
+    if (!entry.owner) this.#registry?.register(proxy, id);
+    return proxy;
+  }
+
   // ---- lifetimes --------------------------------------------------------------------------
 
-  /** The callee keeps an imported callback past its call; the reply tells the caller. */
+  /** The callee keeps an imported callback or object past its call; the reply tells the caller. */
   retain(id: number, proxy: object): void {
     const entry = this.#imports.get(id);
-    if (!entry || entry.kind !== FUNCTION) throw released();
+    if (!entry || (entry.kind !== FUNCTION && entry.kind !== OBJECT)) throw typeof proxy === 'function' ? released() : releasedObject();
     const owner = entry.owner;
     if (!owner) return; // already retained, or a function from a result
     if (owner.replied) throw new RpcError('FAILED_PRECONDITION', 'retain() a callback before its call returns');
@@ -292,7 +369,7 @@ export class References implements StreamLink {
 
   /**
    * The caller learns which of its callbacks the callee retained: they outlive the call. Only
-   * functions exported with `exchange` (the call replied to) qualify; any other id in the list,
+   * functions and objects exported with `exchange` (the call replied to) qualify; any other id in the list,
    * another call's callback, a signal or a stream, is ignored, so a callee cannot pin them.
    * (Without `exchange`, any function still owned by a call qualifies: the pre-fix behaviour.)
    */
@@ -301,12 +378,38 @@ export class References implements StreamLink {
     if (exchange && !exchange.exported) return; // the call exported nothing: nothing to keep
     for (const id of ids as unknown[]) {
       const entry = typeof id === 'number' ? this.#exports.get(id) : undefined;
-      if (entry?.kind === FUNCTION && entry.owner !== undefined && (!exchange || entry.owner === exchange)) entry.owner = undefined;
+      if (entry?.kind !== FUNCTION && entry?.kind !== OBJECT) continue;
+      if (entry.owner !== undefined && (!exchange || entry.owner === exchange)) entry.owner = undefined;
     }
   }
 
   release(id: number): void {
     if (this.#imports.delete(id) && this.#closedWith === undefined) this.#host.send([RELEASE, id]);
+  }
+
+  /** The exporter ends every reference to `obj` it gave the far side: their calls answer NOT_FOUND. */
+  revoke(obj: object): void {
+    for (const id of [...(this.#objects.get(obj) ?? [])]) {
+      const entry = this.#exports.get(id);
+      if (!entry) continue;
+      this.#exports.delete(id);
+      this.send([RELEASE, id, REVOKED]);
+      this.#dropped(id, entry);
+    }
+  }
+
+  /** An exported reference ended (released, revoked, its call complete, or the close). */
+  #dropped(id: number, entry: Exported): void {
+    if (entry.kind === SIGNAL) return entry.signal.removeEventListener('abort', entry.onAbort);
+    if (entry.kind !== OBJECT) return;
+    const ids = this.#objects.get(entry.obj);
+    if (!ids?.delete(id) || ids.size > 0) return;
+    this.#objects.delete(entry.obj);
+    const tables = exporters.get(entry.obj);
+    tables?.delete(this);
+    if (tables?.size) return; // another peer still holds it
+    exporters.delete(entry.obj);
+    disposeObject(entry.obj);
   }
 
   /** Releases everything a call owned, on this side; `reason` ends streams still open. */
@@ -317,7 +420,7 @@ export class References implements StreamLink {
       if (!entry || entry.owner !== owner) continue;
       this.#exports.delete(id);
       if (entry.kind === STREAM) entry.source.cancel();
-      else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+      else this.#dropped(id, entry);
     }
     for (const id of owner.imported ?? []) {
       const entry = this.#imports.get(id);
@@ -342,9 +445,9 @@ export class References implements StreamLink {
   /** The peer closed: every reference is gone. */
   closeAll(reason: unknown): void {
     this.#closedWith = reason ?? true;
-    for (const entry of this.#exports.values()) {
+    for (const [id, entry] of this.#exports) {
       if (entry.kind === STREAM) entry.source.cancel();
-      else if (entry.kind === SIGNAL) entry.signal.removeEventListener('abort', entry.onAbort);
+      else this.#dropped(id, entry);
     }
     for (const entry of this.#imports.values()) {
       if (entry.kind === STREAM) entry.stream.fail(reason);
@@ -419,10 +522,19 @@ export class References implements StreamLink {
         }
         return true;
       }
-      case RELEASE:
-        // Only callbacks are released by message; streams end by END or CANCEL, signals with their call.
-        if (this.#exports.get(id)?.kind === FUNCTION) this.#exports.delete(id);
+      case RELEASE: {
+        if (message[2] === REVOKED) {
+          // The far side revoked an object it exported: its proxy here answers NOT_FOUND from now on.
+          if (this.#imports.get(id)?.kind === OBJECT) this.#imports.delete(id);
+          return true;
+        }
+        // Only callbacks and objects are released by message; streams end by END or CANCEL, signals with their call.
+        const entry = this.#exports.get(id);
+        if (entry?.kind !== FUNCTION && entry?.kind !== OBJECT) return true;
+        this.#exports.delete(id);
+        this.#dropped(id, entry);
         return true;
+      }
       case ABORT: {
         const entry = this.#imports.get(id);
         if (entry?.kind === SIGNAL) {
@@ -460,6 +572,12 @@ export class References implements StreamLink {
     return this.#host.whenWritable?.();
   }
 
+  /** The object behind an exported reference, for an incoming call to one of its methods. */
+  objectFor(id: number): object | undefined {
+    const entry = this.#exports.get(id);
+    return entry?.kind === OBJECT ? entry.obj : undefined;
+  }
+
   /** The function behind an exported callback, for an incoming call to it. */
   functionFor(id: number): ((...args: unknown[]) => unknown) | undefined {
     const entry = this.#exports.get(id);
@@ -484,17 +602,23 @@ export class References implements StreamLink {
   }
 }
 
-/** Keeps a callback received as an argument alive after the call returns, until `release`. */
-export function retain<F extends (...args: never[]) => unknown>(callback: F): F {
+/** Keeps a callback or remote object received as an argument alive after the call returns, until `release`. */
+export function retain<F extends object>(callback: F): F {
   const ref = proxies.get(callback);
-  if (!ref) throw new TypeError('retain() takes a callback received from a remote peer');
+  if (!ref) throw new TypeError('retain() takes a callback or object received from a remote peer');
   ref.table.retain(ref.id, callback);
   return callback;
 }
 
-/** Releases a retained callback, or a function received as a result; later calls to it fail with NOT_FOUND. */
-export function release(callback: (...args: never[]) => unknown): void {
-  const ref = proxies.get(callback);
-  if (!ref) throw new TypeError('release() takes a function received from a remote peer');
-  ref.table.release(ref.id);
+/**
+ * Releases a retained callback, or a function or object received as a result: later calls to it
+ * fail with NOT_FOUND. Given a local object this side exported (`target(obj)`), revokes it from
+ * every peer that holds it, and its `[Symbol.dispose]` runs.
+ */
+export function release(reference: object): void {
+  const ref = proxies.get(reference);
+  if (ref) return ref.table.release(ref.id);
+  const tables = exporters.get(reference);
+  if (tables) for (const table of [...tables]) table.revoke(reference);
+  else if (typeof reference === 'function') throw new TypeError('release() takes a function received from a remote peer');
 }

@@ -3,6 +3,7 @@ import type { Codec } from './codec/codec.js';
 import type { CallContext } from './context.js';
 import type { RpcErrorCode } from './errors.js';
 import type { LocalName } from './proxy.js';
+import type { RpcTarget, Target } from './target.js';
 
 /** A call as interceptors see it; they may read and change `meta`, and read `resultMeta` after `next`. */
 export interface Call {
@@ -161,10 +162,29 @@ export interface ClassInstanceIsNotCallable {
 export type Remote<T> = 0 extends 1 & T ? any : RemoteObject<T>;
 
 /** The callable part of an exposed object: its functions and its namespaces that hold some. */
-export type RemoteObject<T> =
-  IsClassInstance<T> extends true
+export type RemoteObject<T> = [T] extends [Target | RpcTarget]
+  ? RemoteTarget<T>
+  : IsClassInstance<T> extends true
     ? ClassInstanceIsNotCallable
     : { readonly [K in keyof T as RemoteKey<T, K>]: T[K] extends AnyFunction ? RemoteFunction<T[K]> : RemoteObject<T[K]> };
+
+/** Type-only: which local type a `RemoteTarget` stands for, so a caller may pass that type for it. */
+declare const remoteOf: unique symbol;
+
+/**
+ * What an object sent by reference (`target(obj)`, an `RpcTarget` subclass) is on the far side:
+ * its methods, own and inherited, return promises; `[Symbol.dispose]()` releases it. A handler
+ * types a parameter `RemoteTarget<Doc>` to receive one; its caller passes a local `Doc`.
+ */
+export type RemoteTarget<T> = {
+  readonly [K in keyof T as K extends string
+    ? K extends LocalName
+      ? never
+      : T[K] extends AnyFunction
+        ? K
+        : never
+    : never]: RemoteFunction<T[K]>;
+} & Disposable & { readonly [remoteOf]: T };
 
 /** A remote method: called with local values, it answers with a promise of remote ones. */
 export type RemoteFunction<F> = F extends (...args: infer A) => infer R
@@ -259,13 +279,21 @@ type Crossed<T, Way extends 'argument' | 'result', D extends number = 8> = 0 ext
       ? Way extends 'argument'
         ? LocalCallback<T>
         : RemoteFunction<T>
-      : T extends object
-        ? [D] extends [never]
+      : T extends Target | RpcTarget
+        ? Way extends 'argument'
           ? T
-          : HoldsFunction<T, D> extends true
-            ? { [K in keyof T]: Crossed<T[K], Way, Depth[D]> }
+          : RemoteTarget<T>
+        : T extends { readonly [remoteOf]: infer L }
+          ? Way extends 'argument'
+            ? L
             : T
-        : T;
+          : T extends object
+            ? [D] extends [never]
+              ? T
+              : HoldsFunction<T, D> extends true
+                ? { [K in keyof T]: Crossed<T[K], Way, Depth[D]> }
+                : T
+            : T;
 
 type HoldsFunction<T, D extends number> = [D] extends [never]
   ? false
