@@ -5,13 +5,14 @@
 import { DeadlineTimer } from './deadlines.js';
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
+import { Exchange } from './exchange.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
 import { settled } from './outbox.js';
 import * as wire from './protocol.js';
 import { CALL, type ErrorMessage, type Meta, type ObjectTarget, RESULT_REFS, RESULT_UNDEFINED, type ResultMessage } from './protocol.js';
 import { hasRefs } from './ref-markers.js';
-import { Exchange, type References } from './ref-table.js';
+import type { References } from './ref-table.js';
 import { transferablesOfAll } from './transfer.js';
 import type { Call, Logger } from './types.js';
 

@@ -4,7 +4,7 @@ export { type CallContext, type ContextHandler, withContext } from './context.js
 export { codes, publicError, RpcError, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
 export { createPeer } from './peer.js';
 export { PROTOCOL_VERSION } from './protocol.js';
-export { release, retain } from './ref-table.js';
+export { release, retain } from './retain.js';
 export type { RemoteStream } from './streams.js';
 export { RpcTarget, type Target, target } from './target.js';
 export { transfer } from './transfer.js';

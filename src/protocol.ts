@@ -156,7 +156,8 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
     case RESULT: {
       if (!isId(message[1])) return new Malformed('a reply without a valid id');
       if (message.length > 3 && !(absent(message[3]) || isMeta(message[3], maxMetaEntries))) message[3] = null;
-      if (message.length > 4 && !(absent(message[4]) || (isId(message[4]) && message[4] < 4))) return new Malformed('a reply with bad flags');
+      if (message.length > 4 && !(absent(message[4]) || (isId(message[4]) && message[4] < 4)))
+        return new Malformed('a reply with bad flags');
       if (message.length > 5 && !(absent(message[5]) || isRetained(message[5]))) return new Malformed('a reply with a bad retained list');
       return message as ResultMessage;
     }
@@ -182,8 +183,7 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
       const features = message[3];
       if (!(absent(features) || (typeof features === 'object' && !Array.isArray(features)))) return new Malformed('a malformed hello');
       const { maxMessageSize, timeout } = (features ?? {}) as Record<string, unknown>;
-      if (!(absent(maxMessageSize) || positive(maxMessageSize)))
-        return new Malformed('a hello with a bad maxMessageSize');
+      if (!(absent(maxMessageSize) || positive(maxMessageSize))) return new Malformed('a hello with a bad maxMessageSize');
       if (!(absent(timeout) || positive(timeout))) return new Malformed('a hello with a bad timeout');
       if (features == null) message[3] = {};
       return message as HelloMessage;

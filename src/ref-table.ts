@@ -1,19 +1,25 @@
 /**
- * Live references across the channel: functions (callbacks), streams, abort signals and objects
- * (`target(obj)`, `RpcTarget`) that a call's arguments or result carry. Each belongs to the call it came with (an `Exchange`) and is
- * released on both sides, without a message, when that call is complete: replied to, and every
- * stream of its result ended. A callee can `retain` a callback past that point and `release` it
- * later; functions and objects returned as results live until released (by the importer) or
- * revoked (by the exporter), or until the session closes. A FinalizationRegistry releases
- * what the program dropped without releasing: a safety net, not the mechanism.
+ * Live references across the channel: callbacks, streams, abort signals and objects (`target`,
+ * `RpcTarget`) in a call's arguments or result. Each belongs to its call (an `Exchange`) and is
+ * released on both sides, without a message, once that call is complete, unless retained; those
+ * in a result live until released or revoked, or the session closes. This is the exporting half
+ * and the messages; the importing half is `ref-imports.ts`.
  */
 import { errorFromWire, errorToWire } from './error-wire.js';
-import { RpcError } from './errors.js';
-import type { ObjectTarget } from './protocol.js';
-import { createObjectProxy } from './proxy.js';
-import { FUNCTION, hasRefs, OBJECT, READABLE, type RefKind, SIGNAL, STREAM, swapRefs, unswapRefs } from './ref-markers.js';
 import {
-  RemoteStream,
+  DEFAULT_MAX_REFERENCES,
+  DEFAULT_MAX_REFERENCES_PER_MESSAGE,
+  DEFAULT_MAX_REFERENCES_PER_STREAM,
+  type Exchange,
+  type ReferenceHost,
+  type ReferenceLimits,
+} from './exchange.js';
+import { ABORT, RELEASE } from './protocol.js';
+import { Imports, tooMany } from './ref-imports.js';
+import { FUNCTION, hasRefs, OBJECT, READABLE, type RefKind, SIGNAL, STREAM, swapRefs } from './ref-markers.js';
+import { disposeObject, exporters } from './retain.js';
+import {
+  type RemoteStream,
   readableIterator,
   STREAM_CANCEL,
   STREAM_CREDIT,
@@ -21,57 +27,10 @@ import {
   STREAM_END,
   type StreamLink,
   StreamSource,
-  toReadable,
 } from './streams.js';
-import { markRemote } from './target.js';
 
-export const RELEASE = 9; // [9, id]; [9, id, 1]: the sender revokes an object it exported (§6.5)
+/** RELEASE's flag: the sender revokes an object it exported (§6.5). */
 const REVOKED = 1;
-export const ABORT = 14; //  [14, id, reason]
-
-/** One call, on either side, as far as the references it carries are concerned. */
-export class Exchange {
-  /** Ids of references this side exported with the call (args when calling, result when answering). */
-  exported: number[] | undefined = undefined;
-  /** Ids of references this side imported with the call. */
-  imported: number[] | undefined = undefined;
-  /** Streams of the result still open; the call is complete when replied and this is 0. */
-  openStreams = 0;
-  replied = false;
-  /** Callee side: imported callbacks the handler retained, reported to the caller in the reply. */
-  retained: number[] | undefined = undefined;
-
-  constructor(readonly id: number) {}
-}
-
-/** Bounds on what the far side can make this side hold (`limits` in `PeerOptions`). */
-export interface ReferenceLimits {
-  /** References imported from the far side and live at once, in the whole session. Default 10,000. */
-  readonly maxReferences?: number;
-  /** References one message (a call's arguments, a result, a stream item) may carry, either way. Default 1,000. */
-  readonly maxReferencesPerMessage?: number;
-  /** References the items of one stream may carry in all (they live until its call completes). Default 1,000. */
-  readonly maxReferencesPerStream?: number;
-}
-
-export const DEFAULT_MAX_REFERENCES = 10_000;
-export const DEFAULT_MAX_REFERENCES_PER_MESSAGE = 1_000;
-export const DEFAULT_MAX_REFERENCES_PER_STREAM = 1_000;
-
-export interface ReferenceHost {
-  send(message: unknown[]): void;
-  /**
-   * `undefined` when the transport can take a message now, else a promise that settles when it
-   * can (for example once a WebSocket's `bufferedAmount` is low again). Stream producers wait on
-   * it. Left out, producers are bounded by credit alone.
-   */
-  whenWritable?(): Promise<void> | undefined;
-  /** Calls a function the far side exported (by its id), or a method of an object it exported (§6.5). */
-  callRef(target: number | ObjectTarget, args: unknown[]): Promise<unknown>;
-  /** An exchange finished its streams after its reply: drop it. */
-  completed(exchange: Exchange): void;
-  readonly exposeStacks: boolean;
-}
 
 type Exported =
   | { kind: typeof FUNCTION; fn: (...args: unknown[]) => unknown; owner: Exchange | undefined }
@@ -87,60 +46,37 @@ type Exported =
   | { kind: typeof SIGNAL; signal: AbortSignal; onAbort: () => void; owner: Exchange | undefined }
   | { kind: typeof OBJECT; obj: object; owner: Exchange | undefined };
 
-type Imported =
-  | { kind: typeof FUNCTION | typeof OBJECT; owner: Exchange | undefined }
-  | { kind: typeof STREAM; stream: RemoteStream; owner: Exchange | undefined; result: boolean; itemRefs: number }
-  | { kind: typeof SIGNAL; controller: AbortController; owner: Exchange | undefined };
-
-/** Which peer's table a callback or remote object proxy belongs to, for `retain` and `release`. */
-const proxies = new WeakMap<object, { table: References; id: number }>();
-/** The peers' tables that export a local object now: `release(obj)` revokes it from each. */
-const exporters = new WeakMap<object, Set<References>>();
-
-const released = () => new RpcError('NOT_FOUND', 'the callback was released');
-const releasedObject = () => new RpcError('NOT_FOUND', 'the remote object was released');
-const dispose = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : undefined;
-
-/** An object no peer holds any more: its `[Symbol.dispose]`, if it has one, runs once. */
-function disposeObject(obj: object): void {
-  const method = dispose && (obj as { [dispose]?: unknown })[dispose];
-  if (typeof method !== 'function') return;
-  try {
-    method.call(obj);
-  } catch {
-    // Nobody waits for it: the release that triggered it came from a message or a close.
-  }
-}
-const tooMany = (what: string, limit: number) => new RpcError('RESOURCE_EXHAUSTED', `more than ${limit} references ${what}`);
-
 export class References implements StreamLink {
   #nextId = 1;
   readonly #exports = new Map<number, Exported>();
-  readonly #imports = new Map<number, Imported>();
   /** Export ids of each local object exported now (a new id each time it is sent). */
   readonly #objects = new Map<object, Set<number>>();
   #closedWith: unknown = undefined;
-  readonly #registry =
-    typeof FinalizationRegistry === 'undefined'
-      ? undefined
-      : new FinalizationRegistry<number>((id) => {
-          if (this.#imports.delete(id) && this.#closedWith === undefined) this.#host.send([RELEASE, id]);
-        });
 
   readonly #host: ReferenceHost;
-  readonly #window: number;
-  readonly #maxReferences: number;
   readonly #perMessage: number;
   readonly #perStream: number;
-  /** References the last `#importUpTo` or `#exportUpTo` made: what a stream item adds to its stream's count. */
+  /** References the last `#exportUpTo` made: what a stream item adds to its stream's count. */
   #counted = 0;
+  /** The importing half: proxies, streams and signals made from the far side's markers. */
+  readonly #in: Imports;
 
   constructor(host: ReferenceHost, window: number, limits: ReferenceLimits = {}) {
     this.#host = host;
-    this.#window = window;
-    this.#maxReferences = limits.maxReferences ?? DEFAULT_MAX_REFERENCES;
     this.#perMessage = limits.maxReferencesPerMessage ?? DEFAULT_MAX_REFERENCES_PER_MESSAGE;
     this.#perStream = limits.maxReferencesPerStream ?? DEFAULT_MAX_REFERENCES_PER_STREAM;
+    const table = this;
+    this.#in = new Imports({
+      host,
+      table,
+      get closed() {
+        return table.#closedWith !== undefined;
+      },
+      window,
+      maxReferences: limits.maxReferences ?? DEFAULT_MAX_REFERENCES,
+      perMessage: this.#perMessage,
+      perStream: this.#perStream,
+    });
   }
 
   // ---- values -----------------------------------------------------------------------------
@@ -179,52 +115,7 @@ export class References implements StreamLink {
    * `maxReferencesPerMessage` or `maxReferences`; then nothing it made stays.
    */
   importValue(value: unknown, owner: Exchange | undefined, isResult: boolean): unknown {
-    return this.#importUpTo(value, owner, isResult, this.#perMessage, 'in one message');
-  }
-
-  #importUpTo(value: unknown, owner: Exchange | undefined, isResult: boolean, limit: number, what: string): unknown {
-    const created: number[] = [];
-    const before = owner?.imported?.length ?? 0;
-    try {
-      return unswapRefs(value, (marker) => {
-        if (created.length >= limit) throw tooMany(what, limit);
-        if (this.#imports.size >= this.#maxReferences) throw tooMany('live in this session', this.#maxReferences);
-        const imported = this.#import(marker, owner, isResult);
-        created.push(marker[1] as number);
-        return imported;
-      });
-    } catch (error) {
-      const refused = isResult
-        ? created.filter((id) => this.#imports.get(id)?.kind === FUNCTION || this.#imports.get(id)?.kind === OBJECT)
-        : [];
-      for (const id of created) this.#unimport(id, owner);
-      if (owner?.imported) owner.imported.length = before;
-      if (isResult) this.#releaseRefused(value, refused, Math.max(this.#perMessage, this.#maxReferences));
-      throw error;
-    } finally {
-      this.#counted = created.length;
-    }
-  }
-
-  /**
-   * A refused result's functions and objects would live on the far side until the close (nothing
-   * else releases them), so each is released at once: those imported before the refusal
-   * (`imported`), then the markers the walk had not reached; at most `limit` RELEASEs (the larger
-   * of `maxReferences` and `maxReferencesPerMessage`), never for an id this side holds already.
-   */
-  #releaseRefused(value: unknown, imported: number[], limit: number): void {
-    let sent = 0;
-    const releaseOne = (id: unknown) => {
-      if (sent < limit && typeof id === 'number' && !this.#imports.has(id) && this.#closedWith === undefined) {
-        sent++;
-        this.#host.send([RELEASE, id]);
-      }
-    };
-    for (const id of imported) releaseOne(id);
-    unswapRefs(value, (marker) => {
-      if (marker[0] === FUNCTION || marker[0] === OBJECT) releaseOne(marker[1]);
-      return undefined;
-    });
+    return this.#in.importUpTo(value, owner, isResult, this.#perMessage, 'in one message');
   }
 
   /** Undoes one export of a value that could not be sent. */
@@ -236,14 +127,6 @@ export class References implements StreamLink {
       if (entry.result && owner) owner.openStreams--;
       entry.source.cancel();
     } else this.#dropped(id, entry);
-  }
-
-  /** Undoes one import of a message that was refused: nothing was sent for it yet. */
-  #unimport(id: number, owner: Exchange | undefined): void {
-    const entry = this.#imports.get(id);
-    if (!entry) return;
-    this.#imports.delete(id);
-    if (entry.kind === STREAM && entry.result && owner) owner.openStreams--;
   }
 
   #export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
@@ -305,66 +188,11 @@ export class References implements StreamLink {
     return [STREAM_DATA, id, value, 1];
   }
 
-  #import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
-    const [kind, id] = marker;
-    if (typeof id !== 'number' || this.#imports.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
-    if (owner) (owner.imported ??= []).push(id);
-    switch (kind) {
-      case FUNCTION: {
-        const entry: Imported = { kind: FUNCTION, owner: isResult ? undefined : owner };
-        this.#imports.set(id, entry);
-        const proxy = (...args: unknown[]) =>
-          // After a close the call itself fails with UNAVAILABLE, which says more than "released".
-          this.#imports.has(id) || this.#closedWith !== undefined ? this.#host.callRef(id, args) : Promise.reject(released());
-        proxies.set(proxy, { table: this, id });
-        if (!entry.owner) this.#registry?.register(proxy, id);
-        return proxy;
-      }
-      case OBJECT:
-        return this.#importObject(id, { kind: OBJECT, owner: isResult ? undefined : owner });
-      case SIGNAL: {
-        const controller = new AbortController();
-        if (marker.length > 2) controller.abort(errorFromWire(marker[2]));
-        else this.#imports.set(id, { kind: SIGNAL, controller, owner });
-        return controller.signal;
-      }
-      case STREAM:
-      case READABLE: {
-        const stream = new RemoteStream(id, this.#window, this);
-        this.#imports.set(id, { kind: STREAM, stream, owner, result: isResult, itemRefs: 0 });
-        if (isResult && owner) owner.openStreams++;
-        return kind === READABLE ? toReadable(stream) : stream;
-      }
-      default:
-        throw new RpcError('INVALID_ARGUMENT', `a reference of unknown kind ${String(kind)}`);
-    }
-  }
-
-  /** A remote object: its methods call the exporter; `[Symbol.dispose]` releases it. */
-  #importObject(id: number, entry: Imported): object {
-    this.#imports.set(id, entry);
-    const send = (method: string, args: unknown[]) =>
-      this.#imports.has(id) || this.#closedWith !== undefined ? this.#host.callRef([id, method], args) : Promise.reject(releasedObject());
-    const own = new Map<symbol, unknown>(dispose ? [[dispose, () => this.release(id)]] : []);
-    const proxy = createObjectProxy(send, own);
-    markRemote(proxy);
-    proxies.set(proxy, { table: this, id });
-    if (!entry.owner) this.#registry?.register(proxy, id);
-    return proxy;
-  }
-
   // ---- lifetimes --------------------------------------------------------------------------
 
   /** The callee keeps an imported callback or object past its call; the reply tells the caller. */
   retain(id: number, proxy: object): void {
-    const entry = this.#imports.get(id);
-    if (!entry || (entry.kind !== FUNCTION && entry.kind !== OBJECT)) throw typeof proxy === 'function' ? released() : releasedObject();
-    const owner = entry.owner;
-    if (!owner) return; // already retained, or a function from a result
-    if (owner.replied) throw new RpcError('FAILED_PRECONDITION', 'retain() a callback before its call returns');
-    entry.owner = undefined;
-    (owner.retained ??= []).push(id);
-    this.#registry?.register(proxy, id);
+    this.#in.retain(id, proxy);
   }
 
   /**
@@ -384,7 +212,7 @@ export class References implements StreamLink {
   }
 
   release(id: number): void {
-    if (this.#imports.delete(id) && this.#closedWith === undefined) this.#host.send([RELEASE, id]);
+    this.#in.release(id);
   }
 
   /** The exporter ends every reference to `obj` it gave the far side: their calls answer NOT_FOUND. */
@@ -422,12 +250,7 @@ export class References implements StreamLink {
       if (entry.kind === STREAM) entry.source.cancel();
       else this.#dropped(id, entry);
     }
-    for (const id of owner.imported ?? []) {
-      const entry = this.#imports.get(id);
-      if (!entry || entry.owner !== owner) continue;
-      this.#imports.delete(id);
-      if (entry.kind === STREAM) entry.stream.fail(reason ?? new RpcError('CANCELLED', 'the call that carried this stream is over'));
-    }
+    this.#in.complete(owner, reason);
     owner.exported = owner.imported = undefined;
   }
 
@@ -436,10 +259,7 @@ export class References implements StreamLink {
    * stream message goes out: the far side learns from the call's own CANCEL, or from the close.
    */
   failStreams(owner: Exchange, reason: unknown): void {
-    for (const id of owner.imported ?? []) {
-      const entry = this.#imports.get(id);
-      if (entry?.kind === STREAM && entry.owner === owner) entry.stream.fail(reason);
-    }
+    this.#in.failStreams(owner, reason);
   }
 
   /** The peer closed: every reference is gone. */
@@ -449,12 +269,8 @@ export class References implements StreamLink {
       if (entry.kind === STREAM) entry.source.cancel();
       else this.#dropped(id, entry);
     }
-    for (const entry of this.#imports.values()) {
-      if (entry.kind === STREAM) entry.stream.fail(reason);
-      else if (entry.kind === SIGNAL) entry.controller.abort(reason);
-    }
+    this.#in.closeAll(reason);
     this.#exports.clear();
-    this.#imports.clear();
   }
 
   // ---- StreamLink -------------------------------------------------------------------------
@@ -465,7 +281,7 @@ export class References implements StreamLink {
 
   /** A stream will exchange no more messages; a result stream's end may complete its call. */
   finished(end: RemoteStream | StreamSource): void {
-    const table = end instanceof StreamSource ? this.#exports : this.#imports;
+    const table = end instanceof StreamSource ? this.#exports : this.#in.entries;
     const entry = table.get(end.id);
     const own = entry as { source?: unknown; stream?: unknown } | undefined;
     if (entry?.kind !== STREAM || own![end instanceof StreamSource ? 'source' : 'stream'] !== end) return;
@@ -493,14 +309,14 @@ export class References implements StreamLink {
     if (typeof id !== 'number') return false;
     switch (message[0]) {
       case STREAM_DATA: {
-        const entry = this.#imports.get(id);
+        const entry = this.#in.entries.get(id);
         if (entry?.kind !== STREAM) return true;
         if (!message[3]) entry.stream.deliver(message[2]);
-        else if (entry.stream.open) this.#deliverWithRefs(id, entry, message[2]);
+        else if (entry.stream.open) this.#in.deliverWithRefs(id, entry, message[2]);
         return true;
       }
       case STREAM_END: {
-        const entry = this.#imports.get(id);
+        const entry = this.#in.entries.get(id);
         if (entry?.kind === STREAM) entry.stream.end(message.length > 2 ? errorFromWire(message[2]) : undefined);
         return true;
       }
@@ -525,7 +341,7 @@ export class References implements StreamLink {
       case RELEASE: {
         if (message[2] === REVOKED) {
           // The far side revoked an object it exported: its proxy here answers NOT_FOUND from now on.
-          if (this.#imports.get(id)?.kind === OBJECT) this.#imports.delete(id);
+          if (this.#in.entries.get(id)?.kind === OBJECT) this.#in.entries.delete(id);
           return true;
         }
         // Only callbacks and objects are released by message; streams end by END or CANCEL, signals with their call.
@@ -536,9 +352,9 @@ export class References implements StreamLink {
         return true;
       }
       case ABORT: {
-        const entry = this.#imports.get(id);
+        const entry = this.#in.entries.get(id);
         if (entry?.kind === SIGNAL) {
-          this.#imports.delete(id);
+          this.#in.entries.delete(id);
           entry.controller.abort(errorFromWire(message[2]));
         }
         return true;
@@ -546,26 +362,6 @@ export class References implements StreamLink {
       default:
         return false;
     }
-  }
-
-  /**
-   * An item holding references: they count against the message, the stream and the session. One
-   * that breaks a limit (or holds a malformed marker) fails the stream with that error, and the
-   * producer is told to stop.
-   */
-  #deliverWithRefs(id: number, entry: Extract<Imported, { kind: typeof STREAM }>, item: unknown): void {
-    const left = this.#perStream - entry.itemRefs;
-    const limit = Math.min(this.#perMessage, left);
-    let value: unknown;
-    try {
-      value = this.#importUpTo(item, entry.owner, false, limit, left < this.#perMessage ? 'in one stream' : 'in one message');
-    } catch (error) {
-      this.send([STREAM_CANCEL, id]);
-      entry.stream.fail(error);
-      return;
-    }
-    entry.itemRefs += this.#counted;
-    entry.stream.deliver(value, true);
   }
 
   whenWritable(): Promise<void> | undefined {
@@ -593,32 +389,16 @@ export class References implements StreamLink {
       streams++;
       inFlight += entry.source.inFlight;
     }
-    for (const entry of this.#imports.values()) {
+    for (const entry of this.#in.entries.values()) {
       if (entry.kind !== STREAM) continue;
       streams++;
       buffered += entry.stream.buffered;
     }
-    return { references: this.#exports.size + this.#imports.size, streams, streamItemsBuffered: buffered, streamItemsInFlight: inFlight };
+    return {
+      references: this.#exports.size + this.#in.entries.size,
+      streams,
+      streamItemsBuffered: buffered,
+      streamItemsInFlight: inFlight,
+    };
   }
-}
-
-/** Keeps a callback or remote object received as an argument alive after the call returns, until `release`. */
-export function retain<F extends object>(callback: F): F {
-  const ref = proxies.get(callback);
-  if (!ref) throw new TypeError('retain() takes a callback or object received from a remote peer');
-  ref.table.retain(ref.id, callback);
-  return callback;
-}
-
-/**
- * Releases a retained callback, or a function or object received as a result: later calls to it
- * fail with NOT_FOUND. Given a local object this side exported (`target(obj)`), revokes it from
- * every peer that holds it, and its `[Symbol.dispose]` runs.
- */
-export function release(reference: object): void {
-  const ref = proxies.get(reference);
-  if (ref) return ref.table.release(ref.id);
-  const tables = exporters.get(reference);
-  if (tables) for (const table of [...tables]) table.revoke(reference);
-  else if (typeof reference === 'function') throw new TypeError('release() takes a function received from a remote peer');
 }

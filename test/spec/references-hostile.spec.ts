@@ -4,15 +4,10 @@
  * The same bounds end to end are in references-limits.spec.ts.
  */
 import { describe, it } from '#harness';
+import { DEFAULT_MAX_REFERENCES_PER_MESSAGE, Exchange, type ReferenceHost, type ReferenceLimits } from '../../src/exchange.js';
 import { RpcError } from '../../src/index.js';
 import { FUNCTION, hasRefs, MARKER, swapRefs } from '../../src/ref-markers.js';
-import {
-  DEFAULT_MAX_REFERENCES_PER_MESSAGE,
-  Exchange,
-  type ReferenceHost,
-  type ReferenceLimits,
-  References,
-} from '../../src/ref-table.js';
+import { References } from '../../src/ref-table.js';
 import { MAX_STREAM_WINDOW, type StreamLink, StreamSource } from '../../src/streams.js';
 import { transfer, transferablesOfAll } from '../../src/transfer.js';
 import { equal, ok, throws } from '../harness/assert.js';

@@ -4,8 +4,8 @@
  * peer would.
  */
 import { describe, it } from '#harness';
+import { DEFAULT_MAX_REFERENCES, DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/exchange.js';
 import { type Callback, type RpcError, release, retain } from '../../src/index.js';
-import { DEFAULT_MAX_REFERENCES, DEFAULT_MAX_REFERENCES_PER_MESSAGE, DEFAULT_MAX_REFERENCES_PER_STREAM } from '../../src/ref-table.js';
 import { MAX_STREAM_WINDOW } from '../../src/streams.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';

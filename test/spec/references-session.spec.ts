@@ -5,8 +5,8 @@
  * from here (no runner looks in test/pending); move this file to test/spec/ with the wiring.
  */
 import { describe, it } from '#harness';
+import { DEFAULT_MAX_REFERENCES_PER_MESSAGE } from '../../src/exchange.js';
 import type { PeerOptions } from '../../src/index.js';
-import { DEFAULT_MAX_REFERENCES_PER_MESSAGE } from '../../src/ref-table.js';
 import { equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 import { kindIs, rawPeer } from '../support/raw.js';
