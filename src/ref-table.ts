@@ -80,7 +80,6 @@ export class References implements StreamLink {
   }
 
   // ---- values -----------------------------------------------------------------------------
-
   /**
    * `value` with its references exported as markers; call it only when `hasRefs(value)`. Throws
    * `RESOURCE_EXHAUSTED` past `maxReferencesPerMessage` (the far side would refuse the message)
@@ -188,8 +187,7 @@ export class References implements StreamLink {
     return [STREAM_DATA, id, value, 1];
   }
 
-  // ---- lifetimes --------------------------------------------------------------------------
-
+  // ---- lifetimes ----------------------------------------------------------------------------
   /** The callee keeps an imported callback or object past its call; the reply tells the caller. */
   retain(id: number, proxy: object): void {
     this.#in.retain(id, proxy);
@@ -197,17 +195,14 @@ export class References implements StreamLink {
 
   /**
    * The caller learns which of its callbacks the callee retained: they outlive the call. Only
-   * functions and objects exported with `exchange` (the call replied to) qualify; any other id in the list,
-   * another call's callback, a signal or a stream, is ignored, so a callee cannot pin them.
-   * (Without `exchange`, any function still owned by a call qualifies: the pre-fix behaviour.)
+   * functions and objects exported with `exchange` (the call replied to) qualify; another call's
+   * callback, a signal or a stream in the list is ignored, so a callee cannot pin them.
    */
-  keep(ids: unknown, exchange?: Exchange): void {
-    if (!Array.isArray(ids)) return;
-    if (exchange && !exchange.exported) return; // the call exported nothing: nothing to keep
+  keep(ids: unknown, exchange: Exchange): void {
+    if (!Array.isArray(ids) || !exchange.exported) return;
     for (const id of ids as unknown[]) {
       const entry = typeof id === 'number' ? this.#exports.get(id) : undefined;
-      if (entry?.kind !== FUNCTION && entry?.kind !== OBJECT) continue;
-      if (entry.owner !== undefined && (!exchange || entry.owner === exchange)) entry.owner = undefined;
+      if ((entry?.kind === FUNCTION || entry?.kind === OBJECT) && entry.owner === exchange) entry.owner = undefined;
     }
   }
 
@@ -273,8 +268,7 @@ export class References implements StreamLink {
     this.#exports.clear();
   }
 
-  // ---- StreamLink -------------------------------------------------------------------------
-
+  // ---- StreamLink ---------------------------------------------------------------------------
   send(message: unknown[]): void {
     if (this.#closedWith === undefined) this.#host.send(message);
   }
@@ -301,8 +295,7 @@ export class References implements StreamLink {
     if (--owner.openStreams === 0 && owner.replied) this.#host.completed(owner);
   }
 
-  // ---- messages ---------------------------------------------------------------------------
-
+  // ---- messages -----------------------------------------------------------------------------
   /** Handles the reference messages; false when `message` is not one. */
   dispatch(message: unknown[]): boolean {
     const id = message[1];
