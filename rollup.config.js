@@ -5,18 +5,19 @@ import esbuild from 'rollup-plugin-esbuild';
 // Prints min+gzip per entry against the budgets (core ≤ 6 KB, adapters ≤ 1.5 KB) after the JS build.
 import { sizeReportPlugin } from './bench/size.mjs';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const input = {
-  index: 'src/index.ts',
-  worker: 'adapters/worker.ts',
-  secure: 'src/secure/index.ts',
-  msgpack: 'src/msgpack.ts',
-  websocket: 'adapters/websocket.ts',
-  webrtc: 'adapters/webrtc.ts',
-  window: 'adapters/window.ts',
-  extension: 'adapters/extension.ts',
-  electron: 'adapters/electron.ts',
-};
+const read = (file) => JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8'));
+const pkg = read('./package.json');
+// The entry points are package.json's `exports`, each built from the source tsconfig.json's
+// `paths` maps it to (the map TypeScript, the tests and knip use): `./worker` → dist/worker.js.
+const { paths } = read('./tsconfig.json').compilerOptions;
+const input = Object.fromEntries(
+  Object.keys(pkg.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => [
+      key === '.' ? 'index' : key.slice(2),
+      paths[key === '.' ? 'saltline' : `saltline/${key.slice(2)}`][0].replace(/^\.\//, ''),
+    ]),
+);
 const dependencies = Object.keys(pkg.dependencies ?? {});
 const external = (id) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || id.startsWith('node:');
 
