@@ -3,25 +3,45 @@
  * that arrives, the close that ends it, and the counters. Calls go through `caller`, answers
  * through `callee`, frames through `outbox`; references belong to `refs`.
  */
-import type { Codec } from './codec/codec.js';
-import { cloneCodec } from './codec/clone.js';
-import { Callee, type Active } from './callee.js';
+
+import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
+import { cloneCodec } from './codec/clone.js';
+import type { Codec } from './codec/codec.js';
+import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
-import { Drain } from './drain.js';
 import { Outbox } from './outbox.js';
 import * as wire from './protocol.js';
-import { CALL, DEFAULT_MAX_MESSAGE_SIZE, ERROR, Malformed, MAX_BATCH, MIN_MAX_MESSAGE_SIZE, PROTOCOL_VERSION, RESULT, type HelloMessage } from './protocol.js';
+import {
+  CALL,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  ERROR,
+  type HelloMessage,
+  MAX_BATCH,
+  Malformed,
+  MIN_MAX_MESSAGE_SIZE,
+  PROTOCOL_VERSION,
+  RESULT,
+} from './protocol.js';
 import { References } from './ref-table.js';
 import type { Transport } from './transport.js';
-import type { Logger, Peer, PeerOptions, PeerStats } from './types.js';
+import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
 const DEFAULT_TIMEOUT = 30_000;
 
 export function finiteTimeout(timeout: number | undefined, fallback: number): number {
   const value = timeout ?? fallback;
   return value > 0 && value < Infinity ? value : Infinity;
+}
+
+/** The default per-call timeout `options` give: what a session announces in hello. */
+export const defaultTimeoutOf = (options: PeerOptions): number => finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
+
+/** What the owner of a session hears of it, beyond `closed` (internal: `reconnecting()` counts links up by it). */
+export interface SessionHooks {
+  /** The far side's hello arrived: calls go from now on. */
+  ready?(): void;
 }
 
 export class Session {
@@ -49,18 +69,25 @@ export class Session {
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
   readonly #helloTimeout: number;
+  readonly #hooks: SessionHooks | undefined;
+  #saidGoodbye = false;
 
-  constructor(transport: Transport, options: PeerOptions, peer: Peer) {
+  constructor(transport: Transport, options: PeerOptions, peer: Peer, hooks?: SessionHooks) {
+    this.#hooks = hooks;
     this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
-    const codec = options.codec ?? transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ?? (transport.kind === 'clone' ? cloneCodec : undefined);
+    const codec =
+      options.codec ??
+      transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ??
+      (transport.kind === 'clone' ? cloneCodec : undefined);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
-    if (codec.kind !== transport.kind) throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
+    if (codec.kind !== transport.kind)
+      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
     this.#codec = codec;
-    this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
+    this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
     const transfers = transport.kind === 'clone';
@@ -73,7 +100,8 @@ export class Session {
       {
         send: (message) => this.outbox.push(message),
         callRef: (id, args) => this.caller.send(id, args, undefined, undefined, this.defaultTimeout, undefined),
-        completed: (exchange) => (exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined)),
+        completed: (exchange) =>
+          exchange instanceof Pending ? this.caller.complete(exchange, undefined) : this.callee.complete(exchange as Active, undefined),
         exposeStacks,
       },
       options.streamWindow ?? 16,
@@ -103,7 +131,8 @@ export class Session {
     transport.start({
       message: (data) => this.#receive(data),
       // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
-      closed: (reason) => this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
+      closed: (reason) =>
+        this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
       interrupted: (reason, hold) => this.#interrupted(reason, hold),
       resumed: () => this.#hello(false),
     });
@@ -116,6 +145,30 @@ export class Session {
 
   get remoteIdentity(): Uint8Array | undefined {
     return this.#transport.remoteIdentity;
+  }
+
+  /** The far side ended the session with a goodbye (rather than the link dropping). */
+  get saidGoodbye(): boolean {
+    return this.#saidGoodbye;
+  }
+
+  set api(api: object | undefined) {
+    this.callee.api = api;
+  }
+
+  send(
+    target: string,
+    args: readonly unknown[],
+    meta: wire.Meta | undefined,
+    signal: AbortSignal | undefined,
+    timeout: number,
+    call: Call | undefined,
+  ): Promise<unknown> {
+    return this.caller.send(target, args, meta, signal, timeout, call);
+  }
+
+  notify(method: string, args: readonly unknown[], meta: wire.Meta | undefined): void {
+    this.caller.notify(method, args, meta);
   }
 
   close(reason?: unknown, sayGoodbye = true): void {
@@ -179,13 +232,21 @@ export class Session {
   #onHello(message: HelloMessage): void {
     const [, version, ack, { maxMessageSize, timeout }] = message;
     if (version !== PROTOCOL_VERSION) {
-      const error = new RpcError('UNIMPLEMENTED', `protocol version mismatch: this peer speaks ${PROTOCOL_VERSION}, the remote peer ${wire.kindOf([version])}`);
+      const error = new RpcError(
+        'UNIMPLEMENTED',
+        `protocol version mismatch: this peer speaks ${PROTOCOL_VERSION}, the remote peer ${wire.kindOf([version])}`,
+      );
       this.logger?.error?.(error.message);
       return this.close(error, false);
     }
     if (maxMessageSize !== undefined && maxMessageSize < MIN_MAX_MESSAGE_SIZE) {
       // No reply could fit: every answer would be refused, and its error reply too.
-      return this.close(new RpcError('FAILED_PRECONDITION', `the remote peer announced a message limit of ${maxMessageSize} bytes, below ${MIN_MAX_MESSAGE_SIZE}`));
+      return this.close(
+        new RpcError(
+          'FAILED_PRECONDITION',
+          `the remote peer announced a message limit of ${maxMessageSize} bytes, below ${MIN_MAX_MESSAGE_SIZE}`,
+        ),
+      );
     }
     if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout));
     if (this.caller.ready) return;
@@ -193,6 +254,7 @@ export class Session {
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
     this.caller.release();
+    this.#hooks?.ready?.();
   }
 
   #armHelloTimer(): void {
@@ -279,6 +341,7 @@ export class Session {
         case wire.PONG:
           return;
         case wire.GOODBYE:
+          this.#saidGoodbye = true;
           return this.close(new RpcError('UNAVAILABLE', 'the remote peer closed'), false);
         default:
           this.refs.dispatch(message);

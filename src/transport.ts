@@ -56,20 +56,4 @@ export interface TransportReceiver {
   resumed(): void;
 }
 
-/**
- * Where a transport that re-establishes its link stands (`connectWebSocket`, `connectExtension`,
- * `fromWindow`, `fromIpcMain` / `fromIpcRenderer`): `connecting` until the first link, `open`,
- * `reconnecting` while the link is down and being re-established, `closed` for good.
- */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** What such a transport's `onStateChange` listeners receive, on every change. */
-export interface ConnectionStateChange {
-  readonly state: ConnectionState;
-  /** Failed attempts in a row (dials, ports nobody answered); 0 once open, and on links that wait for the far side instead of dialling (window, Electron). */
-  readonly attempt: number;
-  /** With `reconnecting`, on transports that redial on a timer: milliseconds until the next attempt. */
-  readonly delay?: number;
-  /** With `reconnecting`, and with `closed` when the transport gave up: why the link went down. */
-  readonly reason?: unknown;
-}
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
