@@ -1,6 +1,6 @@
 /**
  * `saltline/websocket`: a byte transport over a browser `WebSocket` or a `ws` socket
- * (`fromWebSocket`), a redialling client (`connectWebSocket`) and a Node server that yields one
+ * (`fromWebSocket`), a redialling client (`connectWebSocket`, for `createPeer`) and a Node server that yields one
  * peer per connection (`serveWebSocket`, which loads `ws` only when called).
  *
  * Frames are binary (`binaryType = 'arraybuffer'`), one saltline message a frame. Keep-alive:
@@ -8,13 +8,12 @@
  * in a browser, which cannot send pings, a text frame `"ping"` that the far adapter answers with
  * `"pong"`. Both run below the codec and the secure channel, so they never touch saltline frames.
  */
-import { WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from './websocket-transport.js';
+import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
-export { CLOSE_KEEPALIVE_TIMEOUT, closeReason, WebSocketTransport } from './websocket-transport.js';
-export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTransportOptions } from './websocket-transport.js';
-export { connectWebSocket, ReconnectingWebSocket } from './websocket-reconnect.js';
-export type { ConnectWebSocketOptions, ConnectionState, ConnectionStateChange, ReconnectOptions } from './websocket-reconnect.js';
-export { serveWebSocket } from './websocket-server.js';
+export type { ReconnectPolicy } from '../src/reconnect.js';
+export type { AllowOrigins } from './origin.js';
+export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions } from './websocket-reconnect.js';
+export { connectWebSocket } from './websocket-reconnect.js';
 export type {
   AcceptResult,
   HttpServerLike,
@@ -23,7 +22,9 @@ export type {
   WebSocketService,
   WebSocketServiceStats,
 } from './websocket-server.js';
-export type { AllowOrigins } from './origin.js';
+export { serveWebSocket } from './websocket-server.js';
+export type { KeepAliveOptions, WebSocketCloseInfo, WebSocketLike, WebSocketTransportOptions } from './websocket-transport.js';
+export { CLOSE_KEEPALIVE_TIMEOUT, closeReason, WebSocketTransport } from './websocket-transport.js';
 
 /**
  * A transport over one socket you have opened (a browser `WebSocket`, or a `ws` `WebSocket`), or

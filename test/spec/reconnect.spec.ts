@@ -1,6 +1,8 @@
 import { describe, it } from '#harness';
 import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
 import { createPeer, type Peer, type ReconnectPolicy, RpcError, reconnecting, type Transport, withContext } from '../../src/index.js';
+import { sameBytes } from '../../src/secure/bytes.js';
+import { channelBinding, createPeer as createSecurePeer, generateIdentity } from '../../src/secure/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 import { until } from '../support/state.js';
@@ -249,5 +251,33 @@ describe('reconnecting(dial, policy)', () => {
     far.drop();
     await reopened;
     equal(await far.servers[1]!.call('ping'), 'pong');
+  });
+});
+
+describe("reconnecting(dial, policy) with createPeer from 'saltline/secure'", () => {
+  checkLeaks();
+
+  it('runs a fresh handshake on each link and calls go again after a drop', async () => {
+    const client = generateIdentity();
+    const server = generateIdentity();
+    const servers: Peer[] = [];
+    const ends: MemoryTransport[] = [];
+    const dial = () => {
+      const [near, far] = createMemoryPair('bytes');
+      ends.push(far);
+      const secure = { identity: server, expectedRemoteKey: client.publicKey };
+      servers.push(track(createSecurePeer(far, { secure, expose: { add: (a: number, b: number) => a + b } })));
+      return near;
+    };
+    const peer = track(createSecurePeer(reconnecting(dial, fast), { secure: { identity: client, expectedRemoteKey: server.publicKey } }));
+    equal(await peer.call('add', [1, 1]), 2);
+    const first = channelBinding(peer);
+    const reopened = until(peer, (c) => c.state === 'open');
+    ends[0]!.close();
+    servers[0]!.close('dropped');
+    await reopened;
+    equal(await peer.call('add', [2, 2]), 4);
+    ok(first && channelBinding(peer) && !sameBytes(first, channelBinding(peer)!), 'the second link reused the first handshake');
+    deepEqual(peer.remoteIdentity, server.publicKey);
   });
 });
