@@ -3,7 +3,7 @@
  * then carries our records as transferred `Uint8Array`s), runs the handshake, then seals every
  * outgoing message into records and opens every incoming one. It is itself a byte transport.
  *
- * Roles: the initiator is whoever opened the link (`link.initiator`). When the link cannot say
+ * Roles: the initiator is whoever opened the link (`secure.role`, else `link.initiator`). When neither can say
  * (a port pair), both ends send a hello, and the end whose ephemeral key is lower, compared
  * byte by byte, is the initiator; the other answers the lower hello with the ephemeral key of
  * its own. Equal keys mean our hello came back, and fail.
@@ -16,12 +16,21 @@
  * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
-import { Reassembler, split, type ChunkFlag } from '../fragment.js';
+import { type ChunkFlag, Reassembler, split } from '../fragment.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
 import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
-import { sharedGuard, type HelloGuard } from './freshness.js';
-import { checkHello, Handshake, HandshakeError, HELLO_SIZE, KEY_SIZE, MAX_REPLY, type RemoteIdentity, type SessionKeys } from './handshake.js';
+import { type HelloGuard, sharedGuard } from './freshness.js';
+import {
+  checkHello,
+  Handshake,
+  HandshakeError,
+  HELLO_SIZE,
+  KEY_SIZE,
+  MAX_REPLY,
+  type RemoteIdentity,
+  type SessionKeys,
+} from './handshake.js';
 import type { Seams } from './internal.js';
 import type { ResolvedSecureOptions } from './options.js';
 import {
@@ -33,10 +42,10 @@ import {
   MIN_RECORD,
   MORE,
   READY,
-  RecordCipher,
   REKEY,
   REKEY_INTERVAL,
   REKEY_RECORDS,
+  RecordCipher,
   WHOLE,
 } from './records.js';
 
@@ -105,9 +114,10 @@ export class SecureTransport implements Transport {
     private readonly logger: Logger | undefined,
     private readonly seams: Seams | undefined,
   ) {
-    this.initiator = link.initiator;
+    this.initiator = options.role === undefined ? link.initiator : options.role === 'initiator';
     const limit = Math.min(MAX_RECORD, link.maxMessageSize ?? Infinity);
-    if (limit < MAX_REPLY) throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
+    if (limit < MAX_REPLY)
+      throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
     this.recordPayload = limit - MIN_RECORD;
     this.transfer = link.kind === 'clone';
     this.reassembler = new Reassembler(maxMessageSize);
@@ -179,7 +189,7 @@ export class SecureTransport implements Transport {
   private prepare(): void {
     this.attempt++;
     this.timer = setTimeout(this.timedOut, this.options.handshakeTimeout);
-    const role = this.link.initiator;
+    const role = this.initiator;
     this.handshake = this.newHandshake(role !== false);
     this.state = role === true ? AWAIT_REPLY : role === false ? AWAIT_HELLO : AWAIT_TIE;
   }

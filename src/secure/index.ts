@@ -57,7 +57,13 @@ export function createPeer(target: Transport | Reconnecting, options: SecurePeer
   const peer = createPlainPeer(
     reconnecting(async (context) => {
       const link = await target.dial(context);
-      const channel = new SecureTransport(link, resolveSecureOptions(secure), maxMessageSize, rest.logger, seamsOf(secure));
+      const channel = new SecureTransport(
+        link,
+        resolveSecureOptions({ role: 'initiator', ...secure }),
+        maxMessageSize,
+        rest.logger,
+        seamsOf(secure),
+      );
       channels.set(peer, channel);
       return channel;
     }, target.policy),

@@ -265,7 +265,7 @@ describe("reconnecting(dial, policy) with createPeer from 'saltline/secure'", ()
     const dial = () => {
       const [near, far] = createMemoryPair('bytes');
       ends.push(far);
-      const secure = { identity: server, expectedRemoteKey: client.publicKey };
+      const secure = { identity: server, expectedRemoteKey: client.publicKey, role: 'responder' } as const;
       servers.push(track(createSecurePeer(far, { secure, expose: { add: (a: number, b: number) => a + b } })));
       return near;
     };
