@@ -146,6 +146,7 @@ export class Links extends ConnectionStateful implements Line {
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #done = false;
+  #closeReason: unknown;
   #resolveClosed!: (reason: unknown) => void;
 
   constructor(target: Reconnecting, options: PeerOptions, peer: Peer) {
@@ -194,7 +195,7 @@ export class Links extends ConnectionStateful implements Line {
     info: Call | undefined,
   ): Promise<unknown> {
     if (this.#up) return this.#session!.send(target, args, meta, signal, timeout, info);
-    if (this.#done) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer closed'));
+    if (this.#done) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer closed', { cause: this.#closeReason }));
     if (this.#refusal) return Promise.reject(this.#refusal);
     if (this.#held.length >= this.#maxPending) {
       return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#maxPending} calls wait for a link`));
@@ -345,6 +346,7 @@ export class Links extends ConnectionStateful implements Line {
   #end(reason: unknown, sayGoodbye: boolean): void {
     if (this.#done) return;
     this.#done = true;
+    this.#closeReason = reason;
     this.#up = false;
     this.#dialing?.abort(reason);
     this.#dialing = undefined;

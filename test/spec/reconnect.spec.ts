@@ -193,6 +193,13 @@ describe('reconnecting(dial, policy)', () => {
     equal(dials, 1);
   });
 
+  it('rejects calls made after it closed with UNAVAILABLE and the reason as cause', async () => {
+    const far = farSide();
+    const peer = track(createPeer(reconnecting(far.dial, fast)));
+    peer.close('bye');
+    equal((await rejectsWith(peer.call('add', [1, 2]), 'UNAVAILABLE')).cause, 'bye');
+  });
+
   it('does not redial once the far side closes with a goodbye', async () => {
     const far = farSide();
     const peer = track(createPeer(reconnecting(far.dial, fast)));
