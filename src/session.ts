@@ -39,7 +39,7 @@ export function finiteTimeout(timeout: number | undefined, fallback: number): nu
 export const defaultTimeoutOf = (options: PeerOptions): number => finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
 
 /** What the owner of a session hears of it, beyond `closed` (internal: `reconnecting()` counts links up by it). */
-export interface SessionHooks {
+interface SessionHooks {
   /** The far side's hello arrived: calls go from now on. */
   ready?(): void;
 }
