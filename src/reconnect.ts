@@ -44,8 +44,8 @@ export interface ReconnectPolicy {
   readonly maxWait?: number;
   /**
    * While no link is up: `hold` keeps new calls (bounded by `maxWait`, each call's timeout and
-   * `limits.maxPendingCalls`) until one is; `fail` rejects them with `UNAVAILABLE` at once (calls
-   * made before the first link still wait for it). Default `hold`.
+   * `limits.maxPendingCalls`) until one is; `fail` rejects them with `UNAVAILABLE` at once once a
+   * link has failed (calls made while the first link connects wait for it). Default `hold`.
    */
   readonly whileDown?: 'hold' | 'fail';
   /** Whether a lost link is worth redialling; `false` closes the peer with `reason`. Default: always. */
