@@ -170,6 +170,22 @@ describe('reconnecting(dial, policy)', () => {
     deepEqual(await Promise.all(held), [2, 4]);
   });
 
+  it('drops notifications past limits.maxPendingCalls while no link is up, with a warning', async () => {
+    const heard: string[] = [];
+    let told!: () => void;
+    const allHeard = new Promise<void>((resolve) => (told = resolve));
+    const far = farSide({ tell: (value: string) => heard.push(value) === 2 && told() });
+    const release = far.hold();
+    const warnings: string[] = [];
+    const logger = { warn: (message: string) => warnings.push(message) };
+    const peer = track(createPeer(reconnecting(far.dial, fast), { limits: { maxPendingCalls: 2 }, logger }));
+    for (const value of ['one', 'two', 'three']) peer.notify('tell', value);
+    equal(warnings.length, 1);
+    release();
+    await allHeard;
+    deepEqual(heard, ['one', 'two']);
+  });
+
   it('closes the peer with the last reason after maxAttempts failed links in a row', async () => {
     const far = farSide();
     far.refuse = true;
