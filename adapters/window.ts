@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures
 /**
  * `saltline/window`: a transport between two windows — a page and an iframe it embeds, or a page
  * and a popup it opened — over `postMessage`, with explicit origins.
@@ -9,12 +10,10 @@
  * window reloads or navigates away, calls in flight fail with `UNAVAILABLE` and the next instance is
  * handshaken anew. See docs/guide/window.md.
  */
-import { LinkTransport, isSignal, type LinkOptions, type PageLike, type Signal } from './link.js';
+import { isSignal, type LinkOptions, LinkTransport, type PageLike, type Signal } from './link.js';
 
-export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the platform's own signatures */
+export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** What a transport posts to: an iframe's `contentWindow`, `window.parent`, `window.opener`, a popup. */
 export interface WindowLike {

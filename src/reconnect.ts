@@ -16,10 +16,11 @@ import { defaultTimeoutOf, Session } from './session.js';
 import type { Transport } from './transport.js';
 import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
-/** What `dial` is told: which attempt this is, and a signal aborted when the peer closes first. */
+/** What `dial` is told: which attempt this is, and a signal aborted when the peer closes. */
 export interface DialContext {
   /** Failed links in a row before this dial; 0 for the first dial and after a link that was up. */
   readonly attempt: number;
+  /** Aborted when the peer closes (the same signal for every dial): a dial waiting stops, a dialer lets go of what it holds. */
   readonly signal: AbortSignal;
 }
 
@@ -86,6 +87,16 @@ export function reconnecting(dial: Dial, policy: ReconnectPolicy = {}): Reconnec
   return target;
 }
 
+/**
+ * Marks an adapter's own object (one with `dial` and `policy`, and properties of its own, such as a
+ * window link's allowed origins) as a dialer `createPeer` accepts, as `reconnecting()` would make.
+ */
+export function asReconnecting<T extends Reconnecting>(target: T): T {
+  if (typeof target.dial !== 'function') throw new TypeError('a dialer needs a dial function');
+  made.add(target);
+  return target;
+}
+
 export function isReconnecting(target: unknown): target is Reconnecting {
   return made.has(target as Reconnecting);
 }
@@ -141,7 +152,7 @@ export class Links extends ConnectionStateful implements Line {
   /** Why new calls fail at once: `whileDown: 'fail'` while down, or down longer than `maxWait`. */
   #refusal: RpcError | undefined;
   #failures = 0;
-  #dialing: AbortController | undefined;
+  readonly #lifetime = new AbortController();
   #redialTimer: ReturnType<typeof setTimeout> | undefined;
   #waitTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
@@ -194,7 +205,7 @@ export class Links extends ConnectionStateful implements Line {
     timeout: number,
     info: Call | undefined,
   ): Promise<unknown> {
-    if (this.#up) return this.#session!.send(target, args, meta, signal, timeout, info);
+    if (this.#isUp()) return this.#session!.send(target, args, meta, signal, timeout, info);
     if (this.#done) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer closed', { cause: this.#closeReason }));
     if (this.#refusal) return Promise.reject(this.#refusal);
     if (this.#held.length >= this.#maxPending) {
@@ -215,7 +226,7 @@ export class Links extends ConnectionStateful implements Line {
   }
 
   notify(method: string, args: readonly unknown[], meta: Meta | undefined): void {
-    if (this.#up) return this.#session!.notify(method, args, meta);
+    if (this.#isUp()) return this.#session!.notify(method, args, meta);
     const why = this.#done
       ? 'the peer closed'
       : (this.#refusal?.message ?? (this.#held.length >= this.#maxPending ? 'too many wait for a link' : undefined));
@@ -244,32 +255,35 @@ export class Links extends ConnectionStateful implements Line {
 
   // ---- links ------------------------------------------------------------------------------
 
+  /** A link is up, and its session has not closed (its `closed` reaches us a microtask later). */
+  #isUp(): boolean {
+    return this.#up && !this.#session!.isClosed;
+  }
+
   /** Dials the next link. */
   #next(): void {
     this.#redialTimer = undefined;
-    const controller = new AbortController();
-    this.#dialing = controller;
+    const signal = this.#lifetime.signal;
     let dialled: Transport | PromiseLike<Transport>;
     try {
-      dialled = this.#dial({ attempt: this.#failures, signal: controller.signal });
+      dialled = this.#dial({ attempt: this.#failures, signal });
     } catch (error) {
       return this.#lost(error);
     }
     if (typeof (dialled as PromiseLike<Transport>)?.then !== 'function') return this.#open(dialled as Transport);
     (dialled as PromiseLike<Transport>).then(
       (transport) => {
-        if (controller.signal.aborted) transport?.close();
+        if (signal.aborted) transport?.close();
         else this.#open(transport);
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) this.#lost(error);
+        if (!signal.aborted) this.#lost(error);
       },
     );
   }
 
   /** A link opened: a fresh session runs on it. */
   #open(transport: Transport): void {
-    this.#dialing = undefined;
     let session: Session;
     try {
       session = new Session(transport, { ...this.#options, expose: this.#api }, this.#peer, { ready: () => this.#ready(session) });
@@ -316,14 +330,15 @@ export class Links extends ConnectionStateful implements Line {
   /** A dial failed or a link went down: redial after the backoff, or give up. */
   #lost(reason: unknown): void {
     if (this.#done) return;
-    this.#dialing = undefined;
     this.#failures++;
     const policy = this.#policy;
     if (this.#failures > policy.maxAttempts || (policy.shouldRetry && !policy.shouldRetry(reason))) return this.#end(reason, false);
     const outage = this.state !== 'reconnecting';
     const base = Math.min(policy.maxDelay, policy.initialDelay * policy.factor ** (this.#failures - 1));
     const delay = base * (1 - policy.jitter * Math.random());
-    this.#redialTimer = setTimeout(() => this.#next(), delay);
+    // A link that was up and dropped, with no delay asked for (a far side that announces itself): dial now, no timer.
+    const now = delay === 0 && this.#failures === 1;
+    if (!now) this.#redialTimer = setTimeout(() => this.#next(), delay);
     if (outage) {
       if (policy.whileDown === 'fail') this.#refuse(new RpcError('UNAVAILABLE', 'the connection is down', { cause: reason }), reason);
       else if (policy.maxWait < Infinity) {
@@ -334,6 +349,7 @@ export class Links extends ConnectionStateful implements Line {
       }
     }
     this.setState({ state: 'reconnecting', attempt: this.#failures, delay, reason });
+    if (now && !this.#done) this.#next();
   }
 
   /** From now until a link is up, new calls fail with `refusal`; held ones fail now. */
@@ -348,8 +364,7 @@ export class Links extends ConnectionStateful implements Line {
     this.#done = true;
     this.#closeReason = reason;
     this.#up = false;
-    this.#dialing?.abort(reason);
-    this.#dialing = undefined;
+    this.#lifetime.abort(reason);
     clearTimeout(this.#redialTimer);
     clearTimeout(this.#waitTimer);
     this.#redialTimer = this.#waitTimer = undefined;
