@@ -112,10 +112,6 @@ export function fragmenting(link: Transport, chunkSize: number, maxMessageSize =
           }
           if (message) receiver.message(message);
         },
-        interrupted(reason, hold) {
-          reassembler.reset();
-          receiver.interrupted(reason, hold);
-        },
       });
     },
     send(message) {

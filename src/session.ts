@@ -133,8 +133,6 @@ export class Session {
       // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
       closed: (reason) =>
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
-      interrupted: (reason, hold) => this.#interrupted(reason, hold),
-      resumed: () => this.#hello(false),
     });
     this.#hello(false);
   }
@@ -222,10 +220,7 @@ export class Session {
 
   #hello(ack: boolean): void {
     if (this.#isClosed) return;
-    if (!ack) {
-      this.caller.refusal = undefined;
-      this.#armHelloTimer();
-    }
+    if (!ack) this.#armHelloTimer();
     this.outbox.push(wire.hello(ack, this.#maxMessageSize, this.defaultTimeout));
   }
 
@@ -268,20 +263,6 @@ export class Session {
   #clearHelloTimer(): void {
     if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-  }
-
-  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
-  #interrupted(reason: unknown, hold: boolean): void {
-    if (this.#isClosed) return;
-    this.caller.ready = false;
-    this.caller.refusal = hold ? undefined : () => new RpcError('UNAVAILABLE', 'the connection is down');
-    this.outbox.remoteLimit = Infinity;
-    this.callee.remoteTimeout = Infinity;
-    this.outbox.discard();
-    this.#clearHelloTimer();
-    const error = new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason });
-    this.caller.dropAll(error, hold);
-    this.callee.abortAll(error);
   }
 
   // ---- receiving --------------------------------------------------------------------------

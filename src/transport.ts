@@ -44,16 +44,8 @@ export interface Transport {
 export interface TransportReceiver {
   /** One message arrived. */
   message(data: unknown): void;
-  /** The transport ended for good (far side gone, socket dropped); `reason` says why. */
+  /** The transport ended (far side gone, socket dropped); `reason` says why. It does not come back: a new link is a new transport. */
   closed(reason?: unknown): void;
-  /**
-   * The link dropped and the transport is re-establishing it (a redialling WebSocket). Calls in
-   * flight fail with `UNAVAILABLE`; new calls are held until `resumed` when `hold` is true, and
-   * fail at once otherwise.
-   */
-  interrupted(reason: unknown, hold: boolean): void;
-  /** The link is back: a new session starts with a fresh hello. */
-  resumed(): void;
 }
 
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';

@@ -57,7 +57,6 @@ const AWAIT_AUTH = 3; //   responder: waits for message 3
 const AUTHORIZING = 4; //  `authorize` runs; nothing may arrive meanwhile
 const AWAIT_READY = 5; //  initiator: sent message 3, waits for the READY record
 const OPEN = 6;
-const DOWN = 7; //         the link is interrupted; a new handshake starts when it resumes
 const CLOSED = 8;
 
 const EMPTY = new Uint8Array(0);
@@ -94,7 +93,6 @@ export class SecureTransport implements Transport {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped whenever a handshake starts or ends, so a late `authorize` answer is ignored. */
   private attempt = 0;
-  private resuming = false;
   private sentUnderKey = 0;
   private keyTime = 0;
   /** A port: send records as transferred buffers, and received buffers are ours alone. */
@@ -153,8 +151,6 @@ export class SecureTransport implements Transport {
     this.link.start({
       message: (data) => this.onMessage(data),
       closed: (reason) => this.onLinkClosed(reason),
-      interrupted: (reason, hold) => this.onInterrupted(reason, hold),
-      resumed: () => this.onResumed(),
     });
     this.sayHello();
   }
@@ -217,7 +213,7 @@ export class SecureTransport implements Transport {
   };
 
   private onMessage(data: unknown): void {
-    if (this.state === CLOSED || this.state === DOWN) return;
+    if (this.state === CLOSED) return;
     const bytes = asBytes(data);
     if (!bytes) return this.fail('a message that is not bytes');
     if (this.state === OPEN || this.state === AWAIT_READY) return this.onRecord(bytes);
@@ -356,10 +352,6 @@ export class SecureTransport implements Transport {
     } catch (error) {
       return this.fail(`a record could not be sent: ${String(error)}`);
     }
-    if (this.resuming) {
-      this.resuming = false;
-      this.receiver?.resumed();
-    }
   }
 
   // ---- records ----------------------------------------------------------------------------
@@ -436,24 +428,7 @@ export class SecureTransport implements Transport {
       this.logger?.warn?.('secure channel truncated: the transport ended without a CLOSE record');
       return this.end(new RpcError('DATA_LOSS', 'the secure channel was truncated', { cause: reason }));
     }
-    if (this.state === DOWN) return this.end(reason);
     this.fail(`the transport closed during the handshake: ${String(reason)}`);
-  }
-
-  private onInterrupted(reason: unknown, hold: boolean): void {
-    if (this.state === CLOSED || this.state === DOWN) return;
-    const receiver = this.receiver;
-    this.shutdown();
-    this.state = DOWN;
-    receiver?.interrupted(reason, hold);
-  }
-
-  /** The link is back: a new session needs a new handshake, and the peer hears of it after READY. */
-  private onResumed(): void {
-    if (this.state !== DOWN) return;
-    this.resuming = true;
-    this.prepare();
-    this.sayHello();
   }
 
   /** Any failure: wipe, close without a word, and one generic error for the application. */

@@ -8,10 +8,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createMemoryPair } from '../../adapters/memory.js';
-import type { Transport, TransportReceiver } from '../../src/transport.js';
 import { HELLO_LABEL } from '../../src/secure/handshake.js';
 import { hmac } from '../../src/secure/hmac.js';
 import { createPeer, generateIdentity } from '../../src/secure/index.js';
+import type { Transport, TransportReceiver } from '../../src/transport.js';
 
 const count = Number(process.argv[2] ?? 200);
 const networkKey = new Uint8Array(32).fill(7);
@@ -29,9 +29,7 @@ async function sniffHello(): Promise<Uint8Array> {
     send: (m) => near.send(m),
     close: () => near.close(),
   };
-  const hello = new Promise<Uint8Array>((resolve) =>
-    far.start({ message: (m) => resolve(m as Uint8Array), closed() {}, interrupted() {}, resumed() {} }),
-  );
+  const hello = new Promise<Uint8Array>((resolve) => far.start({ message: (m) => resolve(m as Uint8Array), closed() {} }));
   const peer = createPeer(link, { logger: quiet, secure: { identity: client, networkKey, expectedRemoteKey: server.publicKey } });
   const bytes = await hello;
   peer.close();

@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
-import { createPeer, RpcError } from '../../src/index.js';
-import { fragmenting, LAST, MORE, Reassembler, split, WHOLE } from '../../src/fragment.js';
 import { createMemoryPair } from '../../adapters/memory.js';
+import { fragmenting, LAST, MORE, Reassembler, split, WHOLE } from '../../src/fragment.js';
+import { createPeer, RpcError } from '../../src/index.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 
@@ -12,7 +12,15 @@ describe('fragmentation', () => {
     const message = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
     const chunks: [number, Uint8Array][] = [];
     split(message, 300, (flag, chunk) => chunks.push([flag, chunk]));
-    deepEqual(chunks.map(([flag, chunk]) => [flag, chunk.byteLength]), [[MORE, 300], [MORE, 300], [MORE, 300], [LAST, 100]]);
+    deepEqual(
+      chunks.map(([flag, chunk]) => [flag, chunk.byteLength]),
+      [
+        [MORE, 300],
+        [MORE, 300],
+        [MORE, 300],
+        [LAST, 100],
+      ],
+    );
     equal(chunks[0]![1].buffer, message.buffer); // views, not copies
     const reassembler = new Reassembler(1000);
     const results = chunks.map(([flag, chunk]) => reassembler.push(flag, chunk));
@@ -48,7 +56,11 @@ describe('fragmentation', () => {
 
   it('carries calls larger than the link’s chunk size', async () => {
     const [a, b] = createMemoryPair('bytes');
-    track(createPeer(fragmenting(b, 64), { expose: { sum: (bytes: Uint8Array) => bytes.reduce((x, y) => x + y, 0), make: (n: number) => new Uint8Array(n).fill(1) } }));
+    track(
+      createPeer(fragmenting(b, 64), {
+        expose: { sum: (bytes: Uint8Array) => bytes.reduce((x, y) => x + y, 0), make: (n: number) => new Uint8Array(n).fill(1) },
+      }),
+    );
     const client = track(createPeer(fragmenting(a, 64)));
     equal(await client.call('sum', [new Uint8Array(10_000).fill(2)]), 20_000);
     equal(((await client.call('make', [5000])) as Uint8Array).byteLength, 5000);
@@ -72,7 +84,7 @@ describe('fragmentation', () => {
     const [a, b] = createMemoryPair('bytes');
     const peer = track(createPeer(fragmenting(b, 64, 1000)));
     const call = peer.call('anything');
-    a.start({ message: () => {}, closed: () => {}, interrupted: () => {}, resumed: () => {} });
+    a.start({ message: () => {}, closed: () => {} });
     for (let i = 0; i < 20; i++) a.send(Uint8Array.of(MORE, ...new Uint8Array(63)));
     const reason = (await peer.closed) as RpcError;
     equal(reason.code, 'RESOURCE_EXHAUSTED');
