@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures
 /**
  * `saltline/worker`: transports for web workers, `MessagePort`s and Node `worker_threads`, shared
  * workers and `BroadcastChannel`s. Each factory takes the platform object you already have and
@@ -8,8 +9,6 @@
 import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/reconnect.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { type DomEndpoint, type Endpoint, EndpointTransport } from './endpoint.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- shapes must accept each platform's own signatures */
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { DomEndpoint, Endpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
@@ -71,15 +70,16 @@ const BYE = 'saltline:bye';
 
 /** A port to or from a SharedWorker: the page says goodbye on `pagehide`; the worker side hears it. */
 class SharedPortTransport extends EndpointTransport {
-  private readonly cleanups: (() => void)[] = [];
+  readonly #cleanups: (() => void)[] = [];
+  readonly #port: PortLike;
+  readonly #worker: SharedWorkerLike | undefined;
+  readonly #page: PageScope | undefined;
 
-  constructor(
-    private readonly port: PortLike,
-    initiator: boolean,
-    private readonly worker?: SharedWorkerLike,
-    private readonly page?: PageScope,
-  ) {
+  constructor(port: PortLike, initiator: boolean, worker?: SharedWorkerLike, page?: PageScope) {
     super(port, () => port.close(), initiator);
+    this.#port = port;
+    this.#worker = worker;
+    this.#page = page;
   }
 
   override start(receiver: TransportReceiver): void {
@@ -96,22 +96,26 @@ class SharedPortTransport extends EndpointTransport {
         else receiver.message(data);
       },
     });
-    this.on(this.worker, 'error', (event) => heard || end(new Error((event as ErrorEvent).message || 'the shared worker failed to load')));
-    this.on(this.page, 'pagehide', () => {
-      this.port.postMessage(BYE);
+    this.#on(
+      this.#worker,
+      'error',
+      (event) => heard || end(new Error((event as ErrorEvent).message || 'the shared worker failed to load')),
+    );
+    this.#on(this.#page, 'pagehide', () => {
+      this.#port.postMessage(BYE);
       end('this page was hidden');
     });
   }
 
   override close(): void {
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
     super.close();
   }
 
-  private on(target: PageScope | SharedWorkerLike | undefined, type: string, listener: (event: unknown) => void): void {
+  #on(target: PageScope | SharedWorkerLike | undefined, type: string, listener: (event: unknown) => void): void {
     if (!target?.addEventListener) return;
     target.addEventListener(type, listener);
-    this.cleanups.push(() => target.removeEventListener!(type, listener));
+    this.#cleanups.push(() => target.removeEventListener!(type, listener));
   }
 }
 
