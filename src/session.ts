@@ -38,6 +38,21 @@ export function finiteTimeout(timeout: number | undefined, fallback: number): nu
 /** The default per-call timeout `options` give: what a session announces in hello. */
 export const defaultTimeoutOf = (options: PeerOptions): number => finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
 
+/** Who the far side is, once a secure channel has authenticated it: what handlers see in `ctx`. */
+export interface RemoteParty {
+  readonly remoteIdentity?: Uint8Array | undefined;
+  readonly principal?: unknown;
+}
+
+/**
+ * The internal option by which `createPeer` from `saltline/secure` hands its sessions the far
+ * side's identity (read when a handler asks for its context): not a transport's business.
+ */
+export const REMOTE_PARTY = Symbol('saltline.remoteParty');
+export type SessionOptions = PeerOptions & { readonly [REMOTE_PARTY]?: () => RemoteParty };
+
+const NOBODY: RemoteParty = {};
+
 /** What the owner of a session hears of it, beyond `closed` (internal: `reconnecting()` counts links up by it). */
 interface SessionHooks {
   /** The far side's hello arrived: calls go from now on. */
@@ -70,10 +85,12 @@ export class Session {
   readonly #maxMetaEntries: number;
   readonly #helloTimeout: number;
   readonly #hooks: SessionHooks | undefined;
+  readonly #remoteParty: () => RemoteParty;
   #saidGoodbye = false;
 
-  constructor(transport: Transport, options: PeerOptions, peer: Peer, hooks?: SessionHooks) {
+  constructor(transport: Transport, options: SessionOptions, peer: Peer, hooks?: SessionHooks) {
     this.#hooks = hooks;
+    this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
     this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -125,7 +142,7 @@ export class Session {
       exposeStacks,
       maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
       transfers,
-      identity: () => transport,
+      identity: this.#remoteParty,
     });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     transport.start({
@@ -142,7 +159,7 @@ export class Session {
   }
 
   get remoteIdentity(): Uint8Array | undefined {
-    return this.#transport.remoteIdentity;
+    return this.#remoteParty().remoteIdentity;
   }
 
   /** The far side ended the session with a goodbye (rather than the link dropping). */

@@ -29,10 +29,6 @@ export interface Transport {
    * connecting queues it).
    */
   readonly copiesOnSend?: boolean;
-  /** The far side's verified public key, once a secure channel has authenticated it. */
-  readonly remoteIdentity?: Uint8Array;
-  /** What the secure channel's `authorize` returned for the far side. */
-  readonly principal?: unknown;
   /** Starts delivery to `receiver`. Called once, by the peer. */
   start(receiver: TransportReceiver): void;
   /** Sends one message; `transfer` lists objects to move rather than copy (ports only). */

@@ -11,6 +11,7 @@ import { msgpackCodec } from '../codec/msgpack.js';
 import { createPeer as createPlainPeer } from '../peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { isReconnecting, type Reconnecting, type ReconnectingPeer, reconnecting } from '../reconnect.js';
+import { REMOTE_PARTY, type SessionOptions } from '../session.js';
 import type { Transport } from '../transport.js';
 import type { Peer, PeerOptions } from '../types.js';
 import { wipe } from './bytes.js';
@@ -47,13 +48,15 @@ export function createPeer(target: Transport | Reconnecting, options: SecurePeer
   const plain = { ...rest, codec: rest.codec ?? msgpackCodec({ maxMessageSize }) };
   if (!isReconnecting(target)) {
     const channel = new SecureTransport(target, resolved, maxMessageSize, rest.logger, seamsOf(secure));
-    const peer = createPlainPeer(channel, plain);
+    // The session learns who the far side is from the channel, not from the transport contract.
+    const peer = createPlainPeer(channel, { ...plain, [REMOTE_PARTY]: () => channel } as SessionOptions);
     channels.set(peer, channel);
     return peer;
   }
   // A fresh channel, and so a fresh handshake, on every link. Each channel wipes the secrets it
   // holds when it closes: each link resolves its own copies from the app's options.
   wipeResolved(resolved);
+  let current: SecureTransport | undefined;
   const peer = createPlainPeer(
     reconnecting(async (context) => {
       const link = await target.dial(context);
@@ -65,9 +68,11 @@ export function createPeer(target: Transport | Reconnecting, options: SecurePeer
         seamsOf(secure),
       );
       channels.set(peer, channel);
+      current = channel;
       return channel;
     }, target.policy),
-    plain,
+    // Each link's session asks while its channel is the current one.
+    { ...plain, [REMOTE_PARTY]: () => current ?? {} } as SessionOptions,
   );
   return peer;
 }
