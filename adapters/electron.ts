@@ -17,7 +17,7 @@
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { isSignal, type LinkOptions, type LinkPort, LinkTransport, type PageLike, pageOf, type Signal } from './link.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** Electron's `MessageEvent` in the main process. */

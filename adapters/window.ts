@@ -12,7 +12,7 @@
  */
 import { isSignal, type LinkOptions, LinkTransport, type PageLike, type Signal } from './link.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** What a transport posts to: an iframe's `contentWindow`, `window.parent`, `window.opener`, a popup. */
