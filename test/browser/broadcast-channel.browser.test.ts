@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { type BroadcastChannelOptions, type BroadcastChannelTransport, fromBroadcastChannel } from '../../adapters/worker.js';
+import { type BroadcastChannelOptions, fromBroadcastChannel } from '../../adapters/worker.js';
 import { createPeer } from '../../src/index.js';
 import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';

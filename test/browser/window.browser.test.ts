@@ -61,7 +61,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
   it('answers calls made before the iframe has loaded', async () => {
     listenerCheck('window', window);
     const frame = iframe(childUrl());
-    const { api, transport, peer } = connect(frame.contentWindow!);
+    const { api, transport } = connect(frame.contentWindow!);
     equal(transport.initiator, true);
     equal(await api.add(40, 2), 42);
     equal(await api.origin(), childOrigin);
@@ -127,7 +127,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     listenerCheck('window', window);
     // The child fixture, but served from this page's origin, which the transport does not allow.
     const frame = iframe(childUrl(parentOrigin));
-    const { api, transport, peer } = connect(frame.contentWindow!);
+    const { api, peer } = connect(frame.contentWindow!);
     await nextMessage(() => frame.contentWindow, 'fixture', 'ready'); // posted after its hello
     equal(peer.state, 'connecting');
     const sum = api.add(20, 22);
@@ -150,7 +150,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
 
   it('notices a reload from the new document alone when the old one said no goodbye', async () => {
     listenerCheck('window', window);
-    const { api, peer, transport } = connect(iframe(childUrl(childOrigin, { nobye: '1' })).contentWindow!);
+    const { api, peer } = connect(iframe(childUrl(childOrigin, { nobye: '1' })).contentWindow!);
     const before = await api.instance();
     const call = peer.call('wait');
     void api.reload();
@@ -161,7 +161,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
 
   it('tells onStateChange listeners of a reload: reconnecting, with why, then open', async () => {
     listenerCheck('window', window);
-    const { api, transport, peer } = connect(iframe(childUrl()).contentWindow!);
+    const { api, peer } = connect(iframe(childUrl()).contentWindow!);
     const before = await api.instance();
     const changes: ConnectionStateChange[] = [];
     peer.onStateChange((change) => changes.push(change));
@@ -181,7 +181,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
 
   it("fails calls at once while the iframe reloads, with whileDown: 'fail'", async () => {
     listenerCheck('window', window);
-    const { api, transport, peer } = connect(iframe(childUrl()).contentWindow!, { whileDown: 'fail' });
+    const { api, peer } = connect(iframe(childUrl()).contentWindow!, { whileDown: 'fail' });
     const before = await api.instance();
     void api.reload();
     await reaches(peer, 'reconnecting');

@@ -149,8 +149,8 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
       ], // attempt: failed links in a row
     );
     // The reason is the session's: UNAVAILABLE, caused by what the link said.
-    equal(((changes[1]?.reason as Error).cause as Error).message, 'the renderer process is gone');
-    equal(((changes[3]?.reason as Error).cause as Error).message, 'the window was destroyed');
+    equal(((changes[1]!.reason as Error).cause as Error).message, 'the renderer process is gone');
+    equal(((changes[3]!.reason as Error).cause as Error).message, 'the window was destroyed');
     equal(m.peer.state, 'closed');
   });
 
@@ -210,7 +210,7 @@ describe('saltline/electron fromMessagePortMain (the MessageChannelMain pattern,
 
   /** Main makes a channel, keeps port1 and posts port2 to the page, which serves on it. */
   function handOver() {
-    const { ipcMain, contents } = window();
+    const { contents } = window();
     const renderer = contents.load();
     const { port1, port2 } = new MessageChannelMain();
     listenerCheck('port1', port1);

@@ -153,7 +153,7 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
   it('refuses a connection the accept hook refuses, with its HTTP status, and makes no peer', async () => {
     const served = await serve({
       ...expose,
-      accept: (request) => (request.headers['authorization'] === 'Bearer good' ? true : { status: 401, message: 'who are you' }),
+      accept: (request) => (request.headers.authorization === 'Bearer good' ? true : { status: 401, message: 'who are you' }),
     });
     const refused = track(createPeer(fromWebSocket(client(served.service.url))));
     const cause = await closeCause(refused);
@@ -164,7 +164,7 @@ describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
     const peer = track(createPeer(fromWebSocket(good)));
     equal(await peer.call('add', [1, 1]), 2);
     equal(served.peers.length, 1);
-    equal(served.requests[0]!.headers['authorization'], 'Bearer good');
+    equal(served.requests[0]!.headers.authorization, 'Bearer good');
   });
 
   it('accepts after an asynchronous accept hook resolves true', async () => {

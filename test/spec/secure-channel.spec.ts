@@ -21,7 +21,6 @@ import {
   findCode,
   type Link,
   links,
-  logged,
   seamed,
   serverIdentity,
   serverSecure,
