@@ -1,4 +1,4 @@
-/* biome-ignore-all lint/suspicious/noExplicitAny: Electron's own signatures */
+// biome-ignore-all lint/suspicious/noExplicitAny: Electron's own signatures
 /**
  * `saltline/electron`: transports between Electron's main process and a renderer, on the
  * `MessagePort`s Electron recommends for this (`MessageChannelMain`), typed by the shapes of
@@ -17,7 +17,7 @@
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { isSignal, type LinkOptions, type LinkPort, LinkTransport, type PageLike, pageOf, type Signal } from './link.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** Electron's `MessageEvent` in the main process. */
@@ -108,9 +108,9 @@ export class IpcMainTransport extends LinkTransport {
   }
 
   protected attach(): void {
-    this.listen(this.ipcMain, this.channel, this.onSignal);
-    this.listen(this.webContents, 'destroyed', this.onDestroyed);
-    this.listen(this.webContents, 'render-process-gone', this.onGone);
+    this.listen(this.ipcMain, this.channel, this.#onSignal);
+    this.listen(this.webContents, 'destroyed', this.#onDestroyed);
+    this.listen(this.webContents, 'render-process-gone', this.#onGone);
   }
 
   protected signal(signal: Signal): void {
@@ -118,20 +118,15 @@ export class IpcMainTransport extends LinkTransport {
   }
 
   /** Signals from this window's main frame only. */
-  private readonly onSignal = (event: IpcMainEventLike, signal: unknown): void => {
+  readonly #onSignal = (event: IpcMainEventLike, signal: unknown): void => {
     const frame = this.webContents.mainFrame;
     if (event.sender?.id !== this.webContents.id || event.processId !== frame.processId || event.frameId !== frame.routingId) return;
     if (isSignal(signal, this.channel)) this.received(signal, event.ports?.[0]);
   };
 
-  private readonly onGone = (): void => this.lost('the renderer process is gone');
+  readonly #onGone = (): void => this.lost('the renderer process is gone');
 
-  private readonly onDestroyed = (): void => {
-    const receiver = this.receiver;
-    const reason = new Error('the window was destroyed');
-    this.close(reason);
-    receiver?.closed(reason);
-  };
+  readonly #onDestroyed = (): void => this.end(new Error('the window was destroyed'));
 }
 
 export class IpcRendererTransport extends LinkTransport {
@@ -150,7 +145,7 @@ export class IpcRendererTransport extends LinkTransport {
   }
 
   protected attach(): void {
-    this.listen(this.ipcRenderer, this.channel, this.onSignal);
+    this.listen(this.ipcRenderer, this.channel, this.#onSignal);
   }
 
   protected signal(signal: Signal, transfer?: unknown[]): void {
@@ -158,7 +153,7 @@ export class IpcRendererTransport extends LinkTransport {
     else this.ipcRenderer.postMessage(this.channel, signal);
   }
 
-  private readonly onSignal = (event: IpcRendererEventLike, signal: unknown): void => {
+  readonly #onSignal = (event: IpcRendererEventLike, signal: unknown): void => {
     if (isSignal(signal, this.channel)) this.received(signal, event.ports?.[0]);
   };
 }
@@ -175,33 +170,37 @@ export function fromMessagePortMain(port: MessagePortMainLike): Transport {
 class MessagePortMainTransport implements Transport {
   readonly kind = 'clone';
   readonly initiator = undefined;
-  private receiver: TransportReceiver | undefined;
+  #receiver: TransportReceiver | undefined;
 
-  constructor(private readonly port: MessagePortMainLike) {}
+  readonly #port: MessagePortMainLike;
+
+  constructor(port: MessagePortMainLike) {
+    this.#port = port;
+  }
 
   start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.port.on('message', this.onMessage);
-    this.port.on('close', this.onClose);
-    this.port.start();
+    this.#receiver = receiver;
+    this.#port.on('message', this.#onMessage);
+    this.#port.on('close', this.#onClose);
+    this.#port.start();
   }
 
   send(message: unknown): void {
-    this.port.postMessage(message);
+    this.#port.postMessage(message);
   }
 
   close(): void {
-    if (!this.receiver) return;
-    this.receiver = undefined;
-    this.port.removeListener('message', this.onMessage);
-    this.port.removeListener('close', this.onClose);
-    this.port.close();
+    if (!this.#receiver) return;
+    this.#receiver = undefined;
+    this.#port.removeListener('message', this.#onMessage);
+    this.#port.removeListener('close', this.#onClose);
+    this.#port.close();
   }
 
-  private readonly onMessage = (event: MessageEventMain): void => this.receiver?.message(event.data);
+  readonly #onMessage = (event: MessageEventMain): void => this.#receiver?.message(event.data);
 
-  private readonly onClose = (): void => {
-    const receiver = this.receiver;
+  readonly #onClose = (): void => {
+    const receiver = this.#receiver;
     this.close();
     receiver?.closed(new Error('the port closed'));
   };

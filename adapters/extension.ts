@@ -1,4 +1,4 @@
-/* biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures */
+// biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures
 /**
  * `saltline/extension`: a transport over a browser extension's `runtime.Port` — content script ↔
  * service worker, popup or options page ↔ service worker, a web page ↔ the extension through
@@ -10,17 +10,17 @@
  * one encoding a JSON channel carries compactly without escapes).
  *
  * An MV3 service worker is stopped when idle and its ports disconnect. `fromExtensionPort` ends
- * its peer then (calls in flight fail with `UNAVAILABLE`). `connectExtension` redials instead: the
- * peer is interrupted (calls in flight fail with `UNAVAILABLE`, new calls wait), the new port wakes
- * the service worker, and the session resumes with a fresh hello. See docs/guide/extension.md.
+ * its peer then (calls in flight fail with `UNAVAILABLE`). `connectExtension` redials instead, through
+ * `reconnecting()`: calls in flight fail with `UNAVAILABLE`, new calls wait, the new port wakes the
+ * service worker, and a fresh session starts on it. See docs/guide/extension.md.
  */
 
 import { msgpackCodec } from '../src/codec/msgpack.js';
 import { RpcError } from '../src/errors.js';
+import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/reconnect.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { Redialling } from './redial.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 
 /** `chrome.events.Event` as far as a port uses it. */
 export interface ExtensionEvent<Listener extends (...args: any[]) => void> {
@@ -58,7 +58,7 @@ export class ExtensionPortTransport implements Transport {
   readonly kind = 'bytes';
   readonly codec = msgpackCodec;
   readonly maxMessageSize = MAX_MESSAGE;
-  private stop: (() => void) | undefined;
+  #stop: (() => void) | undefined;
 
   constructor(
     readonly port: ExtensionPort,
@@ -66,11 +66,11 @@ export class ExtensionPortTransport implements Transport {
   ) {}
 
   start(receiver: TransportReceiver): void {
-    this.stop = listen(
+    this.#stop = listen(
       this.port,
       (data) => receiver.message(data),
       (reason) => {
-        this.stop = undefined;
+        this.#stop = undefined;
         receiver.closed(reason);
       },
     );
@@ -81,95 +81,48 @@ export class ExtensionPortTransport implements Transport {
   }
 
   close(): void {
-    if (!this.stop) return;
-    this.stop();
-    this.stop = undefined;
+    if (!this.#stop) return;
+    this.#stop();
+    this.#stop = undefined;
     this.port.disconnect();
   }
 }
 
-export interface ConnectExtensionOptions {
-  /** While the port is down: `wait` holds new calls until the next port answers (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE` at once. Default `wait`. */
-  readonly whileDown?: 'wait' | 'fail';
-  /** Ports in a row that disconnect before the far side says a word (nobody listening, refused) before giving up and closing the peer. Default 5. */
+/** Redialling for `connectExtension`: a `ReconnectPolicy` whose defaults suit a service worker. */
+export interface ConnectExtensionOptions extends ReconnectPolicy {
+  /** Delay before redialling, in ms, growing by `factor` while ports in a row go unanswered. Default 100. */
+  readonly initialDelay?: number;
+  /** Ports in a row that fail (nobody listening, refused, dropped) before the peer closes. Default 5. */
   readonly maxAttempts?: number;
-  /** Delay before redialling after such a port, in ms, doubling each time. A port that worked is redialled at once. Default 100. */
-  readonly retryDelay?: number;
 }
+
+/** Errors of `open` itself: the extension was reloaded or removed, and no redial will do better. */
+const contextGone = new WeakSet<object>();
 
 /**
- * A transport that redials: `open` makes a new port each time, e.g.
- * `() => chrome.runtime.connect({ name: 'rpc' })`. A port that throws (the extension was reloaded
- * or removed: "Extension context invalidated") closes the peer for good.
+ * What `createPeer` needs for a peer that redials its service worker: `open` makes a new port each
+ * time, e.g. `() => chrome.runtime.connect({ name: 'rpc' })`. A port counts as up once the far
+ * side's hello arrives (connecting alone wakes nobody); an `open` that throws (the extension was
+ * reloaded or removed: "Extension context invalidated") closes the peer for good.
  */
-export function connectExtension(open: () => ExtensionPort, options: ConnectExtensionOptions = {}): ReconnectingExtensionPort {
-  return new ReconnectingExtensionPort(open, options);
-}
-
-export class ReconnectingExtensionPort extends Redialling implements Transport {
-  readonly kind = 'bytes';
-  readonly codec = msgpackCodec;
-  readonly maxMessageSize = MAX_MESSAGE;
-  private link: ExtensionPort | undefined;
-  private stop: (() => void) | undefined;
-
-  constructor(
-    private readonly open: () => ExtensionPort,
-    private readonly options: ConnectExtensionOptions = {},
-  ) {
-    super(options.whileDown);
-  }
-
-  /** The current port, if any. */
-  get port(): ExtensionPort | undefined {
-    return this.link;
-  }
-
-  send(message: unknown): void {
-    // While down, what the old session still sends means nothing to the next one.
-    if (this.down || !this.link) return;
-    try {
-      this.link.postMessage(toBase64(message as Uint8Array));
-    } catch {
-      // A port that died before its onDisconnect has run ("disconnected port object"): the event redials.
-    }
-  }
-
-  protected release(): void {
-    this.stop?.();
-    this.link?.disconnect();
-    this.link = this.stop = undefined;
-  }
-
-  protected dial(): void {
+export function connectExtension(open: () => ExtensionPort, options: ConnectExtensionOptions = {}): Reconnecting {
+  const policy: ReconnectPolicy = {
+    initialDelay: 100,
+    maxAttempts: 5,
+    ...options,
+    shouldRetry: (reason) => !contextGone.has(reason as object) && (options.shouldRetry?.(reason) ?? true),
+  };
+  return reconnecting(() => {
     let port: ExtensionPort;
     try {
-      port = this.open();
+      port = open();
     } catch (error) {
-      return this.shutdown(RpcError.from(error, 'UNAVAILABLE'));
+      const gone = RpcError.from(error, 'UNAVAILABLE');
+      contextGone.add(gone);
+      throw gone;
     }
-    let heard = false;
-    this.link = port;
-    this.stop = listen(
-      port,
-      (data) => {
-        // A port counts as up once the far side says something (its hello): connecting alone proves nothing.
-        if (!heard) {
-          heard = true;
-          this.linkUp();
-        }
-        this.receiver?.message(data);
-      },
-      (reason) => this.dropped(heard, reason),
-    );
-  }
-
-  private dropped(heard: boolean, reason: unknown): void {
-    this.link = this.stop = undefined;
-    if (!heard && ++this.failures > (this.options.maxAttempts ?? 5)) return this.shutdown(reason);
-    // A port that worked is redialled at once; one nobody answered, after a doubling delay.
-    this.redialIn(heard ? 0 : (this.options.retryDelay ?? 100) * 2 ** (this.failures - 1), reason);
-  }
+    return new ExtensionPortTransport(port, true);
+  }, policy);
 }
 
 /** Delivers a port's frames (decoded) and its disconnect (with the platform's reason) until stopped. */

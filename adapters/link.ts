@@ -1,10 +1,12 @@
-/* biome-ignore-all lint/suspicious/noExplicitAny: platform shapes */
+// biome-ignore-all lint/suspicious/noExplicitAny: platform shapes
 /**
  * The handshake shared by `saltline/window` and `saltline/electron`'s IPC pair: two endpoints that
  * share a signalling path other code can also use (`window.postMessage`, an IPC channel) find each
  * other there, then move their traffic to a dedicated `MessageChannel`. Either side may start
  * first, and either may restart (a reloaded iframe, a reloaded renderer): the survivor sees a new
- * instance, tells its peer the link was interrupted, and hands over a fresh channel.
+ * instance, ends the link to the old one, and hands over a fresh channel. Each channel is one link
+ * of a peer made with `reconnecting()`: the adapter is its dialer, and a dial resolves when the far
+ * side's channel arrives.
  *
  * Signals, each tagged `saltline: 'link/1'` and scoped by `channel`:
  * - `hello { from, to? }`: "instance `from` is here". Both sides send one when they start (no
@@ -19,8 +21,8 @@
  * Instance ids tell a duplicate hello (the two sides' first hellos crossed) from a restart. They are
  * not secrets: who may signal is decided by the adapter (source window and origin, IPC sender).
  */
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/reconnect.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { ConnectionStateful } from './connection-state.js';
 
 export const TAG = 'link/1';
 
@@ -42,8 +44,12 @@ export interface LinkPort {
 export interface LinkOptions {
   /** Names this connection, when one pair of endpoints carries several. Both sides must agree. Default `'saltline'`. */
   readonly channel?: string;
-  /** While the far side is gone (reloading): `wait` holds new calls until it is back (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE` at once. Calls in flight fail either way. Default `wait`. */
-  readonly whileDown?: 'wait' | 'fail';
+  /**
+   * While the far side is gone (reloading): `hold` keeps new calls until it is back (bounded by each
+   * call's timeout and `limits.maxPendingCalls`); `fail` rejects them with `UNAVAILABLE` at once.
+   * Calls in flight fail either way. Default `hold` (`wait`, its former name, is still accepted).
+   */
+  readonly whileDown?: 'hold' | 'fail' | 'wait';
 }
 
 /** Anything to add `pagehide`/`pageshow` listeners to: a page's `window`. */
@@ -78,37 +84,48 @@ function on(target: any, type: string, listener: (...args: any[]) => void): () =
 }
 
 /**
- * The handshake and the channel hand-off; adapters say how to signal and who may. Its state is
- * `reconnecting` while the far side is gone, until its next instance answers; `attempt` is always
- * 0, as the link waits for the far side rather than dialling.
+ * The handshake and the channel hand-off; adapters say how to signal and who may. It is the dialer
+ * of a peer (`createPeer(fromWindow(...))`): each channel is a link, and the peer's `state` is
+ * `reconnecting` while the far side is gone, until its next instance answers.
  */
-export abstract class LinkTransport extends ConnectionStateful implements Transport {
-  readonly kind = 'clone';
+export abstract class LinkTransport implements Reconnecting {
   abstract readonly initiator: boolean;
   /** This instance's id in signals. */
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
   readonly channel: string;
+  readonly policy: ReconnectPolicy;
+  readonly dial = (context: DialContext): Transport | Promise<Transport> => this.#dial(context);
 
-  protected receiver: TransportReceiver | undefined;
   /** The far instance this side answers or is connected to. */
   protected remote: string | undefined;
   /** Whether `send` passes transfer lists on (Electron's main-process ports take only ports). */
-  protected transfers = true;
-  private port: LinkPort | undefined;
-  private portOffs: (() => void)[] = [];
-  private offs: (() => void)[] = [];
-  /** What the peer sent before the first channel (its hello); dropped while interrupted. */
-  private queue: [unknown, Transferable[] | undefined][] | undefined = [];
-  private readonly hold: boolean;
+  transfers = true;
+  #attached = false;
+  #offs: (() => void)[] = [];
+  /** The link in use, if any. */
+  #current: ChannelLink | undefined;
+  /** A channel that arrived while no dial waited for it. */
+  #parked: LinkPort | undefined;
+  #waiting: { resolve(link: Transport): void; reject(reason: unknown): void; stop(): void } | undefined;
+  /** Why the far side is gone for good (a destroyed window): no dial will bring it back. */
+  #gone: unknown;
 
-  constructor(
-    options: LinkOptions,
-    /** Where `pagehide`/`pageshow` fire, if anywhere. */
-    private readonly page?: PageLike,
-  ) {
-    super();
+  /** Where `pagehide`/`pageshow` fire, if anywhere. */
+  readonly #page: PageLike | undefined;
+
+  constructor(options: LinkOptions, page?: PageLike) {
+    this.#page = page;
     this.channel = options.channel ?? 'saltline';
-    this.hold = options.whileDown !== 'fail';
+    // The far side comes back on its own: no backoff, no attempt limit, each call's timeout bounds the wait.
+    this.policy = {
+      initialDelay: 0,
+      maxDelay: 0,
+      jitter: 0,
+      maxWait: Infinity,
+      whileDown: options.whileDown === 'fail' ? 'fail' : 'hold',
+      shouldRetry: () => this.#gone === undefined,
+    };
+    asReconnecting(this);
   }
 
   /** Sends a signal to the far side; `transfer` carries the port of a `connect`. */
@@ -118,35 +135,38 @@ export abstract class LinkTransport extends ConnectionStateful implements Transp
   /** Defined on the side that creates channels: [this side's end, the end to hand over]. */
   protected createChannel?(): [LinkPort, unknown];
 
-  start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.attach();
-    if (this.page) {
-      this.listen(this.page, 'pagehide', this.pagehide);
-      this.listen(this.page, 'pageshow', this.pageshow);
+  /** The next link: the channel of the far side's next instance, once it has one. */
+  #dial({ signal }: DialContext): Transport | Promise<Transport> {
+    if (this.#gone !== undefined) throw this.#gone;
+    if (!this.#attached) {
+      this.#attached = true;
+      // The peer closed: let go of every listener and channel.
+      const onClose = () => this.#detach();
+      signal.addEventListener('abort', onClose, { once: true });
+      this.#offs.push(() => signal.removeEventListener('abort', onClose));
+      this.attach();
+      if (this.#page) {
+        this.listen(this.#page, 'pagehide', this.#pagehide);
+        this.listen(this.#page, 'pageshow', this.#pageshow);
+      }
+      this.signal(this.make('hello'));
     }
-    this.signal(this.make('hello'));
+    const parked = this.#parked;
+    this.#parked = undefined;
+    if (parked) return this.#link(parked);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiting = undefined;
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiting = { resolve, reject, stop: () => signal.removeEventListener('abort', onAbort) };
+    });
   }
 
-  send(message: unknown, transfer?: Transferable[]): void {
-    if (this.port) {
-      if (transfer?.length && this.transfers) this.port.postMessage(message, transfer);
-      else this.port.postMessage(message);
-    } else this.queue?.push([message, transfer]);
-  }
-
-  /** Stops for good; `reason`, when the link ended rather than the peer closing it, goes to the state listeners. */
-  close(reason?: unknown): void {
-    if (this.state === 'closed') return;
-    for (const off of this.offs.splice(0)) off();
-    this.dropPort();
-    this.queue = this.receiver = undefined;
-    this.setState({ state: 'closed', attempt: 0, reason });
-  }
-
-  /** Adds a platform listener that `close` removes. */
+  /** Adds a platform listener that the end of the last link removes. */
   protected listen(target: unknown, type: string, listener: (...args: any[]) => void): void {
-    this.offs.push(on(target, type, listener));
+    this.#offs.push(on(target, type, listener));
   }
 
   protected make(type: Signal['type'], to?: string): Signal {
@@ -155,7 +175,7 @@ export abstract class LinkTransport extends ConnectionStateful implements Transp
 
   /** A signal the adapter has checked comes from where it may (its source, origin, sender). */
   protected received(signal: Signal, port: unknown): void {
-    if (this.state === 'closed' || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
+    if (!this.#attached || signal.from === this.id || (signal.to !== undefined && signal.to !== this.id)) return;
     const from = signal.from;
     if (signal.type === 'hello') {
       if (from === this.remote) return; // its first hello and ours crossed: already answered
@@ -164,67 +184,145 @@ export abstract class LinkTransport extends ConnectionStateful implements Transp
       if (!this.createChannel) return this.signal(this.make('hello', from));
       const [mine, theirs] = this.createChannel();
       this.signal(this.make('connect', from), [theirs]);
-      this.adopt(mine);
+      this.#adopt(mine);
     } else if (signal.type === 'connect' && port && !this.createChannel) {
       if (from !== this.remote) this.lost('the other side restarted');
       this.remote = from;
-      this.adopt(port as LinkPort);
+      this.#adopt(port as LinkPort);
     }
   }
 
-  /** The far side is gone: drop its channel and, if a session was running, interrupt it. */
+  /** The far side is gone: its channel, and the link on it, end. */
   protected lost(why: string): void {
     this.remote = undefined;
-    this.interrupt(why);
+    this.#current?.drop(new Error(why));
+    this.#parked?.close();
+    this.#parked = undefined;
+  }
+
+  /** The far side is gone for good (its window was destroyed): the peer closes with `reason`. */
+  protected end(reason: unknown): void {
+    this.#gone = reason;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.stop();
+    this.#current?.drop(reason);
+    this.#detach();
+    waiting?.reject(reason);
   }
 
   /** This page is being hidden (reload, navigation, bfcache): tell the far side, and stop. */
-  private readonly pagehide = (): void => {
-    this.port?.postMessage(this.make('bye'));
+  readonly #pagehide = (): void => {
+    this.#current?.bye(this.make('bye'));
     this.lost('this page was hidden');
   };
 
   /** Back from the back/forward cache: find the far side again. */
-  private readonly pageshow = (event: { persisted?: boolean }): void => {
-    if (event.persisted && this.state !== 'closed') this.signal(this.make('hello'));
+  readonly #pageshow = (event: { persisted?: boolean }): void => {
+    if (event.persisted && this.#attached) this.signal(this.make('hello'));
   };
 
-  private adopt(port: LinkPort): void {
-    // A second connect from the same instance (it lost us and came back): a new session all the same.
-    if (this.state === 'open') this.interrupt('the other side restarted');
-    this.port = port;
+  #adopt(port: LinkPort): void {
+    // A second connect from the same instance (it lost us and came back): a new link all the same.
+    this.#current?.drop(new Error('the other side restarted'));
+    const waiting = this.#waiting;
+    if (!waiting) {
+      this.#parked?.close();
+      this.#parked = port;
+      return;
+    }
+    this.#waiting = undefined;
+    waiting.stop();
+    waiting.resolve(this.#link(port));
+  }
+
+  #link(port: LinkPort): ChannelLink {
+    const link = new ChannelLink(port, this, () => {
+      if (this.#current === link) this.#current = undefined;
+    });
+    this.#current = link;
+    return link;
+  }
+
+  /** The peer is done with this side: the session closed its link, or closed while waiting for one. */
+  closedByPeer(link: ChannelLink): void {
+    if (this.#current === link) this.#detach();
+  }
+
+  #detach(): void {
+    this.#attached = false;
+    this.remote = undefined;
+    this.#current = undefined;
+    for (const off of this.#offs.splice(0)) off();
+    this.#parked?.close();
+    this.#parked = undefined;
+  }
+}
+
+/** One channel to one instance of the far side: a link that lives once. */
+class ChannelLink implements Transport {
+  readonly kind = 'clone';
+  readonly initiator: boolean;
+  #receiver: TransportReceiver | undefined;
+  #offs: (() => void)[] = [];
+  #done = false;
+
+  constructor(
+    readonly port: LinkPort,
+    readonly owner: LinkTransport,
+    readonly ended: () => void,
+  ) {
+    this.initiator = owner.initiator;
+  }
+
+  start(receiver: TransportReceiver): void {
+    this.#receiver = receiver;
+    const port = this.port;
+    const channel = this.owner.channel;
     // Both port kinds deliver `{ data }`; a DOM port's `close` fires where the platform has it.
-    this.portOffs = [
+    this.#offs = [
       on(port, 'message', (event: { data: unknown }) => {
         const data = event.data;
-        if (isSignal(data, this.channel) && data.type === 'bye') this.lost('the other side went away');
-        else this.receiver?.message(data);
+        if (isSignal(data, channel) && data.type === 'bye') this.drop(new Error('the other side went away'));
+        else this.#receiver?.message(data);
       }),
-      on(port, 'messageerror', () => this.receiver?.message(undefined)),
-      on(port, 'close', () => this.port === port && this.lost('the channel closed')),
+      on(port, 'messageerror', () => this.#receiver?.message(undefined)),
+      on(port, 'close', () => this.drop(new Error('the channel closed'))),
     ];
     port.start?.();
-    const queue = this.queue;
-    this.queue = undefined;
-    const resumed = this.state === 'reconnecting';
-    if (queue) for (const [message, transfer] of queue) this.send(message, transfer);
-    if (resumed) this.receiver?.resumed();
-    this.setState({ state: 'open', attempt: 0 });
   }
 
-  private interrupt(why: string): void {
-    this.dropPort();
-    if (this.state !== 'open') return;
-    const reason = new Error(why);
-    this.receiver?.interrupted(reason, this.hold);
-    this.setState({ state: 'reconnecting', attempt: 0, reason });
+  send(message: unknown, transfer?: Transferable[]): void {
+    if (this.#done) return;
+    if (transfer?.length && this.owner.transfers) this.port.postMessage(message, transfer);
+    else this.port.postMessage(message);
   }
 
-  private dropPort(): void {
-    const port = this.port;
-    if (!port) return;
-    this.port = undefined;
-    for (const off of this.portOffs) off();
-    port.close();
+  /** Tells the far side this page is going (sent on the channel: an unloading document no longer counts as its window). */
+  bye(signal: Signal): void {
+    if (!this.#done) this.port.postMessage(signal);
+  }
+
+  /** The link ended under us: the peer hears why, and dials the next. */
+  drop(reason: unknown): void {
+    if (this.#done) return;
+    const receiver = this.#receiver;
+    this.#release();
+    receiver?.closed(reason);
+  }
+
+  /** The peer closed the link (it closed, or its session ended): this side stops listening. */
+  close(): void {
+    if (this.#done) return;
+    this.owner.closedByPeer(this);
+    this.#release();
+  }
+
+  #release(): void {
+    this.#done = true;
+    this.#receiver = undefined;
+    for (const off of this.#offs.splice(0)) off();
+    this.port.close();
+    this.ended();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `saltline/websocket`: a byte transport over a browser `WebSocket` or a `ws` socket
- * (`fromWebSocket`), a redialling client (`connectWebSocket`) and a Node server that yields one
+ * (`fromWebSocket`), a redialling client (`connectWebSocket`, for `createPeer`) and a Node server that yields one
  * peer per connection (`serveWebSocket`, which loads `ws` only when called).
  *
  * Frames are binary (`binaryType = 'arraybuffer'`), one saltline message a frame. Keep-alive:
@@ -10,9 +10,10 @@
  */
 import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
+export type { ReconnectPolicy } from '../src/reconnect.js';
 export type { AllowOrigins } from './origin.js';
-export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions, ReconnectOptions } from './websocket-reconnect.js';
-export { connectWebSocket, ReconnectingWebSocket } from './websocket-reconnect.js';
+export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions } from './websocket-reconnect.js';
+export { connectWebSocket } from './websocket-reconnect.js';
 export type {
   AcceptResult,
   HttpServerLike,

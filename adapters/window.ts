@@ -1,4 +1,4 @@
-/* biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures */
+// biome-ignore-all lint/suspicious/noExplicitAny: the platform's own signatures
 /**
  * `saltline/window`: a transport between two windows — a page and an iframe it embeds, or a page
  * and a popup it opened — over `postMessage`, with explicit origins.
@@ -12,7 +12,7 @@
  */
 import { isSignal, type LinkOptions, LinkTransport, type PageLike, type Signal } from './link.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
 
 /** What a transport posts to: an iframe's `contentWindow`, `window.parent`, `window.opener`, a popup. */

@@ -1,15 +1,16 @@
-/* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
+// biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures
 /**
  * `saltline/worker`: transports for web workers, `MessagePort`s and Node `worker_threads`, shared
  * workers and `BroadcastChannel`s. Each factory takes the platform object you already have and
  * returns a transport for `createPeer`. Values travel by structured clone; `ArrayBuffer`s can be
  * transferred (not over a `BroadcastChannel`).
  */
+
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/reconnect.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { ConnectionStateful } from './connection-state.js';
 import { type DomEndpoint, type Endpoint, EndpointTransport } from './endpoint.js';
 
-export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 export type { DomEndpoint, Endpoint, NodeEndpoint, PostMessageTarget } from './endpoint.js';
 
 /** A port with `close()`: browser `MessagePort` or Node `worker_threads` `MessagePort`. */
@@ -69,15 +70,16 @@ const BYE = 'saltline:bye';
 
 /** A port to or from a SharedWorker: the page says goodbye on `pagehide`; the worker side hears it. */
 class SharedPortTransport extends EndpointTransport {
-  private readonly cleanups: (() => void)[] = [];
+  readonly #cleanups: (() => void)[] = [];
+  readonly #port: PortLike;
+  readonly #worker: SharedWorkerLike | undefined;
+  readonly #page: PageScope | undefined;
 
-  constructor(
-    private readonly port: PortLike,
-    initiator: boolean,
-    private readonly worker?: SharedWorkerLike,
-    private readonly page?: PageScope,
-  ) {
+  constructor(port: PortLike, initiator: boolean, worker?: SharedWorkerLike, page?: PageScope) {
     super(port, () => port.close(), initiator);
+    this.#port = port;
+    this.#worker = worker;
+    this.#page = page;
   }
 
   override start(receiver: TransportReceiver): void {
@@ -94,22 +96,26 @@ class SharedPortTransport extends EndpointTransport {
         else receiver.message(data);
       },
     });
-    this.on(this.worker, 'error', (event) => heard || end(new Error((event as ErrorEvent).message || 'the shared worker failed to load')));
-    this.on(this.page, 'pagehide', () => {
-      this.port.postMessage(BYE);
+    this.#on(
+      this.#worker,
+      'error',
+      (event) => heard || end(new Error((event as ErrorEvent).message || 'the shared worker failed to load')),
+    );
+    this.#on(this.#page, 'pagehide', () => {
+      this.#port.postMessage(BYE);
       end('this page was hidden');
     });
   }
 
   override close(): void {
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
     super.close();
   }
 
-  private on(target: PageScope | SharedWorkerLike | undefined, type: string, listener: (event: unknown) => void): void {
+  #on(target: PageScope | SharedWorkerLike | undefined, type: string, listener: (event: unknown) => void): void {
     if (!target?.addEventListener) return;
     target.addEventListener(type, listener);
-    this.cleanups.push(() => target.removeEventListener!(type, listener));
+    this.#cleanups.push(() => target.removeEventListener!(type, listener));
   }
 }
 
@@ -161,8 +167,8 @@ export interface BroadcastChannelLike {
 }
 
 export interface BroadcastChannelOptions {
-  /** While unpaired after the partner left: `wait` holds new calls until the next partner (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE`. Default `wait`. */
-  readonly whileDown?: 'wait' | 'fail';
+  /** While unpaired after the partner left: `hold` keeps new calls until the next partner (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE`. Default `hold` (`wait`, its former name, is still accepted). */
+  readonly whileDown?: 'hold' | 'fail' | 'wait';
   /** Where `pagehide`/`pageshow` fire, to say goodbye to the partner. Default `globalThis` in a page; `null` for none. */
   readonly page?: PageScope | null;
 }
@@ -190,65 +196,103 @@ export function fromBroadcastChannel(channel: BroadcastChannelLike, options: Bro
   return new BroadcastChannelTransport(channel, options);
 }
 
-export class BroadcastChannelTransport extends ConnectionStateful implements Transport {
-  readonly kind = 'clone';
-  readonly initiator = undefined;
+export class BroadcastChannelTransport implements Reconnecting {
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  readonly policy: ReconnectPolicy;
+  readonly dial = (context: DialContext): Transport | Promise<Transport> => this.#dial(context);
   /** The instance id of the endpoint this one is paired with. */
   partner: string | undefined;
-  private receiver: TransportReceiver | undefined;
-  private queue: unknown[] | undefined = [];
-  private readonly page: PageScope | undefined;
+  readonly #page: PageScope | undefined;
   /** Between `pagehide` and `pageshow`: a hidden page answers no one. */
-  private hidden = false;
+  #hidden = false;
+  #attached = false;
+  #offs: (() => void)[] = [];
+  #current: PartnerLink | undefined;
+  #waiting: { resolve(link: Transport): void; stop(): void } | undefined;
 
   constructor(
     readonly channel: BroadcastChannelLike,
-    private readonly options: BroadcastChannelOptions = {},
+    options: BroadcastChannelOptions = {},
   ) {
-    super();
-    this.page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
+    this.#page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
+    // The next partner comes on its own: no backoff, no attempt limit, each call's timeout bounds the wait.
+    this.policy = {
+      initialDelay: 0,
+      maxDelay: 0,
+      jitter: 0,
+      maxWait: Infinity,
+      whileDown: options.whileDown === 'fail' ? 'fail' : 'hold',
+    };
+    asReconnecting(this);
   }
 
-  start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.channel.addEventListener('message', this.onMessage);
-    this.page?.addEventListener('pagehide', this.onHide);
-    this.page?.addEventListener('pageshow', this.onShow);
-    this.post('hello');
+  /** The next link: the next partner, once paired. */
+  #dial({ signal }: DialContext): Transport | Promise<Transport> {
+    if (!this.#attached) {
+      this.#attached = true;
+      // The peer closed: stop listening, and close the channel.
+      const onClose = () => {
+        this.#detach();
+        this.channel.close();
+      };
+      signal.addEventListener('abort', onClose, { once: true });
+      this.#offs = [() => signal.removeEventListener('abort', onClose)];
+      this.#listen(this.channel, 'message', this.#onMessage);
+      this.#listen(this.#page, 'pagehide', this.#onHide);
+      this.#listen(this.#page, 'pageshow', this.#onShow);
+      if (this.partner === undefined) this.post('hello');
+    }
+    if (this.partner !== undefined && !this.#current) return this.#link(this.partner);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiting = undefined;
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiting = { resolve, stop: () => signal.removeEventListener('abort', onAbort) };
+    });
   }
 
-  send(message: unknown): void {
-    if (this.partner !== undefined) this.post('data', this.partner, message);
-    else this.queue?.push(message);
-  }
-
-  close(): void {
-    if (this.state === 'closed') return;
-    this.setState({ state: 'closed', attempt: 0 });
-    this.channel.removeEventListener('message', this.onMessage);
-    this.page?.removeEventListener('pagehide', this.onHide);
-    this.page?.removeEventListener('pageshow', this.onShow);
-    this.channel.close();
-    this.receiver = undefined;
-    this.queue = undefined;
-  }
-
-  private post(type: Envelope['type'], to?: string, data?: unknown): void {
+  post(type: Envelope['type'], to?: string, data?: unknown): void {
     const envelope: Envelope =
       type === 'data' ? { saltline: 'bc/1', type, from: this.id, to, data } : { saltline: 'bc/1', type, from: this.id, to };
     this.channel.postMessage(envelope);
   }
 
-  private readonly onMessage = (event: MessageEvent): void => {
+  /** The session closed its link without the partner leaving (it closed, or failed): stop listening. */
+  closedByPeer(link: PartnerLink): void {
+    if (this.#current !== link) return;
+    this.#current = undefined;
+    this.partner = undefined;
+    this.#detach();
+  }
+
+  #listen(target: PageScope | BroadcastChannelLike | undefined, type: string, listener: (event: any) => void): void {
+    if (!target) return;
+    target.addEventListener(type, listener);
+    this.#offs.push(() => target.removeEventListener(type, listener));
+  }
+
+  #detach(): void {
+    this.#attached = false;
+    for (const off of this.#offs.splice(0)) off();
+  }
+
+  #link(partner: string): PartnerLink {
+    const link = new PartnerLink(this, partner);
+    this.#current = link;
+    return link;
+  }
+
+  readonly #onMessage = (event: MessageEvent): void => {
     const message = event.data as Envelope | null;
-    if (this.state === 'closed' || this.hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
+    if (this.#hidden || typeof message !== 'object' || message === null || message.saltline !== 'bc/1') return;
     const { from, to } = message;
     if (typeof from !== 'string' || (to !== undefined && to !== this.id)) return;
     const partner = this.partner;
     switch (message.type) {
       case 'data':
-        if (from === partner) this.receiver?.message(message.data);
+        if (from === partner) this.#current?.deliver(message.data);
         return;
       case 'hello':
         if (partner === undefined) this.post('offer', from);
@@ -256,46 +300,85 @@ export class BroadcastChannelTransport extends ConnectionStateful implements Tra
       case 'offer':
         if (partner !== undefined && partner !== from) return;
         this.post('accept', from);
-        return this.pair(from);
+        return this.#pair(from);
       case 'accept':
         // It took our offer while we took another's: let it go and find someone else.
-        if (partner === undefined) this.pair(from);
+        if (partner === undefined) this.#pair(from);
         else if (partner !== from) this.post('bye', from);
         return;
       case 'bye':
-        if (from === partner) this.unpair('the other side went away');
+        if (from === partner) this.#unpair('the other side went away');
     }
   };
 
-  private pair(partner: string): void {
+  #pair(partner: string): void {
     if (this.partner === partner) return;
     this.partner = partner;
-    const queue = this.queue;
-    this.queue = undefined;
-    if (queue) for (const message of queue) this.send(message);
-    if (this.state === 'reconnecting') this.receiver?.resumed();
-    this.setState({ state: 'open', attempt: 0 });
+    const waiting = this.#waiting;
+    if (!waiting) return; // the next dial takes it
+    this.#waiting = undefined;
+    waiting.stop();
+    waiting.resolve(this.#link(partner));
   }
 
-  private unpair(why: string, announce = true): void {
+  #unpair(why: string, announce = true): void {
     this.partner = undefined;
-    if (this.state === 'open') {
-      const reason = new Error(why);
-      this.setState({ state: 'reconnecting', attempt: 0, reason });
-      this.receiver?.interrupted(reason, this.options.whileDown !== 'fail');
-    }
+    const link = this.#current;
+    this.#current = undefined;
+    link?.drop(new Error(why));
     if (announce) this.post('hello');
   }
 
-  private readonly onHide = (): void => {
+  readonly #onHide = (): void => {
     if (this.partner !== undefined) this.post('bye', this.partner);
-    this.unpair('this page was hidden', false);
-    this.hidden = true;
+    this.#unpair('this page was hidden', false);
+    this.#hidden = true;
   };
 
-  private readonly onShow = (): void => {
-    if (!this.hidden || this.state === 'closed') return;
-    this.hidden = false;
+  readonly #onShow = (): void => {
+    if (!this.#hidden || !this.#attached) return;
+    this.#hidden = false;
     this.post('hello');
   };
+}
+
+/** One pairing with one partner: a link that lives once. */
+class PartnerLink implements Transport {
+  readonly kind = 'clone';
+  readonly initiator = undefined;
+  #receiver: TransportReceiver | undefined;
+  #done = false;
+
+  constructor(
+    readonly owner: BroadcastChannelTransport,
+    readonly partner: string,
+  ) {}
+
+  /** The session starts within the task that paired us, before the partner's next frame can arrive. */
+  start(receiver: TransportReceiver): void {
+    this.#receiver = receiver;
+  }
+
+  deliver(data: unknown): void {
+    if (!this.#done) this.#receiver?.message(data);
+  }
+
+  send(message: unknown): void {
+    if (!this.#done) this.owner.post('data', this.partner, message);
+  }
+
+  drop(reason: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    receiver?.closed(reason);
+  }
+
+  close(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#receiver = undefined;
+    this.owner.closedByPeer(this);
+  }
 }

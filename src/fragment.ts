@@ -28,32 +28,37 @@ export function split(message: Uint8Array, size: number, emit: (flag: ChunkFlag,
 
 /** Joins chunks back into messages, refusing to buffer more than `maxMessageSize` bytes. */
 export class Reassembler {
-  private parts: Uint8Array[] = [];
-  private size = 0;
+  #parts: Uint8Array[] = [];
+  #size = 0;
 
-  constructor(private readonly maxMessageSize: number) {}
+  readonly #maxMessageSize: number;
+
+  constructor(maxMessageSize: number) {
+    this.#maxMessageSize = maxMessageSize;
+  }
 
   /** Bytes held for an unfinished message. */
   get buffered(): number {
-    return this.size;
+    return this.#size;
   }
 
   /** Returns the completed message, or `undefined` while more is to come. Throws on a broken sequence or the cap. */
   push(flag: number, chunk: Uint8Array): Uint8Array | undefined {
     if (flag === WHOLE) {
-      if (this.parts.length) throw this.fail('DATA_LOSS', 'a whole message arrived inside a fragmented one');
-      if (chunk.byteLength > this.maxMessageSize) throw this.fail('RESOURCE_EXHAUSTED', `a message over ${this.maxMessageSize} bytes`);
+      if (this.#parts.length) throw this.#fail('DATA_LOSS', 'a whole message arrived inside a fragmented one');
+      if (chunk.byteLength > this.#maxMessageSize) throw this.#fail('RESOURCE_EXHAUSTED', `a message over ${this.#maxMessageSize} bytes`);
       return chunk;
     }
-    if (flag !== MORE && flag !== LAST) throw this.fail('DATA_LOSS', `unknown fragment flag ${flag}`);
-    if (flag === LAST && !this.parts.length) throw this.fail('DATA_LOSS', 'a last fragment without a first');
-    this.size += chunk.byteLength;
-    if (this.size > this.maxMessageSize) throw this.fail('RESOURCE_EXHAUSTED', `a fragmented message over ${this.maxMessageSize} bytes`);
-    this.parts.push(chunk);
+    if (flag !== MORE && flag !== LAST) throw this.#fail('DATA_LOSS', `unknown fragment flag ${flag}`);
+    if (flag === LAST && !this.#parts.length) throw this.#fail('DATA_LOSS', 'a last fragment without a first');
+    this.#size += chunk.byteLength;
+    if (this.#size > this.#maxMessageSize)
+      throw this.#fail('RESOURCE_EXHAUSTED', `a fragmented message over ${this.#maxMessageSize} bytes`);
+    this.#parts.push(chunk);
     if (flag === MORE) return undefined;
-    const message = new Uint8Array(this.size);
+    const message = new Uint8Array(this.#size);
     let offset = 0;
-    for (const part of this.parts) {
+    for (const part of this.#parts) {
       message.set(part, offset);
       offset += part.byteLength;
     }
@@ -62,11 +67,11 @@ export class Reassembler {
   }
 
   reset(): void {
-    this.parts = [];
-    this.size = 0;
+    this.#parts = [];
+    this.#size = 0;
   }
 
-  private fail(code: 'DATA_LOSS' | 'RESOURCE_EXHAUSTED', message: string): RpcError {
+  #fail(code: 'DATA_LOSS' | 'RESOURCE_EXHAUSTED', message: string): RpcError {
     this.reset();
     return new RpcError(code, message);
   }
@@ -111,10 +116,6 @@ export function fragmenting(link: Transport, chunkSize: number, maxMessageSize =
             return;
           }
           if (message) receiver.message(message);
-        },
-        interrupted(reason, hold) {
-          reassembler.reset();
-          receiver.interrupted(reason, hold);
         },
       });
     },

@@ -1,14 +1,16 @@
 export { cloneCodec } from './codec/clone.js';
 export type { Codec, CodecExtension } from './codec/codec.js';
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 export { type CallContext, type ContextHandler, withContext } from './context.js';
 export { codes, publicError, RpcError, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
 export { createPeer } from './peer.js';
 export { PROTOCOL_VERSION } from './protocol.js';
+export { type Dial, type DialContext, type Reconnecting, type ReconnectingPeer, type ReconnectPolicy, reconnecting } from './reconnect.js';
 export { release, retain } from './retain.js';
 export type { RemoteStream } from './streams.js';
 export { RpcTarget, type Target, target } from './target.js';
 export { transfer } from './transfer.js';
-export type { ConnectionState, ConnectionStateChange, Transport, TransportReceiver } from './transport.js';
+export type { Transport, TransportReceiver } from './transport.js';
 export type {
   Call,
   Callback,

@@ -4,14 +4,38 @@
  */
 import { describe } from './caller.js';
 import { compose } from './compose.js';
+import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 import { RpcError } from './errors.js';
 import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
+import type { Meta } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
+import { isReconnecting, Links, type Reconnecting, type ReconnectingPeer } from './reconnect.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';
-import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote } from './types.js';
+import type { Call, CallHandler, CallOptions, Logger, Peer, PeerOptions, PeerStats, Remote } from './types.js';
+
+/** What the facade calls through: one `Session`, or the `Links` of `reconnecting()` (a session per link). */
+export interface Line {
+  readonly closed: Promise<unknown>;
+  readonly defaultTimeout: number;
+  readonly logger: Logger | undefined;
+  readonly isClosed: boolean;
+  readonly remoteIdentity: Uint8Array | undefined;
+  set api(api: object | undefined);
+  send(
+    target: string,
+    args: readonly unknown[],
+    meta: Meta | undefined,
+    signal: AbortSignal | undefined,
+    timeout: number,
+    call: Call | undefined,
+  ): Promise<unknown>;
+  notify(method: string, args: readonly unknown[], meta: Meta | undefined): void;
+  close(reason?: unknown): void;
+  stats(): PeerStats;
+}
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -38,20 +62,25 @@ keepMap(keptPromise);
 
 class RpcPeer implements Peer {
   readonly closed: Promise<unknown>;
-  readonly #session: Session;
+  readonly #session: Line;
   readonly #outgoing: CallHandler | undefined;
   #proxy: unknown;
 
-  constructor(transport: Transport, options: PeerOptions) {
+  constructor(line: (peer: Peer) => Line, options: PeerOptions) {
     assertExposable(options.expose);
-    this.#session = new Session(transport, options, this);
-    this.closed = this.#session.closed;
-    const caller = this.#session.caller;
+    const session = line(this);
+    this.#session = session;
+    this.closed = session.closed;
     this.#outgoing = compose(options.interceptors?.outgoing, (call) => {
-      if (!call.notification) return caller.send(call.method, call.args, call.meta, call.signal, call.timeout, call);
-      caller.notify(call.method, call.args, call.meta);
+      if (!call.notification) return session.send(call.method, call.args, call.meta, call.signal, call.timeout, call);
+      session.notify(call.method, call.args, call.meta);
       return Promise.resolve(undefined);
     });
+  }
+
+  /** The line underneath, for the facade of `reconnecting()`. */
+  protected get line(): Line {
+    return this.#session;
   }
 
   get remoteIdentity(): Uint8Array | undefined {
@@ -66,7 +95,7 @@ class RpcPeer implements Peer {
 
   expose(api: object | undefined): void {
     assertExposable(api);
-    this.#session.callee.api = api;
+    this.#session.api = api;
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
@@ -77,7 +106,7 @@ class RpcPeer implements Peer {
       const call: Call = { method, args, meta: meta ?? {}, signal: options?.signal, timeout, resultMeta: undefined, context: undefined };
       result = this.#outgoing(call);
     } else {
-      result = this.#session.caller.send(method, args, meta, options?.signal, timeout, undefined);
+      result = this.#session.send(method, args, meta, options?.signal, timeout, undefined);
     }
     (result as unknown as Record<symbol, unknown>)[Symbol.asyncIterator] = iterateResult;
     return result as Promise<R>;
@@ -90,7 +119,7 @@ class RpcPeer implements Peer {
       return;
     }
     if (hasRefs(args)) throw new RpcError('INVALID_ARGUMENT', 'a notification cannot carry callbacks or streams: use call()');
-    if (!this.#outgoing) return session.caller.notify(method, args, undefined);
+    if (!this.#outgoing) return session.notify(method, args, undefined);
     const call: Call = {
       method,
       args,
@@ -118,11 +147,29 @@ class RpcPeer implements Peer {
   }
 }
 
-/** Creates a peer on a transport; see `PeerOptions` for what it can be told. */
-export function createPeer(transport: Transport, options: PeerOptions = {}): Peer {
+/** A peer across the links of `reconnecting()`: where they stand, from its `Links`. */
+class RpcReconnectingPeer extends RpcPeer implements ReconnectingPeer {
+  get state(): ConnectionState {
+    return (this.line as Links).state;
+  }
+
+  onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
+    return (this.line as Links).onStateChange(listener);
+  }
+}
+
+/**
+ * Creates a peer on a transport, or across the links of `reconnecting(dial, policy)` (then it also
+ * has `state` and `onStateChange`); see `PeerOptions` for what it can be told.
+ */
+export function createPeer(target: Reconnecting, options?: PeerOptions): ReconnectingPeer;
+export function createPeer(target: Transport, options?: PeerOptions): Peer;
+export function createPeer(target: Transport | Reconnecting, options?: PeerOptions): Peer | ReconnectingPeer;
+export function createPeer(target: Transport | Reconnecting, options: PeerOptions = {}): Peer | ReconnectingPeer {
   if ((options as { secure?: unknown }).secure !== undefined) {
     // Never fall back to plaintext: the secure channel lives in its own entry point.
     throw new TypeError("the secure option needs createPeer from 'saltline/secure'");
   }
-  return new RpcPeer(transport, options);
+  if (isReconnecting(target)) return new RpcReconnectingPeer((peer) => new Links(target, options, peer), options);
+  return new RpcPeer((peer) => new Session(target, options, peer), options);
 }

@@ -27,13 +27,37 @@ import {
 import { References } from './ref-table.js';
 import { MAX_STREAM_WINDOW } from './streams.js';
 import type { Transport } from './transport.js';
-import type { Logger, Peer, PeerOptions, PeerStats } from './types.js';
+import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
 const DEFAULT_TIMEOUT = 30_000;
 
 export function finiteTimeout(timeout: number | undefined, fallback: number): number {
   const value = timeout ?? fallback;
   return value > 0 && value < Infinity ? value : Infinity;
+}
+
+/** The default per-call timeout `options` give: what a session announces in hello. */
+export const defaultTimeoutOf = (options: PeerOptions): number => finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
+
+/** Who the far side is, once a secure channel has authenticated it: what handlers see in `ctx`. */
+export interface RemoteParty {
+  readonly remoteIdentity?: Uint8Array | undefined;
+  readonly principal?: unknown;
+}
+
+/**
+ * The internal option by which `createPeer` from `saltline/secure` hands its sessions the far
+ * side's identity (read when a handler asks for its context): not a transport's business.
+ */
+export const REMOTE_PARTY = Symbol('saltline.remoteParty');
+export type SessionOptions = PeerOptions & { readonly [REMOTE_PARTY]?: () => RemoteParty };
+
+const NOBODY: RemoteParty = {};
+
+/** What the owner of a session hears of it, beyond `closed` (internal: `reconnecting()` counts links up by it). */
+interface SessionHooks {
+  /** The far side's hello arrived: calls go from now on. */
+  ready?(): void;
 }
 
 export class Session {
@@ -61,8 +85,13 @@ export class Session {
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
   readonly #helloTimeout: number;
+  readonly #hooks: SessionHooks | undefined;
+  readonly #remoteParty: () => RemoteParty;
+  #saidGoodbye = false;
 
-  constructor(transport: Transport, options: PeerOptions, peer: Peer) {
+  constructor(transport: Transport, options: SessionOptions, peer: Peer, hooks?: SessionHooks) {
+    this.#hooks = hooks;
+    this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
     this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -76,7 +105,7 @@ export class Session {
     if (codec.kind !== transport.kind)
       throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
     this.#codec = codec;
-    this.defaultTimeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
+    this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
     const streamWindow = options.streamWindow ?? 16;
@@ -120,7 +149,7 @@ export class Session {
       exposeStacks,
       maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
       transfers,
-      identity: () => transport,
+      identity: this.#remoteParty,
     });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     transport.start({
@@ -128,8 +157,6 @@ export class Session {
       // A transport that says why in an RpcError (the secure channel's UNAUTHENTICATED) is heard as is.
       closed: (reason) =>
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
-      interrupted: (reason, hold) => this.#interrupted(reason, hold),
-      resumed: () => this.#hello(false),
     });
     this.#hello(false);
   }
@@ -139,7 +166,31 @@ export class Session {
   }
 
   get remoteIdentity(): Uint8Array | undefined {
-    return this.#transport.remoteIdentity;
+    return this.#remoteParty().remoteIdentity;
+  }
+
+  /** The far side ended the session with a goodbye (rather than the link dropping). */
+  get saidGoodbye(): boolean {
+    return this.#saidGoodbye;
+  }
+
+  set api(api: object | undefined) {
+    this.callee.api = api;
+  }
+
+  send(
+    target: string,
+    args: readonly unknown[],
+    meta: wire.Meta | undefined,
+    signal: AbortSignal | undefined,
+    timeout: number,
+    call: Call | undefined,
+  ): Promise<unknown> {
+    return this.caller.send(target, args, meta, signal, timeout, call);
+  }
+
+  notify(method: string, args: readonly unknown[], meta: wire.Meta | undefined): void {
+    this.caller.notify(method, args, meta);
   }
 
   close(reason?: unknown, sayGoodbye = true): void {
@@ -193,10 +244,7 @@ export class Session {
 
   #hello(ack: boolean): void {
     if (this.#isClosed) return;
-    if (!ack) {
-      this.caller.refusal = undefined;
-      this.#armHelloTimer();
-    }
+    if (!ack) this.#armHelloTimer();
     this.outbox.push(wire.hello(ack, this.#maxMessageSize, this.defaultTimeout));
   }
 
@@ -225,6 +273,7 @@ export class Session {
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
     this.caller.release();
+    this.#hooks?.ready?.();
   }
 
   #armHelloTimer(): void {
@@ -238,20 +287,6 @@ export class Session {
   #clearHelloTimer(): void {
     if (this.#helloTimer !== undefined) clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-  }
-
-  /** The link dropped: what was in flight is lost, and the next hello starts a new session. */
-  #interrupted(reason: unknown, hold: boolean): void {
-    if (this.#isClosed) return;
-    this.caller.ready = false;
-    this.caller.refusal = hold ? undefined : () => new RpcError('UNAVAILABLE', 'the connection is down');
-    this.outbox.remoteLimit = Infinity;
-    this.callee.remoteTimeout = Infinity;
-    this.outbox.discard();
-    this.#clearHelloTimer();
-    const error = new RpcError('UNAVAILABLE', 'the connection dropped', { cause: reason });
-    this.caller.dropAll(error, hold);
-    this.callee.abortAll(error);
   }
 
   // ---- receiving --------------------------------------------------------------------------
@@ -311,6 +346,7 @@ export class Session {
         case wire.PONG:
           return;
         case wire.GOODBYE:
+          this.#saidGoodbye = true;
           return this.close(new RpcError('UNAVAILABLE', 'the remote peer closed'), false);
         default:
           this.refs.dispatch(message);

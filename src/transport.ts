@@ -29,10 +29,6 @@ export interface Transport {
    * connecting queues it).
    */
   readonly copiesOnSend?: boolean;
-  /** The far side's verified public key, once a secure channel has authenticated it. */
-  readonly remoteIdentity?: Uint8Array;
-  /** What the secure channel's `authorize` returned for the far side. */
-  readonly principal?: unknown;
   /** Starts delivery to `receiver`. Called once, by the peer. */
   start(receiver: TransportReceiver): void;
   /** Sends one message; `transfer` lists objects to move rather than copy (ports only). */
@@ -44,32 +40,8 @@ export interface Transport {
 export interface TransportReceiver {
   /** One message arrived. */
   message(data: unknown): void;
-  /** The transport ended for good (far side gone, socket dropped); `reason` says why. */
+  /** The transport ended (far side gone, socket dropped); `reason` says why. It does not come back: a new link is a new transport. */
   closed(reason?: unknown): void;
-  /**
-   * The link dropped and the transport is re-establishing it (a redialling WebSocket). Calls in
-   * flight fail with `UNAVAILABLE`; new calls are held until `resumed` when `hold` is true, and
-   * fail at once otherwise.
-   */
-  interrupted(reason: unknown, hold: boolean): void;
-  /** The link is back: a new session starts with a fresh hello. */
-  resumed(): void;
 }
 
-/**
- * Where a transport that re-establishes its link stands (`connectWebSocket`, `connectExtension`,
- * `fromWindow`, `fromIpcMain` / `fromIpcRenderer`): `connecting` until the first link, `open`,
- * `reconnecting` while the link is down and being re-established, `closed` for good.
- */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** What such a transport's `onStateChange` listeners receive, on every change. */
-export interface ConnectionStateChange {
-  readonly state: ConnectionState;
-  /** Failed attempts in a row (dials, ports nobody answered); 0 once open, and on links that wait for the far side instead of dialling (window, Electron). */
-  readonly attempt: number;
-  /** With `reconnecting`, on transports that redial on a timer: milliseconds until the next attempt. */
-  readonly delay?: number;
-  /** With `reconnecting`, and with `closed` when the transport gave up: why the link went down. */
-  readonly reason?: unknown;
-}
+export type { ConnectionState, ConnectionStateChange } from './connection-state.js';

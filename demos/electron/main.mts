@@ -40,9 +40,8 @@ async function openWindow(): Promise<void> {
   });
 
   // Recipe 1: one peer for the window's lifetime; each (re)load of the page is handshaken anew.
-  const transport = fromIpcMain(ipcMain, win.webContents);
-  transport.onStateChange(({ state }) => console.log(`[main] preload link: ${state}`));
-  createPeer(transport, { expose: mainApi });
+  const peer = createPeer(fromIpcMain(ipcMain, win.webContents), { expose: mainApi });
+  peer.onStateChange(({ state }) => console.log(`[main] preload link: ${state}`));
 
   // Recipe 2: a new channel and a new peer on every load.
   win.webContents.on('did-finish-load', () => {

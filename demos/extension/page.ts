@@ -1,7 +1,7 @@
 /**
  * The demo page: once the extension's content script has said which extension it is
  * (`data-saltline-demo-extension` on <html>), connect to its service worker through
- * externally_connectable, with the redialling transport.
+ * externally_connectable, with a redialling peer.
  */
 import { createPeer, RpcError } from 'saltline';
 import { connectExtension, type ExtensionPort } from 'saltline/extension';
@@ -31,9 +31,9 @@ if (!runtime?.connect) {
 } else {
   $('banner').className = 'banner';
   $('banner').textContent = `Extension ${id} found: this page talks to its service worker.`;
-  const transport = connectExtension(() => runtime.connect!(id, { name: PORT_NAME }));
-  transport.onStateChange(({ state }) => ($('state').textContent = state));
-  const worker = createPeer(transport).remote<WorkerApi>();
+  const peer = createPeer(connectExtension(() => runtime.connect!(id, { name: PORT_NAME })));
+  peer.onStateChange(({ state }) => ($('state').textContent = state));
+  const worker = peer.remote<WorkerApi>();
 
   const run = (what: string, call: Promise<unknown>) => {
     $('out').className = 'out busy';

@@ -30,7 +30,7 @@ const host: HostApi = {
 const transport = fromWindow(frame.contentWindow!, { origin: widgetOrigin });
 const peer = createPeer(transport, { expose: host });
 const widget = peer.remote<WidgetApi>();
-transport.onStateChange(({ state }) => {
+peer.onStateChange(({ state }) => {
   $('state').textContent = state;
   $('state').dataset.state = state;
   log(`link ${state}${transport.origin ? ` (${transport.origin})` : ''}`);
@@ -85,7 +85,7 @@ function addHostileFrame(): Promise<void> {
     const listener = (event: MessageEvent) => {
       if (event.source !== hostile.contentWindow || (event.data as { hostile?: string } | null)?.hostile !== 'done') return;
       removeEventListener('message', listener);
-      log(`a hostile frame sent ${(event.data as { forged: number }).forged} forged messages: ignored (link ${transport.state})`);
+      log(`a hostile frame sent ${(event.data as { forged: number }).forged} forged messages: ignored (link ${peer.state})`);
       resolve();
     };
     addEventListener('message', listener);
@@ -113,8 +113,8 @@ async function selftest(): Promise<void> {
   };
   const stateBecomes = (state: string) =>
     new Promise<void>((resolve) => {
-      if (transport.state === state) return resolve();
-      const stop = transport.onStateChange((now) => now.state === state && (stop(), resolve()));
+      if (peer.state === state) return resolve();
+      const stop = peer.onStateChange((now) => now.state === state && (stop(), resolve()));
     });
 
   await check('the widget answers from the other origin', async () => {
@@ -144,7 +144,7 @@ async function selftest(): Promise<void> {
     await stateBecomes('open');
     const before = await widget.instance();
     await addHostileFrame();
-    expect(transport.state === 'open', `link ${transport.state}`);
+    expect(peer.state === 'open', `link ${peer.state}`);
     const after = await widget.instance();
     expect(after.id === before.id && peer.stats().malformed === 0, JSON.stringify(peer.stats()));
   });

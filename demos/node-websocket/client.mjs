@@ -18,25 +18,26 @@ const args = process.argv.slice(2);
 const url = args.find((a) => !a.startsWith('--')) ?? 'ws://127.0.0.1:8080/demos/node-websocket/ws';
 const stay = args.includes('--stay');
 
-const transport = connectWebSocket(url, {
-  WebSocket, // Node 20 has no global WebSocket
-  reconnect: { initialDelay: 250, maxDelay: 5_000, maxAttempts: stay ? Infinity : 5 },
-  whileDown: 'wait',
-});
-transport.onStateChange(({ state, attempt, delay, reason }) => {
+const peer = createPeer(
+  connectWebSocket(url, {
+    WebSocket, // Node 20 has no global WebSocket
+    reconnect: { initialDelay: 250, maxDelay: 5_000, maxAttempts: stay ? Infinity : 5, whileDown: 'hold' },
+  }),
+  {
+    timeout: 10_000,
+    expose: {
+      said: (from, text) => console.log(`[chat] ${from}: ${text}`),
+      progress: (step, of) => console.log(`[progress] ${step}/${of}`),
+      whoAreYou: () => `a Node ${process.version} client`,
+    },
+  },
+);
+peer.onStateChange(({ state, attempt, delay, reason }) => {
   const why = reason instanceof Error ? ` (${reason.message})` : '';
   const when = delay === undefined ? '' : `, next dial in ${Math.round(delay)} ms (attempt ${attempt})`;
   console.log(`[state] ${state}${when}${why}`);
 });
 
-const peer = createPeer(transport, {
-  timeout: 10_000,
-  expose: {
-    said: (from, text) => console.log(`[chat] ${from}: ${text}`),
-    progress: (step, of) => console.log(`[progress] ${step}/${of}`),
-    whoAreYou: () => `a Node ${process.version} client`,
-  },
-});
 const api = peer.remote();
 
 try {

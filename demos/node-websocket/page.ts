@@ -15,15 +15,11 @@ const log = (id: string, line: string, state: 'ok' | 'err' | 'busy' = 'ok') => {
   out.textContent = `${line}\n${out.textContent ?? ''}`.split('\n').slice(0, 12).join('\n');
 };
 
-const transport = connectWebSocket(`ws://${location.host}${location.pathname}ws`, {
-  reconnect: { initialDelay: 250, maxDelay: 5_000 },
-  whileDown: 'wait',
-  maxWait: 15_000,
+const dialer = connectWebSocket(`ws://${location.host}${location.pathname}ws`, {
+  reconnect: { initialDelay: 250, maxDelay: 5_000, whileDown: 'hold', maxWait: 15_000 },
 });
 const describeState = ({ state, attempt, delay }: ConnectionStateChange) =>
   delay === undefined ? state : `${state}: dial #${attempt + 1} in ${Math.round(delay)} ms`;
-log('state-out', transport.state, 'busy');
-transport.onStateChange((change) => log('state-out', describeState(change), change.state === 'open' ? 'ok' : 'busy'));
 
 const said: string[] = [];
 const client: ClientApi = {
@@ -34,7 +30,9 @@ const client: ClientApi = {
   progress: (step, of) => log('count-out', `progress ${step}/${of}`, 'busy'),
   whoAreYou: () => `a page (${navigator.userAgent.split(' ').pop()})`,
 };
-const peer = createPeer(transport, { expose: client, timeout: 20_000 });
+const peer = createPeer(dialer, { expose: client, timeout: 20_000 });
+log('state-out', peer.state, 'busy');
+peer.onStateChange((change) => log('state-out', describeState(change), change.state === 'open' ? 'ok' : 'busy'));
 const api = peer.remote<ServiceApi>();
 addEventListener('pagehide', () => peer.close());
 
@@ -117,7 +115,7 @@ async function selftest(): Promise<string[]> {
   });
   await check('drop and redial', async () => {
     const reopened = new Promise<void>((resolve) => {
-      const stop = transport.onStateChange((c) => c.state === 'open' && (stop(), resolve()));
+      const stop = peer.onStateChange((c) => c.state === 'open' && (stop(), resolve()));
     });
     peer.notify('drop');
     await reopened;

@@ -3,7 +3,7 @@
  * then carries our records as transferred `Uint8Array`s), runs the handshake, then seals every
  * outgoing message into records and opens every incoming one. It is itself a byte transport.
  *
- * Roles: the initiator is whoever opened the link (`link.initiator`). When the link cannot say
+ * Roles: the initiator is whoever opened the link (`secure.role`, else `link.initiator`). When neither can say
  * (a port pair), both ends send a hello, and the end whose ephemeral key is lower, compared
  * byte by byte, is the initiator; the other answers the lower hello with the ephemeral key of
  * its own. Equal keys mean our hello came back, and fail.
@@ -57,7 +57,6 @@ const AWAIT_AUTH = 3; //   responder: waits for message 3
 const AUTHORIZING = 4; //  `authorize` runs; nothing may arrive meanwhile
 const AWAIT_READY = 5; //  initiator: sent message 3, waits for the READY record
 const OPEN = 6;
-const DOWN = 7; //         the link is interrupted; a new handshake starts when it resumes
 const CLOSED = 8;
 
 const EMPTY = new Uint8Array(0);
@@ -78,248 +77,254 @@ export class SecureTransport implements Transport {
   /** The final handshake hash: equal on both ends of one session only. */
   channelBinding: Uint8Array | undefined = undefined;
 
-  private state = AWAIT_HELLO;
-  private receiver: TransportReceiver | undefined;
-  private handshake: Handshake | undefined;
+  #state = AWAIT_HELLO;
+  #receiver: TransportReceiver | undefined;
+  #handshake: Handshake | undefined;
   /** Roles settled by tie-break: the responder's ephemeral key, which its reply must repeat. */
-  private tieKey: Uint8Array | undefined;
-  private remote: RemoteIdentity | undefined;
-  private pendingPrincipal: unknown;
-  private binding: Uint8Array | undefined;
-  private sender: RecordCipher | undefined;
-  private opener: RecordCipher | undefined;
-  private readonly reassembler: Reassembler;
+  #tieKey: Uint8Array | undefined;
+  #remote: RemoteIdentity | undefined;
+  #pendingPrincipal: unknown;
+  #binding: Uint8Array | undefined;
+  #sender: RecordCipher | undefined;
+  #opener: RecordCipher | undefined;
+  readonly #reassembler: Reassembler;
   /** Messages the peer sent before the channel opened (its hello). */
-  private queue: Uint8Array[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  #queue: Uint8Array[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped whenever a handshake starts or ends, so a late `authorize` answer is ignored. */
-  private attempt = 0;
-  private resuming = false;
-  private sentUnderKey = 0;
-  private keyTime = 0;
+  #attempt = 0;
+  #sentUnderKey = 0;
+  #keyTime = 0;
   /** A port: send records as transferred buffers, and received buffers are ours alone. */
-  private readonly transfer: boolean;
-  private readonly recordPayload: number;
-  private readonly rekeyRecords: number;
-  private readonly rekeyInterval: number;
+  readonly #transfer: boolean;
+  readonly #recordPayload: number;
+  readonly #rekeyRecords: number;
+  readonly #rekeyInterval: number;
   /** Our clock for hello timestamps, in milliseconds since the Unix epoch. */
   readonly #now: () => number;
   /** Decides which MAC-valid hellos get an answer: the realm's, or one the options share. */
   readonly #guard: HelloGuard;
 
+  readonly #link: Transport;
+  readonly #options: ResolvedSecureOptions;
+  readonly #logger: Logger | undefined;
+  readonly #seams: Seams | undefined;
+
   constructor(
-    private readonly link: Transport,
-    private readonly options: ResolvedSecureOptions,
+    link: Transport,
+    options: ResolvedSecureOptions,
     readonly maxMessageSize: number,
-    private readonly logger: Logger | undefined,
-    private readonly seams: Seams | undefined,
+    logger: Logger | undefined,
+    seams: Seams | undefined,
   ) {
-    this.initiator = link.initiator;
+    this.#link = link;
+    this.#options = options;
+    this.#logger = logger;
+    this.#seams = seams;
+    this.initiator = options.role === undefined ? link.initiator : options.role === 'initiator';
     const limit = Math.min(MAX_RECORD, link.maxMessageSize ?? Infinity);
     if (limit < MAX_REPLY)
       throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
-    this.recordPayload = limit - MIN_RECORD;
-    this.transfer = link.kind === 'clone';
-    this.reassembler = new Reassembler(maxMessageSize);
-    this.rekeyRecords = seams?.rekeyRecords ?? REKEY_RECORDS;
-    this.rekeyInterval = seams?.rekeyInterval ?? REKEY_INTERVAL;
+    this.#recordPayload = limit - MIN_RECORD;
+    this.#transfer = link.kind === 'clone';
+    this.#reassembler = new Reassembler(maxMessageSize);
+    this.#rekeyRecords = seams?.rekeyRecords ?? REKEY_RECORDS;
+    this.#rekeyInterval = seams?.rekeyInterval ?? REKEY_INTERVAL;
     this.#now = seams?.clock ?? Date.now;
     this.#guard = options.handshakes ?? sharedGuard;
     seams?.onTransport?.(this);
   }
 
   get bufferedAmount(): number | undefined {
-    return this.link.bufferedAmount;
+    return this.#link.bufferedAmount;
   }
 
   /** Whether the handshake timer is armed (for leak checks). */
   get timerArmed(): boolean {
-    return this.timer !== undefined;
+    return this.#timer !== undefined;
   }
 
   get isOpen(): boolean {
-    return this.state === OPEN;
+    return this.#state === OPEN;
   }
 
   /** The secrets this channel copied from its options (live, not copies): for tests that check wiping. */
   get secretsHeld(): readonly Uint8Array[] {
-    const { identity, networkKey, psk, token } = this.options;
+    const { identity, networkKey, psk, token } = this.#options;
     return [identity.secretKey, networkKey, ...(psk ? [psk] : []), ...(token ? [token] : [])];
   }
 
   start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.prepare(); // before the link starts, in case it delivers at once
-    this.link.start({
-      message: (data) => this.onMessage(data),
-      closed: (reason) => this.onLinkClosed(reason),
-      interrupted: (reason, hold) => this.onInterrupted(reason, hold),
-      resumed: () => this.onResumed(),
+    this.#receiver = receiver;
+    this.#prepare(); // before the link starts, in case it delivers at once
+    this.#link.start({
+      message: (data) => this.#onMessage(data),
+      closed: (reason) => this.#onLinkClosed(reason),
     });
-    this.sayHello();
+    this.#sayHello();
   }
 
   send(message: unknown): void {
-    if (this.state === CLOSED) throw new RpcError('UNAVAILABLE', 'the secure channel is closed');
+    if (this.#state === CLOSED) throw new RpcError('UNAVAILABLE', 'the secure channel is closed');
     if (!(message instanceof Uint8Array)) throw new TypeError('the secure channel carries bytes (Uint8Array)');
-    if (this.state === OPEN) this.sendData(message);
+    if (this.#state === OPEN) this.#sendData(message);
     // Held until READY (the far side's hello, which lets calls go, can only follow it): a copy,
     // since the codec may reuse the bytes it gave us.
-    else this.queue.push(message.slice());
+    else this.#queue.push(message.slice());
   }
 
   close(): void {
-    if (this.state === CLOSED) return;
-    if (this.state === OPEN) {
+    if (this.#state === CLOSED) return;
+    if (this.#state === OPEN) {
       try {
-        this.sendRecord(CLOSE, EMPTY);
+        this.#sendRecord(CLOSE, EMPTY);
       } catch {
         // The link is gone already; the far side will see a truncation, which it is.
       }
     }
-    this.shutdown();
+    this.#shutdown();
     this.#wipeSecrets();
-    this.receiver = undefined;
-    this.link.close();
+    this.#receiver = undefined;
+    this.#link.close();
   }
 
   // ---- handshake --------------------------------------------------------------------------
 
   /** Arms the timer and sets up this end's handshake for its role. */
-  private prepare(): void {
-    this.attempt++;
-    this.timer = setTimeout(this.timedOut, this.options.handshakeTimeout);
-    const role = this.link.initiator;
-    this.handshake = this.newHandshake(role !== false);
-    this.state = role === true ? AWAIT_REPLY : role === false ? AWAIT_HELLO : AWAIT_TIE;
+  #prepare(): void {
+    this.#attempt++;
+    this.#timer = setTimeout(this.#timedOut, this.#options.handshakeTimeout);
+    const role = this.initiator;
+    this.#handshake = this.#newHandshake(role !== false);
+    this.#state = role === true ? AWAIT_REPLY : role === false ? AWAIT_HELLO : AWAIT_TIE;
   }
 
   /** An initiator, or an end that does not know its role, speaks first. */
-  private sayHello(): void {
-    if (this.state !== AWAIT_REPLY && this.state !== AWAIT_TIE) return;
+  #sayHello(): void {
+    if (this.#state !== AWAIT_REPLY && this.#state !== AWAIT_TIE) return;
     try {
-      this.sendRaw(this.handshake!.writeHello(this.#now()));
+      this.#sendRaw(this.#handshake!.writeHello(this.#now()));
     } catch (error) {
-      this.fail(`the hello could not be sent: ${String(error)}`);
+      this.#fail(`the hello could not be sent: ${String(error)}`);
     }
   }
 
-  private newHandshake(initiator: boolean, ephemeral = this.seams?.ephemerals?.shift()): Handshake {
-    const { identity, networkKey, psk, token } = this.options;
+  #newHandshake(initiator: boolean, ephemeral = this.#seams?.ephemerals?.shift()): Handshake {
+    const { identity, networkKey, psk, token } = this.#options;
     // A copy: the handshake wipes its ephemeral secret, and a test's fixed key must survive.
     const copy = ephemeral && { publicKey: ephemeral.publicKey.slice(), secretKey: ephemeral.secretKey.slice() };
     return new Handshake(initiator, { identity, networkKey, psk, token, ephemeral: copy });
   }
 
-  private readonly timedOut = (): void => {
-    this.timer = undefined;
-    this.fail('the handshake timed out');
+  readonly #timedOut = (): void => {
+    this.#timer = undefined;
+    this.#fail('the handshake timed out');
   };
 
-  private onMessage(data: unknown): void {
-    if (this.state === CLOSED || this.state === DOWN) return;
+  #onMessage(data: unknown): void {
+    if (this.#state === CLOSED) return;
     const bytes = asBytes(data);
-    if (!bytes) return this.fail('a message that is not bytes');
-    if (this.state === OPEN || this.state === AWAIT_READY) return this.onRecord(bytes);
+    if (!bytes) return this.#fail('a message that is not bytes');
+    if (this.#state === OPEN || this.#state === AWAIT_READY) return this.#onRecord(bytes);
     try {
-      switch (this.state) {
+      switch (this.#state) {
         case AWAIT_HELLO:
-          return this.onHello(bytes);
+          return this.#onHello(bytes);
         case AWAIT_TIE:
-          return this.onTie(bytes);
+          return this.#onTie(bytes);
         case AWAIT_REPLY:
-          return this.onReply(bytes);
+          return this.#onReply(bytes);
         case AWAIT_AUTH:
-          return this.onAuth(bytes);
+          return this.#onAuth(bytes);
         default:
-          return this.fail('a message while authorize was deciding');
+          return this.#fail('a message while authorize was deciding');
       }
     } catch (error) {
-      this.fail(error instanceof HandshakeError ? error.message : `the handshake broke: ${String(error)}`);
+      this.#fail(error instanceof HandshakeError ? error.message : `the handshake broke: ${String(error)}`);
     }
   }
 
   /** Responder, message 1. A wrong MAC, a stale, replayed or over-budget hello throw before anything is sent: silence. */
-  private onHello(message: Uint8Array, hello = checkHello(this.options.networkKey, message)): void {
+  #onHello(message: Uint8Array, hello = checkHello(this.#options.networkKey, message)): void {
     const refused = this.#guard.admit(hello.time, hello.mac, this.#now());
     if (refused) throw new HandshakeError(refused);
-    const handshake = this.handshake!;
+    const handshake = this.#handshake!;
     handshake.readHello(message, hello);
-    this.state = AWAIT_AUTH;
-    this.sendRaw(handshake.writeIdentity());
+    this.#state = AWAIT_AUTH;
+    this.#sendRaw(handshake.writeIdentity());
   }
 
   /** Roles unknown: the far hello settles them, or a reply says the far side knew it responds. */
-  private onTie(message: Uint8Array): void {
+  #onTie(message: Uint8Array): void {
     if (message.byteLength !== HELLO_SIZE) {
-      this.state = AWAIT_REPLY;
-      return this.onReply(message);
+      this.#state = AWAIT_REPLY;
+      return this.#onReply(message);
     }
-    const ours = this.handshake!.ephemeral;
-    const hello = checkHello(this.options.networkKey, message);
+    const ours = this.#handshake!.ephemeral;
+    const hello = checkHello(this.#options.networkKey, message);
     const theirs = hello.ephemeral;
     const order = compareBytes(ours.publicKey, theirs);
     if (order === 0) throw new HandshakeError('our own hello came back');
     if (order < 0) {
-      this.tieKey = theirs;
-      this.state = AWAIT_REPLY;
+      this.#tieKey = theirs;
+      this.#state = AWAIT_REPLY;
       return;
     }
-    const abandoned = this.handshake!;
-    this.handshake = this.newHandshake(false, ours); // copies `ours`
+    const abandoned = this.#handshake!;
+    this.#handshake = this.#newHandshake(false, ours); // copies `ours`
     abandoned.wipe();
-    this.onHello(message, hello);
+    this.#onHello(message, hello);
   }
 
   /** Initiator, message 2: authenticate and authorize the responder before revealing ourselves. */
-  private onReply(reply: Uint8Array): void {
-    const handshake = this.handshake!;
-    if (this.tieKey && reply.byteLength >= KEY_SIZE && !sameBytes(reply.subarray(0, KEY_SIZE), this.tieKey)) {
+  #onReply(reply: Uint8Array): void {
+    const handshake = this.#handshake!;
+    if (this.#tieKey && reply.byteLength >= KEY_SIZE && !sameBytes(reply.subarray(0, KEY_SIZE), this.#tieKey)) {
       throw new HandshakeError('a reply whose ephemeral key is not the one of its hello');
     }
     const remote = handshake.readIdentity(reply);
-    this.authorize(remote, () => {
-      this.sendRaw(handshake.writeAuth());
-      this.useKeys(handshake.finish(), true);
-      this.state = AWAIT_READY;
+    this.#authorize(remote, () => {
+      this.#sendRaw(handshake.writeAuth());
+      this.#useKeys(handshake.finish(), true);
+      this.#state = AWAIT_READY;
     });
   }
 
   /** Responder, message 3. */
-  private onAuth(auth: Uint8Array): void {
-    const handshake = this.handshake!;
+  #onAuth(auth: Uint8Array): void {
+    const handshake = this.#handshake!;
     const remote = handshake.readAuth(auth);
-    this.authorize(remote, () => {
-      this.useKeys(handshake.finish(), false);
-      this.open();
+    this.#authorize(remote, () => {
+      this.#useKeys(handshake.finish(), false);
+      this.#open();
     });
   }
 
   /** Pinned key first, then `authorize`, sync or async; `then` runs only if both agree. */
-  private authorize(remote: RemoteIdentity, then: () => void): void {
-    const { expectedRemoteKey, authorize } = this.options;
-    if (expectedRemoteKey && !sameBytes(remote.remoteKey, expectedRemoteKey)) return this.fail('the remote key is not the expected key');
-    this.remote = remote;
+  #authorize(remote: RemoteIdentity, then: () => void): void {
+    const { expectedRemoteKey, authorize } = this.#options;
+    if (expectedRemoteKey && !sameBytes(remote.remoteKey, expectedRemoteKey)) return this.#fail('the remote key is not the expected key');
+    this.#remote = remote;
     if (!authorize) return then();
-    this.state = AUTHORIZING;
-    const attempt = this.attempt;
-    const current = () => this.attempt === attempt && this.state === AUTHORIZING;
+    this.#state = AUTHORIZING;
+    const attempt = this.#attempt;
+    const current = () => this.#attempt === attempt && this.#state === AUTHORIZING;
     const refuse = (error: unknown) => {
-      if (current()) this.fail(`authorize threw: ${String(error)}`);
+      if (current()) this.#fail(`authorize threw: ${String(error)}`);
     };
     const decide = (principal: unknown) => {
       if (!current()) return; // closed, failed or restarted meanwhile
-      if (principal === false || principal === null || principal === undefined) return this.fail('authorize refused the remote key');
-      this.pendingPrincipal = principal;
+      if (principal === false || principal === null || principal === undefined) return this.#fail('authorize refused the remote key');
+      this.#pendingPrincipal = principal;
       try {
         then();
       } catch (error) {
-        this.fail(error instanceof HandshakeError ? error.message : `the handshake broke: ${String(error)}`);
+        this.#fail(error instanceof HandshakeError ? error.message : `the handshake broke: ${String(error)}`);
       }
     };
     let verdict: unknown;
     try {
-      verdict = authorize({ remoteKey: remote.remoteKey.slice(), token: remote.token?.slice(), transport: this.link });
+      verdict = authorize({ remoteKey: remote.remoteKey.slice(), token: remote.token?.slice(), transport: this.#link });
     } catch (error) {
       return refuse(error);
     }
@@ -327,56 +332,52 @@ export class SecureTransport implements Transport {
     else decide(verdict);
   }
 
-  private useKeys(keys: SessionKeys, initiator: boolean): void {
-    this.sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER);
-    this.opener = new RecordCipher(keys.receive, initiator ? FROM_RESPONDER : FROM_INITIATOR);
-    this.binding = keys.binding;
-    this.handshake = undefined;
+  #useKeys(keys: SessionKeys, initiator: boolean): void {
+    this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER);
+    this.#opener = new RecordCipher(keys.receive, initiator ? FROM_RESPONDER : FROM_INITIATOR);
+    this.#binding = keys.binding;
+    this.#handshake = undefined;
   }
 
   /** Both sides agree: the responder sends READY, and what the peer queued goes out. */
-  private open(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const responder = this.state !== AWAIT_READY;
-    this.state = OPEN;
-    this.remoteIdentity = this.remote!.remoteKey;
-    this.principal = this.pendingPrincipal;
-    this.channelBinding = this.binding;
-    this.remote = undefined;
-    this.pendingPrincipal = undefined;
-    this.tieKey = undefined;
-    this.keyTime = performance.now();
-    this.sentUnderKey = 0;
+  #open(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const responder = this.#state !== AWAIT_READY;
+    this.#state = OPEN;
+    this.remoteIdentity = this.#remote!.remoteKey;
+    this.principal = this.#pendingPrincipal;
+    this.channelBinding = this.#binding;
+    this.#remote = undefined;
+    this.#pendingPrincipal = undefined;
+    this.#tieKey = undefined;
+    this.#keyTime = performance.now();
+    this.#sentUnderKey = 0;
     try {
-      if (responder) this.sendRecord(READY, EMPTY);
-      const queued = this.queue;
-      this.queue = [];
-      for (const message of queued) this.sendData(message);
+      if (responder) this.#sendRecord(READY, EMPTY);
+      const queued = this.#queue;
+      this.#queue = [];
+      for (const message of queued) this.#sendData(message);
     } catch (error) {
-      return this.fail(`a record could not be sent: ${String(error)}`);
-    }
-    if (this.resuming) {
-      this.resuming = false;
-      this.receiver?.resumed();
+      return this.#fail(`a record could not be sent: ${String(error)}`);
     }
   }
 
   // ---- records ----------------------------------------------------------------------------
 
-  private onRecord(record: Uint8Array): void {
+  #onRecord(record: Uint8Array): void {
     const length = record.byteLength;
-    if (length === 0) return this.fail('an empty record');
-    if (length < MIN_RECORD) return this.fail('an under-length record');
-    if (length > MAX_RECORD) return this.fail('an oversize record');
-    const plain = this.opener!.open(record, this.transfer);
-    if (!plain) return this.fail('a record that did not open');
+    if (length === 0) return this.#fail('an empty record');
+    if (length < MIN_RECORD) return this.#fail('an under-length record');
+    if (length > MAX_RECORD) return this.#fail('an oversize record');
+    const plain = this.#opener!.open(record, this.#transfer);
+    if (!plain) return this.#fail('a record that did not open');
     const type = plain[32]!;
     const payload = plain.subarray(33);
-    if (this.state === AWAIT_READY) {
-      if (type !== READY) return this.fail('a record before READY');
-      if (payload.byteLength) return this.fail('a READY record with a payload');
-      return this.open();
+    if (this.#state === AWAIT_READY) {
+      if (type !== READY) return this.#fail('a record before READY');
+      if (payload.byteLength) return this.#fail('a READY record with a payload');
+      return this.#open();
     }
     switch (type) {
       case WHOLE:
@@ -384,91 +385,74 @@ export class SecureTransport implements Transport {
       case LAST: {
         let message: Uint8Array | undefined;
         try {
-          message = this.reassembler.push(type, payload);
+          message = this.#reassembler.push(type, payload);
         } catch (error) {
-          return this.fail(`a broken fragment sequence: ${(error as Error).message}`);
+          return this.#fail(`a broken fragment sequence: ${(error as Error).message}`);
         }
-        if (message) this.receiver?.message(message);
+        if (message) this.#receiver?.message(message);
         return;
       }
       case REKEY:
-        if (payload.byteLength) return this.fail('a REKEY record with a payload');
-        this.opener!.rekey();
-        return this.seams?.onEvent?.('rekey received');
+        if (payload.byteLength) return this.#fail('a REKEY record with a payload');
+        this.#opener!.rekey();
+        return this.#seams?.onEvent?.('rekey received');
       case CLOSE:
-        if (payload.byteLength) return this.fail('a CLOSE record with a payload');
-        return this.end('the far side closed the secure channel');
+        if (payload.byteLength) return this.#fail('a CLOSE record with a payload');
+        return this.#end('the far side closed the secure channel');
       default:
-        return this.fail(type === READY ? 'a second READY' : `a record of unknown type ${type}`);
+        return this.#fail(type === READY ? 'a second READY' : `a record of unknown type ${type}`);
     }
   }
 
-  private sendData(message: Uint8Array): void {
-    if (message.byteLength <= this.recordPayload) return this.sendChunk(WHOLE, message);
-    split(message, this.recordPayload, this.sendChunk);
+  #sendData(message: Uint8Array): void {
+    if (message.byteLength <= this.#recordPayload) return this.#sendChunk(WHOLE, message);
+    split(message, this.#recordPayload, this.#sendChunk);
   }
 
-  private readonly sendChunk = (flag: ChunkFlag, chunk: Uint8Array): void => {
-    if (++this.sentUnderKey > this.rekeyRecords || performance.now() - this.keyTime >= this.rekeyInterval) {
-      this.sendRecord(REKEY, EMPTY);
-      this.sender!.rekey();
-      this.sentUnderKey = 1;
-      this.keyTime = performance.now();
-      this.seams?.onEvent?.('rekey sent');
+  readonly #sendChunk = (flag: ChunkFlag, chunk: Uint8Array): void => {
+    if (++this.#sentUnderKey > this.#rekeyRecords || performance.now() - this.#keyTime >= this.#rekeyInterval) {
+      this.#sendRecord(REKEY, EMPTY);
+      this.#sender!.rekey();
+      this.#sentUnderKey = 1;
+      this.#keyTime = performance.now();
+      this.#seams?.onEvent?.('rekey sent');
     }
-    this.sendRecord(flag, chunk);
+    this.#sendRecord(flag, chunk);
   };
 
-  private sendRecord(type: number, payload: Uint8Array): void {
-    const record = this.sender!.seal(type, payload);
-    this.link.send(record, this.transfer ? [record.buffer as ArrayBuffer] : undefined);
+  #sendRecord(type: number, payload: Uint8Array): void {
+    const record = this.#sender!.seal(type, payload);
+    this.#link.send(record, this.#transfer ? [record.buffer as ArrayBuffer] : undefined);
   }
 
-  private sendRaw(message: Uint8Array): void {
-    this.link.send(message, this.transfer ? [message.buffer as ArrayBuffer] : undefined);
+  #sendRaw(message: Uint8Array): void {
+    this.#link.send(message, this.#transfer ? [message.buffer as ArrayBuffer] : undefined);
   }
 
   // ---- endings ----------------------------------------------------------------------------
 
-  private onLinkClosed(reason: unknown): void {
-    if (this.state === CLOSED) return;
-    if (this.state === OPEN) {
-      this.logger?.warn?.('secure channel truncated: the transport ended without a CLOSE record');
-      return this.end(new RpcError('DATA_LOSS', 'the secure channel was truncated', { cause: reason }));
+  #onLinkClosed(reason: unknown): void {
+    if (this.#state === CLOSED) return;
+    if (this.#state === OPEN) {
+      this.#logger?.warn?.('secure channel truncated: the transport ended without a CLOSE record');
+      return this.#end(new RpcError('DATA_LOSS', 'the secure channel was truncated', { cause: reason }));
     }
-    if (this.state === DOWN) return this.end(reason);
-    this.fail(`the transport closed during the handshake: ${String(reason)}`);
-  }
-
-  private onInterrupted(reason: unknown, hold: boolean): void {
-    if (this.state === CLOSED || this.state === DOWN) return;
-    const receiver = this.receiver;
-    this.shutdown();
-    this.state = DOWN;
-    receiver?.interrupted(reason, hold);
-  }
-
-  /** The link is back: a new session needs a new handshake, and the peer hears of it after READY. */
-  private onResumed(): void {
-    if (this.state !== DOWN) return;
-    this.resuming = true;
-    this.prepare();
-    this.sayHello();
+    this.#fail(`the transport closed during the handshake: ${String(reason)}`);
   }
 
   /** Any failure: wipe, close without a word, and one generic error for the application. */
-  private fail(detail: string): void {
-    if (this.state === CLOSED) return;
-    this.logger?.warn?.(`secure channel failed: ${detail}`);
-    this.end(new RpcError('UNAUTHENTICATED', 'the secure channel failed'));
+  #fail(detail: string): void {
+    if (this.#state === CLOSED) return;
+    this.#logger?.warn?.(`secure channel failed: ${detail}`);
+    this.#end(new RpcError('UNAUTHENTICATED', 'the secure channel failed'));
   }
 
-  private end(reason: unknown): void {
-    const receiver = this.receiver;
-    this.shutdown();
+  #end(reason: unknown): void {
+    const receiver = this.#receiver;
+    this.#shutdown();
     this.#wipeSecrets();
-    this.receiver = undefined;
-    this.link.close();
+    this.#receiver = undefined;
+    this.#link.close();
     receiver?.closed(reason);
   }
 
@@ -477,18 +461,18 @@ export class SecureTransport implements Transport {
     for (const secret of this.secretsHeld) wipe(secret);
   }
 
-  private shutdown(): void {
-    this.state = CLOSED;
-    this.attempt++;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.handshake?.wipe();
-    this.sender?.wipe();
-    this.opener?.wipe();
-    this.handshake = this.sender = this.opener = undefined;
-    this.remote = this.tieKey = this.pendingPrincipal = undefined;
-    for (const message of this.queue) wipe(message); // plaintext the application meant for the far side alone
-    this.queue = [];
-    this.reassembler.reset();
+  #shutdown(): void {
+    this.#state = CLOSED;
+    this.#attempt++;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#handshake?.wipe();
+    this.#sender?.wipe();
+    this.#opener?.wipe();
+    this.#handshake = this.#sender = this.#opener = undefined;
+    this.#remote = this.#tieKey = this.#pendingPrincipal = undefined;
+    for (const message of this.#queue) wipe(message); // plaintext the application meant for the far side alone
+    this.#queue = [];
+    this.#reassembler.reset();
   }
 }

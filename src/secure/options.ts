@@ -49,6 +49,13 @@ export interface SecureOptions {
    * realm's own, shared by every responder in it (2 minutes, 40/s, burst 100, 16,384 hellos).
    */
   readonly handshakes?: HelloGuard;
+  /**
+   * This end's part in the handshake: the side that dialled the link is the `initiator`, the side
+   * that accepted it the `responder`. Default: what the transport says (`initiator`), and when it
+   * cannot say, the tie-break (both speak; the lower hello initiates). `createPeer` over
+   * `reconnecting()` defaults to `initiator`.
+   */
+  readonly role?: 'initiator' | 'responder';
 }
 
 export interface ResolvedSecureOptions {
@@ -58,6 +65,7 @@ export interface ResolvedSecureOptions {
   readonly authorize: Authorize | undefined;
   readonly token: Uint8Array | undefined;
   readonly psk: Uint8Array | undefined;
+  readonly role: 'initiator' | 'responder' | undefined;
   readonly handshakeTimeout: number;
   readonly handshakes: HelloGuard | undefined;
 }
@@ -87,6 +95,9 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
   if (token && token.byteLength > MAX_TOKEN) throw new TypeError(`secure.token is over ${MAX_TOKEN} bytes`);
   const timeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!(timeout > 0 && timeout < 2 ** 31)) throw new TypeError('secure.handshakeTimeout must be a positive number of milliseconds');
+  if (options.role !== undefined && options.role !== 'initiator' && options.role !== 'responder') {
+    throw new TypeError("secure.role must be 'initiator' or 'responder'");
+  }
   if (options.handshakes !== undefined && !(options.handshakes instanceof HelloGuard)) {
     throw new TypeError('secure.handshakes must come from handshakeGuard()');
   }
@@ -99,5 +110,6 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
     psk: key32('psk', options.psk),
     handshakeTimeout: timeout,
     handshakes: options.handshakes,
+    role: options.role,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { type BroadcastChannelOptions, type BroadcastChannelTransport, fromBroadcastChannel } from '../../adapters/worker.js';
+import { type BroadcastChannelOptions, fromBroadcastChannel } from '../../adapters/worker.js';
 import { createPeer } from '../../src/index.js';
 import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
@@ -27,8 +27,6 @@ function markerOn(channel: BroadcastChannel, marker: string): Promise<void> {
     channel.addEventListener('message', listener);
   });
 }
-
-const stateOf = (transport: BroadcastChannelTransport) => transport.state;
 
 describe('saltline/worker over a BroadcastChannel', () => {
   checkLeaks();
@@ -60,7 +58,7 @@ describe('saltline/worker over a BroadcastChannel', () => {
     forger.postMessage({ marker: 'done' });
     await delivered;
     forger.close();
-    equal(stateOf(a.transport), 'open');
+    equal(a.peer.state, 'open');
     equal(a.transport.partner, b.transport.id);
     equal(a.peer.stats().malformed, 0);
     equal(a.peer.stats().pendingCalls, 1);
@@ -95,10 +93,11 @@ describe('saltline/worker over a BroadcastChannel', () => {
     b.page.dispatchEvent(new Event('pagehide'));
     b.channel.postMessage({ marker: 'after-bye' }); // after b's goodbye, from the same sender
     const changes: string[] = [];
-    const stop = a.transport.onStateChange((change) => changes.push(`${change.state}: ${(change.reason as Error)?.message}`));
+    // The reason is the session's UNAVAILABLE, with what the link said as its cause.
+    const stop = a.peer.onStateChange((change) => changes.push(`${change.state}: ${((change.reason as Error)?.cause as Error)?.message}`));
     await bye;
     stop();
-    equal(stateOf(a.transport), 'reconnecting');
+    equal(a.peer.state, 'reconnecting');
     deepEqual(changes, ['reconnecting: the other side went away']);
     await rejectsWith(a.api.add(1, 1), 'UNAVAILABLE');
   });

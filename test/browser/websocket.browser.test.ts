@@ -64,11 +64,10 @@ describe('a browser WebSocket to a Node saltline server', () => {
   });
 
   it('redials after a drop and is served again', async () => {
-    const transport = connectWebSocket(() => socket('/__saltline/ws'), { reconnect: { initialDelay: 5, maxDelay: 20 } });
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(connectWebSocket(() => socket('/__saltline/ws'), { reconnect: { initialDelay: 5, maxDelay: 20 } })));
     const api = peer.remote<Api>();
     equal(await api.add(1, 1), 2);
-    const reopened = until(transport, (c) => c.state === 'open');
+    const reopened = until(peer, (c) => c.state === 'open');
     peer.notify('drop');
     await reopened;
     equal(await api.add(2, 2), 4);

@@ -115,7 +115,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     const query = new URLSearchParams({ sibling: String(sibling), parentId: transport.id, childId: childLink });
     hostile = iframe(`${childOrigin}${fixtures}/window-hostile.html?${query}`);
     await forgedHere;
-    equal(transport.state, 'open');
+    equal(peer.state, 'open');
     deepEqual(await report, { state: 'open', origin: parentOrigin, malformed: 0 });
     equal(await api.linkId(), childLink);
     equal(await api.add(2, 3), 5);
@@ -127,9 +127,9 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     listenerCheck('window', window);
     // The child fixture, but served from this page's origin, which the transport does not allow.
     const frame = iframe(childUrl(parentOrigin));
-    const { api, transport } = connect(frame.contentWindow!);
+    const { api, peer } = connect(frame.contentWindow!);
     await nextMessage(() => frame.contentWindow, 'fixture', 'ready'); // posted after its hello
-    equal(transport.state, 'connecting');
+    equal(peer.state, 'connecting');
     const sum = api.add(20, 22);
     frame.src = childUrl();
     equal(await sum, 42);
@@ -150,29 +150,29 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
 
   it('notices a reload from the new document alone when the old one said no goodbye', async () => {
     listenerCheck('window', window);
-    const { api, peer, transport } = connect(iframe(childUrl(childOrigin, { nobye: '1' })).contentWindow!);
+    const { api, peer } = connect(iframe(childUrl(childOrigin, { nobye: '1' })).contentWindow!);
     const before = await api.instance();
     const call = peer.call('wait');
     void api.reload();
     await rejectsWith(call, 'UNAVAILABLE');
-    equal(transport.state, 'open'); // reconnecting, and open again, on the one hello
+    await reaches(peer, 'open'); // the new document's one hello is enough
     ok((await api.instance()) !== before, 'a new document answers');
   });
 
   it('tells onStateChange listeners of a reload: reconnecting, with why, then open', async () => {
     listenerCheck('window', window);
-    const { api, transport } = connect(iframe(childUrl()).contentWindow!);
+    const { api, peer } = connect(iframe(childUrl()).contentWindow!);
     const before = await api.instance();
     const changes: ConnectionStateChange[] = [];
-    transport.onStateChange((change) => changes.push(change));
+    peer.onStateChange((change) => changes.push(change));
     void api.reload();
-    await reaches(transport, 'reconnecting');
-    await reaches(transport, 'open');
+    await reaches(peer, 'reconnecting');
+    await reaches(peer, 'open');
     ok((await api.instance()) !== before, 'a new document answers');
     deepEqual(
       changes.map(({ state, attempt }) => [state, attempt]),
       [
-        ['reconnecting', 0],
+        ['reconnecting', 1], // attempt: failed links in a row
         ['open', 0],
       ],
     );
@@ -181,12 +181,12 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
 
   it("fails calls at once while the iframe reloads, with whileDown: 'fail'", async () => {
     listenerCheck('window', window);
-    const { api, transport } = connect(iframe(childUrl()).contentWindow!, { whileDown: 'fail' });
+    const { api, peer } = connect(iframe(childUrl()).contentWindow!, { whileDown: 'fail' });
     const before = await api.instance();
     void api.reload();
-    await reaches(transport, 'reconnecting');
+    await reaches(peer, 'reconnecting');
     await rejectsWith(api.add(1, 1), 'UNAVAILABLE');
-    await reaches(transport, 'open');
+    await reaches(peer, 'open');
     ok((await api.instance()) !== before, 'a new document answers');
   });
 
@@ -196,7 +196,7 @@ describe('saltline/window between a page and a cross-origin iframe', () => {
     const first = connect(frame.contentWindow!);
     const second = connect(frame.contentWindow!, { channel: 'second' });
     equal(await second.api.add(1, 2), 3);
-    equal(first.transport.state, 'connecting');
+    equal(first.peer.state, 'connecting');
     first.peer.close();
   });
 });

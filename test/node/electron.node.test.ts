@@ -11,7 +11,7 @@ import {
   type IpcRendererTransport,
 } from '../../adapters/electron.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
-import { createPeer, type Peer, transfer } from '../../src/index.js';
+import { createPeer, type Peer, type ReconnectingPeer, transfer } from '../../src/index.js';
 import type { ConnectionStateChange } from '../../src/transport.js';
 import { type Service, service } from '../fixtures/service.js';
 import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
@@ -35,7 +35,7 @@ function window() {
 
 function main(ipcMain: IpcMain, contents: WebContents, options: Parameters<typeof fromIpcMain>[2] = undefined) {
   const transport: IpcMainTransport = fromIpcMain(ipcMain, contents, options);
-  const peer: Peer = track(
+  const peer: ReconnectingPeer = track(
     createPeer(transport, { expose: { ...service, askRenderer: (x: number) => peer.remote<RendererApi>().double(x) } }),
   );
   return { transport, peer, api: peer.remote<RendererApi>() };
@@ -63,7 +63,7 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     equal(await r.api.add(40, 2), 42);
     equal(await m.api.double(21), 42);
     equal(await r.api.askRenderer(5), 10);
-    equal(m.transport.state, 'open');
+    equal(m.peer.state, 'open');
     ok(
       ipcMain.received.every(({ args }) => (args[0] as { saltline?: string }).saltline === 'link/1'),
       'only handshake signals went through ipcMain',
@@ -101,7 +101,7 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     contents.crash();
     first.peer.close(); // its process is gone, and its peer with it
     await rejectsWith(call, 'UNAVAILABLE');
-    equal(m.transport.state, 'reconnecting');
+    equal(m.peer.state, 'reconnecting');
     const held = m.api.page(); // held until a page is back
     const second = preload(contents.load());
     equal(await held, second.page);
@@ -123,14 +123,14 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     await rejectsWith(call, 'UNAVAILABLE');
     equal(await m.api.page(), second.page);
     // Main dropped the old channel; the old page (still running here) sees its port close.
-    await reaches(first.transport, 'reconnecting');
+    await reaches(first.peer, 'reconnecting');
   });
 
   it('tells onStateChange listeners each change as { state, attempt, reason }', async () => {
     const { ipcMain, contents } = window();
     const m = main(ipcMain, contents);
     const changes: ConnectionStateChange[] = [];
-    m.transport.onStateChange((change) => changes.push(change));
+    m.peer.onStateChange((change) => changes.push(change));
     const first = preload(contents.load());
     equal(await m.api.add(1, 1), 2);
     contents.crash();
@@ -143,23 +143,25 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
       changes.map(({ state, attempt }) => [state, attempt]),
       [
         ['open', 0],
-        ['reconnecting', 0],
+        ['reconnecting', 1],
         ['open', 0],
-        ['closed', 0],
-      ],
+        ['closed', 1],
+      ], // attempt: failed links in a row
     );
-    equal((changes[1]!.reason as Error).message, 'the renderer process is gone');
-    equal((changes[3]!.reason as Error).message, 'the window was destroyed');
-    equal(m.transport.state, 'closed');
+    // The reason is the session's: UNAVAILABLE, caused by what the link said.
+    equal(((changes[1]!.reason as Error).cause as Error).message, 'the renderer process is gone');
+    equal(((changes[3]!.reason as Error).cause as Error).message, 'the window was destroyed');
+    equal(m.peer.state, 'closed');
   });
 
   it("closes main's peer with UNAVAILABLE when the window is destroyed", async () => {
     const { ipcMain, contents } = window();
     const m = main(ipcMain, contents);
-    preload(contents.load());
+    const page = preload(contents.load());
     const call = m.peer.call('wait');
     equal(await m.api.add(1, 1), 2);
     contents.destroy();
+    page.peer.close(); // its window is gone, and its peer with it
     await rejectsWith(call, 'UNAVAILABLE');
     ok(m.peer.stats().closed, 'the peer closed');
   });
@@ -176,8 +178,8 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     const page = preload(contents.load());
     equal(await m.api.page(), page.page);
     equal(await page.api.add(1, 2), 3);
-    equal(stranger.transport.state, 'connecting');
-    equal(fromSubframe.transport.state, 'connecting');
+    equal(stranger.peer.state, 'connecting');
+    equal(fromSubframe.peer.state, 'connecting');
   });
 
   it('keeps two channels of one window apart', async () => {
@@ -190,7 +192,7 @@ describe('saltline/electron over ipcMain and ipcRenderer (stand-ins with Electro
     const other = preload(renderer);
     const page = preload(renderer, { channel: 'second' });
     equal(await m.api.page(), page.page);
-    equal(other.transport.state, 'connecting');
+    equal(other.peer.state, 'connecting');
   });
 
   it('copies transferred buffers from main, whose ports can transfer only ports', async () => {

@@ -11,7 +11,7 @@ import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/as
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 import { reaches } from '../support/state.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: listeners take the platform's own arguments
+// biome-ignore lint/suspicious/noExplicitAny: the platform's listener signature
 type Listener = (...args: any[]) => void;
 
 class FakeEvent {
@@ -103,13 +103,13 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
   it('redials after a port that worked drops, failing the call in flight and resuming on the new port', async () => {
     const ends: FakePort[] = [];
     const servers: Peer[] = [];
-    const transport = connectExtension(() => {
+    const dialer = connectExtension(() => {
       const [caller, callee] = portPair();
       ends.push(callee);
       servers.push(track(createPeer(fromExtensionPort(callee), { expose: service })));
       return caller;
     });
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(dialer));
     const api = peer.remote<Service>();
     equal(await api.add(1, 2), 3);
     const call = peer.call('wait');
@@ -121,12 +121,12 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
     await rejectsWith(call, 'UNAVAILABLE');
     equal(await api.add(3, 3), 6);
     equal(ends.length, 2);
-    equal(transport.state, 'open');
+    equal(peer.state, 'open');
   });
 
   it('tells onStateChange listeners each change as { state, attempt, delay, reason }', async () => {
     const ends: FakePort[] = [];
-    const transport = connectExtension(
+    const dialer = connectExtension(
       () => {
         const [caller, callee] = portPair();
         ends.push(callee);
@@ -135,23 +135,23 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
         else track(createPeer(fromExtensionPort(callee), { expose: service }));
         return caller;
       },
-      { retryDelay: 1 },
+      { initialDelay: 1, jitter: 0 },
     );
+    const peer = track(createPeer(dialer));
     const changes: ConnectionStateChange[] = [];
-    transport.onStateChange((change) => changes.push(change));
-    const peer = track(createPeer(transport));
+    peer.onStateChange((change) => changes.push(change));
     equal(await peer.remote<Service>().add(1, 2), 3);
-    const down = reaches(transport, 'reconnecting');
+    const down = reaches(peer, 'reconnecting');
     ends[0]!.disconnect();
     await down;
-    await reaches(transport, 'open');
+    await reaches(peer, 'open');
     peer.close();
     deepEqual(
       changes.map(({ state, attempt, delay }) => [state, attempt, delay]),
       [
         ['open', 0, undefined],
-        ['reconnecting', 0, 0], // a port that worked is redialled at once
         ['reconnecting', 1, 1],
+        ['reconnecting', 2, 2],
         ['open', 0, undefined],
         ['closed', 0, undefined],
       ],
@@ -162,27 +162,27 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
 
   it('closes the peer after maxAttempts ports in a row that nobody answers', async () => {
     let dials = 0;
-    const transport = connectExtension(
+    const dialer = connectExtension(
       () => {
         dials++;
         const [caller, callee] = portPair();
         callee.disconnect(); // "Could not establish connection. Receiving end does not exist."
         return caller;
       },
-      { maxAttempts: 3, retryDelay: 1 },
+      { maxAttempts: 3, initialDelay: 1 },
     );
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(dialer));
     await rejectsWith(peer.remote<Service>().add(1, 2), 'UNAVAILABLE');
     await peer.closed;
     equal(dials, 4);
-    equal(transport.state, 'closed');
+    equal(peer.state, 'closed');
   });
 
   it('closes the peer when opening a port throws (the extension was reloaded)', async () => {
-    const transport = connectExtension(() => {
+    const dialer = connectExtension(() => {
       throw new Error('Extension context invalidated.');
     });
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(dialer));
     const error = await rejectsWith(peer.remote<Service>().add(1, 2), 'UNAVAILABLE');
     ok(/invalidated/.test(String((error.cause as Error)?.message ?? error.message)), error.message);
   });
@@ -191,7 +191,7 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
     const ends: FakePort[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const transport = connectExtension(
+    const dialer = connectExtension(
       () => {
         const [caller, callee] = portPair();
         ends.push(callee);
@@ -200,16 +200,16 @@ describe('saltline/extension framing and redial (stand-in ports)', () => {
         else void gate.then(() => track(createPeer(fromExtensionPort(callee), { expose: service })));
         return caller;
       },
-      { whileDown: 'fail' },
+      { whileDown: 'fail', initialDelay: 0 },
     );
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(dialer));
     const api = peer.remote<Service>();
     equal(await api.add(1, 2), 3);
-    const down = reaches(transport, 'reconnecting');
+    const down = reaches(peer, 'reconnecting');
     ends[0]!.disconnect();
     await down;
     await rejectsWith(api.add(1, 1), 'UNAVAILABLE');
-    const up = reaches(transport, 'open');
+    const up = reaches(peer, 'open');
     release();
     await up;
     equal(await api.add(2, 3), 5);

@@ -226,12 +226,12 @@ describe('saltline/extension between a content script and the MV3 service worker
     await restarted;
     const now = await run('test.api.instance()');
     ok(now !== before, 'a new service worker instance answers');
-    equal(await run('test.transport.state'), 'open');
+    equal(await run('test.peer.state'), 'open');
     // open, down (a port that worked is redialled at once), maybe ports the stopping worker refused, open.
     const changes = (await run('test.changes')) as [string, number, string | null][];
     deepEqual(changes[0], ['open', 0, null]);
     equal(changes[1]?.[0], 'reconnecting');
-    equal(changes[1]?.[1], 0);
+    equal(changes[1]?.[1], 1); // the dropped port is the first failed link
     ok(typeof changes[1]?.[2] === 'string', 'reconnecting says why');
     deepEqual(changes.at(-1), ['open', 0, null]);
     ok(

@@ -29,9 +29,7 @@ async function sniffHello(): Promise<Uint8Array> {
     send: (m) => near.send(m),
     close: () => near.close(),
   };
-  const hello = new Promise<Uint8Array>((resolve) =>
-    far.start({ message: (m) => resolve(m as Uint8Array), closed() {}, interrupted() {}, resumed() {} }),
-  );
+  const hello = new Promise<Uint8Array>((resolve) => far.start({ message: (m) => resolve(m as Uint8Array), closed() {} }));
   const peer = createPeer(link, { logger: quiet, secure: { identity: client, networkKey, expectedRemoteKey: server.publicKey } });
   const bytes = await hello;
   peer.close();

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
-import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
+import { connectWebSocket, fromWebSocket, type ReconnectPolicy } from '../../adapters/websocket.js';
 import { createPeer, type Peer, RpcError, withContext } from '../../src/index.js';
 import { type Service, service } from '../fixtures/service.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
@@ -33,10 +33,10 @@ function connect(url: string, options: Parameters<typeof fromWebSocket>[1] = {},
   return { socket, peer, api: peer.remote<Service>() };
 }
 
-function redialling(url: string, options: Parameters<typeof connectWebSocket>[1] = {}, peerOptions = {}) {
-  const transport = connectWebSocket(() => client(url), { keepAlive: false, reconnect: { initialDelay: 1, maxDelay: 5 }, ...options });
-  const peer = track(createPeer(transport, peerOptions));
-  return { transport, peer, api: peer.remote<Service>() };
+function redialling(url: string, reconnect: ReconnectPolicy = {}, peerOptions = {}) {
+  const dialer = connectWebSocket(() => client(url), { keepAlive: false, reconnect: { initialDelay: 1, maxDelay: 5, ...reconnect } });
+  const peer = track(createPeer(dialer, peerOptions));
+  return { peer, api: peer.remote<Service>() };
 }
 
 describe('a WebSocket server and its clients (Node, ws, 127.0.0.1)', () => {
@@ -286,9 +286,9 @@ describe('a redialling WebSocket client', () => {
 
   it('redials after the connection drops and is served by a new server peer', async () => {
     const served = await serve(expose);
-    const { transport, api } = redialling(served.service.url);
+    const { peer, api } = redialling(served.service.url);
     equal(await api.add(1, 1), 2);
-    const reopened = until(transport, (c) => c.state === 'open');
+    const reopened = until(peer, (c) => c.state === 'open');
     served.requests[0]!.socket.destroy();
     await reopened;
     equal(await api.add(2, 2), 4);
@@ -309,10 +309,10 @@ describe('a redialling WebSocket client', () => {
   it('holds calls made while down and sends them after the redial', async () => {
     let refuse = false;
     const served = await serve({ ...expose, accept: () => !refuse });
-    const { transport, peer, api } = redialling(served.service.url);
+    const { peer, api } = redialling(served.service.url);
     equal(await api.add(1, 1), 2);
     refuse = true;
-    const failedOnce = until(transport, (c) => c.state === 'reconnecting' && c.attempt >= 2);
+    const failedOnce = until(peer, (c) => c.state === 'reconnecting' && c.attempt >= 2);
     served.requests[0]!.socket.destroy();
     await failedOnce;
     const held = api.add(20, 22);
@@ -324,25 +324,25 @@ describe('a redialling WebSocket client', () => {
   it("fails calls at once with UNAVAILABLE while down when whileDown is 'fail'", async () => {
     let refuse = false;
     const served = await serve({ ...expose, accept: () => !refuse });
-    const { transport, api } = redialling(served.service.url, { whileDown: 'fail' });
+    const { peer, api } = redialling(served.service.url, { whileDown: 'fail' });
     equal(await api.add(1, 1), 2);
     refuse = true;
-    const down = until(transport, (c) => c.state === 'reconnecting');
+    const down = until(peer, (c) => c.state === 'reconnecting');
     served.requests[0]!.socket.destroy();
     await down;
     await rejectsWith(api.add(1, 2), 'UNAVAILABLE');
     refuse = false;
-    await until(transport, (c) => c.state === 'open');
+    await until(peer, (c) => c.state === 'open');
     equal(await api.add(2, 2), 4);
   });
 
   it('fails held calls with UNAVAILABLE once the link has been down for maxWait', async () => {
     let refuse = false;
     const served = await serve({ ...expose, accept: () => !refuse });
-    const { transport, api } = redialling(served.service.url, { maxWait: 20 });
+    const { peer, api } = redialling(served.service.url, { maxWait: 20 });
     equal(await api.add(1, 1), 2);
     refuse = true;
-    const down = until(transport, (c) => c.state === 'reconnecting');
+    const down = until(peer, (c) => c.state === 'reconnecting');
     served.requests[0]!.socket.destroy();
     await down;
     const held = api.add(1, 2);
@@ -350,40 +350,40 @@ describe('a redialling WebSocket client', () => {
     ok(error.cause instanceof RpcError && error.cause.message.startsWith('still reconnecting'), String((error.cause as Error)?.message));
     await rejectsWith(api.add(1, 2), 'UNAVAILABLE'); // new calls now fail at once
     refuse = false;
-    await until(transport, (c) => c.state === 'open');
+    await until(peer, (c) => c.state === 'open');
     equal(await api.add(2, 2), 4);
   });
 
   it('gives up after maxAttempts failed dials and closes the peer with the last reason', async () => {
     const served = await serve({ accept: () => false });
-    const { peer, transport } = redialling(served.service.url, { reconnect: { initialDelay: 1, maxDelay: 2, maxAttempts: 3 } });
+    const { peer } = redialling(served.service.url, { initialDelay: 1, maxDelay: 2, maxAttempts: 3 });
     const call = peer.call('add', [1, 1]);
     const reason = (await peer.closed) as RpcError;
     equal(reason.code, 'UNAVAILABLE');
-    equal(transport.state, 'closed');
+    equal(peer.state, 'closed');
     equal(served.requests.length, 0);
     await rejectsWith(call, 'UNAVAILABLE');
   });
 
   it('closes at once, without redialling, when the socket cannot even be constructed', async () => {
     let dials = 0;
-    const transport = connectWebSocket(() => {
+    const dialer = connectWebSocket(() => {
       dials++;
       throw new SyntaxError('not a WebSocket URL');
     });
-    const peer = track(createPeer(transport));
+    const peer = track(createPeer(dialer));
     const reason = (await peer.closed) as RpcError;
     equal(reason.code, 'INVALID_ARGUMENT');
-    equal(transport.state, 'closed');
+    equal(peer.state, 'closed');
     equal(dials, 1);
   });
 
   it('grows the delay by factor up to maxDelay', async () => {
     const served = await serve({ accept: () => false });
     const reconnect = { initialDelay: 1, factor: 3, maxDelay: 20, jitter: 0, maxAttempts: 5 };
-    const { peer, transport } = redialling(served.service.url, { reconnect });
+    const { peer } = redialling(served.service.url, reconnect);
     const delays: number[] = [];
-    transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
+    peer.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
     deepEqual(delays, [1, 3, 9, 20, 20]);
   });
@@ -391,9 +391,9 @@ describe('a redialling WebSocket client', () => {
   it('draws jittered delays within [d·(1 − jitter), d]', async () => {
     const served = await serve({ accept: () => false });
     const reconnect = { initialDelay: 8, factor: 1, maxDelay: 8, jitter: 0.5, maxAttempts: 4 };
-    const { peer, transport } = redialling(served.service.url, { reconnect });
+    const { peer } = redialling(served.service.url, reconnect);
     const delays: number[] = [];
-    transport.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
+    peer.onStateChange((c) => c.delay !== undefined && delays.push(c.delay));
     await peer.closed;
     equal(delays.length, 4);
     for (const delay of delays) ok(delay >= 4 && delay <= 8, `delay ${delay}`);
@@ -401,11 +401,11 @@ describe('a redialling WebSocket client', () => {
 
   it('reports its states in order: connecting, open, reconnecting, open, closed', async () => {
     const served = await serve(expose);
-    const { transport, peer, api } = redialling(served.service.url);
-    const states: string[] = [transport.state];
-    transport.onStateChange((c) => states.push(c.state));
+    const { peer, api } = redialling(served.service.url);
+    const states: string[] = [peer.state];
+    peer.onStateChange((c) => states.push(c.state));
     equal(await api.add(1, 1), 2);
-    const reopened = until(transport, (c) => c.state === 'open');
+    const reopened = until(peer, (c) => c.state === 'open');
     served.requests[0]!.socket.destroy();
     await reopened;
     equal(await api.add(2, 2), 4); // the new server peer has had its hello: no hello timer left armed
@@ -415,36 +415,37 @@ describe('a redialling WebSocket client', () => {
 
   it('redials when the service restarts (1001) but not after a 1008 close', async () => {
     const served = await serve(expose);
-    const { transport, api } = redialling(served.service.url);
+    const { peer, api } = redialling(served.service.url);
     equal(await api.add(1, 1), 2);
-    const reconnecting = until(transport, (c) => c.state === 'reconnecting');
+    const reconnecting = until(peer, (c) => c.state === 'reconnecting');
     await served.service.close();
     deepEqual(((await reconnecting).reason as RpcError).data, { code: 1001, reason: 'server shutting down', wasClean: true });
+    peer.close('no server to come back to'); // it would redial forever: its timers are not a leak
 
     const { server, url } = await rawServer();
     server.on('connection', (socket) => socket.close(1008, 'go away'));
     const other = redialling(url);
     const reason = (await other.peer.closed) as RpcError;
     equal(reason.code, 'PERMISSION_DENIED');
-    equal(other.transport.state, 'closed');
+    equal(other.peer.state, 'closed');
   });
 
   it('does not redial once the server peer closes with a goodbye', async () => {
     const served = await serve(expose);
-    const { transport, peer, api } = redialling(served.service.url);
+    const { peer, api } = redialling(served.service.url);
     equal(await api.add(1, 1), 2);
     served.peers[0]!.close('kicked');
     const reason = (await peer.closed) as RpcError;
     equal(reason.message, 'the remote peer closed');
-    equal(transport.state, 'closed');
+    equal(peer.state, 'closed');
     equal(served.peers.length, 1);
   });
 
   it('serves what the client exposes to the new server peer after a redial', async () => {
     const served = await serve(expose);
-    const { transport, api } = redialling(served.service.url, {}, { expose: { ping: () => 'pong' } });
+    const { peer, api } = redialling(served.service.url, {}, { expose: { ping: () => 'pong' } });
     equal(await api.add(1, 1), 2);
-    const reopened = until(transport, (c) => c.state === 'open');
+    const reopened = until(peer, (c) => c.state === 'open');
     served.requests[0]!.socket.destroy();
     await reopened;
     equal(await (await served.peer(1)).call('ping'), 'pong');

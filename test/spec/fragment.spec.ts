@@ -84,7 +84,7 @@ describe('fragmentation', () => {
     const [a, b] = createMemoryPair('bytes');
     const peer = track(createPeer(fragmenting(b, 64, 1000)));
     const call = peer.call('anything');
-    a.start({ message: () => {}, closed: () => {}, interrupted: () => {}, resumed: () => {} });
+    a.start({ message: () => {}, closed: () => {} });
     for (let i = 0; i < 20; i++) a.send(Uint8Array.of(MORE, ...new Uint8Array(63)));
     const reason = (await peer.closed) as RpcError;
     equal(reason.code, 'RESOURCE_EXHAUSTED');

@@ -1,5 +1,13 @@
 import { describe, it } from '#harness';
-import { type Interceptor, RpcError, type Transport, type TransportReceiver, withContext } from '../../src/index.js';
+import {
+  type Interceptor,
+  type Peer,
+  RpcError,
+  reconnecting,
+  type Transport,
+  type TransportReceiver,
+  withContext,
+} from '../../src/index.js';
 import type { SecureTransport } from '../../src/secure/channel.js';
 import { channelBinding, createPeer } from '../../src/secure/index.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
@@ -13,7 +21,6 @@ import {
   findCode,
   type Link,
   links,
-  logged,
   seamed,
   serverIdentity,
   serverSecure,
@@ -26,49 +33,35 @@ const service = {
   who: withContext((ctx) => ({ key: ctx.remoteIdentity, principal: ctx.principal })),
 };
 
-/** A transport whose link can drop and come back, like a redialling WebSocket client. */
-class Redialling implements Transport {
+/** One link the test can drop from this side, as a socket that died would report it. */
+class Droppable implements Transport {
   readonly kind: 'bytes' | 'clone';
-  readonly initiator = true;
-  private receiver: TransportReceiver | undefined;
+  readonly maxMessageSize: number | undefined;
+  #receiver: TransportReceiver | undefined;
 
-  constructor(private current: Transport) {
-    this.kind = current.kind;
+  constructor(readonly inner: Transport) {
+    this.kind = inner.kind;
+    this.maxMessageSize = inner.maxMessageSize;
   }
 
   start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
-    this.attach(this.current);
+    this.#receiver = receiver;
+    this.inner.start({ message: (data) => this.#receiver?.message(data), closed: (reason) => this.#receiver?.closed(reason) });
   }
 
   send(message: unknown, transfer?: Transferable[]): void {
-    this.current.send(message, transfer);
+    this.inner.send(message, transfer);
   }
 
   close(): void {
-    this.current.close();
+    this.#receiver = undefined;
+    this.inner.close();
   }
 
   drop(reason: unknown): void {
-    const old = this.current;
-    this.current = { ...old, send() {}, close() {} } as Transport;
-    old.close();
-    this.receiver?.interrupted(reason, true);
-  }
-
-  reconnect(next: Transport): void {
-    this.current = next;
-    this.attach(next);
-    this.receiver?.resumed();
-  }
-
-  private attach(link: Transport): void {
-    link.start({
-      message: (data) => link === this.current && this.receiver?.message(data),
-      closed: (reason) => link === this.current && this.receiver?.closed(reason),
-      interrupted: () => {},
-      resumed: () => {},
-    });
+    const receiver = this.#receiver;
+    this.close();
+    receiver?.closed(reason);
   }
 }
 
@@ -219,23 +212,24 @@ function secureSuite(link: Link): void {
       equal(made[0]!.timerArmed, false);
     });
 
-    it('runs a new handshake when the link resumes, and held calls go through', async () => {
-      const [a1, b1] = link.pair();
-      const redial = new Redialling(a1);
-      const serverLog = logged();
-      const server1 = track(
-        createPeer(withRole(b1, false), { expose: service, logger: serverLog.logger, secure: seamed(serverSecure()) }),
+    it('runs a new handshake on the next link of reconnecting(), and calls held meanwhile go through', async () => {
+      const links: Droppable[] = [];
+      const servers: Peer[] = [];
+      const dial = () => {
+        const [a, b] = link.pair();
+        servers.push(track(createPeer(withRole(b, false), { expose: service, secure: seamed(serverSecure()) })));
+        links.push(new Droppable(a));
+        return links.at(-1)!;
+      };
+      const client = track(
+        createPeer(reconnecting(dial, { initialDelay: 0, maxDelay: 0, jitter: 0 }), { secure: seamed(clientSecure()) }),
       );
-      const client = track(createPeer(redial, { secure: seamed(clientSecure()) }));
       const api = client.remote<typeof service>();
       equal(await api.add(1, 1), 2);
       const before = channelBinding(client)!;
-      redial.drop('link lost');
+      links[0]!.drop('link lost');
       const held = api.add(2, 2);
-      if (link.reportsClose) findCode(await server1.closed, 'DATA_LOSS'); // the old server saw its connection cut
-      const [a2, b2] = link.pair();
-      track(createPeer(withRole(b2, false), { expose: service, secure: seamed(serverSecure()) }));
-      redial.reconnect(a2);
+      if (link.reportsClose) findCode(await servers[0]!.closed, 'DATA_LOSS'); // the old server saw its connection cut
       equal(await held, 4);
       ok(!equalBytes(before, channelBinding(client)!));
     });

@@ -170,41 +170,6 @@ for (const kind of ['clone', 'bytes'] as const) {
       equal(end.peer.stats().closed, true);
     });
 
-    it('fails calls in flight when the link drops, holds new ones, and says hello again on resume', async () => {
-      const end = rawPeer(kind);
-      end.send([HELLO, 1, true, {}]);
-      const inFlight = end.peer.call('hang');
-      await end.next(kindIs(CALL));
-      end.transport.receiver!.interrupted('socket dropped', true);
-      const error = (await inFlight.catch((e) => e)) as RpcError;
-      equal(error.code, 'UNAVAILABLE');
-      equal(error.cause, 'socket dropped');
-      const later = end.peer.call('add', [1, 2]);
-      equal(end.peer.stats().heldCalls, 1);
-      const hellos = end.received.filter(kindIs(HELLO)).length;
-      end.transport.receiver!.resumed();
-      await end.next((m) => m[0] === HELLO && end.received.filter(kindIs(HELLO)).length > hellos);
-      end.send([HELLO, 1, true, {}]);
-      const sent = await end.next((m) => m[0] === CALL && m[2] === 'add');
-      end.send([RESULT, sent[1], 3]);
-      equal(await later, 3);
-    });
-
-    it('fails new calls at once while the link is down when told not to hold them', async () => {
-      const end = rawPeer(kind);
-      end.send([HELLO, 1, true, {}]);
-      await end.next(kindIs(HELLO));
-      end.transport.receiver!.interrupted('socket dropped', false);
-      const error = (await end.peer.call('add', [1, 2]).catch((e) => e)) as RpcError;
-      equal(error.code, 'UNAVAILABLE');
-      end.transport.receiver!.resumed();
-      end.send([HELLO, 1, true, {}]);
-      const call = end.peer.call('add', [2, 2]);
-      const sent = await end.next((m) => m[0] === CALL && (m[3] as number[])[0] === 2);
-      end.send([RESULT, sent[1], 4]);
-      equal(await call, 4);
-    });
-
     it('drops error properties that would shadow Object.prototype', async () => {
       const end = rawPeer(kind);
       end.send([HELLO, 1, true, {}]);

@@ -23,7 +23,7 @@ const peers: Peer[] = [];
 const finalChecks: (() => void | Promise<void>)[] = [];
 
 /** Registers a peer (or a check run after every peer has closed) with the leak check. */
-export function track(peer: Peer): Peer {
+export function track<P extends Peer>(peer: P): P {
   peers.push(peer);
   return peer;
 }

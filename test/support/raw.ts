@@ -44,8 +44,6 @@ export function rawPeer(kind: 'clone' | 'bytes', options: PeerOptions = {}): Raw
       }
     },
     closed: (reason) => farClosed(reason),
-    interrupted: () => {},
-    resumed: () => {},
   });
   const peer = track(createPeer(near, options));
   return {

@@ -144,8 +144,6 @@ export function relay(link: Link): [Transport, Transport, Wire] {
         for (const message of out ?? [data]) send(direction, message);
       },
       closed: () => other.close(),
-      interrupted: () => {},
-      resumed: () => {},
     });
   listen(nearClient, 'up', nearServer);
   listen(nearServer, 'down', nearClient);
@@ -279,8 +277,6 @@ export function rawAgainst(link: Link, role: 'client' | 'server', side: SideOpti
       wake?.();
     },
     closed: (reason) => closedNow(reason),
-    interrupted: () => {},
-    resumed: () => {},
   });
   const log = logged();
   const secure = role === 'client' ? clientSecure(side.secure) : serverSecure(side.secure);

@@ -17,20 +17,22 @@ badge.style.cssText =
 badge.textContent = 'content script: connecting…';
 document.body.append(badge);
 
-const transport = connectExtension(() => chrome.runtime.connect({ name: PORT_NAME }));
 const api: ContentApi = { title: () => document.title };
-const peer = createPeer(transport, { expose: api });
+const peer = createPeer(
+  connectExtension(() => chrome.runtime.connect({ name: PORT_NAME })),
+  { expose: api },
+);
 const worker = peer.remote<WorkerApi>();
 
 async function refresh(): Promise<void> {
   try {
     const info = await worker.info();
-    badge.textContent = `content script ↔ service worker ${info.instance} (started ${info.startedAt}): ${transport.state}`;
+    badge.textContent = `content script ↔ service worker ${info.instance} (started ${info.startedAt}): ${peer.state}`;
   } catch {
-    badge.textContent = `content script: ${transport.state}`;
+    badge.textContent = `content script: ${peer.state}`;
   }
 }
-transport.onStateChange(({ state }) => {
+peer.onStateChange(({ state }) => {
   badge.textContent = `content script: ${state}`;
   if (state === 'open') void refresh();
 });

@@ -5,9 +5,9 @@ import type { WorkerApi } from './api.js';
 import { chrome, PORT_NAME } from './chrome.js';
 
 const $ = (id: string) => document.getElementById(id)!;
-const transport = connectExtension(() => chrome.runtime.connect({ name: PORT_NAME }));
-transport.onStateChange(({ state }) => ($('state').textContent = state));
-const worker = createPeer(transport).remote<WorkerApi>();
+const peer = createPeer(connectExtension(() => chrome.runtime.connect({ name: PORT_NAME })));
+peer.onStateChange(({ state }) => ($('state').textContent = state));
+const worker = peer.remote<WorkerApi>();
 
 function run(what: string, call: Promise<unknown>): void {
   $('out').textContent = `${what} …`;

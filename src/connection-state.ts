@@ -1,17 +1,26 @@
 /**
- * The `state` / `onStateChange` pair of the transports whose link comes and goes
- * (`connectWebSocket`, `connectExtension`, the window and Electron links, a BroadcastChannel):
- * the current state, and the listeners told of each `ConnectionStateChange`.
+ * The `state` / `onStateChange` pair of a peer whose links come and go (`reconnecting()`): the
+ * current state, and the listeners told of each `ConnectionStateChange`.
  */
-import type { ConnectionState, ConnectionStateChange } from '../src/transport.js';
 
-export type { ConnectionState, ConnectionStateChange } from '../src/transport.js';
+/** `connecting` until the first link is up, `open`, `reconnecting` while it is down and coming back, `closed` for good. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** What `onStateChange` listeners receive, on every change. */
+export interface ConnectionStateChange {
+  readonly state: ConnectionState;
+  /** Failed links in a row (dials that failed, links that dropped); 0 once open. */
+  readonly attempt: number;
+  /** With `reconnecting`: milliseconds until the next dial. */
+  readonly delay?: number;
+  /** With `reconnecting`, and with `closed` when the peer gave up: why the link went down. */
+  readonly reason?: unknown;
+}
 
 export abstract class ConnectionStateful {
   #state: ConnectionState = 'connecting';
   readonly #listeners = new Set<(change: ConnectionStateChange) => void>();
 
-  /** `connecting` until the first link, `open`, `reconnecting` while it is down and coming back, `closed` for good. */
   get state(): ConnectionState {
     return this.#state;
   }
@@ -29,7 +38,7 @@ export abstract class ConnectionStateful {
       try {
         listener(change);
       } catch {
-        // A listener's failure is its own; the transport carries on.
+        // A listener's failure is its own; the peer carries on.
       }
     }
     if (change.state === 'closed') this.#listeners.clear();
