@@ -29,65 +29,70 @@ export type Endpoint = DomEndpoint | NodeEndpoint;
  */
 export class EndpointTransport implements Transport {
   readonly kind = 'clone';
-  private readonly stops: (() => void)[] = [];
+  readonly #stops: (() => void)[] = [];
+  readonly #endpoint: Endpoint;
+  readonly #release: () => void;
 
   constructor(
-    private readonly endpoint: Endpoint,
-    private readonly release: () => void,
+    endpoint: Endpoint,
+    release: () => void,
     readonly initiator: boolean | undefined,
-  ) {}
+  ) {
+    this.#endpoint = endpoint;
+    this.#release = release;
+  }
 
   start(receiver: TransportReceiver): void {
     const closed = (reason: unknown) => {
-      this.stop();
+      this.#stop();
       receiver.closed(reason);
     };
-    const endpoint = this.endpoint;
+    const endpoint = this.#endpoint;
     if ('on' in endpoint && typeof endpoint.on === 'function') {
-      this.listenNode(endpoint, 'message', (data) => receiver.message(data));
-      this.listenNode(endpoint, 'messageerror', () => receiver.message(undefined));
-      this.listenNode(endpoint, 'close', () => closed('the port closed'));
-      this.listenNode(endpoint, 'exit', (code) => closed(`the worker exited with code ${String(code)}`));
+      this.#listenNode(endpoint, 'message', (data) => receiver.message(data));
+      this.#listenNode(endpoint, 'messageerror', () => receiver.message(undefined));
+      this.#listenNode(endpoint, 'close', () => closed('the port closed'));
+      this.#listenNode(endpoint, 'exit', (code) => closed(`the worker exited with code ${String(code)}`));
       // A Node worker's uncaught error ends it; the error becomes the close reason for pending calls.
-      this.listenNode(endpoint, 'error', (error) => closed(error));
+      this.#listenNode(endpoint, 'error', (error) => closed(error));
     } else {
       const dom = endpoint as DomEndpoint;
       let heard = false;
-      this.listenDom(dom, 'message', (event) => {
+      this.#listenDom(dom, 'message', (event) => {
         heard = true;
         receiver.message((event as MessageEvent).data);
       });
-      this.listenDom(dom, 'messageerror', () => receiver.message(undefined));
-      this.listenDom(dom, 'close', () => closed('the port closed'));
+      this.#listenDom(dom, 'messageerror', () => receiver.message(undefined));
+      this.#listenDom(dom, 'close', () => closed('the port closed'));
       // A browser worker reports errors without dying, except one that fails to load, which
       // errors before it has said a word: only that one closes the peer.
-      if (this.initiator) this.listenDom(dom, 'error', (event) => heard || closed(errorOf(event)));
+      if (this.initiator) this.#listenDom(dom, 'error', (event) => heard || closed(errorOf(event)));
       dom.start?.();
     }
   }
 
   send(message: unknown, transfer?: Transferable[]): void {
-    if (transfer) this.endpoint.postMessage(message, transfer);
-    else this.endpoint.postMessage(message);
+    if (transfer) this.#endpoint.postMessage(message, transfer);
+    else this.#endpoint.postMessage(message);
   }
 
   close(): void {
-    this.stop();
-    this.release();
+    this.#stop();
+    this.#release();
   }
 
-  private stop(): void {
-    for (const stop of this.stops.splice(0)) stop();
+  #stop(): void {
+    for (const stop of this.#stops.splice(0)) stop();
   }
 
-  private listenNode(endpoint: NodeEndpoint, type: string, listener: (value: unknown) => void): void {
+  #listenNode(endpoint: NodeEndpoint, type: string, listener: (value: unknown) => void): void {
     endpoint.on(type, listener);
-    this.stops.push(() => endpoint.off(type, listener));
+    this.#stops.push(() => endpoint.off(type, listener));
   }
 
-  private listenDom(endpoint: DomEndpoint, type: string, listener: (event: MessageEvent) => void): void {
+  #listenDom(endpoint: DomEndpoint, type: string, listener: (event: MessageEvent) => void): void {
     endpoint.addEventListener(type, listener);
-    this.stops.push(() => endpoint.removeEventListener(type, listener));
+    this.#stops.push(() => endpoint.removeEventListener(type, listener));
   }
 }
 

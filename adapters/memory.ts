@@ -50,10 +50,10 @@ export class MemoryTransport implements Transport {
     this.isClosed = true;
     this.receiver = undefined;
     const far = this.far;
-    queueMicrotask(() => far?.farClosed());
+    if (far) queueMicrotask(() => far.#farClosed());
   }
 
-  private farClosed(): void {
+  #farClosed(): void {
     if (this.isClosed) return;
     const receiver = this.receiver;
     this.isClosed = true;

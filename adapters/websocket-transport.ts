@@ -105,17 +105,17 @@ export class WebSocketTransport implements Transport {
   /** Runs once the socket is open (the redialling client listens here). */
   onOpen: (() => void) | undefined;
 
-  private receiver: TransportReceiver | undefined;
-  private queue: Uint8Array[] = [];
-  private readonly interval: number;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private heard = true;
-  private pinged = false;
-  private error: unknown;
-  private listening = false;
-  private awaitingOpen = false;
-  private halfStopped = false;
-  private done = false;
+  #receiver: TransportReceiver | undefined;
+  #queue: Uint8Array[] = [];
+  readonly #interval: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #heard = true;
+  #pinged = false;
+  #error: unknown;
+  #listening = false;
+  #awaitingOpen = false;
+  #halfStopped = false;
+  #done = false;
 
   constructor(
     readonly socket: WebSocketLike,
@@ -123,7 +123,7 @@ export class WebSocketTransport implements Transport {
   ) {
     this.initiator = options.initiator ?? true;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.interval = options.keepAlive === false ? 0 : (options.keepAlive?.interval ?? 15_000);
+    this.#interval = options.keepAlive === false ? 0 : (options.keepAlive?.interval ?? 15_000);
   }
 
   /**
@@ -133,133 +133,133 @@ export class WebSocketTransport implements Transport {
    */
   get copiesOnSend(): boolean {
     if (this.socket.readyState !== OPEN) return false;
-    if (!this.canPing()) return true;
+    if (!this.#canPing()) return true;
     return this.initiator && (this.socket as { extensions?: unknown }).extensions === '';
   }
 
   get bufferedAmount(): number {
     let queued = 0;
-    for (const message of this.queue) queued += message.byteLength;
+    for (const message of this.#queue) queued += message.byteLength;
     return this.socket.bufferedAmount + queued;
   }
 
   start(receiver: TransportReceiver): void {
-    this.receiver = receiver;
+    this.#receiver = receiver;
     const socket = this.socket;
     // `ws` hands over its own Buffer as is; 'arraybuffer' would copy every message that shares a
     // read buffer (all small ones) into a new ArrayBuffer. Browsers need 'arraybuffer' (not Blob).
-    socket.binaryType = this.canPing() ? 'nodebuffer' : 'arraybuffer';
-    socket.addEventListener('message', this.onMessage);
-    socket.addEventListener('close', this.onClose);
-    socket.addEventListener('error', this.onError);
-    if (this.canPing()) socket.on!('pong', this.onPong);
-    this.listening = true;
-    if (socket.readyState === OPEN) this.onOpened();
+    socket.binaryType = this.#canPing() ? 'nodebuffer' : 'arraybuffer';
+    socket.addEventListener('message', this.#onMessage);
+    socket.addEventListener('close', this.#onClose);
+    socket.addEventListener('error', this.#onError);
+    if (this.#canPing()) socket.on!('pong', this.#onPong);
+    this.#listening = true;
+    if (socket.readyState === OPEN) this.#onOpened();
     else if (socket.readyState === CONNECTING) {
-      this.awaitingOpen = true;
-      socket.addEventListener('open', this.onOpened);
-    } else queueMicrotask(() => this.finish(closeReason(1006, 'the socket was closed before the peer started')));
+      this.#awaitingOpen = true;
+      socket.addEventListener('open', this.#onOpened);
+    } else queueMicrotask(() => this.#finish(closeReason(1006, 'the socket was closed before the peer started')));
   }
 
   send(message: unknown): void {
     const state = this.socket.readyState;
     if (state === OPEN) this.socket.send(message);
-    else if (state === CONNECTING) this.queue.push(message as Uint8Array);
+    else if (state === CONNECTING) this.#queue.push(message as Uint8Array);
     // Closing or closed: the close event reports it; what is sent now is lost, as on any dropped link.
   }
 
   /** Closes with 1000 (or `code`), and stops delivery at once. */
   close(code = 1000, reason = ''): void {
-    if (this.done) return;
-    this.done = true;
-    this.receiver = undefined;
-    this.stop();
+    if (this.#done) return;
+    this.#done = true;
+    this.#receiver = undefined;
+    this.#stop();
     const socket = this.socket;
     if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(code, reason);
   }
 
-  private canPing(): boolean {
+  #canPing(): boolean {
     return typeof this.socket.ping === 'function' && typeof this.socket.on === 'function';
   }
 
-  private readonly onOpened = (): void => {
-    this.stopAwaitingOpen();
-    for (const message of this.queue.splice(0)) this.socket.send(message);
-    if (this.interval > 0) {
-      this.timer = setInterval(this.tick, this.interval);
-      (this.timer as { unref?: () => void }).unref?.();
+  readonly #onOpened = (): void => {
+    this.#stopAwaitingOpen();
+    for (const message of this.#queue.splice(0)) this.socket.send(message);
+    if (this.#interval > 0) {
+      this.#timer = setInterval(this.#tick, this.#interval);
+      (this.#timer as { unref?: () => void }).unref?.();
     }
     this.onOpen?.();
   };
 
-  private readonly onMessage = (event: { data: unknown }): void => {
-    this.heard = true;
+  readonly #onMessage = (event: { data: unknown }): void => {
+    this.#heard = true;
     const data = event.data;
     if (typeof data === 'string') {
       if (data === 'ping') this.send('pong');
-      else if (data !== 'pong') this.receiver?.message(data); // not ours: the peer counts it as malformed
+      else if (data !== 'pong') this.#receiver?.message(data); // not ours: the peer counts it as malformed
       return;
     }
     const size = (data as ArrayBuffer).byteLength;
     if (size > this.maxMessageSize) {
       const error = new RpcError('RESOURCE_EXHAUSTED', `received a message of ${size} bytes, over ${this.maxMessageSize}`);
       this.socket.close(1009, 'message too big');
-      return this.finish(error);
+      return this.#finish(error);
     }
     // A plain Uint8Array view either way: no copy, and bytes arrive as Uint8Array, not Buffer.
     const bytes = data as Uint8Array;
-    this.receiver?.message(
+    this.#receiver?.message(
       data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     );
   };
 
-  private readonly onPong = (): void => {
-    this.heard = true;
+  readonly #onPong = (): void => {
+    this.#heard = true;
   };
 
-  private readonly onError = (event: { error?: unknown; message?: string }): void => {
-    this.error = event.error ?? (event.message ? new Error(event.message) : undefined);
+  readonly #onError = (event: { error?: unknown; message?: string }): void => {
+    this.#error = event.error ?? (event.message ? new Error(event.message) : undefined);
   };
 
-  private readonly onClose = (event: { code: number; reason?: string; wasClean?: boolean }): void => {
-    if (this.done) return this.stop();
+  readonly #onClose = (event: { code: number; reason?: string; wasClean?: boolean }): void => {
+    if (this.#done) return this.#stop();
     // ws reports its own protocol failures (a frame over maxPayload: 1009) as an error, then 1006.
-    const code = event.code === 1006 ? (statusOf(this.error) ?? 1006) : event.code;
-    this.finish(closeReason(code, event.reason ?? '', event.wasClean ?? false, this.error));
+    const code = event.code === 1006 ? (statusOf(this.#error) ?? 1006) : event.code;
+    this.#finish(closeReason(code, event.reason ?? '', event.wasClean ?? false, this.#error));
   };
 
-  private stopAwaitingOpen(): void {
-    if (!this.awaitingOpen) return;
-    this.awaitingOpen = false;
-    this.socket.removeEventListener('open', this.onOpened);
+  #stopAwaitingOpen(): void {
+    if (!this.#awaitingOpen) return;
+    this.#awaitingOpen = false;
+    this.socket.removeEventListener('open', this.#onOpened);
   }
 
   /** Once an interval: a ping after silence, and a verdict after silence that follows a ping. */
-  private readonly tick = (): void => {
-    if (this.heard) {
-      this.heard = false;
-      this.pinged = false;
+  readonly #tick = (): void => {
+    if (this.#heard) {
+      this.#heard = false;
+      this.#pinged = false;
       return;
     }
-    if (this.pinged) {
-      const reason = new RpcError('UNAVAILABLE', `no answer to keep-alive pings for ${2 * this.interval} ms`);
+    if (this.#pinged) {
+      const reason = new RpcError('UNAVAILABLE', `no answer to keep-alive pings for ${2 * this.#interval} ms`);
       if (this.socket.terminate) this.socket.terminate();
       else this.socket.close(CLOSE_KEEPALIVE_TIMEOUT, 'keep-alive timeout');
-      return this.finish(reason);
+      return this.#finish(reason);
     }
-    this.pinged = true;
+    this.#pinged = true;
     if (this.socket.readyState !== OPEN) return;
-    if (this.canPing()) this.socket.ping!();
+    if (this.#canPing()) this.socket.ping!();
     else this.socket.send('ping');
   };
 
   /** The link ended from the far side or by a failure here: release everything, then report once. */
-  private finish(reason: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    const receiver = this.receiver;
-    this.receiver = undefined;
-    this.stop();
+  #finish(reason: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    const receiver = this.#receiver;
+    this.#receiver = undefined;
+    this.#stop();
     receiver?.closed(reason);
   }
 
@@ -268,21 +268,21 @@ export class WebSocketTransport implements Transport {
    * throws with no listener, so until its close event its error and close listeners stay (and do
    * nothing); a browser socket's go at once.
    */
-  private stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.queue = [];
-    if (!this.listening) return;
+  #stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    if (!this.#listening) return;
     const socket = this.socket;
-    this.stopAwaitingOpen();
-    if (!this.halfStopped) {
-      this.halfStopped = true;
-      socket.removeEventListener('message', this.onMessage);
-      if (this.canPing()) socket.off!('pong', this.onPong);
+    this.#stopAwaitingOpen();
+    if (!this.#halfStopped) {
+      this.#halfStopped = true;
+      socket.removeEventListener('message', this.#onMessage);
+      if (this.#canPing()) socket.off!('pong', this.#onPong);
     }
     if (typeof socket.on === 'function' && socket.readyState !== CLOSED) return;
-    this.listening = false;
-    socket.removeEventListener('close', this.onClose);
-    socket.removeEventListener('error', this.onError);
+    this.#listening = false;
+    socket.removeEventListener('close', this.#onClose);
+    socket.removeEventListener('error', this.#onError);
   }
 }
