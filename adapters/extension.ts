@@ -16,8 +16,8 @@
  */
 
 import { msgpackCodec } from '../src/codec/msgpack.js';
+import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/dialer.js';
 import { RpcError } from '../src/errors.js';
-import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/reconnect.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';

@@ -21,7 +21,7 @@
  * Instance ids tell a duplicate hello (the two sides' first hellos crossed) from a restart. They are
  * not secrets: who may signal is decided by the adapter (source window and origin, IPC sender).
  */
-import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/reconnect.js';
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/dialer.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export const TAG = 'link/1';

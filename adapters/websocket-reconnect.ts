@@ -3,8 +3,9 @@
  * `createPeer` runs one peer across them with `reconnecting()` (a fresh session on each; the
  * server, which sees a new connection, serves it with a new peer). See docs/guide/reconnecting.md.
  */
+
+import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/dialer.js';
 import { RpcError } from '../src/errors.js';
-import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/reconnect.js';
 import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';

@@ -10,7 +10,7 @@
  */
 import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
-export type { ReconnectPolicy } from '../src/reconnect.js';
+export type { ReconnectPolicy } from '../src/dialer.js';
 export type { AllowOrigins } from './origin.js';
 export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions } from './websocket-reconnect.js';
 export { connectWebSocket } from './websocket-reconnect.js';

@@ -6,7 +6,7 @@
  * transferred (not over a `BroadcastChannel`).
  */
 
-import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/reconnect.js';
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/dialer.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { type DomEndpoint, type Endpoint, EndpointTransport } from './endpoint.js';
 

@@ -5,12 +5,13 @@
 import { describe } from './caller.js';
 import { compose } from './compose.js';
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+import { isReconnecting, type Reconnecting, type ReconnectingPeer } from './dialer.js';
 import { RpcError } from './errors.js';
 import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Meta } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
-import { isReconnecting, Links, type Reconnecting, type ReconnectingPeer } from './reconnect.js';
+import { Links } from './reconnect.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';

@@ -8,9 +8,9 @@
  * ("Secure channel") for the bytes.
  */
 import { msgpackCodec } from '../codec/msgpack.js';
+import { isReconnecting, type Reconnecting, type ReconnectingPeer, reconnecting } from '../dialer.js';
 import { createPeer as createPlainPeer } from '../peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
-import { isReconnecting, type Reconnecting, type ReconnectingPeer, reconnecting } from '../reconnect.js';
 import { REMOTE_PARTY, type SessionOptions } from '../session.js';
 import type { Transport } from '../transport.js';
 import type { Peer, PeerOptions } from '../types.js';
