@@ -16,7 +16,6 @@
  * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
-import { type ChunkFlag, Reassembler, split } from '../fragment.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
 import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
@@ -33,21 +32,8 @@ import {
 } from './handshake.js';
 import type { Seams } from './internal.js';
 import type { ResolvedSecureOptions } from './options.js';
-import {
-  CLOSE,
-  FROM_INITIATOR,
-  FROM_RESPONDER,
-  LAST,
-  MAX_RECORD,
-  MIN_RECORD,
-  MORE,
-  READY,
-  REKEY,
-  REKEY_INTERVAL,
-  REKEY_RECORDS,
-  RecordCipher,
-  WHOLE,
-} from './records.js';
+import { RecordLayer, type RecordLimits } from './record-layer.js';
+import { CLOSE, MAX_RECORD, MIN_RECORD, READY, REKEY_INTERVAL, REKEY_RECORDS } from './records.js';
 
 // Channel states, in handshake order.
 const AWAIT_HELLO = 0; //  responder: waits for message 1
@@ -58,8 +44,6 @@ const AUTHORIZING = 4; //  `authorize` runs; nothing may arrive meanwhile
 const AWAIT_READY = 5; //  initiator: sent message 3, waits for the READY record
 const OPEN = 6;
 const CLOSED = 8;
-
-const EMPTY = new Uint8Array(0);
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -85,21 +69,16 @@ export class SecureTransport implements Transport {
   #remote: RemoteIdentity | undefined;
   #pendingPrincipal: unknown;
   #binding: Uint8Array | undefined;
-  #sender: RecordCipher | undefined;
-  #opener: RecordCipher | undefined;
-  readonly #reassembler: Reassembler;
+  /** The records, once the handshake has agreed on keys. */
+  #records: RecordLayer | undefined;
   /** Messages the peer sent before the channel opened (its hello). */
   #queue: Uint8Array[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped whenever a handshake starts or ends, so a late `authorize` answer is ignored. */
   #attempt = 0;
-  #sentUnderKey = 0;
-  #keyTime = 0;
   /** A port: send records as transferred buffers, and received buffers are ours alone. */
   readonly #transfer: boolean;
-  readonly #recordPayload: number;
-  readonly #rekeyRecords: number;
-  readonly #rekeyInterval: number;
+  readonly #recordLimits: RecordLimits;
   /** Our clock for hello timestamps, in milliseconds since the Unix epoch. */
   readonly #now: () => number;
   /** Decides which MAC-valid hellos get an answer: the realm's, or one the options share. */
@@ -125,11 +104,13 @@ export class SecureTransport implements Transport {
     const limit = Math.min(MAX_RECORD, link.maxMessageSize ?? Infinity);
     if (limit < MAX_REPLY)
       throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
-    this.#recordPayload = limit - MIN_RECORD;
     this.#transfer = link.kind === 'clone';
-    this.#reassembler = new Reassembler(maxMessageSize);
-    this.#rekeyRecords = seams?.rekeyRecords ?? REKEY_RECORDS;
-    this.#rekeyInterval = seams?.rekeyInterval ?? REKEY_INTERVAL;
+    this.#recordLimits = {
+      payload: limit - MIN_RECORD,
+      rekeyRecords: seams?.rekeyRecords ?? REKEY_RECORDS,
+      rekeyInterval: seams?.rekeyInterval ?? REKEY_INTERVAL,
+      maxMessageSize,
+    };
     this.#now = seams?.clock ?? Date.now;
     this.#guard = options.handshakes ?? sharedGuard;
     seams?.onTransport?.(this);
@@ -167,7 +148,7 @@ export class SecureTransport implements Transport {
   send(message: unknown): void {
     if (this.#state === CLOSED) throw new RpcError('UNAVAILABLE', 'the secure channel is closed');
     if (!(message instanceof Uint8Array)) throw new TypeError('the secure channel carries bytes (Uint8Array)');
-    if (this.#state === OPEN) this.#sendData(message);
+    if (this.#state === OPEN) this.#records!.sendData(message);
     // Held until READY (the far side's hello, which lets calls go, can only follow it): a copy,
     // since the codec may reuse the bytes it gave us.
     else this.#queue.push(message.slice());
@@ -177,7 +158,7 @@ export class SecureTransport implements Transport {
     if (this.#state === CLOSED) return;
     if (this.#state === OPEN) {
       try {
-        this.#sendRecord(CLOSE, EMPTY);
+        this.#records!.sendRecord(CLOSE);
       } catch {
         // The link is gone already; the far side will see a truncation, which it is.
       }
@@ -225,7 +206,7 @@ export class SecureTransport implements Transport {
     if (this.#state === CLOSED) return;
     const bytes = asBytes(data);
     if (!bytes) return this.#fail('a message that is not bytes');
-    if (this.#state === OPEN || this.#state === AWAIT_READY) return this.#onRecord(bytes);
+    if (this.#state === OPEN || this.#state === AWAIT_READY) return this.#records!.receive(bytes);
     try {
       switch (this.#state) {
         case AWAIT_HELLO:
@@ -333,8 +314,13 @@ export class SecureTransport implements Transport {
   }
 
   #useKeys(keys: SessionKeys, initiator: boolean): void {
-    this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER);
-    this.#opener = new RecordCipher(keys.receive, initiator ? FROM_RESPONDER : FROM_INITIATOR);
+    this.#records = new RecordLayer(this.#link, keys, initiator, this.#recordLimits, {
+      message: (data) => this.#receiver?.message(data),
+      ready: () => this.#open(),
+      closed: () => this.#end('the far side closed the secure channel'),
+      fail: (detail) => this.#fail(detail),
+      event: (name) => this.#seams?.onEvent?.(name),
+    });
     this.#binding = keys.binding;
     this.#handshake = undefined;
   }
@@ -351,78 +337,16 @@ export class SecureTransport implements Transport {
     this.#remote = undefined;
     this.#pendingPrincipal = undefined;
     this.#tieKey = undefined;
-    this.#keyTime = performance.now();
-    this.#sentUnderKey = 0;
+    const records = this.#records!;
+    records.opened();
     try {
-      if (responder) this.#sendRecord(READY, EMPTY);
+      if (responder) records.sendRecord(READY);
       const queued = this.#queue;
       this.#queue = [];
-      for (const message of queued) this.#sendData(message);
+      for (const message of queued) records.sendData(message);
     } catch (error) {
       return this.#fail(`a record could not be sent: ${String(error)}`);
     }
-  }
-
-  // ---- records ----------------------------------------------------------------------------
-
-  #onRecord(record: Uint8Array): void {
-    const length = record.byteLength;
-    if (length === 0) return this.#fail('an empty record');
-    if (length < MIN_RECORD) return this.#fail('an under-length record');
-    if (length > MAX_RECORD) return this.#fail('an oversize record');
-    const plain = this.#opener!.open(record, this.#transfer);
-    if (!plain) return this.#fail('a record that did not open');
-    const type = plain[32]!;
-    const payload = plain.subarray(33);
-    if (this.#state === AWAIT_READY) {
-      if (type !== READY) return this.#fail('a record before READY');
-      if (payload.byteLength) return this.#fail('a READY record with a payload');
-      return this.#open();
-    }
-    switch (type) {
-      case WHOLE:
-      case MORE:
-      case LAST: {
-        let message: Uint8Array | undefined;
-        try {
-          message = this.#reassembler.push(type, payload);
-        } catch (error) {
-          return this.#fail(`a broken fragment sequence: ${(error as Error).message}`);
-        }
-        if (message) this.#receiver?.message(message);
-        return;
-      }
-      case REKEY:
-        if (payload.byteLength) return this.#fail('a REKEY record with a payload');
-        this.#opener!.rekey();
-        return this.#seams?.onEvent?.('rekey received');
-      case CLOSE:
-        if (payload.byteLength) return this.#fail('a CLOSE record with a payload');
-        return this.#end('the far side closed the secure channel');
-      default:
-        return this.#fail(type === READY ? 'a second READY' : `a record of unknown type ${type}`);
-    }
-  }
-
-  #sendData(message: Uint8Array): void {
-    if (message.byteLength <= this.#recordPayload) return this.#sendChunk(WHOLE, message);
-    split(message, this.#recordPayload, this.#sendChunk);
-  }
-
-  readonly #sendChunk = (flag: ChunkFlag, chunk: Uint8Array): void => {
-    if (++this.#sentUnderKey > this.#rekeyRecords || performance.now() - this.#keyTime >= this.#rekeyInterval) {
-      this.#sendRecord(REKEY, EMPTY);
-      this.#sender!.rekey();
-      this.#sentUnderKey = 1;
-      this.#keyTime = performance.now();
-      this.#seams?.onEvent?.('rekey sent');
-    }
-    this.#sendRecord(flag, chunk);
-  };
-
-  #sendRecord(type: number, payload: Uint8Array): void {
-    const record = this.#sender!.seal(type, payload);
-    this.#link.send(record, this.#transfer ? [record.buffer as ArrayBuffer] : undefined);
   }
 
   #sendRaw(message: Uint8Array): void {
@@ -467,12 +391,10 @@ export class SecureTransport implements Transport {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#handshake?.wipe();
-    this.#sender?.wipe();
-    this.#opener?.wipe();
-    this.#handshake = this.#sender = this.#opener = undefined;
+    this.#records?.wipe();
+    this.#handshake = this.#records = undefined;
     this.#remote = this.#tieKey = this.#pendingPrincipal = undefined;
     for (const message of this.#queue) wipe(message); // plaintext the application meant for the far side alone
     this.#queue = [];
-    this.#reassembler.reset();
   }
 }
