@@ -4,6 +4,8 @@
  * runs across the links (`Links` in `reconnect.ts`).
  */
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+import { registerDialer, starterOf } from './line.js';
+import { Links } from './reconnect.js';
 import type { Transport } from './transport.js';
 import type { Peer } from './types.js';
 
@@ -58,8 +60,6 @@ export interface ReconnectingPeer extends Peer {
   onStateChange(listener: (change: ConnectionStateChange) => void): () => void;
 }
 
-const made = new WeakSet<Reconnecting>();
-
 function checkNumber(name: string, value: number | undefined, min: number): void {
   if (value !== undefined && !(typeof value === 'number' && value >= min))
     throw new TypeError(`reconnecting: ${name} must be a number ≥ ${min}`);
@@ -74,7 +74,7 @@ export function reconnecting(dial: Dial, policy: ReconnectPolicy = {}): Reconnec
     throw new TypeError("reconnecting: whileDown must be 'hold' or 'fail'");
   }
   const target = Object.freeze({ dial, policy: Object.freeze({ ...policy }) });
-  made.add(target);
+  registerDialer(target, (options, peer) => new Links(target, options, peer));
   return target;
 }
 
@@ -84,10 +84,10 @@ export function reconnecting(dial: Dial, policy: ReconnectPolicy = {}): Reconnec
  */
 export function asReconnecting<T extends Reconnecting>(target: T): T {
   if (typeof target.dial !== 'function') throw new TypeError('a dialer needs a dial function');
-  made.add(target);
+  registerDialer(target, (options, peer) => new Links(target, options, peer));
   return target;
 }
 
 export function isReconnecting(target: unknown): target is Reconnecting {
-  return made.has(target as Reconnecting);
+  return starterOf(target) !== undefined;
 }

@@ -5,38 +5,16 @@
 import { describe } from './caller.js';
 import { compose } from './compose.js';
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
-import { isReconnecting, type Reconnecting, type ReconnectingPeer } from './dialer.js';
+import type { Reconnecting, ReconnectingPeer } from './dialer.js';
 import { RpcError } from './errors.js';
+import { type Line, starterOf } from './line.js';
 import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
-import type { Meta } from './protocol.js';
 import { createRemoteProxy } from './proxy.js';
-import { Links } from './reconnect.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';
-import type { Call, CallHandler, CallOptions, Logger, Peer, PeerOptions, PeerStats, Remote } from './types.js';
-
-/** What the facade calls through: one `Session`, or the `Links` of `reconnecting()` (a session per link). */
-export interface Line {
-  readonly closed: Promise<unknown>;
-  readonly defaultTimeout: number;
-  readonly logger: Logger | undefined;
-  readonly isClosed: boolean;
-  readonly remoteIdentity: Uint8Array | undefined;
-  set api(api: object | undefined);
-  send(
-    target: string,
-    args: readonly unknown[],
-    meta: Meta | undefined,
-    signal: AbortSignal | undefined,
-    timeout: number,
-    call: Call | undefined,
-  ): Promise<unknown>;
-  notify(method: string, args: readonly unknown[], meta: Meta | undefined): void;
-  close(reason?: unknown): void;
-  stats(): PeerStats;
-}
+import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote } from './types.js';
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -151,11 +129,11 @@ class RpcPeer implements Peer {
 /** A peer across the links of `reconnecting()`: where they stand, from its `Links`. */
 class RpcReconnectingPeer extends RpcPeer implements ReconnectingPeer {
   get state(): ConnectionState {
-    return (this.line as Links).state;
+    return (this.line as unknown as ReconnectingPeer).state;
   }
 
   onStateChange(listener: (change: ConnectionStateChange) => void): () => void {
-    return (this.line as Links).onStateChange(listener);
+    return (this.line as unknown as ReconnectingPeer).onStateChange(listener);
   }
 }
 
@@ -171,6 +149,7 @@ export function createPeer(target: Transport | Reconnecting, options: PeerOption
     // Never fall back to plaintext: the secure channel lives in its own entry point.
     throw new TypeError("the secure option needs createPeer from 'saltline/secure'");
   }
-  if (isReconnecting(target)) return new RpcReconnectingPeer((peer) => new Links(target, options, peer), options);
-  return new RpcPeer((peer) => new Session(target, options, peer), options);
+  const start = starterOf(target);
+  if (start) return new RpcReconnectingPeer((peer) => start(options, peer), options);
+  return new RpcPeer((peer) => new Session(target as Transport, options, peer), options);
 }

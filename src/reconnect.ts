@@ -9,7 +9,7 @@ import { ConnectionStateful } from './connection-state.js';
 import { DeadlineTimer } from './deadlines.js';
 import type { Dial, Reconnecting, ReconnectPolicy } from './dialer.js';
 import { RpcError } from './errors.js';
-import type { Line } from './peer.js';
+import type { Line } from './line.js';
 import type { Meta } from './protocol.js';
 import { defaultTimeoutOf, Session } from './session.js';
 import type { Transport } from './transport.js';
