@@ -21,7 +21,7 @@
  * Instance ids tell a duplicate hello (the two sides' first hellos crossed) from a restart. They are
  * not secrets: who may signal is decided by the adapter (source window and origin, IPC sender).
  */
-import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/dialer.js';
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy, returningPolicy } from '../src/dialer.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export const TAG = 'link/1';
@@ -116,15 +116,7 @@ export abstract class LinkTransport implements Reconnecting {
   constructor(options: LinkOptions, page?: PageLike) {
     this.#page = page;
     this.channel = options.channel ?? 'saltline';
-    // The far side comes back on its own: no backoff, no attempt limit, each call's timeout bounds the wait.
-    this.policy = {
-      initialDelay: 0,
-      maxDelay: 0,
-      jitter: 0,
-      maxWait: Infinity,
-      whileDown: options.whileDown === 'fail' ? 'fail' : 'hold',
-      shouldRetry: () => this.#gone === undefined,
-    };
+    this.policy = returningPolicy(options.whileDown, () => this.#gone === undefined);
     asReconnecting(this);
   }
 

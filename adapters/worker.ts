@@ -6,7 +6,7 @@
  * transferred (not over a `BroadcastChannel`).
  */
 
-import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy } from '../src/dialer.js';
+import { asReconnecting, type DialContext, type Reconnecting, type ReconnectPolicy, returningPolicy } from '../src/dialer.js';
 import type { Transport, TransportReceiver } from '../src/transport.js';
 import { type DomEndpoint, type Endpoint, EndpointTransport } from './endpoint.js';
 
@@ -215,14 +215,7 @@ export class BroadcastChannelTransport implements Reconnecting {
     options: BroadcastChannelOptions = {},
   ) {
     this.#page = options.page === undefined ? pageOf(globalThis) : (options.page ?? undefined);
-    // The next partner comes on its own: no backoff, no attempt limit, each call's timeout bounds the wait.
-    this.policy = {
-      initialDelay: 0,
-      maxDelay: 0,
-      jitter: 0,
-      maxWait: Infinity,
-      whileDown: options.whileDown === 'fail' ? 'fail' : 'hold',
-    };
+    this.policy = returningPolicy(options.whileDown);
     asReconnecting(this);
   }
 

@@ -91,3 +91,21 @@ export function asReconnecting<T extends Reconnecting>(target: T): T {
 export function isReconnecting(target: unknown): target is Reconnecting {
   return starterOf(target) !== undefined;
 }
+
+/**
+ * The policy of a link whose far side comes back on its own (a reloaded page, the next partner on
+ * a channel): no backoff and no attempt limit; each call's own timeout bounds the wait.
+ */
+export function returningPolicy(
+  whileDown: 'hold' | 'fail' | 'wait' | undefined,
+  shouldRetry?: (reason: unknown) => boolean,
+): ReconnectPolicy {
+  const policy: ReconnectPolicy = {
+    initialDelay: 0,
+    maxDelay: 0,
+    jitter: 0,
+    maxWait: Infinity,
+    whileDown: whileDown === 'fail' ? 'fail' : 'hold',
+  };
+  return shouldRetry ? { ...policy, shouldRetry } : policy;
+}
