@@ -45,7 +45,6 @@ export interface CallerOptions {
   /** This side's default timeout (announced in hello): a call that waits it sends none. */
   readonly defaultTimeout: number;
   readonly maxPendingCalls: number;
-  readonly maxMetaEntries: number;
   /** Arguments may carry transferables (clone transports). */
   readonly transfers: boolean;
 }
@@ -59,7 +58,7 @@ export function describe(method: string | number | ObjectTarget): string {
 export class Caller {
   /** Outgoing calls until complete: replied and their result streams ended. */
   readonly pending = new Map<number, Pending>();
-  /** Why new calls fail at once (the session closed, or the link is down and calls are not held). */
+  /** Why new calls fail at once: set when the session closes. */
   refusal: (() => RpcError) | undefined = undefined;
   /** The far side has said hello: calls go now instead of waiting in `#held`. */
   ready = false;
@@ -162,7 +161,7 @@ export class Caller {
   onReply(message: ResultMessage | ErrorMessage): void {
     const call = this.pending.get(message[1]);
     if (!call || call.replied) return; // cancelled or timed out here already; late replies are expected
-    const { refs, maxMetaEntries } = this.#options;
+    const { refs } = this.#options;
     if (message[0] === wire.ERROR) {
       refs.keep(message[3], call);
       return this.fail(call, errorFromWire(message[2]) as RpcError);
@@ -177,7 +176,8 @@ export class Caller {
       return this.fail(call, new RpcError('INTERNAL', 'a malformed reply', { cause: error }));
     }
     call.replied = true;
-    if (call.call && wire.isMeta(message[3], maxMetaEntries)) call.call.resultMeta = message[3];
+    // parse() has already dropped metadata that is not a map within maxMetaEntries.
+    if (call.call && message[3]) call.call.resultMeta = message[3];
     call.resolve(value);
     if (call.openStreams === 0) this.complete(call, undefined);
   }
@@ -216,11 +216,10 @@ export class Caller {
     this.#options.refs.complete(call, reason);
   }
 
-  /** Fails every pending call with `error`; with `keepHeld`, calls still held for hello stay held. */
-  dropAll(error: RpcError, keepHeld: boolean): void {
-    if (!keepHeld) this.#held = [];
-    const heldIds = keepHeld ? new Set(this.#held.map(({ message }) => message[1])) : undefined;
-    for (const call of [...this.pending.values()]) if (!heldIds?.has(call.id)) this.fail(call, error);
+  /** Fails every pending call, held ones included, with `error`. */
+  dropAll(error: RpcError): void {
+    this.#held = [];
+    for (const call of [...this.pending.values()]) this.fail(call, error);
   }
 
   /** The session is over: nothing more goes, and no timer stays armed. */

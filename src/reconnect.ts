@@ -5,6 +5,7 @@
  * would on any transport. A link counts as up once its session has the far side's hello.
  */
 
+import { describe } from './caller.js';
 import { ConnectionStateful } from './connection-state.js';
 import { DeadlineTimer } from './deadlines.js';
 import type { Dial, Reconnecting, ReconnectPolicy } from './dialer.js';
@@ -144,7 +145,7 @@ export class Links extends ConnectionStateful implements Line {
     const why = this.#done
       ? 'the peer closed'
       : (this.#refusal?.message ?? (this.#held.length >= this.#maxPending ? 'too many wait for a link' : undefined));
-    if (why !== undefined) return this.logger?.warn?.(`notification ${JSON.stringify(method.slice(0, 64))} dropped: ${why}`);
+    if (why !== undefined) return this.logger?.warn?.(`notification ${describe(method)} dropped: ${why}`);
     this.#held.push({ target: method, args, meta });
   }
 
@@ -295,7 +296,7 @@ export class Links extends ConnectionStateful implements Line {
     this.#held = [];
     this.#deadlines.clear();
     for (const { target, call } of held) {
-      if (!call) this.logger?.warn?.(`notification ${JSON.stringify(target.slice(0, 64))} dropped: ${error.message}`);
+      if (!call) this.logger?.warn?.(`notification ${describe(target)} dropped: ${error.message}`);
       else {
         if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
         call.reject(error);

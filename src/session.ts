@@ -136,7 +136,6 @@ export class Session {
       logger: this.logger,
       defaultTimeout: this.defaultTimeout,
       maxPendingCalls: limits.maxPendingCalls ?? 10_000,
-      maxMetaEntries: this.#maxMetaEntries,
       transfers,
     });
     this.callee = new Callee(options.expose, {
@@ -158,7 +157,8 @@ export class Session {
       closed: (reason) =>
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
     });
-    this.#hello(false);
+    this.#armHelloTimer();
+    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout));
   }
 
   get isClosed(): boolean {
@@ -211,16 +211,17 @@ export class Session {
     this.caller.refusal = refusal;
     this.caller.stop();
     this.#transport.close();
-    // A session that ends because the far side could not be authenticated says so to every call.
-    const error = reason instanceof RpcError && reason.code === 'UNAUTHENTICATED' ? reason : refusal();
-    this.caller.dropAll(error, false);
+    const error = refusal();
+    this.caller.dropAll(error);
     this.callee.abortAll(error);
     this.refs.closeAll(error);
     this.#resolveClosed(reason);
   }
 
+  /** What calls made after the close, and those it ends, reject with. */
   #refusal(): () => RpcError {
     const reason = this.#closeReason;
+    // A session that ends because the far side could not be authenticated says so to every call.
     if (reason instanceof RpcError && reason.code === 'UNAUTHENTICATED') return () => reason;
     return () => new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
   }
@@ -241,12 +242,6 @@ export class Session {
   }
 
   // ---- hello ------------------------------------------------------------------------------
-
-  #hello(ack: boolean): void {
-    if (this.#isClosed) return;
-    if (!ack) this.#armHelloTimer();
-    this.outbox.push(wire.hello(ack, this.#maxMessageSize, this.defaultTimeout));
-  }
 
   #onHello(message: HelloMessage): void {
     const [, version, ack, { maxMessageSize, timeout }] = message;
