@@ -14,7 +14,7 @@ import {
   type ReferenceHost,
   type ReferenceLimits,
 } from './exchange.js';
-import { ABORT, RELEASE } from './protocol.js';
+import { ABORT, RELEASE, type ReferenceMessage } from './protocol.js';
 import { Imports, tooMany } from './ref-imports.js';
 import { FUNCTION, hasRefs, OBJECT, READABLE, type RefKind, SIGNAL, STREAM, swapRefs } from './ref-markers.js';
 import { disposeObject, exporters } from './retain.js';
@@ -296,53 +296,51 @@ export class References implements StreamLink {
   }
 
   // ---- messages -----------------------------------------------------------------------------
-  /** Handles the reference messages; false when `message` is not one. */
-  dispatch(message: unknown[]): boolean {
+  /** Handles a reference message; `parse()` has checked its id and, for a credit, its count. */
+  dispatch(message: ReferenceMessage): void {
     const id = message[1];
-    if (typeof id !== 'number') return false;
     switch (message[0]) {
       case STREAM_DATA: {
         const entry = this.#in.entries.get(id);
-        if (entry?.kind !== STREAM) return true;
+        if (entry?.kind !== STREAM) return;
         if (!message[3]) entry.stream.deliver(message[2]);
         else if (entry.stream.open) this.#in.deliverWithRefs(id, entry, message[2]);
-        return true;
+        return;
       }
       case STREAM_END: {
         const entry = this.#in.entries.get(id);
         if (entry?.kind === STREAM) entry.stream.end(message.length > 2 ? errorFromWire(message[2]) : undefined);
-        return true;
+        return;
       }
       case STREAM_CREDIT: {
         const entry = this.#exports.get(id);
-        const count = message[2];
-        // The source holds the consumer to its window (§7); here a grant only has to be a positive count.
-        if (entry?.kind === STREAM && Number.isSafeInteger(count) && (count as number) > 0) entry.source.grant(count as number);
-        return true;
+        // The source holds the consumer to its window (§7).
+        if (entry?.kind === STREAM) entry.source.grant(message[2]);
+        return;
       }
       case STREAM_CANCEL: {
         const entry = this.#exports.get(id);
-        if (entry?.kind !== STREAM) return true;
+        if (entry?.kind !== STREAM) return;
         if (!entry.awaitingAck) entry.source.cancel();
         else {
           // The consumer has seen the end of a stream whose items carried references.
           this.#exports.delete(id);
           this.#streamDone(entry);
         }
-        return true;
+        return;
       }
       case RELEASE: {
         if (message[2] === REVOKED) {
           // The far side revoked an object it exported: its proxy here answers NOT_FOUND from now on.
           if (this.#in.entries.get(id)?.kind === OBJECT) this.#in.entries.delete(id);
-          return true;
+          return;
         }
         // Only callbacks and objects are released by message; streams end by END or CANCEL, signals with their call.
         const entry = this.#exports.get(id);
-        if (entry?.kind !== FUNCTION && entry?.kind !== OBJECT) return true;
+        if (entry?.kind !== FUNCTION && entry?.kind !== OBJECT) return;
         this.#exports.delete(id);
         this.#dropped(id, entry);
-        return true;
+        return;
       }
       case ABORT: {
         const entry = this.#in.entries.get(id);
@@ -350,10 +348,8 @@ export class References implements StreamLink {
           this.#in.entries.delete(id);
           entry.controller.abort(errorFromWire(message[2]));
         }
-        return true;
+        return;
       }
-      default:
-        return false;
     }
   }
 
