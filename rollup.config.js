@@ -18,7 +18,8 @@ const input = Object.fromEntries(
       paths[key === '.' ? 'saltline' : `saltline/${key.slice(2)}`][0].replace(/^\.\//, ''),
     ]),
 );
-const dependencies = Object.keys(pkg.dependencies ?? {});
+// Optional peers (ws, OpenTelemetry, redis, ...) stay external like dependencies: the app brings them.
+const dependencies = [pkg.dependencies, pkg.peerDependencies, pkg.optionalDependencies].flatMap((deps) => Object.keys(deps ?? {}));
 const external = (id) => dependencies.some((dep) => id === dep || id.startsWith(`${dep}/`)) || id.startsWith('node:');
 
 export default [
