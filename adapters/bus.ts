@@ -8,8 +8,11 @@ export interface Bus {
   readonly node: string;
   /** Sends `message` to every listener of `channel` on every process, this one included (at once, even while the bus is down). */
   publish(channel: string, message: unknown): void;
-  /** Calls `listener` with each message on `channel` and the id of the process that sent it, until the returned function is called. */
-  subscribe(channel: string, listener: (message: unknown, from: string) => void): () => void;
+  /**
+   * Calls `listener` with each message on `channel` and the id of the process that sent it, until
+   * the function it resolves with is called; it resolves once messages from every process reach `listener`.
+   */
+  subscribe(channel: string, listener: (message: unknown, from: string) => void): Promise<() => void>;
   /** Adds `key` to the shared set `set`, owned by this process: it leaves the set when this process dies or closes the bus. */
   add(set: string, key: string): Promise<void>;
   /** Takes `key` out of `set`. */

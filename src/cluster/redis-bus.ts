@@ -141,6 +141,8 @@ class RedisClusterBus implements RedisBus {
   readonly #onLoss: (loss: BusLoss) => void;
   readonly #receipts: Receipts;
   readonly #listeners = new Map<string, Set<(message: unknown, from: string) => void>>();
+  /** Each channel's SUBSCRIBE, settled once Redis has confirmed it. */
+  readonly #active = new Map<string, Promise<unknown>>();
   readonly #downListeners = new Set<(node: string) => void>();
   readonly #sequence = new Map<string, number>();
   /** This process's entries in shared sets: put back after Redis restarts empty. */
@@ -175,7 +177,7 @@ class RedisClusterBus implements RedisBus {
   }
 
   async start(): Promise<void> {
-    this.subscribe(CONTROL, (message) => {
+    await this.subscribe(CONTROL, (message) => {
       const gone = (message as { down?: unknown } | null)?.down;
       if (typeof gone === 'string' && gone !== this.node) this.#down(gone);
     });
@@ -207,22 +209,29 @@ class RedisClusterBus implements RedisBus {
     this.#client.sendCommand(['PUBLISH', this.#prefix + channel, sealed]).catch(unsent);
   }
 
-  subscribe(channel: string, listener: (message: unknown, from: string) => void): () => void {
+  async subscribe(channel: string, listener: (message: unknown, from: string) => void): Promise<() => void> {
     let listeners = this.#listeners.get(channel);
     if (!listeners) {
       listeners = new Set();
       this.#listeners.set(channel, listeners);
       const onMessage = (sealed: Uint8Array) => this.#take(channel, sealed);
-      this.#subscriber
-        .subscribe(this.#prefix + channel, onMessage, true)
-        .catch((error: unknown) => this.#logger?.warn?.('redisBus: subscribe failed', error));
+      this.#active.set(channel, this.#subscriber.subscribe(this.#prefix + channel, onMessage, true));
     }
     listeners.add(listener);
-    return () => {
-      if (!listeners.delete(listener) || listeners.size || this.#listeners.get(channel) !== listeners) return;
+    const held = listeners;
+    const stop = () => {
+      if (!held.delete(listener) || held.size || this.#listeners.get(channel) !== held) return;
       this.#listeners.delete(channel);
+      this.#active.delete(channel);
       if (!this.#closed) this.#subscriber.unsubscribe(this.#prefix + channel).catch(() => {});
     };
+    try {
+      await this.#active.get(channel);
+    } catch (error) {
+      stop();
+      throw new RpcError('UNAVAILABLE', `could not subscribe to ${JSON.stringify(channel)}`, { cause: error });
+    }
+    return stop;
   }
 
   async add(set: string, key: string): Promise<void> {
@@ -298,6 +307,7 @@ class RedisClusterBus implements RedisBus {
     }
     this.#closed = true;
     this.#listeners.clear();
+    this.#active.clear();
     this.#owned.clear();
     for (const client of [this.#client, this.#subscriber]) {
       if (!client.isOpen) continue;

@@ -39,13 +39,12 @@ describe('redisBus({ url, key })', () => {
   }
 
   /** The next message on `channel` of `bus`. */
-  const next = (on: RedisBus, channel: string) =>
-    new Promise<{ message: unknown; from: string }>((resolve) => {
-      const stop = on.subscribe(channel, (message, from) => {
-        stop();
-        resolve({ message, from });
-      });
-    });
+  const next = async (on: RedisBus, channel: string) => {
+    let got!: (heard: { message: unknown; from: string }) => void;
+    const heard = new Promise<{ message: unknown; from: string }>((resolve) => (got = resolve));
+    const stop = await on.subscribe(channel, (message, from) => got({ message, from }));
+    return heard.finally(stop);
+  };
 
   /** Resolves once `on` has a subscription to `channel` on the Redis server. */
   async function subscribed(channel: string): Promise<void> {
