@@ -63,7 +63,7 @@ async function run(processes, perProcess, redisUrl) {
     Array.from({ length: processes }, () =>
       start(
         process.execPath,
-        [new URL('./lib/cluster-server.mjs', import.meta.url).pathname],
+        [new URL('./lib/far-cluster-server.mjs', import.meta.url).pathname],
         redisUrl ? { REDIS_URL: redisUrl, BUS_KEY: KEY } : {},
         (l) => l.startsWith('{'),
       ),

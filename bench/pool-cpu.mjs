@@ -20,7 +20,7 @@ const IN_FLIGHT = 8;
 const fib = (n) => (n < 2 ? n : fib(n - 1) + fib(n - 2));
 
 async function timePool(size) {
-  const pool = createPool(() => fromWorker(new Worker(new URL('./lib/pool-cpu-worker.mjs', import.meta.url)), { terminate: true }), {
+  const pool = createPool(() => fromWorker(new Worker(new URL('./lib/far-pool-worker.mjs', import.meta.url)), { terminate: true }), {
     size,
   });
   const api = pool.remote();
