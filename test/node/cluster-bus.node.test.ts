@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
+import { encode } from '@msgpack/msgpack';
 import { createClient } from 'redis';
-import { seal } from '../../src/cluster/envelope.js';
+import { mac, seal } from '../../src/cluster/envelope.js';
 import { type BusLoss, type RedisBus, type RedisBusOptions, redisBus } from '../../src/cluster/index.js';
 import { deepEqual, equal, ok, rejects, throws } from '../harness/assert.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
@@ -105,6 +106,33 @@ describe('redisBus({ url, key })', () => {
     a.publish('news', 'twice');
     await genuine;
     deepEqual(seen, ['once', 'twice']);
+    equal(b.stats().refused, 1);
+  });
+
+  it('drops a message sealed with the cluster key but older than maxSkew', async () => {
+    const [a, b] = [await bus(), await bus({ maxSkew: 1000 })];
+    const seen: unknown[] = [];
+    b.subscribe('news', (message) => seen.push(message));
+    await subscribed('news');
+    const body = encode([a.node, 1, Date.now() - 60_000, 'news', 'from the past']);
+    await (await stranger()).publish('saltline:news', Buffer.concat([mac(new TextEncoder().encode(KEY), body), body]));
+    const genuine = next(b, 'news');
+    a.publish('news', 'now');
+    await genuine;
+    deepEqual(seen, ['now']);
+    equal(b.stats().refused, 1);
+  });
+
+  it('drops an incoming message over maxMessageSize before checking it', async () => {
+    const [a, b] = [await bus(), await bus({ maxMessageSize: 256 })];
+    const seen: unknown[] = [];
+    b.subscribe('news', (message) => seen.push(message));
+    await subscribed('news');
+    a.publish('news', 'x'.repeat(1000));
+    const genuine = next(b, 'news');
+    a.publish('news', 'small');
+    await genuine;
+    deepEqual(seen, ['small']);
     equal(b.stats().refused, 1);
   });
 
