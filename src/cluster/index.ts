@@ -10,5 +10,5 @@ export {
   type RedisBus,
   type RedisBusOptions,
   type RedisBusStats,
-  redisBus,
-} from './redis-bus.js';
+} from './bus-options.js';
+export { redisBus } from './redis-bus.js';
