@@ -37,6 +37,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 TYPED_ARRAY_SIZES = (1, 1, 2, 2, 4, 4, 4, 8, 8, 8)
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
 class ArrayBuffer(bytes):
     """Bytes that cross as a JavaScript `ArrayBuffer` (extension 3) rather than a `Uint8Array` (bin)."""
 
@@ -102,7 +105,9 @@ def prepare(value: Any, depth: int = 0, exports: Exports | None = None) -> Any:
         return _ext(EXT_ERROR, prepare(to_wire(value), 1))
     if isinstance(value, datetime.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-        return msgpack.Timestamp.from_datetime(moment)
+        # Integer arithmetic: msgpack's from_datetime goes through a float and loses the last digits.
+        micros = (moment - _EPOCH) // datetime.timedelta(microseconds=1)
+        return msgpack.Timestamp(micros // 1_000_000, micros % 1_000_000 * 1000)
     if isinstance(value, TypedArray):
         return msgpack.ExtType(EXT_TYPED_ARRAY, bytes([value.tag]) + value.data)
     if isinstance(value, (msgpack.ExtType, msgpack.Timestamp)):
