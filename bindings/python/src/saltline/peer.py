@@ -64,11 +64,19 @@ class Peer:
         self.closed: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
 
     # ---- the link -------------------------------------------------------------------------------
-    def _attach(self, link: Link) -> Session:
+    def _attach(self, link: Link, redials: bool = False) -> Session:
+        """Runs a session on `link`; when it ends, so does the peer, unless the peer redials."""
         session = Session(link, self._expose, self._timeout, self._limits, self, self._expose_stacks)
         self._session = session
         session.start()
         self._linked.set()
+
+        def ended(future: asyncio.Future[BaseException]) -> None:
+            self._detached(session)
+            if not redials:
+                self._ended(future.result())
+
+        session.closed.add_done_callback(ended)
         return session
 
     def _detached(self, session: Session) -> None:
@@ -170,14 +178,6 @@ def _failure(reason: BaseException | None) -> RpcError:
     return RpcError("UNAVAILABLE", "the peer closed", cause=reason)
 
 
-def _watch(peer: Peer, session: Session) -> None:
-    def done(future: asyncio.Future[BaseException]) -> None:
-        peer._detached(session)
-        peer._ended(future.result())
-
-    session.closed.add_done_callback(done)
-
-
 Dial = Callable[[], Awaitable[Link]]
 
 
@@ -201,10 +201,8 @@ async def connect(url: str, expose: Any = None, *, secure: Any = None, timeout: 
     while there is no link wait for the next one, within their timeout."""
     peer = Peer(expose, timeout, limits, expose_stacks)
     size = (limits or Limits()).max_message_size
-    session = peer._attach(await _open(url, secure, size, "initiator"))
-    if reconnect is None:
-        _watch(peer, session)
-    else:
+    session = peer._attach(await _open(url, secure, size, "initiator"), redials=reconnect is not None)
+    if reconnect is not None:
         peer._supervisor = asyncio.get_running_loop().create_task(_redial(peer, session, url, secure, size, reconnect))
     return peer
 
@@ -218,7 +216,7 @@ async def _redial(peer: Peer, session: Session, url: str, secure: Any, size: int
             while True:
                 await asyncio.sleep(backoff.delay(attempt))
                 try:
-                    session = peer._attach(await _open(url, secure, size, "initiator"))
+                    session = peer._attach(await _open(url, secure, size, "initiator"), redials=True)
                     break
                 except (OSError, RpcError, Exception) as error:
                     attempt += 1
@@ -277,7 +275,6 @@ async def serve(host: str, port: int, on_peer: Callable[[Peer], Any] | None = No
             return
         peer = Peer(expose, timeout, resolved, expose_stacks)
         session = peer._attach(link)
-        _watch(peer, session)
         peers.add(peer)
         try:
             if on_peer is not None:
