@@ -1,4 +1,4 @@
-/** docs/protocol.md §15.6 prints test/vectors/messages.json: rerun test/vectors/generate.ts when either changes. */
+/** docs/protocol.md §15.6 prints test/vectors/messages.json: rerun test/support/generate-vectors.ts when either changes. */
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ok } from '../harness/assert.js';
@@ -10,6 +10,6 @@ const doc = read('../../docs/protocol.md').replace(/\s+/g, '');
 describe('docs/protocol.md conformance vectors', () => {
   it('prints every message vector of test/vectors/messages.json', () => {
     const missing = vectors.messages.filter((vector) => !doc.includes(vector.hex)).map((vector) => vector.name);
-    ok(missing.length === 0, `docs/protocol.md lacks ${missing.join(', ')}: run node --import tsx test/vectors/generate.ts`);
+    ok(missing.length === 0, `docs/protocol.md lacks ${missing.join(', ')}: run node --import tsx test/support/generate-vectors.ts`);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it, runtime } from '#harness';
 import { msgpackCodec } from '../../src/msgpack.js';
 import { secureVectors } from '../fixtures/secure-vectors.js';
 import { deepEqual, equal, throws } from '../harness/assert.js';
-import { fromTagged, hex, type Tagged, toTagged, unhex } from '../vectors/tagged.js';
+import { fromTagged, hex, type Tagged, toTagged, unhex } from '../support/tagged.js';
 
 interface MessageVectors {
   readonly messages: { name: string; meaning: string; hex: string; value: Tagged }[];
@@ -16,7 +16,7 @@ interface MessageVectors {
 
 async function load<T>(name: string): Promise<T> {
   const url = new URL(`../vectors/${name}`, import.meta.url);
-  if (runtime === 'browser') return (await fetch(url)).json() as Promise<T>;
+  if ((runtime as string) === 'browser') return (await fetch(url)).json() as Promise<T>;
   const fs = 'node:fs/promises'; // not a static import: the browser build must not see it
   const { readFile } = (await import(fs)) as typeof import('node:fs/promises');
   return JSON.parse(await readFile(url, 'utf8')) as T;

@@ -11,7 +11,18 @@ export type Tagged = null | boolean | number | string | Tagged[] | { [key: strin
 export const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 export const unhex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 
-const TYPED = [Int8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+const TYPED = [
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
 
 /** The JavaScript value a tagged JSON value stands for. */
 export function fromTagged(value: Tagged): unknown {
@@ -38,7 +49,7 @@ export function fromTagged(value: Tagged): unknown {
       return new Date(inner as number);
     case '$typed': {
       const [tag, bytes] = inner as [number, string];
-      return new TYPED[tag]!(unhex(bytes).buffer);
+      return new TYPED[tag]!(unhex(bytes).buffer as ArrayBuffer);
     }
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromTagged(v)]));
