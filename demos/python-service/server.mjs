@@ -35,7 +35,10 @@ export async function attach({ server, path = '/', origins = [] }) {
     }
     const upstream = net.connect(port, '127.0.0.1', () => {
       const lines = [`${request.method} / HTTP/1.1`];
-      for (let i = 0; i < request.rawHeaders.length; i += 2) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      // The origin was checked here; Python's server admits only requests without one (programs).
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        if (request.rawHeaders[i].toLowerCase() !== 'origin') lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      }
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head?.length) upstream.write(head);
       socket.pipe(upstream).pipe(socket);

@@ -164,3 +164,28 @@ def test_python_sees_the_deadline_node_set(results):
 def test_python_sees_the_node_clients_identity_only_over_the_secure_channel(results):
     mode, _, client = results
     assert check(results, "the secure channel tells python who called") == client
+
+
+def test_a_browser_origin_not_allowed_is_refused_before_the_handshake():
+    import websockets
+
+    async def main():
+        async with await saltline.serve("127.0.0.1", 0, expose={}) as server:
+            with pytest.raises(websockets.InvalidStatusCode) as info:
+                await websockets.connect(f"ws://127.0.0.1:{server.port}", origin="https://evil.example")
+            return info.value.status_code
+
+    assert asyncio.run(main()) == 403
+
+
+def test_an_allowed_browser_origin_may_connect():
+    async def main():
+        async with await saltline.serve("127.0.0.1", 0, expose={"ping": lambda: "pong"},
+                                        allow_origins=["https://app.example"]) as server:
+            import websockets
+
+            socket = await websockets.connect(f"ws://127.0.0.1:{server.port}", origin="https://app.example")
+            await socket.close()
+            return True
+
+    assert asyncio.run(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
@@ -19,14 +20,28 @@ def with_context(fn: F) -> F:
     return fn
 
 
+_asked: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
 def wants_context(fn: Callable[..., Any]) -> bool:
+    """Whether `fn` takes a Context first; remembered per function, as reading a signature is slow."""
     if getattr(fn, _WITH_CONTEXT, False):
         return True
+    key = getattr(fn, "__func__", fn)  # a bound method is a new object on every attribute read
+    try:
+        return _asked[key]
+    except (KeyError, TypeError):
+        pass
     try:
         parameters = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
-        return False
-    return bool(parameters) and parameters[0] == "ctx"
+        parameters = []
+    answer = bool(parameters) and parameters[0] == "ctx"
+    try:
+        _asked[key] = answer
+    except TypeError:  # not weakly referenceable (a builtin): ask again next time
+        pass
+    return answer
 
 
 @dataclass

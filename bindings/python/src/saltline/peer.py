@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from .errors import RpcError
 from .link import Link, WebSocketLink
@@ -252,9 +252,12 @@ class Server:
 
 async def serve(host: str, port: int, on_peer: Callable[[Peer], Any] | None = None, *, expose: Any = None,
                 secure: Any = None, timeout: float | None = 30.0, limits: Limits | None = None,
-                max_connections: int = 1000, expose_stacks: bool = False) -> Server:
+                max_connections: int = 1000, allow_origins: Sequence[str] = (),
+                expose_stacks: bool = False) -> Server:
     """Serves `expose` on ws://host:port, one peer per connection; `on_peer(peer)` runs for each (it may
-    be async). Port 0 picks a free one (`server.port`). A connection that sends no hello in 10 s is closed."""
+    be async). Port 0 picks a free one (`server.port`). A connection that sends no hello in 10 s is closed.
+    `allow_origins`: browser origins that may connect, exact; requests without `Origin` (programs) always
+    pass; `["*"]` admits any. Default none: a web page elsewhere cannot make its visitors' browsers call you."""
     import websockets
 
     resolved = limits or Limits(hello_timeout=10.0)
@@ -286,5 +289,7 @@ async def serve(host: str, port: int, on_peer: Callable[[Peer], Any] | None = No
         finally:
             peers.discard(peer)
 
-    server = await websockets.serve(handle, host, port, max_size=resolved.max_message_size + 1024, compression=None)
+    origins = None if "*" in allow_origins else [None, *allow_origins]
+    server = await websockets.serve(handle, host, port, max_size=resolved.max_message_size + 1024, compression=None,
+                                    origins=origins)
     return Server(server, peers)
