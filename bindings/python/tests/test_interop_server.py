@@ -189,3 +189,18 @@ def test_an_allowed_browser_origin_may_connect():
             return True
 
     assert asyncio.run(main())
+
+
+def test_connections_past_max_connections_are_closed_with_1013():
+    import websockets
+
+    async def main():
+        async with await saltline.serve("127.0.0.1", 0, expose={}, max_connections=1) as server:
+            first = await websockets.connect(f"ws://127.0.0.1:{server.port}")
+            second = await websockets.connect(f"ws://127.0.0.1:{server.port}")
+            with pytest.raises(websockets.ConnectionClosed) as info:
+                await second.recv()
+            await first.close()
+            return info.value.code
+
+    assert asyncio.run(main()) == 1013

@@ -350,3 +350,46 @@ def test_a_ping_is_answered_with_the_same_nonce():
         return pong
 
     assert run(body) == [11, {"any": "value"}]
+
+
+def test_notifications_running_count_against_max_active_handlers():
+    async def body():
+        release = asyncio.Event()
+
+        async def hold():
+            await release.wait()
+
+        end = RawEnd({"hold": hold}, limits=Limits(max_active_handlers=1))
+        await end.hello()
+        end.send([2, "hold", []])
+        await settle()
+        end.send([1, 1, "hold", []])
+        refused = await end.next(reply_to(1))
+        release.set()
+        await settle()
+        await assert_clean(end.peer)
+        return refused[2]["code"]
+
+    assert run(body) == "RESOURCE_EXHAUSTED"
+
+
+def test_a_notification_still_running_is_cancelled_when_the_session_closes():
+    async def body():
+        cancelled = asyncio.Event()
+
+        async def hang():
+            try:
+                await asyncio.Event().wait()
+            finally:
+                cancelled.set()
+
+        end = RawEnd({"hang": hang})
+        await end.hello()
+        end.send([2, "hang", []])
+        await settle()
+        await end.peer.close()
+        await cancelled.wait()
+        await assert_clean(end.peer)
+        return True
+
+    assert run(body)

@@ -262,11 +262,19 @@ async def serve(host: str, port: int, on_peer: Callable[[Peer], Any] | None = No
 
     resolved = limits or Limits(hello_timeout=10.0)
     peers: set[Peer] = set()
+    connections = [0]  # open or still in the handshake: what max_connections bounds
 
     async def handle(socket: Any, path: str = "") -> None:
-        if len(peers) >= max_connections:
+        if connections[0] >= max_connections:
             await socket.close(1013, "too many connections")
             return
+        connections[0] += 1
+        try:
+            await serve_one(socket)
+        finally:
+            connections[0] -= 1
+
+    async def serve_one(socket: Any) -> None:
         link: Link = WebSocketLink(socket)
         try:
             if secure is not None:

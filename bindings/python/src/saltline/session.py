@@ -130,6 +130,8 @@ class Session:
         self.closed: asyncio.Future[BaseException] = self._loop.create_future()
         self.malformed = 0
         self._tasks: list[asyncio.Task[None]] = []
+        #: Notification handlers running: they count against max_active_handlers and end with the session.
+        self._notifications: set[asyncio.Task[None]] = set()
         self._hello_timer: asyncio.TimerHandle | None = None
 
     # ---- life ---------------------------------------------------------------------------------
@@ -183,6 +185,8 @@ class Session:
             if ex.task is not None and not ex.task.done():
                 ex.task.cancel()
             self._complete_handler(ex, failure)
+        for task in list(self._notifications):
+            task.cancel()
         for entry in list(self._imports.values()):
             self._end_import(entry, failure)
         self._imports.clear()
@@ -475,7 +479,7 @@ class Session:
             self.malformed += 1
             self.send([ERROR, call_id, to_wire(RpcError("INVALID_ARGUMENT", "malformed call"))])
             return
-        if len(self._handlers) >= self._limits.max_active_handlers:
+        if len(self._handlers) + len(self._notifications) >= self._limits.max_active_handlers:
             self.send([ERROR, call_id, to_wire(RpcError("RESOURCE_EXHAUSTED", "too many calls running"))])
             return
         target = self._resolve(method)
@@ -824,14 +828,16 @@ class Session:
         if type(method) is not str or utf16_length(method) > MAX_METHOD_LENGTH or type(args) is not list or (
                 meta is not None and (type(meta) is not dict or len(meta) > self._limits.max_meta_entries)):
             raise Malformed("a NOTIFY with a bad method, args or meta")
-        if len(self._handlers) >= self._limits.max_active_handlers:
+        if len(self._handlers) + len(self._notifications) >= self._limits.max_active_handlers:
             raise Malformed("a NOTIFY over max_active_handlers")
         fn = _lookup(self._expose, method)
         if fn is None:
             log.warning('saltline: a notification for "%s", which is not exposed', method)
             return
         ctx = Context(None, asyncio.Event(), self.remote_identity, self.principal, meta or {}, None, self._peer)
-        self._loop.create_task(self._run_notify(fn, ctx, args))
+        task = self._loop.create_task(self._run_notify(fn, ctx, args))
+        self._notifications.add(task)
+        task.add_done_callback(self._notifications.discard)
 
     async def _run_notify(self, fn: Callable[..., Any], ctx: Context, args: list[Any]) -> None:
         try:
@@ -842,7 +848,8 @@ class Session:
             log.exception("saltline: a notification handler failed")
 
     def stats(self) -> dict[str, int]:
-        return {"pending": len(self._calls), "handlers": len(self._handlers), "exports": len(self._exports),
+        return {"pending": len(self._calls), "handlers": len(self._handlers) + len(self._notifications),
+                "exports": len(self._exports),
                 "imports": len(self._imports), "malformed": self.malformed}
 
 
