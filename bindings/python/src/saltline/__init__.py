@@ -12,7 +12,7 @@ from .session import DEFAULT, Limits
 from .streams import RemoteStream
 
 __all__ = [
-    "ArrayBuffer", "Backoff", "CODES", "Context", "DEFAULT", "Identity", "SecureOptions", "decode_key", "encode_key", "Limits", "Peer", "RemoteError", "RemoteFunction",
-    "RemoteObject", "RemoteSignal", "RemoteStream", "RpcError", "Server", "TypedArray", "connect",
-    "register_error", "serve", "with_context",
+    "ArrayBuffer", "Backoff", "CODES", "Context", "DEFAULT", "Identity", "Limits", "Peer", "RemoteError",
+    "RemoteFunction", "RemoteObject", "RemoteSignal", "RemoteStream", "RpcError", "SecureOptions", "Server",
+    "TypedArray", "connect", "decode_key", "encode_key", "register_error", "serve", "with_context",
 ]
