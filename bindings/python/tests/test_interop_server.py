@@ -14,22 +14,18 @@ from conftest import HERE, ROOT
 
 
 class Hang:
-    """Handlers that wait to be cancelled, and remember how."""
+    """A handler that waits to be cancelled, and mailboxes that say when it started and how it ended."""
 
     def __init__(self) -> None:
-        self.started = asyncio.Event()
-        self.last_cancel = ""
+        self.starts: asyncio.Queue[str] = asyncio.Queue()
+        self.cancels: asyncio.Queue[str] = asyncio.Queue()
 
     async def hang(self, ctx: saltline.Context) -> None:
-        self.started.set()
+        self.starts.put_nowait("started")
         try:
             await asyncio.Event().wait()
         finally:
-            self.last_cancel = ctx.reason.code if isinstance(ctx.reason, RpcError) else "?"
-
-    async def wait_started(self) -> None:
-        await self.started.wait()
-        self.started.clear()
+            self.cancels.put_nowait(ctx.reason.code if isinstance(ctx.reason, RpcError) else "?")
 
 
 async def ticks(n: int):
@@ -64,8 +60,8 @@ def api(hang: Hang) -> dict:
         "blob": lambda n: b"\x07" * n,
         "size": len,
         "hang": hang.hang,
-        "started": hang.wait_started,
-        "lastCancel": lambda: hang.last_cancel,
+        "started": hang.starts.get,
+        "nextCancel": hang.cancels.get,
         "applyTo": lambda fn, x: fn(x),
         "timeLeft": lambda ctx: ctx.time_left(),
         "whoami": lambda ctx: encode_key(ctx.remote_identity) if ctx.remote_identity else None,

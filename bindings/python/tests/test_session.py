@@ -79,8 +79,10 @@ def test_a_call_without_a_timeout_gives_the_handler_no_deadline():
 def test_cancelling_the_awaiting_task_cancels_the_handler():
     async def body():
         seen = asyncio.get_running_loop().create_future()
+        started = asyncio.Event()
 
         async def hang(ctx):
+            started.set()
             try:
                 await asyncio.Event().wait()
             finally:
@@ -88,7 +90,7 @@ def test_cancelling_the_awaiting_task_cancels_the_handler():
 
         client, server = peer_pair({"hang": hang})
         task = asyncio.ensure_future(client.call("hang"))
-        await settle()
+        await started.wait()
         task.cancel()
         code = await seen
         await assert_clean(client, server)
