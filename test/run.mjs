@@ -33,6 +33,10 @@ const nodeCounts = (text) => ({
   passed: Number(last(text, /ℹ pass (\d+)/g)?.[1] ?? 0),
   failed: Number(last(text, /ℹ fail (\d+)/g)?.[1] ?? 0),
 });
+const pytestCounts = (text) => ({
+  passed: Number(last(text, /(\d+) passed/g)?.[1] ?? 0),
+  failed: Number(last(text, /(\d+) (?:failed|error)/g)?.[1] ?? 0),
+});
 const browserCounts = (text) => {
   const match = last(text, /(\d+) passed, (\d+) failed/g);
   return { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0) };
@@ -65,6 +69,15 @@ const steps = [
     nodeCounts,
   ],
   ['chromium', bin('web-test-runner'), [], browserCounts],
+  // bindings/python: its own suite and the interop tests against Node peers (both directions, plain
+  // and secure). Debian's python3 sees the apt packages (.ci/run installs them); PYTHON overrides it.
+  [
+    'python',
+    process.env.PYTHON ?? '/usr/bin/python3',
+    ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'bindings/python/tests'],
+    pytestCounts,
+    { PYTHONDONTWRITEBYTECODE: '1' },
+  ],
 ];
 
 let passed = 0;
