@@ -30,6 +30,12 @@ export interface JsonRpcServeOptions {
    * and `handleJsonRpcHttp` default to `publicError`.
    */
   readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
+  /**
+   * The notification that cancels a request, `{ "id": ... }` as its params (LSP's convention):
+   * received, it aborts that handler's `ctx.signal`; a peer sends it when a call is cancelled or
+   * times out. `false`: neither. Default `'$/cancelRequest'`.
+   */
+  readonly cancelMethod?: string | false;
 }
 
 export interface ResolvedLimits {

@@ -14,7 +14,7 @@ import { fromErrorObject } from './errors.js';
 import { assertSendable } from './json.js';
 import { type JsonRpcLimits, type JsonRpcServeOptions, type ResolvedLimits, resolveLimits } from './limits.js';
 import { paramsOf } from './params.js';
-import { type JsonRpcId, JsonRpcServer } from './server.js';
+import { DEFAULT_CANCEL_METHOD, type JsonRpcId, JsonRpcServer } from './server.js';
 
 export interface JsonRpcPeerOptions extends JsonRpcServeOptions {
   /** Default per-call timeout in ms; `0` or `Infinity` for none. Default 30,000. */
@@ -170,7 +170,7 @@ class JsonRpcPeer implements Peer {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const deadline = call.timeout === Infinity ? Infinity : performance.now() + call.timeout;
-      const onAbort = signal ? () => this.#settle(id, undefined, RpcError.from(signal.reason, 'CANCELLED')) : undefined;
+      const onAbort = signal ? () => this.#giveUp(id, RpcError.from(signal.reason, 'CANCELLED')) : undefined;
       if (signal) signal.addEventListener('abort', onAbort!, { once: true });
       this.#pending.set(id, { resolve, reject, deadline, signal, onAbort });
       if (deadline < Infinity) this.#deadlines.arm(deadline);
@@ -223,6 +223,8 @@ class JsonRpcPeer implements Peer {
   readonly #onResponse = (response: Record<string, unknown>): void => {
     const id = response.id as JsonRpcId;
     if (!this.#pending.has(id)) {
+      // A late reply to a call this side gave up on (timed out, cancelled) is expected.
+      if (typeof id === 'number' && id < this.#nextId) return;
       this.#malformed++;
       const why = id === null ? 'the far side could not read a message' : 'a reply to no pending call';
       return this.#options.logger?.warn?.(`jsonrpc: dropped ${why}`, response.error);
@@ -241,11 +243,18 @@ class JsonRpcPeer implements Peer {
     else pending.reject(error);
   }
 
+  /** This side stops waiting for a call: it rejects, and the far side is told to abort its handler. */
+  #giveUp(id: JsonRpcId, error: RpcError): void {
+    this.#settle(id, undefined, error);
+    const method = this.#options.cancelMethod ?? DEFAULT_CANCEL_METHOD;
+    if (method !== false) this.#post(JSON.stringify({ jsonrpc: '2.0', method, params: { id } }));
+  }
+
   /** Rejects the calls whose deadline has passed; returns the next deadline. */
   #expire(now: number): number {
     let next = Infinity;
     for (const [id, pending] of this.#pending) {
-      if (pending.deadline <= now) this.#settle(id, undefined, new RpcError('DEADLINE_EXCEEDED', 'the call timed out'));
+      if (pending.deadline <= now) this.#giveUp(id, new RpcError('DEADLINE_EXCEEDED', 'the call timed out'));
       else if (pending.deadline < next) next = pending.deadline;
     }
     return next;

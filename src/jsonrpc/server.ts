@@ -34,6 +34,9 @@ export interface JsonRpcResponse {
 /** Receives the response objects found in what arrived (a peer's replies to its own calls). */
 export type ResponseSink = (response: Record<string, unknown>) => void;
 
+/** LSP's notification that cancels a request. */
+export const DEFAULT_CANCEL_METHOD = '$/cancelRequest';
+
 const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Errors the method lookup throws, so the chain's outcome maps to -32601 and not to a handler's NOT_FOUND. */
@@ -49,8 +52,10 @@ function isId(value: unknown): value is JsonRpcId {
 
 export class JsonRpcServer {
   api: object | undefined;
-  /** Requests whose handlers are running. */
+  /** Requests whose handlers are running (forgotten on close, like the core's). */
   active = 0;
+  /** Bumped on close: handlers that settle after it no longer count down `active`. */
+  #epoch = 0;
   /** Messages and requests refused as malformed. */
   malformed = 0;
 
@@ -59,6 +64,9 @@ export class JsonRpcServer {
   readonly #peer: Peer | undefined;
   readonly #incoming: CallHandler | undefined;
   readonly #controllers = new Set<AbortController>();
+  /** Running requests whose handler can see a signal, by id: what a cancel notification aborts. */
+  readonly #cancellable = new Map<JsonRpcId, AbortController>();
+  readonly #cancelMethod: string | false;
 
   constructor(options: JsonRpcServeOptions, limits: ResolvedLimits, peer: Peer | undefined) {
     this.api = options.expose;
@@ -66,6 +74,7 @@ export class JsonRpcServer {
     this.#limits = limits;
     this.#peer = peer;
     this.#incoming = compose(options.interceptors?.incoming, (call) => this.#invoke(call));
+    this.#cancelMethod = options.cancelMethod ?? DEFAULT_CANCEL_METHOD;
   }
 
   /**
@@ -101,6 +110,9 @@ export class JsonRpcServer {
   abortAll(reason: unknown): void {
     for (const controller of this.#controllers) controller.abort(reason);
     this.#controllers.clear();
+    this.#cancellable.clear();
+    this.active = 0;
+    this.#epoch++;
   }
 
   #refuse(code: number, detail?: string, id: JsonRpcId = null): JsonRpcResponse {
@@ -126,7 +138,10 @@ export class JsonRpcServer {
       return this.#refuse(INVALID_REQUEST, 'params must be an array or an object', replyId);
     }
     const args = params === undefined ? [] : Array.isArray(params) ? params : [params];
-    if (!hasId) return void this.#notify(method, args);
+    if (!hasId) {
+      if (method === this.#cancelMethod) return this.#cancel(args[0]);
+      return void this.#notify(method, args);
+    }
     if (this.active >= this.#limits.maxActiveHandlers) {
       const busy = new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#limits.maxActiveHandlers} requests running`);
       return failure(replyId, toErrorObject(busy));
@@ -134,12 +149,21 @@ export class JsonRpcServer {
     return this.#run(replyId, method, args);
   }
 
+  /** The caller gave up on a request: its handler's signal aborts (the reply, if any, is still sent). */
+  #cancel(params: unknown): undefined {
+    const id = (params as { id?: unknown } | undefined)?.id;
+    if (!isId(id)) return;
+    const controller = this.#cancellable.get(id);
+    this.#cancellable.delete(id);
+    controller?.abort(new RpcError('CANCELLED', 'the caller cancelled'));
+  }
+
   async #notify(method: string, args: unknown[]): Promise<void> {
     if (this.active >= this.#limits.maxActiveHandlers) {
       return this.#options.logger?.warn?.(`jsonrpc: notification ${method} dropped: too many requests running`);
     }
     try {
-      await this.#call(method, args, true);
+      await this.#call(method, args, undefined);
     } catch (error) {
       this.#options.logger?.warn?.(`jsonrpc: notification ${method} failed`, error);
     }
@@ -148,7 +172,7 @@ export class JsonRpcServer {
   async #run(id: JsonRpcId, method: string, args: unknown[]): Promise<JsonRpcResponse> {
     let result: unknown;
     try {
-      result = await this.#call(method, args, false);
+      result = await this.#call(method, args, id);
     } catch (error) {
       return failure(id, this.#errorObject(error, method));
     }
@@ -171,15 +195,15 @@ export class JsonRpcServer {
     return toErrorObject(error);
   }
 
-  /** One request through the incoming interceptors (when there are any) to its handler. */
-  async #call(method: string, args: unknown[], notification: boolean): Promise<unknown> {
+  /** One request (`id` undefined: a notification) through the incoming interceptors, when there are any, to its handler. */
+  async #call(method: string, args: unknown[], id: JsonRpcId | undefined): Promise<unknown> {
     this.active++;
+    const epoch = this.#epoch;
     let controller: AbortController | undefined;
     try {
       const incoming = this.#incoming;
-      if (!incoming) return await this.#handle(method, args, undefined);
-      controller = new AbortController();
-      this.#controllers.add(controller);
+      if (!incoming) return await this.#handle(method, args, undefined, id);
+      controller = this.#controller(id);
       const context = this.#context(method, controller);
       const call: Call = {
         method,
@@ -189,20 +213,33 @@ export class JsonRpcServer {
         timeout: Infinity,
         resultMeta: undefined,
         context,
-        notification,
+        notification: id === undefined,
       };
       return await incoming(call);
     } finally {
-      this.active--;
-      if (controller) this.#controllers.delete(controller);
+      if (epoch === this.#epoch) this.active--;
+      if (controller) this.#release(controller, id);
     }
   }
 
-  #invoke(call: Call): Promise<unknown> {
-    return this.#handle(call.method, call.args as unknown[], call.context);
+  /** A signal for one handler, aborted when the peer closes or (for a request) when its caller cancels. */
+  #controller(id: JsonRpcId | undefined): AbortController {
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    if (id !== undefined && this.#cancelMethod !== false && !this.#cancellable.has(id)) this.#cancellable.set(id, controller);
+    return controller;
   }
 
-  async #handle(method: string, args: unknown[], context: CallContext | undefined): Promise<unknown> {
+  #release(controller: AbortController, id: JsonRpcId | undefined): void {
+    this.#controllers.delete(controller);
+    if (id !== undefined && this.#cancellable.get(id) === controller) this.#cancellable.delete(id);
+  }
+
+  #invoke(call: Call): Promise<unknown> {
+    return this.#handle(call.method, call.args as unknown[], call.context, undefined);
+  }
+
+  async #handle(method: string, args: unknown[], context: CallContext | undefined, id: JsonRpcId | undefined): Promise<unknown> {
     const resolved = method.startsWith('rpc.') ? undefined : resolveMethod(this.api, method);
     if (!resolved) {
       const error = new RpcError('NOT_FOUND', `no method ${JSON.stringify(method.slice(0, 100))} is exposed`);
@@ -212,12 +249,11 @@ export class JsonRpcServer {
     const takesContext = contextHandlerOf(resolved.fn);
     if (!takesContext) return resolved.fn.apply(resolved.self, args);
     if (context) return takesContext.call(resolved.self, context, ...args);
-    const controller = new AbortController();
-    this.#controllers.add(controller);
+    const controller = this.#controller(id);
     try {
       return await takesContext.call(resolved.self, this.#context(method, controller), ...args);
     } finally {
-      this.#controllers.delete(controller);
+      this.#release(controller, id);
     }
   }
 
