@@ -168,7 +168,7 @@ export function fromMessagePortMain(port: MessagePortMainLike): Transport {
 }
 
 class MessagePortMainTransport implements Transport {
-  readonly kind = 'clone';
+  readonly encoding = 'clone';
   readonly initiator = undefined;
   #receiver: TransportReceiver | undefined;
 

@@ -253,7 +253,7 @@ export abstract class LinkTransport implements Reconnecting {
 
 /** One channel to one instance of the far side: a link that lives once. */
 class ChannelLink implements Transport {
-  readonly kind = 'clone';
+  readonly encoding = 'clone';
   readonly initiator: boolean;
   #receiver: TransportReceiver | undefined;
   #offs: (() => void)[] = [];

@@ -9,7 +9,7 @@
  * are accepted: the protocol and the fragmentation need every chunk, in order.
  */
 import { fragmenting } from '../src/fragment.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 
 export {
   connectSignaling,
@@ -109,7 +109,7 @@ interface Wire {
 
 /** One chunk per channel message, queued while the channel is full; `fragmenting` wraps it. */
 class ChannelLink implements Transport {
-  readonly kind = 'bytes';
+  readonly encoding: BytesEncoding;
   #queue: Uint8Array[] = [];
   #head = 0;
   #queued = 0;
@@ -124,11 +124,12 @@ class ChannelLink implements Transport {
 
   constructor(
     wire: Wire,
-    readonly maxMessageSize: number,
+    maxMessageSize: number,
     high: number,
     low: number,
     readonly initiator: boolean | undefined,
   ) {
+    this.encoding = { maxMessageSize };
     this.#wire = wire;
     this.#high = high;
     this.#low = low;

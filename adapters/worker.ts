@@ -337,7 +337,7 @@ export class BroadcastChannelTransport implements Reconnecting {
 
 /** One pairing with one partner: a link that lives once. */
 class PartnerLink implements Transport {
-  readonly kind = 'clone';
+  readonly encoding = 'clone';
   readonly initiator = undefined;
   #receiver: TransportReceiver | undefined;
   #done = false;

@@ -11,8 +11,8 @@ import {
   type IpcRendererTransport,
 } from '../../adapters/electron.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
+import type { ConnectionStateChange } from '../../src/connection-state.js';
 import { createPeer, type Peer, type ReconnectingPeer, transfer } from '../../src/index.js';
-import type { ConnectionStateChange } from '../../src/transport.js';
 import { type Service, service } from '../fixtures/service.js';
 import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
