@@ -34,7 +34,8 @@ function idsOf(text: string): unknown[] {
 }
 
 class HttpTransport implements Transport {
-  readonly kind = 'bytes';
+  /** Text, in fact: `jsonRpcPeer` reads no codec from it. */
+  readonly encoding = {};
   readonly initiator = true;
   readonly #url: string;
   readonly #options: HttpTransportOptions;

@@ -8,7 +8,7 @@
 import { publicError } from '../errors.js';
 import { assertExposable } from '../lookup.js';
 import { INVALID_REQUEST, PARSE_ERROR, protocolError } from './errors.js';
-import { type JsonRpcServeOptions, resolveLimits } from './limits.js';
+import { type JsonRpcServeOptions, resolveLimits, withJsonRpcPlugins } from './limits.js';
 import { JsonRpcServer } from './server.js';
 
 export interface JsonRpcHttpOptions extends Omit<JsonRpcServeOptions, 'expose'> {}
@@ -35,7 +35,8 @@ function httpCore(api: object, options: JsonRpcHttpOptions) {
   assertExposable(api);
   const limits = resolveLimits(options.limits);
   // Network-facing: handler errors go out as name, message and code unless told otherwise.
-  const server = new JsonRpcServer({ ...options, onSendError: options.onSendError ?? publicError, expose: api }, limits, undefined);
+  const serving = withJsonRpcPlugins({ ...options, onSendError: options.onSendError ?? publicError, expose: api });
+  const server = new JsonRpcServer(serving, limits, undefined);
   return {
     maxBytes: limits.maxMessageSize,
     /** Checks what can be checked before the body is read; an answer means refuse. */

@@ -1,4 +1,5 @@
-import type { Interceptor, Logger } from '../types.js';
+import { type Plugin, withPlugins } from '../plugins.js';
+import type { Interceptor, Logger, PeerOptions } from '../types.js';
 
 /** Bounds on what a JSON-RPC far side can make this side hold or do. */
 export interface JsonRpcLimits {
@@ -20,6 +21,13 @@ export interface JsonRpcServeOptions {
   readonly expose?: object;
   /** Interceptor chains, outermost first: `incoming` runs around each handler. Default: none. */
   readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
+  /**
+   * Plugins, each with a unique name; their interceptors run inside `interceptors`, in this order.
+   * JSON-RPC has no HELLO: a plugin's `features` are not sent, and its `ready` gets `undefined`
+   * once, as the peer starts. The HTTP handler, which has no peer, runs only their interceptors.
+   * Default: none.
+   */
+  readonly plugins?: readonly Plugin[];
   /** Bounds; defaults as in `JsonRpcLimits`. */
   readonly limits?: JsonRpcLimits;
   /** Where failed notifications and dropped messages are reported. Default: silent. */
@@ -64,4 +72,10 @@ export function resolveLimits(limits: JsonRpcLimits = {}): ResolvedLimits {
     maxPendingCalls: positive('maxPendingCalls', limits.maxPendingCalls, 10_000),
     maxActiveHandlers: positive('maxActiveHandlers', limits.maxActiveHandlers, 1_000),
   };
+}
+
+/** The options with each plugin's interceptors after the options' own (names checked as `createPeer` does). */
+export function withJsonRpcPlugins<O extends JsonRpcServeOptions>(options: O): O {
+  if (!options.plugins?.length) return options;
+  return withPlugins(options as PeerOptions) as unknown as O;
 }

@@ -7,12 +7,13 @@ import { compose } from '../compose.js';
 import { DeadlineTimer } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import { assertExposable } from '../lookup.js';
+import { announceReady, startPlugins } from '../plugins.js';
 import { createRemoteProxy } from '../proxy.js';
 import type { Transport } from '../transport.js';
 import type { Call, CallHandler, CallOptions, Peer, PeerStats, Remote } from '../types.js';
 import { fromErrorObject } from './errors.js';
 import { assertSendable } from './json.js';
-import { type JsonRpcLimits, type JsonRpcServeOptions, type ResolvedLimits, resolveLimits } from './limits.js';
+import { type JsonRpcLimits, type JsonRpcServeOptions, type ResolvedLimits, resolveLimits, withJsonRpcPlugins } from './limits.js';
 import { paramsOf } from './params.js';
 import { DEFAULT_CANCEL_METHOD, type JsonRpcId, JsonRpcServer } from './server.js';
 
@@ -279,5 +280,11 @@ class JsonRpcPeer implements Peer {
  * send named params.
  */
 export function jsonRpcPeer(transport: Transport, options: JsonRpcPeerOptions = {}): Peer {
-  return new JsonRpcPeer(transport, options);
+  const plugins = options.plugins;
+  const peer = new JsonRpcPeer(transport, withJsonRpcPlugins(options));
+  if (plugins?.length) {
+    startPlugins(peer, plugins, options.logger);
+    announceReady(peer, plugins, undefined, options.logger);
+  }
+  return peer;
 }

@@ -257,3 +257,41 @@ describe('jsonRpcPeer interceptors', () => {
     deepEqual(error.data, { code: -32601 });
   });
 });
+
+describe('jsonRpcPeer plugins', () => {
+  checkLeaks();
+
+  it("runs a plugin's interceptors on both sides", async () => {
+    const seen: string[] = [];
+    const plugin = (side: string) => ({
+      name: 'log',
+      interceptors: {
+        outgoing: [((next) => (call) => (seen.push(`${side} out ${call.method}`), next(call))) as Interceptor],
+        incoming: [((next) => (call) => (seen.push(`${side} in ${call.method}`), next(call))) as Interceptor],
+      },
+    });
+    const { client } = jsonRpcPair({ expose: api, plugins: [plugin('server')] }, { plugins: [plugin('client')] });
+    equal(await client.call('add', [1, 2]), 3);
+    deepEqual(seen, ['client out add', 'server in add']);
+  });
+
+  it("calls a plugin's setup, ready (with nothing announced) and teardown once each", async () => {
+    const events: unknown[] = [];
+    const plugin = {
+      name: 'life',
+      setup: () => void events.push('setup'),
+      ready: (_peer: unknown, features: unknown) => void events.push(['ready', features]),
+      teardown: () => void events.push('teardown'),
+    };
+    const { client } = jsonRpcPair({ expose: api }, { plugins: [plugin] });
+    client.close();
+    await client.closed;
+    await Promise.resolve();
+    deepEqual(events, ['setup', ['ready', undefined], 'teardown']);
+  });
+
+  it('refuses two plugins of the same name', () => {
+    const error = throws(() => jsonRpcPair({}, { plugins: [{ name: 'a' }, { name: 'a' }] }));
+    ok(error instanceof TypeError);
+  });
+});
