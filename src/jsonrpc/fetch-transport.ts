@@ -4,7 +4,7 @@
  */
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { Transport, TransportReceiver } from '../transport.js';
-import { toErrorObject } from './errors.js';
+import { fromErrorObject, toErrorObject } from './errors.js';
 
 export interface HttpTransportOptions {
   /** Headers sent with every request (an `Authorization` token, say). Default: none beyond `Content-Type`. */
@@ -25,6 +25,20 @@ const statusCodes: Readonly<Record<number, RpcErrorCode>> = {
   415: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
 };
+
+/**
+ * The error of an answer with a null id (the server could not read the request, §5): over HTTP it
+ * can only be about the request it answers, whose calls would otherwise wait for their timeout.
+ */
+function nullIdError(body: string): unknown {
+  if (!/"id"\s*:\s*null/.test(body)) return undefined; // the common case: no parse
+  try {
+    const reply = JSON.parse(body) as { id?: unknown; error?: unknown } | null;
+    return reply && !Array.isArray(reply) && reply.id === null && reply.error ? reply.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The ids of the requests in a message this side sent (read again only when its answer failed). */
 function idsOf(text: string): unknown[] {
@@ -54,7 +68,10 @@ class HttpTransport implements Transport {
   send(message: unknown): void {
     this.#post(message as string).then(
       (body) => {
-        if (body) this.#receiver?.message(body);
+        if (body === undefined) return;
+        const unmatched = nullIdError(body);
+        if (unmatched) this.#fail(message as string, fromErrorObject(unmatched));
+        else this.#receiver?.message(body);
       },
       (error: unknown) => this.#fail(message as string, error),
     );

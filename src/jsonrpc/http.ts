@@ -62,8 +62,10 @@ function httpCore(api: object, options: JsonRpcHttpOptions) {
   };
 }
 
+/** 413, and the connection closes after it: the rest of the body is never read. */
 function tooLarge(max: number): Answer {
-  return errorAnswer(INVALID_REQUEST, `the body is over the limit of ${max} bytes`, 413);
+  const answer = errorAnswer(INVALID_REQUEST, `the body is over the limit of ${max} bytes`, 413);
+  return { ...answer, headers: { ...answer.headers, Connection: 'close' } };
 }
 
 /** Reads a body of at most `max` bytes; `undefined` past it (the rest is not read). */

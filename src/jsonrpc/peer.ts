@@ -214,8 +214,9 @@ class JsonRpcPeer implements Peer {
       return this.#options.logger?.warn?.('jsonrpc: dropped a message that is neither text nor UTF-8');
     }
     this.#server.receive(text, this.#onResponse).then(
+      // Replies go as they are: a reply batch answers only a request batch (§6).
       (answer) => {
-        if (answer !== undefined) this.#post(answer);
+        if (answer !== undefined) this.#write(answer);
       },
       (error: unknown) => this.#options.logger?.error?.('jsonrpc: a reply could not be made', error),
     );

@@ -143,3 +143,27 @@ describe('jsonRpcNodeListener and fromHttp', () => {
     await rejectsWith(peer.call('add', [1, 1]), 'UNAVAILABLE');
   });
 });
+
+describe('fromHttp against a server that answers with a null id', () => {
+  checkLeaks();
+
+  it('rejects the calls of the request with that error instead of leaving them to time out', async () => {
+    const body = '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}';
+    const fetch = async () => new Response(body, { headers: { 'Content-Type': 'application/json' } });
+    const peer = track(jsonRpcPeer(fromHttp('http://127.0.0.1:1/', { fetch }), { timeout: 0 }));
+    const error = await rejectsWith(peer.call('add', [1, 2]), 'INVALID_ARGUMENT');
+    equal(error.message, 'Invalid Request');
+  });
+});
+
+describe('jsonRpcNodeListener refusing an oversize body', () => {
+  checkLeaks();
+
+  it('closes the connection after its 413, so the rest of the body is not read', async () => {
+    const url = await listen(jsonRpcNodeListener(api, { limits: { maxMessageSize: 100 } }));
+    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(1000) });
+    equal(response.status, 413);
+    equal(response.headers.get('connection'), 'close');
+    await response.body?.cancel();
+  });
+});

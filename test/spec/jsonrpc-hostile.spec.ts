@@ -145,3 +145,15 @@ describe('a JSON-RPC server under hostile input', () => {
     equal(end.sent.length, 1);
   });
 });
+
+describe('a JSON-RPC peer that batches its own calls', () => {
+  checkLeaks();
+
+  it('still answers separate requests with separate replies', async () => {
+    const end = textEnd({ expose: api, batch: true });
+    end.send(request(1));
+    end.send(request(2));
+    deepEqual(await end.next(), { jsonrpc: '2.0', id: 1, result: 1 });
+    deepEqual(await end.next(), { jsonrpc: '2.0', id: 2, result: 2 });
+  });
+});
