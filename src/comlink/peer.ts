@@ -108,7 +108,8 @@ class ComlinkPeer implements Peer {
     this.#fn = fn;
     this.#root = root ?? this;
     const { options } = shared;
-    this.#api = options.expose;
+    // A child serves its one function, or nothing: the root's API is not reachable through a proxy's port.
+    this.#api = root ? undefined : options.expose;
     this.#outgoing = root ? undefined : compose(options.interceptors?.outgoing, (call) => this.#send(call));
     this.#incoming = root ? undefined : compose(options.interceptors?.incoming, (call) => this.#invoke(call));
     this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
@@ -428,8 +429,8 @@ class ComlinkPeer implements Peer {
   }
 
   #reply(id: string, result: unknown, method: string): void {
+    if (this.#isClosed) return; // close forgot every running handler
     this.#active--;
-    if (this.#isClosed) return;
     const ports: Transferable[] = [];
     let wire: WireValue;
     try {
@@ -443,8 +444,8 @@ class ComlinkPeer implements Peer {
   }
 
   #replyError(id: string, error: unknown, method: string, counted = true): void {
-    if (counted) this.#active--;
     if (this.#isClosed) return;
+    if (counted) this.#active--;
     const { onSendError, exposeStacks, logger } = this.#shared.options;
     if (onSendError) {
       try {

@@ -266,3 +266,37 @@ describe('comlinkPeer under hostile input', () => {
     equal(peer.stats().malformed, 2);
   });
 });
+
+describe('comlinkPeer proxies', () => {
+  checkLeaks();
+
+  it('serves nothing of the exposed API on the port of a proxy the far side passed', async () => {
+    const [near, far] = channel();
+    const peer = track(comlinkPeer(fromPort(far as unknown as PortLike), { expose: exposed }));
+    // The far side passes a "callback" whose port it keeps, then sends requests down that port itself.
+    const { port1: kept, port2: passed } = new MessageChannel();
+    afterClose(() => kept.close());
+    const argumentList = [
+      { type: 'RAW', value: [1] },
+      { type: 'HANDLER', name: 'proxy', value: passed },
+    ];
+    near.postMessage({ id: 'each', type: 'APPLY', path: ['each'], argumentList }, [passed]);
+    const reply = new Promise<{ name?: string; value: unknown }>((resolve) => {
+      kept.onmessage = (event) => {
+        if (event.data?.id === 'sneak') resolve(event.data);
+      };
+    });
+    kept.postMessage({
+      id: 'sneak',
+      type: 'APPLY',
+      path: ['add'],
+      argumentList: [
+        { type: 'RAW', value: 1 },
+        { type: 'RAW', value: 2 },
+      ],
+    });
+    const answer = await reply;
+    equal(answer.name, 'throw');
+    peer.close(); // the handler of "each" is still waiting on the callback
+  });
+});
