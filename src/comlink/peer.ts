@@ -7,8 +7,8 @@
 import { fromPort, type PortLike } from '../../adapters/worker.js';
 import { compose } from '../compose.js';
 import { type CallContext, contextHandlerOf } from '../context.js';
-import { DeadlineTimer } from '../deadlines.js';
 import { RpcError } from '../errors.js';
+import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable, resolveMethod } from '../lookup.js';
 import { announceReady, type Plugin, startPlugins, withPlugins } from '../plugins.js';
 import { createRemoteProxy } from '../proxy.js';
@@ -47,14 +47,6 @@ export interface ComlinkPeerOptions {
   readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
 }
 
-interface Pending {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
-}
-
 interface Shared {
   readonly options: ComlinkPeerOptions;
   readonly limits: Required<ComlinkLimits>;
@@ -88,8 +80,7 @@ class ComlinkPeer implements Peer {
   readonly #root: Peer;
   readonly #outgoing: CallHandler | undefined;
   readonly #incoming: CallHandler | undefined;
-  readonly #pending = new Map<string, Pending>();
-  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
+  readonly #pending: PendingCalls<string>;
   readonly #children = new Set<ComlinkPeer>();
   readonly #controllers = new Set<AbortController>();
   #api: object | undefined;
@@ -107,6 +98,7 @@ class ComlinkPeer implements Peer {
     this.#shared = shared;
     this.#fn = fn;
     this.#root = root ?? this;
+    this.#pending = new PendingCalls(shared.limits.maxPendingCalls);
     const { options } = shared;
     // A child serves its one function, or nothing: the root's API is not reachable through a proxy's port.
     this.#api = root ? undefined : options.expose;
@@ -176,7 +168,7 @@ class ComlinkPeer implements Peer {
       pendingCalls,
       heldCalls: 0,
       activeHandlers,
-      timers: this.#deadlines.armed ? 1 : 0,
+      timers: this.#pending.timerArmed ? 1 : 0,
       references: this.#children.size,
       streams: 0,
       streamItemsBuffered: 0,
@@ -198,12 +190,8 @@ class ComlinkPeer implements Peer {
 
   #send(call: Call): Promise<unknown> {
     if (this.#isClosed) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer is closed'));
-    const { maxPendingCalls } = this.#shared.limits;
-    if (!call.notification && this.#pending.size >= maxPendingCalls) {
-      return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${maxPendingCalls} calls pending`));
-    }
-    const signal = call.signal;
-    if (signal?.aborted) return Promise.reject(RpcError.from(signal.reason, 'CANCELLED'));
+    const refusal = call.notification ? undefined : this.#pending.refusal(call.signal);
+    if (refusal) return Promise.reject(refusal);
     let argumentList: WireValue[];
     const ports: Transferable[] = [];
     try {
@@ -216,14 +204,9 @@ class ComlinkPeer implements Peer {
     const transfer = [...(transferablesOfAll(call.args) ?? []), ...ports];
     const message = { id, type: 'APPLY', path, argumentList };
     if (call.notification) return this.#post(message, transfer).then(() => undefined);
-    return new Promise((resolve, reject) => {
-      const deadline = call.timeout === Infinity ? Infinity : performance.now() + call.timeout;
-      const onAbort = signal ? () => this.#settle(id, undefined, RpcError.from(signal.reason, 'CANCELLED')) : undefined;
-      if (signal) signal.addEventListener('abort', onAbort!, { once: true });
-      this.#pending.set(id, { resolve, reject, deadline, signal, onAbort });
-      if (deadline < Infinity) this.#deadlines.arm(deadline);
-      this.#post(message, transfer).catch((error: unknown) => this.#settle(id, undefined, error));
-    });
+    const reply = this.#pending.add(id, call.timeout, call.signal);
+    this.#post(message, transfer).catch((error: unknown) => this.#pending.settle(id, undefined, error));
+    return reply;
   }
 
   /** Posts a message; a value structured clone cannot copy fails with `INVALID_ARGUMENT`, naming why. */
@@ -309,31 +292,12 @@ class ComlinkPeer implements Peer {
       this.#malformed++;
       return;
     }
-    if (reply.type === 'HANDLER' && reply.name === 'throw') return this.#settle(reply.id, undefined, errorOf(reply.value));
+    if (reply.type === 'HANDLER' && reply.name === 'throw') return this.#pending.settle(reply.id, undefined, errorOf(reply.value));
     try {
-      this.#settle(reply.id, this.#fromWire(reply, 'the result'), undefined);
+      this.#pending.settle(reply.id, this.#fromWire(reply, 'the result'), undefined);
     } catch (error) {
-      this.#settle(reply.id, undefined, error);
+      this.#pending.settle(reply.id, undefined, error);
     }
-  }
-
-  #settle(id: string, value: unknown, error: unknown): void {
-    const pending = this.#pending.get(id);
-    if (!pending) return;
-    this.#pending.delete(id);
-    pending.signal?.removeEventListener('abort', pending.onAbort!);
-    if (this.#pending.size === 0) this.#deadlines.clear();
-    if (error === undefined) pending.resolve(value);
-    else pending.reject(error);
-  }
-
-  #expire(now: number): number {
-    let next = Infinity;
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline <= now) this.#settle(id, undefined, new RpcError('DEADLINE_EXCEEDED', 'the call timed out'));
-      else if (pending.deadline < next) next = pending.deadline;
-    }
-    return next;
   }
 
   // ---- answering --------------------------------------------------------------------------------
@@ -463,8 +427,7 @@ class ComlinkPeer implements Peer {
     if (this.#isClosed) return;
     this.#isClosed = true;
     const error = new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
-    for (const id of [...this.#pending.keys()]) this.#settle(id, undefined, error);
-    this.#deadlines.clear();
+    this.#pending.rejectAll(error);
     for (const controller of this.#controllers) controller.abort(error);
     this.#controllers.clear();
     this.#active = 0;

@@ -4,8 +4,8 @@
  * matched by id, and the answering half is `JsonRpcServer`.
  */
 import { compose } from '../compose.js';
-import { DeadlineTimer } from '../deadlines.js';
 import { RpcError } from '../errors.js';
+import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
 import { announceReady, startPlugins } from '../plugins.js';
 import { createRemoteProxy } from '../proxy.js';
@@ -29,14 +29,6 @@ export interface JsonRpcPeerOptions extends JsonRpcServeOptions {
   readonly batch?: boolean;
 }
 
-interface Pending {
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
-}
-
 const DEFAULT_TIMEOUT = 30_000;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -55,8 +47,7 @@ class JsonRpcPeer implements Peer {
   readonly #options: JsonRpcPeerOptions;
   readonly #timeout: number;
   readonly #outgoing: CallHandler | undefined;
-  readonly #pending = new Map<JsonRpcId, Pending>();
-  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
+  readonly #pending: PendingCalls<JsonRpcId>;
   #nextId = 1;
   #queue: string[] | undefined;
   #isClosed = false;
@@ -72,6 +63,7 @@ class JsonRpcPeer implements Peer {
     this.#options = options;
     this.#limits = resolveLimits(options.limits);
     this.#timeout = finite(options.timeout, DEFAULT_TIMEOUT);
+    this.#pending = new PendingCalls(this.#limits.maxPendingCalls, (id) => this.#cancel(id));
     this.#server = new JsonRpcServer(options, this.#limits, this);
     this.#outgoing = compose(options.interceptors?.outgoing, (call) => this.#send(call));
     this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
@@ -131,7 +123,7 @@ class JsonRpcPeer implements Peer {
       pendingCalls: this.#pending.size,
       heldCalls: 0,
       activeHandlers: this.#server.active,
-      timers: this.#deadlines.armed ? 1 : 0,
+      timers: this.#pending.timerArmed ? 1 : 0,
       references: 0,
       streams: 0,
       streamItemsBuffered: 0,
@@ -156,27 +148,18 @@ class JsonRpcPeer implements Peer {
       return Promise.resolve(undefined);
     }
     if (this.#isClosed) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer is closed'));
-    const { maxPendingCalls, maxDepth } = this.#limits;
-    if (this.#pending.size >= maxPendingCalls) {
-      return Promise.reject(new RpcError('RESOURCE_EXHAUSTED', `more than ${maxPendingCalls} calls pending`));
-    }
+    const refusal = this.#pending.refusal(call.signal);
+    if (refusal) return Promise.reject(refusal);
     const params = paramsOf(call.args);
     try {
-      assertSendable(params, maxDepth, 'params');
+      assertSendable(params, this.#limits.maxDepth, 'params');
     } catch (error) {
       return Promise.reject(error);
     }
-    const signal = call.signal;
-    if (signal?.aborted) return Promise.reject(RpcError.from(signal.reason, 'CANCELLED'));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const deadline = call.timeout === Infinity ? Infinity : performance.now() + call.timeout;
-      const onAbort = signal ? () => this.#giveUp(id, RpcError.from(signal.reason, 'CANCELLED')) : undefined;
-      if (signal) signal.addEventListener('abort', onAbort!, { once: true });
-      this.#pending.set(id, { resolve, reject, deadline, signal, onAbort });
-      if (deadline < Infinity) this.#deadlines.arm(deadline);
-      this.#post(JSON.stringify({ jsonrpc: '2.0', id, method: call.method, params }));
-    });
+    const reply = this.#pending.add(id, call.timeout, call.signal);
+    this.#post(JSON.stringify({ jsonrpc: '2.0', id, method: call.method, params }));
+    return reply;
   }
 
   /** Sends one message now, or (with `batch`) with the others of this tick. */
@@ -231,35 +214,14 @@ class JsonRpcPeer implements Peer {
       const why = id === null ? 'the far side could not read a message' : 'a reply to no pending call';
       return this.#options.logger?.warn?.(`jsonrpc: dropped ${why}`, response.error);
     }
-    if ('error' in response) this.#settle(id, undefined, fromErrorObject(response.error));
-    else this.#settle(id, response.result, undefined);
+    if ('error' in response) this.#pending.settle(id, undefined, fromErrorObject(response.error));
+    else this.#pending.settle(id, response.result, undefined);
   };
 
-  #settle(id: JsonRpcId, value: unknown, error: unknown): void {
-    const pending = this.#pending.get(id);
-    if (!pending) return;
-    this.#pending.delete(id);
-    pending.signal?.removeEventListener('abort', pending.onAbort!);
-    if (this.#pending.size === 0) this.#deadlines.clear();
-    if (error === undefined) pending.resolve(value);
-    else pending.reject(error);
-  }
-
-  /** This side stops waiting for a call: it rejects, and the far side is told to abort its handler. */
-  #giveUp(id: JsonRpcId, error: RpcError): void {
-    this.#settle(id, undefined, error);
+  /** This side stopped waiting for a call (timeout, abort): the far side is told to abort its handler. */
+  #cancel(id: JsonRpcId): void {
     const method = this.#options.cancelMethod ?? DEFAULT_CANCEL_METHOD;
     if (method !== false) this.#post(JSON.stringify({ jsonrpc: '2.0', method, params: { id } }));
-  }
-
-  /** Rejects the calls whose deadline has passed; returns the next deadline. */
-  #expire(now: number): number {
-    let next = Infinity;
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline <= now) this.#giveUp(id, new RpcError('DEADLINE_EXCEEDED', 'the call timed out'));
-      else if (pending.deadline < next) next = pending.deadline;
-    }
-    return next;
   }
 
   #shutdown(reason: unknown): void {
@@ -267,8 +229,7 @@ class JsonRpcPeer implements Peer {
     this.#isClosed = true;
     this.#queue = undefined;
     const error = new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
-    for (const id of [...this.#pending.keys()]) this.#settle(id, undefined, error);
-    this.#deadlines.clear();
+    this.#pending.rejectAll(error);
     this.#server.abortAll(error);
     this.#settleClosed(reason);
   }
