@@ -2,7 +2,8 @@
  * The package as a user gets it: `npm pack`, unpacked into a fresh consumer project, imported by
  * its public names from plain Node ESM and type-checked by TypeScript against the shipped .d.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,6 +55,29 @@ console.log(JSON.stringify({ sum, neg, missing }));
 `,
     );
     equal(run(process.execPath, ['main.mjs'], consumer).trim(), JSON.stringify({ sum: 5, neg: -4, missing: 'NOT_FOUND' }));
+  });
+
+  it('lets a consumer serve JSON-RPC over HTTP that curl calls', async () => {
+    writeFileSync(
+      join(consumer, 'jsonrpc-server.mjs'),
+      `import { createServer } from 'node:http';
+import { jsonRpcNodeListener } from 'saltline/jsonrpc';
+const server = createServer(jsonRpcNodeListener({ add: (a, b) => a + b }));
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.stdin.on('end', () => server.close()).resume();
+`,
+    );
+    const child = spawn(process.execPath, ['jsonrpc-server.mjs'], { cwd: consumer, stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const [port] = (await once(child.stdout!, 'data')) as [Buffer];
+      const body = '{"jsonrpc":"2.0","id":1,"method":"add","params":[2,3]}';
+      const url = `http://127.0.0.1:${String(port).trim()}/`;
+      const answer = run('curl', ['-s', '-H', 'Content-Type: application/json', '-d', body, url], consumer);
+      equal(answer, '{"jsonrpc":"2.0","id":1,"result":5}');
+    } finally {
+      child.stdin!.end();
+      await once(child, 'exit');
+    }
   });
 
   it('type-checks a consumer against the shipped declarations', () => {

@@ -1,0 +1,465 @@
+/**
+ * `comlinkPeer`: a saltline `Peer` that speaks comlink's wire protocol, so a saltline page calls a
+ * worker running `Comlink.expose(obj)` and `Comlink.wrap(port)` calls an object saltline exposes.
+ * Functions passed as arguments (or returned) cross as comlink proxies: each gets its own
+ * `MessageChannel`, served by a child peer until the far side releases it or this peer closes.
+ */
+import { fromPort, type PortLike } from '../../adapters/worker.js';
+import { compose } from '../compose.js';
+import { type CallContext, contextHandlerOf } from '../context.js';
+import { RpcError } from '../errors.js';
+import { PendingCalls } from '../interop/pending-calls.js';
+import { assertExposable, resolveMethod } from '../lookup.js';
+import { announceReady, type Plugin, startPlugins, withPlugins } from '../plugins.js';
+import { createRemoteProxy } from '../proxy.js';
+import { transferablesOfAll } from '../transfer.js';
+import type { Transport } from '../transport.js';
+import type { Call, CallHandler, CallOptions, Interceptor, Logger, Peer, PeerOptions, PeerStats, Remote } from '../types.js';
+import { errorOf, isReply, isRequest, proxied, raw, thrown, type WireRequest, type WireValue } from './wire.js';
+
+export interface ComlinkLimits {
+  /** Outgoing calls waiting for a reply; more reject with `RESOURCE_EXHAUSTED`. Default 10,000. */
+  readonly maxPendingCalls?: number;
+  /** Incoming calls running at once; more are answered with a thrown `RESOURCE_EXHAUSTED`. Default 1,000. */
+  readonly maxActiveHandlers?: number;
+  /** Proxies (callbacks, returned objects) alive at once, both ways; past it a call that needs one fails. Default 1,000. */
+  readonly maxProxies?: number;
+  /** Segments of a request's path; a longer path is answered as not found. Default 32. */
+  readonly maxPathLength?: number;
+}
+
+export interface ComlinkPeerOptions {
+  /** The object whose own enumerable functions (and nested plain objects) `Comlink.wrap` callers may call. Default: none. */
+  readonly expose?: object;
+  /** Default per-call timeout in ms; `0` or `Infinity` for none. The far handler runs on: comlink cannot cancel. Default 30,000. */
+  readonly timeout?: number;
+  /** Interceptor chains, outermost first. Default: none. */
+  readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
+  /** Plugins: their interceptors run; comlink has no HELLO, so `ready` gets `undefined` once, as the peer starts. Default: none. */
+  readonly plugins?: readonly Plugin[];
+  /** Bounds; defaults as in `ComlinkLimits`. */
+  readonly limits?: ComlinkLimits;
+  /** Where failed calls of `notify` and dropped messages are reported. Default: silent. */
+  readonly logger?: Logger;
+  /** Let error stacks of this side's handlers cross (comlink sends them by default). Default false. */
+  readonly exposeStacks?: boolean;
+  /** Sees each handler error before it is sent; returns the error to send instead. Default: sent as is (name and message). */
+  readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
+}
+
+interface Shared {
+  readonly options: ComlinkPeerOptions;
+  readonly limits: Required<ComlinkLimits>;
+  /** Proxies alive, counted across the root peer and every child. */
+  proxies: number;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
+/** Ids of notifications: their replies are dropped unread. */
+const NOTIFY_PREFIX = 'n';
+
+function finite(timeout: number | undefined, fallback: number): number {
+  const value = timeout ?? fallback;
+  return value > 0 && value < Infinity ? value : Infinity;
+}
+
+function isPort(value: unknown): value is PortLike {
+  return typeof value === 'object' && value !== null && typeof (value as PortLike).postMessage === 'function';
+}
+
+class ComlinkPeer implements Peer {
+  readonly closed: Promise<unknown>;
+  readonly remoteIdentity = undefined;
+
+  readonly #transport: Transport;
+  readonly #shared: Shared;
+  /** The function a child serves (a callback this side exported), called with path `[]`. */
+  readonly #fn: ((...args: unknown[]) => unknown) | undefined;
+  /** The peer handlers see as `ctx.peer`: the root. */
+  readonly #root: Peer;
+  readonly #outgoing: CallHandler | undefined;
+  readonly #incoming: CallHandler | undefined;
+  readonly #pending: PendingCalls<string>;
+  readonly #children = new Set<ComlinkPeer>();
+  readonly #controllers = new Set<AbortController>();
+  #api: object | undefined;
+  #nextId = 1;
+  #active = 0;
+  #isClosed = false;
+  #settleClosed!: (reason: unknown) => void;
+  #proxy: unknown;
+  #sent = 0;
+  #received = 0;
+  #malformed = 0;
+
+  constructor(transport: Transport, shared: Shared, fn: ((...args: unknown[]) => unknown) | undefined, root: Peer | undefined) {
+    this.#transport = transport;
+    this.#shared = shared;
+    this.#fn = fn;
+    this.#root = root ?? this;
+    this.#pending = new PendingCalls(shared.limits.maxPendingCalls);
+    const { options } = shared;
+    // A child serves its one function, or nothing: the root's API is not reachable through a proxy's port.
+    this.#api = root ? undefined : options.expose;
+    this.#outgoing = root ? undefined : compose(options.interceptors?.outgoing, (call) => this.#send(call));
+    this.#incoming = root ? undefined : compose(options.interceptors?.incoming, (call) => this.#invoke(call));
+    this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
+    transport.start({ message: (data) => this.#receive(data), closed: (reason) => this.#shutdown(reason) });
+  }
+
+  remote<T>(options?: CallOptions): Remote<T> {
+    if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
+    this.#proxy ??= createRemoteProxy((method, args) => this.call(method, args));
+    return this.#proxy as Remote<T>;
+  }
+
+  expose(api: object | undefined): void {
+    assertExposable(api);
+    this.#api = api;
+  }
+
+  call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
+    const call: Call = {
+      method,
+      args,
+      meta: options?.meta ? { ...options.meta } : {},
+      signal: options?.signal,
+      timeout: finite(options?.timeout, finite(this.#shared.options.timeout, DEFAULT_TIMEOUT)),
+      resultMeta: undefined,
+      context: undefined,
+    };
+    return (this.#outgoing ? this.#outgoing(call) : this.#send(call)) as Promise<R>;
+  }
+
+  /** comlink has no notifications: an APPLY whose reply is dropped unread. */
+  notify(method: string, ...args: unknown[]): void {
+    if (this.#isClosed) return this.#shared.options.logger?.warn?.(`comlink: notify ${method} after close dropped`);
+    const call: Call = {
+      method,
+      args,
+      meta: {},
+      signal: undefined,
+      timeout: Infinity,
+      resultMeta: undefined,
+      context: undefined,
+      notification: true,
+    };
+    (this.#outgoing ? this.#outgoing(call) : this.#send(call)).catch((error: unknown) =>
+      this.#shared.options.logger?.warn?.(`comlink: notification ${method} not sent`, error),
+    );
+  }
+
+  close(reason?: unknown): void {
+    if (this.#isClosed) return;
+    this.#transport.close();
+    this.#shutdown(reason);
+  }
+
+  stats(): PeerStats {
+    let pendingCalls = this.#pending.size;
+    let activeHandlers = this.#active;
+    for (const child of this.#children) {
+      const stats = child.stats();
+      pendingCalls += stats.pendingCalls;
+      activeHandlers += stats.activeHandlers;
+    }
+    return {
+      pendingCalls,
+      heldCalls: 0,
+      activeHandlers,
+      timers: this.#pending.timerArmed ? 1 : 0,
+      references: this.#children.size,
+      streams: 0,
+      streamItemsBuffered: 0,
+      streamItemsInFlight: 0,
+      messagesSent: this.#sent,
+      messagesReceived: this.#received,
+      malformed: this.#malformed,
+      ready: !this.#isClosed,
+      closed: this.#isClosed,
+    };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close(new RpcError('CANCELLED', 'disposed'));
+    await this.closed;
+  }
+
+  // ---- calling ----------------------------------------------------------------------------------
+
+  #send(call: Call): Promise<unknown> {
+    if (this.#isClosed) return Promise.reject(new RpcError('UNAVAILABLE', 'the peer is closed'));
+    const refusal = call.notification ? undefined : this.#pending.refusal(call.signal);
+    if (refusal) return Promise.reject(refusal);
+    let argumentList: WireValue[];
+    const ports: Transferable[] = [];
+    try {
+      argumentList = call.args.map((arg, i) => this.#toWire(arg, ports, `argument ${i}`));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = `${call.notification ? NOTIFY_PREFIX : 's'}${this.#nextId++}`;
+    const path = call.method === '' ? [] : call.method.split('.');
+    const transfer = [...(transferablesOfAll(call.args) ?? []), ...ports];
+    const message = { id, type: 'APPLY', path, argumentList };
+    if (call.notification) return this.#post(message, transfer).then(() => undefined);
+    const reply = this.#pending.add(id, call.timeout, call.signal);
+    this.#post(message, transfer).catch((error: unknown) => this.#pending.settle(id, undefined, error));
+    return reply;
+  }
+
+  /** Posts a message; a value structured clone cannot copy fails with `INVALID_ARGUMENT`, naming why. */
+  async #post(message: object, transfer: Transferable[]): Promise<void> {
+    if (this.#isClosed) throw new RpcError('UNAVAILABLE', 'the peer is closed');
+    try {
+      this.#transport.send(message, transfer.length > 0 ? transfer : undefined);
+      this.#sent++;
+    } catch (error) {
+      const hint = 'comlink carries structured-clone values, and functions only as top-level arguments or results';
+      throw new RpcError('INVALID_ARGUMENT', `the message could not be sent: ${hint}`, { cause: error });
+    }
+  }
+
+  /** A value as comlink sends it: a function becomes a proxy served on a new port, anything else is raw. */
+  #toWire(value: unknown, ports: Transferable[], what: string): WireValue {
+    if (typeof value === 'function') {
+      const port = this.#export(value as (...args: unknown[]) => unknown);
+      ports.push(port);
+      return proxied(port);
+    }
+    if (typeof value === 'object' && value !== null && Symbol.asyncIterator in value) {
+      throw new RpcError('INVALID_ARGUMENT', `${what} is a stream: comlink's wire cannot carry streams (use createPeer from 'saltline')`);
+    }
+    return raw(value);
+  }
+
+  #export(fn: (...args: unknown[]) => unknown): MessagePort {
+    this.#reserveProxy();
+    const { port1, port2 } = new MessageChannel();
+    this.#adopt(new ComlinkPeer(fromPort(port1 as unknown as PortLike), this.#shared, fn, this.#root));
+    return port2;
+  }
+
+  /** A function that calls the far side's proxy served on `port` (a callback it passed, an object it returned). */
+  #import(port: PortLike): ComlinkPeer {
+    this.#reserveProxy();
+    return this.#adopt(new ComlinkPeer(fromPort(port), this.#shared, undefined, this.#root));
+  }
+
+  #reserveProxy(): void {
+    const { maxProxies } = this.#shared.limits;
+    if (this.#shared.proxies >= maxProxies) throw new RpcError('RESOURCE_EXHAUSTED', `more than ${maxProxies} comlink proxies alive`);
+    this.#shared.proxies++;
+  }
+
+  #adopt(child: ComlinkPeer): ComlinkPeer {
+    this.#children.add(child);
+    void child.closed.then(() => {
+      this.#children.delete(child);
+      this.#shared.proxies--;
+    });
+    return child;
+  }
+
+  #fromWire(value: unknown, what: string): unknown {
+    const wire = value as Partial<WireValue> | null;
+    if (wire?.type === 'RAW') return wire.value;
+    if (wire?.type === 'HANDLER' && wire.name === 'proxy' && isPort(wire.value)) {
+      const child = this.#import(wire.value);
+      const fn = (...args: unknown[]) => child.call('', args);
+      return new Proxy(fn, {
+        get: (target, key) => (key in target ? (target as unknown as Record<PropertyKey, unknown>)[key] : child.remote()[key as never]),
+      });
+    }
+    throw new RpcError('INVALID_ARGUMENT', `${what} is not a comlink wire value this side reads`);
+  }
+
+  // ---- receiving --------------------------------------------------------------------------------
+
+  #receive(data: unknown): void {
+    if (this.#isClosed) return;
+    this.#received++;
+    if (isReply(data)) return this.#onReply(data);
+    if (isRequest(data)) return this.#onRequest(data);
+    this.#malformed++;
+    this.#shared.options.logger?.warn?.('comlink: dropped a message that is not comlink');
+  }
+
+  #onReply(reply: WireValue & { readonly id: string }): void {
+    if (!this.#pending.has(reply.id)) {
+      if (reply.id.startsWith(NOTIFY_PREFIX) || reply.id.startsWith('s')) return; // a notification's, or a late one
+      this.#malformed++;
+      return;
+    }
+    if (reply.type === 'HANDLER' && reply.name === 'throw') return this.#pending.settle(reply.id, undefined, errorOf(reply.value));
+    try {
+      this.#pending.settle(reply.id, this.#fromWire(reply, 'the result'), undefined);
+    } catch (error) {
+      this.#pending.settle(reply.id, undefined, error);
+    }
+  }
+
+  // ---- answering --------------------------------------------------------------------------------
+
+  #onRequest(request: WireRequest): void {
+    const { id, type } = request;
+    if (type === 'RELEASE') {
+      // The far side dropped its proxy: answer, then close (a child) or stop serving (the root).
+      return void this.#post({ id, ...raw(undefined) }, []).then(
+        () => this.close('released by the far side'),
+        () => this.close('released by the far side'),
+      );
+    }
+    let method = '';
+    this.#active++;
+    const answer = (async () => {
+      if (type !== 'APPLY') throw new RpcError('UNIMPLEMENTED', `saltline exposes methods only: comlink's ${type} is refused`);
+      method = this.#methodOf(request.path);
+      const list = request.argumentList ?? [];
+      if (!Array.isArray(list)) throw new RpcError('INVALID_ARGUMENT', 'argumentList is not an array');
+      const args = list.map((value, i) => this.#fromWire(value, `argument ${i}`));
+      return this.#incoming ? this.#intercepted(method, args) : this.#handle(method, args, undefined);
+    })();
+    answer.then(
+      (result) => this.#reply(id, result, method),
+      (error: unknown) => this.#replyError(id, error, method),
+    );
+  }
+
+  #methodOf(path: unknown): string {
+    const { maxPathLength } = this.#shared.limits;
+    const segments = path ?? [];
+    if (!Array.isArray(segments) || segments.length > maxPathLength || !segments.every((s) => typeof s === 'string' && !s.includes('.'))) {
+      throw new RpcError('NOT_FOUND', 'no such method is exposed');
+    }
+    return segments.join('.');
+  }
+
+  async #intercepted(method: string, args: unknown[]): Promise<unknown> {
+    const controller = this.#controller();
+    try {
+      const context = this.#context(method, controller);
+      const call: Call = { method, args, meta: {}, signal: controller.signal, timeout: Infinity, resultMeta: undefined, context };
+      return await this.#incoming!(call);
+    } finally {
+      this.#controllers.delete(controller);
+    }
+  }
+
+  #invoke(call: Call): Promise<unknown> {
+    return this.#handle(call.method, call.args as unknown[], call.context);
+  }
+
+  async #handle(method: string, args: unknown[], context: CallContext | undefined): Promise<unknown> {
+    if (this.#active > this.#shared.limits.maxActiveHandlers) {
+      throw new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#shared.limits.maxActiveHandlers} calls running`);
+    }
+    const resolved = this.#fn
+      ? method === ''
+        ? { fn: this.#fn, self: undefined }
+        : undefined
+      : method === ''
+        ? undefined
+        : resolveMethod(this.#api, method);
+    if (!resolved) throw new RpcError('NOT_FOUND', `no method ${JSON.stringify(method.slice(0, 100))} is exposed`);
+    const takesContext = contextHandlerOf(resolved.fn);
+    if (!takesContext) return resolved.fn.apply(resolved.self, args);
+    if (context) return takesContext.call(resolved.self, context, ...args);
+    const controller = this.#controller();
+    try {
+      return await takesContext.call(resolved.self, this.#context(method, controller), ...args);
+    } finally {
+      this.#controllers.delete(controller);
+    }
+  }
+
+  #controller(): AbortController {
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    return controller;
+  }
+
+  #context(method: string, controller: AbortController): CallContext {
+    return {
+      signal: controller.signal,
+      deadline: Infinity,
+      method,
+      meta: noMeta,
+      peer: this.#root,
+      remoteIdentity: undefined,
+      principal: undefined,
+    };
+  }
+
+  #reply(id: string, result: unknown, method: string): void {
+    if (this.#isClosed) return; // close forgot every running handler
+    this.#active--;
+    const ports: Transferable[] = [];
+    let wire: WireValue;
+    try {
+      wire = this.#toWire(result, ports, 'the result');
+    } catch (error) {
+      return this.#replyError(id, error, method, false);
+    }
+    this.#post({ id, ...wire }, [...(transferablesOfAll([result]) ?? []), ...ports]).catch((error: unknown) =>
+      this.#replyError(id, error, method, false),
+    );
+  }
+
+  #replyError(id: string, error: unknown, method: string, counted = true): void {
+    if (this.#isClosed) return;
+    if (counted) this.#active--;
+    const { onSendError, exposeStacks, logger } = this.#shared.options;
+    if (onSendError) {
+      try {
+        error = onSendError(error, { method }) ?? error;
+      } catch (hookError) {
+        logger?.warn?.("comlink: onSendError threw; only the error's name and message go", hookError);
+      }
+    }
+    this.#post({ id, ...thrown(error, exposeStacks === true) }, []).catch(() =>
+      this.#post({ id, ...thrown(new TypeError('Unserializable error'), false) }, []).catch(() => {}),
+    );
+  }
+
+  #shutdown(reason: unknown): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    const error = new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
+    this.#pending.rejectAll(error);
+    for (const controller of this.#controllers) controller.abort(error);
+    this.#controllers.clear();
+    this.#active = 0;
+    for (const child of this.#children) child.close(reason);
+    this.#settleClosed(reason);
+  }
+}
+
+/**
+ * A peer that speaks comlink's wire protocol over a port transport (`fromWorker`, `fromPort`,
+ * `fromWindow`, `fromWorkerScope`): `remote<T>()` calls a `Comlink.expose`d object, and `expose`
+ * serves `Comlink.wrap` callers, who may call only own functions (no GET, SET or CONSTRUCT).
+ */
+export function comlinkPeer(transport: Transport, options: ComlinkPeerOptions = {}): Peer {
+  assertExposable(options.expose);
+  const plugins = options.plugins;
+  const resolved = plugins?.length ? (withPlugins(options as PeerOptions) as ComlinkPeerOptions) : options;
+  const limits = options.limits ?? {};
+  const shared: Shared = {
+    options: resolved,
+    limits: {
+      maxPendingCalls: limits.maxPendingCalls ?? 10_000,
+      maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
+      maxProxies: limits.maxProxies ?? 1_000,
+      maxPathLength: limits.maxPathLength ?? 32,
+    },
+    proxies: 0,
+  };
+  const peer = new ComlinkPeer(transport, shared, undefined, undefined);
+  if (plugins?.length) {
+    startPlugins(peer, plugins, options.logger);
+    announceReady(peer, plugins, undefined, options.logger);
+  }
+  return peer;
+}
