@@ -355,7 +355,7 @@ class CacheImpl implements Cache {
       (invalidation) => (policy.is === undefined || policy.is < invalidation.seq) && matches(invalidation, call.method, policy.t),
     );
     const mode = typeof call.cache === 'object' ? call.cache.policy : call.cache;
-    const keeps = policy.a + Math.max(policy.w ?? 0, policy.e ?? 0) > 0;
+    const keeps = policy.a + Math.max(policy.w ?? 0, policy.e ?? 0) > 0 || policy.g !== undefined;
     if (invalidated || !keeps || mode === 'no-store') return { value, policy, invalidated };
     let bytes: number;
     try {

@@ -22,10 +22,13 @@ export interface CacheEntry {
   readonly order: number;
 }
 
-/** Last moment an entry may be used at all: one retention rule for fresh, SWR and SIE. */
+/** How long past its windows an entry with an etag is kept (LRU-bounded), to be revalidated cheaply. */
+export const ETAG_RETENTION = 86_400_000;
+
+/** Last moment an entry may be used at all: one retention rule for fresh, SWR, SIE and validators. */
 export function expiresAt(entry: CacheEntry): number {
-  const { a, w = 0, e = 0, m } = entry.policy;
-  return entry.storedAt + a + (m ? 0 : Math.max(w, e));
+  const { a, w = 0, e = 0, m, g } = entry.policy;
+  return entry.storedAt + a + Math.max(m ? 0 : Math.max(w, e), g === undefined ? 0 : ETAG_RETENTION);
 }
 
 /** Whether an invalidation of `tags` or method prefixes `methods` (or `all`) covers an entry. */
