@@ -19,6 +19,8 @@ import { type CacheEntry, expiresAt, type InvalidationMatch, matches, type Persi
 /** Reserved methods the plugins of both sides answer between themselves. */
 export const INVALIDATE_METHOD = '$cache.invalidate';
 export const REPLAY_METHOD = '$cache.replay';
+/** Most invalidations a replay may carry; a longer answer makes the scope stale instead. */
+const MAX_REPLAY = 4096;
 
 export interface CacheOptions {
   /** Where results are kept: `memoryStore()`, or `indexedDbStore({ name })` behind a memory tier. Default `memoryStore()`. */
@@ -170,6 +172,8 @@ class CacheImpl implements Cache {
       return;
     }
     this.#callers.add(peer);
+    // Where the log stands now: an invalidation logged after this link's hello was built reaches the caller this way.
+    peer.notify(INVALIDATE_METHOD, { ep: this.#ep, seq: this.#log.seq });
     const link = this.#links.get(peer)!;
     if (!link.stable && peer.remoteIdentity) {
       link.scope = `key:${hex(peer.remoteIdentity)}`;
@@ -181,7 +185,7 @@ class CacheImpl implements Cache {
     } else if (link.ep !== far.ep) {
       this.#resync(link, far.ep, far.seq); // the far side restarted: its log is gone
     } else if (far.seq > link.lastSeq) {
-      link.syncing = this.#replay(link, far.seq);
+      link.syncing ??= this.#replay(link, far.seq);
     }
   }
 
@@ -390,8 +394,19 @@ class CacheImpl implements Cache {
 
   /** An invalidation pushed by the far side: matching entries go stale; calls in flight are detached. */
   #onInvalidate(link: Link, invalidation: Invalidation): void {
-    if (invalidation.ep !== link.ep || invalidation.seq <= link.lastSeq) return;
-    if (invalidation.seq > link.lastSeq + 1) return this.#resync(link, invalidation.ep, invalidation.seq); // one went missing
+    if (link.ep === undefined) return; // before the far side's hello: nothing stored to invalidate yet
+    if (invalidation.ep !== link.ep) return this.#resync(link, invalidation.ep, invalidation.seq);
+    if (invalidation.seq <= link.lastSeq) return;
+    const isSync = !invalidation.tags && !invalidation.methods && !invalidation.all;
+    if (isSync || invalidation.seq > link.lastSeq + 1) {
+      // Some went missing (or the far side says where its log stands): fetch them in order.
+      link.syncing ??= this.#replay(link, invalidation.seq);
+      return;
+    }
+    this.#apply(link, invalidation);
+  }
+
+  #apply(link: Link, invalidation: Invalidation): void {
     link.lastSeq = invalidation.seq;
     this.#invalidateScope(link.scope, invalidation, link);
     this.#persistent?.invalidate(link.scope, invalidation);
@@ -415,9 +430,14 @@ class CacheImpl implements Cache {
   async #replay(link: Link, seq: number): Promise<void> {
     try {
       const answer = (await link.peer.call(REPLAY_METHOD, [link.lastSeq], { cache: 'no-store' })) as { entries?: unknown[] };
-      const entries = Array.isArray(answer?.entries) ? answer.entries.map(readInvalidation) : undefined;
-      if (!entries || entries.some((entry) => !entry)) this.#resync(link, link.ep!, seq);
-      else for (const entry of entries) this.#onInvalidate(link, entry!);
+      const raw = Array.isArray(answer?.entries) && answer.entries.length <= MAX_REPLAY ? answer.entries : undefined;
+      const entries = raw?.map(readInvalidation).filter((entry) => !entry || entry.seq > link.lastSeq);
+      // In order and complete from where this side stopped, or nothing is trusted: the scope goes stale.
+      if (!entries?.every((entry, i) => entry && entry.ep === link.ep && entry.seq === link.lastSeq + 1 + i)) {
+        this.#resync(link, link.ep!, seq);
+      } else {
+        for (const entry of entries) this.#apply(link, entry!);
+      }
       if (link.lastSeq < seq) this.#resync(link, link.ep!, seq);
     } catch {
       this.#resync(link, link.ep!, seq);
