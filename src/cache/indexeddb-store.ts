@@ -222,19 +222,23 @@ class IndexedDbStore implements PersistentStore {
     const giveUp = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, this.#options.openTimeout ?? 2000, undefined);
     });
-    const opening = openDB(this.#options.name, SCHEMA, {
-      upgrade(db) {
-        for (const name of [...db.objectStoreNames]) db.deleteObjectStore(name);
-        const entries = db.createObjectStore('entries', { keyPath: 'key' });
-        entries.createIndex('byTag', 'st', { multiEntry: true });
-        entries.createIndex('byScope', 'scope');
-        entries.createIndex('byAccess', 'la');
-        db.createObjectStore('meta');
-      },
-      blocked: () => this.#fail(),
-      blocking: () => void this.#db?.then((db) => db?.close()).then(() => (this.#db = undefined)),
-      terminated: () => (this.#db = undefined),
-    }).catch(() => undefined); // VersionError (a newer tab owns it) and the rest: memory-only, nothing deleted
+    const opening = Promise.resolve()
+      .then(() =>
+        openDB(this.#options.name, SCHEMA, {
+          upgrade(db) {
+            for (const name of [...db.objectStoreNames]) db.deleteObjectStore(name);
+            const entries = db.createObjectStore('entries', { keyPath: 'key' });
+            entries.createIndex('byTag', 'st', { multiEntry: true });
+            entries.createIndex('byScope', 'scope');
+            entries.createIndex('byAccess', 'la');
+            db.createObjectStore('meta');
+          },
+          blocked: () => this.#fail(),
+          blocking: () => void this.#db?.then((db) => db?.close()).then(() => (this.#db = undefined)),
+          terminated: () => (this.#db = undefined),
+        }),
+      )
+      .catch(() => undefined); // VersionError (a newer tab owns it) and the rest: memory-only, nothing deleted
     const db = await Promise.race([opening, giveUp]);
     clearTimeout(timer);
     if (!db) {
