@@ -9,7 +9,7 @@ import { RpcError } from '../errors.js';
 import type { Plugin } from '../plugins.js';
 import type { CacheInfo, CacheRequest, Call, CallHandler, Interceptor, Peer } from '../types.js';
 import { IF_NONE_MATCH, type SharedMemo, serving } from './cached.js';
-import { cacheKey, canonicalBytes, NotCacheable } from './canonical.js';
+import { cacheKey, canonicalBytes, cloneValue, NotCacheable } from './canonical.js';
 import { type Flight, Flights } from './flights.js';
 import { type Invalidation, InvalidationLog, readInvalidation } from './invalidation.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
@@ -19,6 +19,8 @@ import { type CacheEntry, expiresAt, type InvalidationMatch, matches, type Persi
 /** Reserved methods the plugins of both sides answer between themselves. */
 export const INVALIDATE_METHOD = '$cache.invalidate';
 export const REPLAY_METHOD = '$cache.replay';
+/** Keys remembered for calls with primitive arguments; the memo starts over when full. */
+const MAX_KEY_MEMO = 4096;
 /** Most invalidations a replay may carry; a longer answer makes the scope stale instead. */
 const MAX_REPLAY = 4096;
 
@@ -71,7 +73,7 @@ interface Link {
   stable: boolean;
   ep: string | undefined;
   lastSeq: number;
-  /** Entries ordered before this are treated as invalidated (a resync). */
+  /** Entries ordered before this are treated as invalidated: stored by an earlier page, or before a resync. */
   staleBefore: number;
   syncing: Promise<void> | undefined;
   readonly flights: Flights;
@@ -154,7 +156,7 @@ class CacheImpl implements Cache {
       stable: scope !== undefined,
       ep: undefined,
       lastSeq: 0,
-      staleBefore: 0,
+      staleBefore: nextOrder(),
       syncing: undefined,
       flights: new Flights(),
       uncacheable: new Set(),
@@ -224,12 +226,42 @@ class CacheImpl implements Cache {
     }
     let key: string;
     try {
-      key = cacheKey(link.scope, this.#options.principal?.() ?? '', call.method, call.args);
+      key = this.#keyOf(link, call.method, call.args);
     } catch (error) {
       if (error instanceof NotCacheable) return next(call);
       throw error;
     }
+    if (typeof request !== 'object' && mode !== 'network-only' && !link.syncing) {
+      // The common hit, answered without an await: a fresh entry in memory.
+      const now = this.#now();
+      const entry = this.#memory.get(key, now);
+      if (entry && !entry.invalidated && entry.order >= link.staleBefore && now - entry.storedAt < entry.policy.a) {
+        this.#counts.hits++;
+        return Promise.resolve(cloneValue(entry.value));
+      }
+    }
     return this.#lookup(link, key, call, next, mode, typeof request === 'object' ? request : undefined);
+  }
+
+  /** Hashed keys of calls whose arguments are all primitives, by a cheap string of them: a hit hashes nothing. */
+  readonly #keys = new Map<string, string>();
+
+  #keyOf(link: Link, method: string, args: readonly unknown[]): string {
+    const principal = this.#options.principal?.() ?? '';
+    let memo = `${link.scope}\u0000${principal}\u0000${method}`;
+    for (const arg of args) {
+      const type = typeof arg;
+      if (type === 'string') memo += `\u0000s${(arg as string).length}:${arg}`;
+      else if (type === 'number' || type === 'boolean' || arg === null || arg === undefined) memo += `\u0000${type[0]}${String(arg)}`;
+      else return cacheKey(link.scope, principal, method, args);
+    }
+    let key = this.#keys.get(memo);
+    if (key === undefined) {
+      key = cacheKey(link.scope, principal, method, args);
+      if (this.#keys.size >= MAX_KEY_MEMO) this.#keys.clear();
+      this.#keys.set(memo, key);
+    }
+    return key;
   }
 
   async #lookup(
@@ -247,8 +279,9 @@ class CacheImpl implements Cache {
     if (!entry && this.#persistent && link.stable && !this.#persistent.failed) {
       const stored = await this.#persistent.get(key).catch(() => undefined);
       if (stored && stored.scope === link.scope && stored.method === call.method && expiresAt(stored) > now) {
-        // Loaded from disk: stale until revalidated (invalidations may have been missed meanwhile).
-        entry = { ...stored, invalidated: true };
+        // Stored before this link synced with the far side (an earlier page), it is stale until revalidated:
+        // invalidations may have been missed meanwhile. The order check below says so.
+        entry = stored;
         this.#memory.put(entry);
         source = 'indexeddb';
       }
@@ -261,7 +294,7 @@ class CacheImpl implements Cache {
       this.#counts.hits++;
       if (stale) this.#counts.staleServed++;
       request?.onInfo?.(info(stale));
-      return copy(entry!.value);
+      return cloneValue(entry!.value);
     };
     const usableStale = (window: number) => !!entry && !entry.policy.m && age < entry.policy.a + window;
     if (mode === 'network-only') return this.#fetch(link, key, call, next, undefined, request);
@@ -338,7 +371,7 @@ class CacheImpl implements Cache {
           const tags = policy.t ?? held.policy.t;
           const refreshed: WirePolicy = { ...policy, ...(tags ? { t: tags } : {}), g: policy.g ?? held.policy.g };
           delete refreshed.n;
-          value = copy(held.value);
+          value = cloneValue(held.value);
           return this.#settle(link, key, call, flight, order, value, refreshed);
         }
         return this.#settle(link, key, call, flight, order, value, policy);
@@ -372,7 +405,7 @@ class CacheImpl implements Cache {
       scope: link.scope,
       principal: this.#options.principal?.() ?? '',
       method: call.method,
-      value: copy(value),
+      value: cloneValue(value),
       bytes,
       storedAt: this.#now(),
       policy,
@@ -483,7 +516,7 @@ class CacheImpl implements Cache {
         const key = keyOf(ctx, args, policy.private !== false);
         const entry = key && this.#shared.get(key, this.#now());
         if (!entry || entry.invalidated || this.#now() - entry.storedAt >= entry.policy.a) return undefined;
-        return { value: copy(entry.value), wire: { ...entry.policy, is: this.#log.seq } };
+        return { value: cloneValue(entry.value), wire: { ...entry.policy, is: this.#log.seq } };
       },
       put: (ctx, args, value, wire) => {
         const key = keyOf(ctx, args, wire.v === 1);
@@ -501,7 +534,7 @@ class CacheImpl implements Cache {
           scope: this.#ep,
           principal: '',
           method: ctx.method,
-          value: copy(value),
+          value: cloneValue(value),
           bytes,
           storedAt: now,
           policy,

@@ -69,14 +69,19 @@ class Writer {
 
   u32(value: number): void {
     this.#room(4);
-    this.#scratch.setUint32(0, value);
-    this.raw(new Uint8Array(this.#scratch.buffer, 0, 4));
+    const bytes = this.bytes;
+    bytes[this.length++] = value >>> 24;
+    bytes[this.length++] = (value >>> 16) & 0xff;
+    bytes[this.length++] = (value >>> 8) & 0xff;
+    bytes[this.length++] = value & 0xff;
   }
 
   f64(value: number): void {
     this.#scratch.setFloat64(0, value);
-    this.raw(new Uint8Array(this.#scratch.buffer, 0, 8));
+    this.raw(this.#bytes8);
   }
+
+  readonly #bytes8 = new Uint8Array(this.#scratch.buffer);
 
   raw(data: Uint8Array): void {
     this.#room(data.length);
@@ -113,7 +118,11 @@ class Writer {
       }
       this.byte(0x80 | (code & 0x3f));
     }
-    new DataView(this.bytes.buffer).setUint32(start, this.length - start - 4);
+    const length = this.length - start - 4;
+    this.bytes[start] = length >>> 24;
+    this.bytes[start + 1] = (length >>> 16) & 0xff;
+    this.bytes[start + 2] = (length >>> 8) & 0xff;
+    this.bytes[start + 3] = length & 0xff;
   }
 }
 
@@ -217,11 +226,25 @@ export function canonicalBytes(value: unknown, limit = MAX_KEY_BYTES): Uint8Arra
   return out.bytes.subarray(0, out.length);
 }
 
-const base64url = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** base64url without padding, by table: no string building through btoa and regexes on the hot path. */
+function base64url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!;
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (i + 1 < bytes.length ? alphabet[(n >> 6) & 63]! : '');
+  }
+  return out;
+}
+
+/** One writer for every key: keys are made synchronously, one at a time. */
+const keyWriter = new Writer(MAX_KEY_BYTES);
 
 /**
  * The key of a call: H("saltline-key/1" ‖ lp(scope) ‖ lp(principal) ‖ lp(method) ‖ canon(args)),
@@ -231,7 +254,8 @@ const base64url = (bytes: Uint8Array): string => {
 export function cacheKey(scope: string, principal: string, method: string, args: readonly unknown[]): string {
   let length = args.length;
   while (length > 0 && args[length - 1] === undefined) length--;
-  const out = new Writer(MAX_KEY_BYTES);
+  const out = keyWriter;
+  out.length = 0;
   out.string('saltline-key/1');
   out.string(scope);
   out.string(principal);
@@ -240,4 +264,22 @@ export function cacheKey(scope: string, principal: string, method: string, args:
   const seen = new Set<object>();
   for (let i = 0; i < length; i++) encode(out, args[i], 0, seen);
   return base64url(sha512_256(out.bytes.subarray(0, out.length)));
+}
+
+/**
+ * A deep copy of a value `canonicalBytes` accepted (plain data, Map, Set, Date, binary): what a
+ * cache hit hands out, so no two callers share an object. Faster than `structuredClone` for the
+ * small results caches mostly hold.
+ */
+export function cloneValue<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneValue) as T;
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [cloneValue(k), cloneValue(v)])) as T;
+  if (value instanceof Set) return new Set([...value].map(cloneValue)) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (value instanceof ArrayBuffer) return value.slice(0) as T;
+  if (ArrayBuffer.isView(value)) return structuredClone(value);
+  const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  for (const key of Object.keys(value)) copy[key] = cloneValue((value as Record<string, unknown>)[key]);
+  return copy as T;
 }

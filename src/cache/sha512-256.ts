@@ -103,12 +103,26 @@ function compress(block: Uint8Array, at: number): void {
     al = add(t1h, t1l, t2h, t2l);
     ah = high;
   }
-  const out = [ah, al, bh, bl, ch, cl, dh, dl, eh, el, fh, fl, gh, gl, hh, hl];
-  for (let i = 0; i < 16; i += 2) {
-    H[i + 1] = add(H[i]!, H[i + 1]!, out[i]!, out[i + 1]!);
-    H[i] = high;
-  }
+  H[1] = add(H[0]!, H[1]!, ah, al);
+  H[0] = high;
+  H[3] = add(H[2]!, H[3]!, bh, bl);
+  H[2] = high;
+  H[5] = add(H[4]!, H[5]!, ch, cl);
+  H[4] = high;
+  H[7] = add(H[6]!, H[7]!, dh, dl);
+  H[6] = high;
+  H[9] = add(H[8]!, H[9]!, eh, el);
+  H[8] = high;
+  H[11] = add(H[10]!, H[11]!, fh, fl);
+  H[10] = high;
+  H[13] = add(H[12]!, H[13]!, gh, gl);
+  H[12] = high;
+  H[15] = add(H[14]!, H[15]!, hh, hl);
+  H[14] = high;
 }
+
+const tail = new Uint8Array(256);
+const tailView = new DataView(tail.buffer);
 
 /** The 32-byte SHA-512/256 digest of `data`. */
 export function sha512_256(data: Uint8Array): Uint8Array {
@@ -116,14 +130,13 @@ export function sha512_256(data: Uint8Array): Uint8Array {
   const full = data.length - (data.length % 128);
   for (let at = 0; at < full; at += 128) compress(data, at);
   const tailLength = data.length - full < 112 ? 128 : 256;
-  const tail = new Uint8Array(tailLength);
+  tail.fill(0);
   tail.set(data.subarray(full));
   tail[data.length - full] = 0x80;
   // The length in bits, big-endian, in the last 16 bytes (the top 64 bits stay zero here).
   const bits = data.length * 8;
-  const view = new DataView(tail.buffer);
-  view.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
-  view.setUint32(tailLength - 4, bits >>> 0);
+  tailView.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
+  tailView.setUint32(tailLength - 4, bits >>> 0);
   for (let at = 0; at < tailLength; at += 128) compress(tail, at);
   const digest = new Uint8Array(32);
   const out = new DataView(digest.buffer);

@@ -62,6 +62,22 @@ for (const connector of connectors) {
       equal(server.stats().messagesReceived, received);
     });
 
+    it('hands each hit its own copy: mutating one result changes no later one', async () => {
+      const { client } = connect(connector, { list: cached({ maxAge: 60_000 }, () => ({ items: [1, 2], at: new Date(5) })) });
+      const first = await client.call<{ items: number[] }>('list');
+      first.items.push(3);
+      const second = await client.call<{ items: number[] }>('list');
+      second.items.push(4);
+      deepEqual(await client.call('list'), { items: [1, 2], at: new Date(5) });
+    });
+
+    it("keeps calls with '1' and 1 as arguments apart", async () => {
+      const { client } = connect(connector, { echo: cached({ maxAge: 60_000 }, (x: unknown) => typeof x) });
+      equal(await client.call('echo', ['1']), 'string');
+      equal(await client.call('echo', [1]), 'number');
+      equal(await client.call('echo', ['1']), 'string');
+    });
+
     it('calls again once maxAge has passed', async () => {
       const runs = { n: 0 };
       const t = clock();
