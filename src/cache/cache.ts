@@ -44,6 +44,11 @@ export interface CacheOptions {
   readonly persistPrivate?: boolean;
   /** Exposing side: invalidations kept for callers that reconnect; older ones make them resync. Default 256. */
   readonly replayLog?: number;
+  /**
+   * Told after an invalidation from a far side took effect here (`all: true` when a whole scope
+   * went stale): the moment to refetch what a page shows. Default: nobody told.
+   */
+  readonly onInvalidate?: (match: InvalidationMatch) => void;
   /** The clock ages are measured by, in ms. Default `Date.now` (tests pass their own). */
   readonly now?: () => number;
 }
@@ -448,6 +453,15 @@ class CacheImpl implements Cache {
   #invalidateScope(scope: string, match: InvalidationMatch & { seq?: number }, link?: Link): void {
     this.#memory.invalidate(scope, match);
     link?.flights.detachAll({ ...match, seq: match.seq ?? Infinity });
+    try {
+      this.#options.onInvalidate?.({
+        ...(match.tags ? { tags: match.tags } : {}),
+        ...(match.methods ? { methods: match.methods } : {}),
+        ...(match.all ? { all: true } : {}),
+      });
+    } catch {
+      // The application's listener failing is no reason to keep a stale entry.
+    }
   }
 
   /** Invalidations were missed and cannot be replayed: everything stored for the scope goes stale. */
