@@ -584,6 +584,33 @@ describe('cached() on the exposing side', () => {
     ok(throws(() => cached({ maxAge: 1 }, async function* ticks() {})) instanceof TypeError);
   });
 
+  it('neither stores nor coalesces a stream that a cached handler returns', async () => {
+    const runs = { n: 0 };
+    async function* ticks() {
+      yield 1;
+      yield 2;
+    }
+    const api = { ticks: cached({ maxAge: 60_000 }, () => (runs.n++, ticks())) };
+    const [near, far] = createMemoryPair();
+    track(createPeer(far, { expose: api, cache: createCache() }));
+    const client = track(createPeer(near, { cache: createCache() }));
+    const read = async () => {
+      const items: number[] = [];
+      for await (const item of await client.call<AsyncIterable<number>>('ticks')) items.push(item);
+      return items;
+    };
+    const [a, b] = await Promise.all([read(), read()]);
+    deepEqual(
+      [a, b, await read()],
+      [
+        [1, 2],
+        [1, 2],
+        [1, 2],
+      ],
+    );
+    equal(runs.n, 3);
+  });
+
   it('runs the handler plainly on a peer without a cache plugin', async () => {
     const [near, far] = createMemoryPair();
     track(createPeer(far, { expose: { v: cached({ maxAge: 1000 }, () => 7) } }));
