@@ -17,8 +17,8 @@ import { readWirePolicy, type WirePolicy } from './policy.js';
 import { type CacheEntry, expiresAt, type InvalidationMatch, matches, type PersistentStore } from './store.js';
 
 /** Reserved methods the plugins of both sides answer between themselves. */
-export const INVALIDATE_METHOD = '$cache.invalidate';
-export const REPLAY_METHOD = '$cache.replay';
+const INVALIDATE_METHOD = '$cache.invalidate';
+const REPLAY_METHOD = '$cache.replay';
 /** Keys remembered for calls with primitive arguments; the memo starts over when full. */
 const MAX_KEY_MEMO = 4096;
 /** Most invalidations a replay may carry; a longer answer makes the scope stale instead. */

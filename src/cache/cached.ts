@@ -8,7 +8,7 @@ import type { Call } from '../types.js';
 import { type CachePolicy, checkedTags, type WirePolicy } from './policy.js';
 
 /** What the cache plugin's incoming interceptor records for a handler's context. */
-export interface Serving {
+interface Serving {
   readonly call: Call;
   /** The exposing side's epoch and invalidation counter. */
   readonly ep: string;

@@ -10,9 +10,9 @@ import { sha512_256 } from './sha512-256.js';
 export class NotCacheable extends Error {}
 
 /** Deepest nesting a key may have. */
-export const MAX_KEY_DEPTH = 100;
+const MAX_KEY_DEPTH = 100;
 /** Largest encoding a key may have, in bytes. */
-export const MAX_KEY_BYTES = 64 * 1024;
+const MAX_KEY_BYTES = 64 * 1024;
 
 enum Tag {
   Undefined = 0,

@@ -6,7 +6,7 @@ import { MAX_TAG_LENGTH } from './policy.js';
 import type { InvalidationMatch } from './store.js';
 
 /** At most this many tags or method prefixes in one invalidation. */
-export const MAX_INVALIDATION_ITEMS = 1024;
+const MAX_INVALIDATION_ITEMS = 1024;
 
 export interface Invalidation extends InvalidationMatch {
   /** The exposing side's epoch: a new one means its log (and our place in it) is gone. */

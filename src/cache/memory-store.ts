@@ -12,7 +12,6 @@ export interface MemoryStoreOptions {
 }
 
 export class MemoryStore {
-  readonly kind = 'memory';
   readonly maxBytes: number;
   readonly maxEntryBytes: number;
   readonly #entries = new Map<string, CacheEntry>();
@@ -57,11 +56,6 @@ export class MemoryStore {
       this.#remove(key, victim);
     }
     return true;
-  }
-
-  delete(key: string): void {
-    const entry = this.#entries.get(key);
-    if (entry) this.#remove(key, entry);
   }
 
   invalidate(scope: string, match: InvalidationMatch): void {

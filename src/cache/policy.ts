@@ -26,11 +26,11 @@ export interface CachePolicy<A extends unknown[] = unknown[], R = unknown> {
 }
 
 /** At most this many tags travel with one result; more make it uncacheable. */
-export const MAX_TAGS = 32;
+const MAX_TAGS = 32;
 /** Longest tag, in UTF-16 code units. */
 export const MAX_TAG_LENGTH = 128;
 /** Longest etag. */
-export const MAX_ETAG_LENGTH = 256;
+const MAX_ETAG_LENGTH = 256;
 
 /** The policy as it travels in `resultMeta.c`: short names, numbers and strings only. */
 export interface WirePolicy {

@@ -23,7 +23,7 @@ export interface CacheEntry {
 }
 
 /** How long past its windows an entry with an etag is kept (LRU-bounded), to be revalidated cheaply. */
-export const ETAG_RETENTION = 86_400_000;
+const ETAG_RETENTION = 86_400_000;
 
 /** Last moment an entry may be used at all: one retention rule for fresh, SWR, SIE and validators. */
 export function expiresAt(entry: CacheEntry): number {
