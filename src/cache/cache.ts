@@ -89,6 +89,7 @@ interface Link {
 }
 
 const UNREACHABLE = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+const cacheMiss = (method: string) => new RpcError('NOT_FOUND', `no cached result for ${method}`, { data: { cacheMiss: true } });
 const isUnreachable = (error: unknown) => error instanceof RpcError && UNREACHABLE.has(error.code);
 const copy = <T>(value: T): T => {
   try {
@@ -227,6 +228,7 @@ class CacheImpl implements Cache {
     const request = call.cache;
     const mode = typeof request === 'object' ? (request.policy ?? 'default') : (request ?? 'default');
     if (call.notification || mode === 'no-store' || link.uncacheable.has(call.method) || call.method.startsWith('$cache.')) {
+      if (mode === 'cache-only' && !call.notification) return Promise.reject(cacheMiss(call.method));
       return next(call);
     }
     let key: string;
@@ -311,7 +313,7 @@ class CacheImpl implements Cache {
       ) {
         return serve(!fresh);
       }
-      throw new RpcError('NOT_FOUND', `no cached result for ${call.method}`, { data: { cacheMiss: true } });
+      throw cacheMiss(call.method);
     }
     if (mode === 'cache-first' && entry && !entry.invalidated) return serve(!fresh);
     if (mode === 'default' && entry && !entry.invalidated) {

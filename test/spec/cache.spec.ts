@@ -423,6 +423,14 @@ for (const connector of connectors) {
       equal(await client.call('v', [], { cache: 'cache-only' }), 'x');
     });
 
+    it('rejects a cache-only call of a method without a policy with NOT_FOUND, sending nothing', async () => {
+      const { client, server } = connect(connector, { add: (a: number) => a });
+      await client.call('add', [1]);
+      const received = server.stats().messagesReceived;
+      await rejectsWith(client.call('add', [1], { cache: 'cache-only' }), 'NOT_FOUND');
+      equal(server.stats().messagesReceived, received);
+    });
+
     it('goes to the network for network-only calls and stores what comes back', async () => {
       const runs = { n: 0 };
       const { client } = connect(connector, {
