@@ -13,6 +13,8 @@ export { RpcTarget, type Target, target } from './target.js';
 export { transfer } from './transfer.js';
 export type { BytesEncoding, Transport, TransportReceiver } from './transport.js';
 export type {
+  CacheInfo,
+  CacheRequest,
   Call,
   Callback,
   CallbackMustReturnPromise,

@@ -89,7 +89,16 @@ class RpcPeer implements Peer {
     const meta = options?.meta ? { ...options.meta } : undefined;
     let result: Promise<unknown>;
     if (this.#outgoing) {
-      const call: Call = { method, args, meta: meta ?? {}, signal: options?.signal, timeout, resultMeta: undefined, context: undefined };
+      const call: Call = {
+        method,
+        args,
+        meta: meta ?? {},
+        signal: options?.signal,
+        timeout,
+        resultMeta: undefined,
+        context: undefined,
+        cache: options?.cache,
+      };
       result = this.#outgoing(call);
     } else {
       result = this.#session.send(method, args, meta, options?.signal, timeout, undefined);
@@ -156,8 +165,8 @@ export function createPeer(target: Transport | Reconnecting, options: PeerOption
     // Never fall back to plaintext: the secure channel lives in its own entry point.
     throw new TypeError("the secure option needs createPeer from 'saltline/secure'");
   }
-  const plugins = options.plugins;
-  if (plugins?.length) options = withPlugins(options);
+  const plugins = options.cache ? [options.cache, ...(options.plugins ?? [])] : options.plugins;
+  if (plugins?.length) options = withPlugins({ ...options, plugins });
   const start = starterOf(target);
   const peer = start
     ? new RpcReconnectingPeer((peer) => start(options, peer), options)

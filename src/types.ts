@@ -22,6 +22,41 @@ export interface Call {
   readonly context: CallContext | undefined;
   /** A notification: nothing comes back, and the chain's result is ignored. */
   readonly notification?: boolean;
+  /** Outgoing: the caller's per-call `cache` option, for a cache plugin to read. */
+  readonly cache?: CacheRequest | undefined;
+}
+
+/**
+ * How one call may use a cache plugin (`saltline/cache`); a peer without one ignores it. The
+ * object form bounds the age of what it accepts and can report where the result came from.
+ */
+export type CacheRequest =
+  | 'default'
+  | 'cache-first'
+  | 'cache-only'
+  | 'network-first'
+  | 'network-only'
+  | 'no-store'
+  | {
+      /** The mode, as in the string form. Default `'default'`. */
+      readonly policy?: Exclude<CacheRequest, object>;
+      /** Oldest fresh result accepted, in ms, below the exposing side's `maxAge`. Default: its `maxAge`. */
+      readonly maxAge?: number;
+      /** How far past fresh a stored result is still accepted, in ms. Default: the policy's windows only. */
+      readonly maxStale?: number;
+      /** Told where the result came from (`network`, `memory`, `indexeddb`), its age and staleness. */
+      readonly onInfo?: (info: CacheInfo) => void;
+    };
+
+/** Where a result came from, as a cache plugin reports it to `onInfo`. */
+export interface CacheInfo {
+  readonly source: 'network' | 'memory' | 'indexeddb';
+  /** Milliseconds since the result left the exposing side (0 from the network). */
+  readonly age: number;
+  /** Served past its fresh lifetime (stale-while-revalidate, stale-if-error, `maxStale`). */
+  readonly stale: boolean;
+  /** An invalidation matched it while it was in flight: delivered, not stored. */
+  readonly invalidated: boolean;
 }
 
 export type CallHandler = (call: Call) => Promise<unknown>;
@@ -75,6 +110,8 @@ export interface PeerOptions {
   readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
   /** Plugins, each with a unique name; their interceptors run inside `interceptors`, in this order. Default: none. */
   readonly plugins?: readonly Plugin[];
+  /** A result cache (`createCache()` from `saltline/cache`), run as the first plugin. Default: none. */
+  readonly cache?: Plugin;
   /** Resource limits. Defaults as in `Limits`. */
   readonly limits?: Limits;
   /** Where the peer reports dropped frames and failed notifications. Default: silent. */
@@ -99,6 +136,8 @@ export interface CallOptions {
   readonly timeout?: number;
   /** Metadata for this call, merged under what interceptors add. */
   readonly meta?: Record<string, unknown>;
+  /** How this call uses the peer's cache, if it has one. Default `'default'`. */
+  readonly cache?: CacheRequest;
 }
 
 export interface PeerStats {

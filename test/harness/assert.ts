@@ -68,3 +68,7 @@ export async function rejectsWith(promise: Promise<unknown>, code: RpcErrorCode)
   if (error.code !== code) throw new AssertionError(`expected code ${code}, got ${error.code}: ${error.message}`);
   return error;
 }
+
+export function notEqual<T>(actual: T, expected: T, message?: string): void {
+  if (Object.is(actual, expected)) throw new AssertionError(message ?? `expected something other than ${show(expected)}`);
+}

@@ -1,0 +1,94 @@
+/**
+ * Requests in flight, by cache key: identical calls share one, each waiter may abort on its own,
+ * and the far side sees a cancel only when no waiter is left. An invalidation detaches them all:
+ * later calls start afresh, and what was in flight learns it may not store its result.
+ */
+import { RpcError } from '../errors.js';
+import type { WirePolicy } from './policy.js';
+import type { InvalidationMatch } from './store.js';
+
+export interface Outcome {
+  readonly value: unknown;
+  readonly policy: WirePolicy | undefined;
+  /** An invalidation that matches it arrived while it was in flight: delivered, not stored. */
+  readonly invalidated: boolean;
+}
+
+export interface Flight {
+  readonly promise: Promise<Outcome>;
+  /** Invalidations that arrived while it was in flight. */
+  readonly missed: (InvalidationMatch & { readonly seq: number })[];
+  waiters: number;
+  /** A waiter already has the outcome's own value; later ones get copies. */
+  delivered: boolean;
+  readonly controller: AbortController;
+}
+
+const cancelled = (signal: AbortSignal) => new RpcError('CANCELLED', 'the call was cancelled', { cause: signal.reason });
+
+export class Flights {
+  /** Flights later callers may join. */
+  readonly #joinable = new Map<string, Flight>();
+  /** Every flight, joinable or not, until it settles. */
+  readonly #live = new Set<Flight>();
+
+  has(key: string): boolean {
+    return this.#joinable.has(key);
+  }
+
+  get(key: string): Flight | undefined {
+    return this.#joinable.get(key);
+  }
+
+  /** Starts `run` as a flight; `joinable` lets identical calls join it. */
+  start(key: string, joinable: boolean, run: (signal: AbortSignal, flight: Flight) => Promise<Outcome>): Flight {
+    const controller = new AbortController();
+    const flight = { missed: [], waiters: 0, delivered: false, controller } as unknown as { -readonly [K in keyof Flight]: Flight[K] };
+    flight.promise = run(controller.signal, flight).finally(() => {
+      this.#live.delete(flight);
+      if (this.#joinable.get(key) === flight) this.#joinable.delete(key);
+    });
+    flight.promise.catch(() => undefined); // a flight nobody waits for any more fails quietly
+    this.#live.add(flight);
+    if (joinable) this.#joinable.set(key, flight);
+    return flight;
+  }
+
+  /** Waits for `flight` until `signal` aborts; the last waiter to leave cancels it. */
+  wait(flight: Flight, signal: AbortSignal | undefined): Promise<Outcome & { readonly first: boolean }> {
+    flight.waiters++;
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        signal?.removeEventListener('abort', onAbort);
+        flight.waiters--;
+      };
+      const onAbort = () => {
+        leave();
+        if (flight.waiters === 0) flight.controller.abort(signal!.reason);
+        reject(cancelled(signal!));
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort);
+      flight.promise.then(
+        (outcome) => {
+          if (signal?.aborted) return;
+          leave();
+          const first = !flight.delivered;
+          flight.delivered = true;
+          resolve({ ...outcome, first });
+        },
+        (error: unknown) => {
+          if (signal?.aborted) return;
+          leave();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** An invalidation arrived: no flight may be joined any more, and each learns what it missed. */
+  detachAll(invalidation: InvalidationMatch & { readonly seq: number }): void {
+    for (const flight of this.#live) flight.missed.push(invalidation);
+    this.#joinable.clear();
+  }
+}
