@@ -12,7 +12,7 @@ import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, type Plugin } from './plugins.js';
+import { announceReady, helloFeatures, type Plugin, wrapTransport } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -100,9 +100,11 @@ export class Session {
     this.#plugins = options.plugins?.length ? options.plugins : undefined;
     this.#pluginFeatures = helloFeatures(this.#plugins);
     this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
-    this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    // A plugin's layer (compression) goes between this session and the link: none without plugins.
+    if (this.#plugins) transport = wrapTransport(this.#plugins, transport, { peer, maxMessageSize: this.#maxMessageSize });
+    this.#transport = transport;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
     const codec =

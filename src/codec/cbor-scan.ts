@@ -34,6 +34,19 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): void {
     at += size;
     return value;
   };
+  /** The name in a generic object (tag 27: [name, ...args]) that starts at `at`, read without moving. */
+  const genericName = (): string | undefined => {
+    const start = at;
+    try {
+      if (bytes[at]! >> 5 !== 4) return undefined;
+      argument(bytes[at++]! & 31);
+      if (bytes[at]! >> 5 !== 3) return undefined;
+      const length = argument(bytes[at++]! & 31);
+      return length <= 64 ? new TextDecoder().decode(bytes.subarray(at, at + length)) : undefined;
+    } finally {
+      at = start;
+    }
+  };
   while (open.length) {
     if (open[open.length - 1] === 0) {
       open.pop();
@@ -68,6 +81,7 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): void {
       case 6: {
         const tag = argument(info);
         if (!allowedTag(tag)) fail(`tag ${tag}`);
+        if (tag === 27 && genericName() === 'RegExp') fail('a RegExp');
         // A tag wraps one item, which the count of the level it stands in does not include.
         open[open.length - 1]!++;
         values--;

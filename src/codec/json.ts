@@ -1,7 +1,7 @@
 import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
-import type { Codec } from './codec.js';
 import { fromBase64, toBase64 } from './base64.js';
+import type { Codec } from './codec.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 export interface JsonOptions {
@@ -17,7 +17,7 @@ export interface JsonOptions {
  * What the JSON codec sends for the values JSON has no form for: `{"~": [tag, payload]}`, with the
  * numbers of the msgpack extension types where there is one (docs/protocol.md §11.3).
  */
-const enum Tag {
+enum Tag {
   Date = -1,
   BigInt = 1,
   Error = 2,

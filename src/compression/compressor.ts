@@ -10,7 +10,7 @@ export interface Compressor {
   /**
    * Restores exactly `length` bytes. It must stop as soon as the output would pass `length` and
    * throw `tooLarge()`'s error (a compression bomb), never producing more; other input that does
-   * not inflate to `length` bytes throws anything else.
+   * not inflate to `length` bytes throws anything else. `compress` gets a buffer of its own, which it may read later.
    */
   decompress(data: Uint8Array, length: number): Uint8Array | Promise<Uint8Array>;
 }

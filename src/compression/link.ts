@@ -114,14 +114,15 @@ export class CompressingLink implements Transport {
   #compress(data: Uint8Array): void {
     const use = this.#send;
     if (!use || data.byteLength < this.#threshold) return this.#inner.send(data);
+    // The outbox may reuse `data` once this returns, and a compressor may read it later: it gets a copy.
+    const original = data.slice();
     let packed: Uint8Array | Promise<Uint8Array>;
     try {
-      packed = use.compressor.compress(data);
+      packed = use.compressor.compress(original);
     } catch {
-      return this.#inner.send(data);
+      return this.#inner.send(original);
     }
-    if (packed instanceof Uint8Array) return this.#inner.send(this.#smaller(data, packed, use.index));
-    const original = data.slice();
+    if (packed instanceof Uint8Array) return this.#inner.send(this.#smaller(original, packed, use.index));
     this.#outgoing = [];
     packed.then(
       (bytes) => this.#resume(this.#smaller(original, bytes, use.index)),

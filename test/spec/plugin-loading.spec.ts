@@ -1,0 +1,75 @@
+import { describe, it } from '#harness';
+import { createMemoryPair } from '../../adapters/memory.js';
+import { createPeer, type Peer, RpcError } from '../../src/index.js';
+import { satisfies, VERSION } from '../../src/semver.js';
+import { equal, ok, throws } from '../harness/assert.js';
+import { checkLeaks, track } from '../support/connect.js';
+
+describe('loading plugins', () => {
+  checkLeaks();
+
+  it('refuses at createPeer a plugin whose saltline range excludes this version, naming it', () => {
+    const [near, far] = createMemoryPair();
+    const error = throws(() => createPeer(near, { plugins: [{ name: 'from-the-future', requires: { saltline: '^9.0.0' } }] }));
+    ok(error instanceof TypeError);
+    equal(error.message, `plugin "from-the-future" requires saltline ^9.0.0; this is ${VERSION}`);
+    near.close();
+    far.close();
+  });
+
+  it('accepts a plugin whose saltline range includes this version', async () => {
+    const [near, far] = createMemoryPair();
+    track(createPeer(far, { expose: { one: () => 1 } }));
+    const peer = track(createPeer(near, { plugins: [{ name: 'fits', requires: { saltline: `^${VERSION} || >=9.0.0` } }] }));
+    equal(await peer.call('one'), 1);
+  });
+
+  it('closes the peer with an error naming the plugin whose setup throws', async () => {
+    const [near, far] = createMemoryPair();
+    track(createPeer(far));
+    let made: Peer | undefined;
+    const error = throws(() =>
+      createPeer(near, {
+        plugins: [
+          {
+            name: 'broken',
+            setup: (peer) => {
+              made = peer;
+              throw new Error('no database');
+            },
+          },
+        ],
+      }),
+    );
+    ok(error instanceof RpcError && error.code === 'FAILED_PRECONDITION');
+    equal(error.message, 'plugin "broken" failed to set up: no database');
+    equal(await made?.closed, error);
+  });
+});
+
+describe('the saltline version range check', () => {
+  const cases: [string, string, boolean][] = [
+    ['1.2.3', '^1.2.0', true],
+    ['1.9.0', '^1.2.0', true],
+    ['2.0.0', '^1.2.0', false],
+    ['1.1.9', '^1.2.0', false],
+    ['0.2.5', '^0.2.1', true],
+    ['0.3.0', '^0.2.1', false],
+    ['0.0.4', '^0.0.3', false],
+    ['1.2.9', '~1.2.3', true],
+    ['1.3.0', '~1.2.3', false],
+    ['5.0.0', '>=1.0.0', true],
+    ['0.9.0', '>=1.0.0', false],
+    ['1.2.3', '1.2.3', true],
+    ['1.2.4', '1.2.3', false],
+    ['3.0.0', '^1.0.0 || ^3.0.0', true],
+    ['0.1.0', '^0.1', true],
+  ];
+  for (const [version, range, expected] of cases) {
+    it(`says ${version} ${expected ? 'is' : 'is not'} in ${range}`, () => equal(satisfies(version, range), expected));
+  }
+
+  it('throws on a range it cannot read, rather than guess', () => {
+    ok(throws(() => satisfies('1.0.0', '1.x')) instanceof TypeError);
+  });
+});
