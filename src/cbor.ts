@@ -1,5 +1,5 @@
 /**
  * `saltline/cbor`: the CBOR codec (RFC 8949) through `cbor-x`, an optional peer dependency:
- * `npm install cbor-x`. Pass it as `codec`, or offer it in a plugin (docs/protocol.md §11.4).
+ * `npm install cbor-x`. Pass it as `codec`, or offer it in a plugin (docs/protocol.md §11.5).
  */
 export { type CborOptions, cborCodec } from './codec/cbor.js';

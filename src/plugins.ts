@@ -37,7 +37,7 @@ export interface Plugin {
    * to the first one both sides have; a far side with none of them keeps the default. Default none.
    */
   readonly codecs?: readonly Codec[];
-  /** The frame compressors the plugin brings, in order of preference (docs/protocol.md §14). Default none. */
+  /** The frame compressors the plugin brings, in order of preference (docs/protocol.md §16). Default none. */
   readonly compressors?: readonly Compressor[];
   /**
    * A layer between the session and each link's transport (the compression plugin's): called once

@@ -14,7 +14,7 @@ export interface CborOptions {
 
 /**
  * CBOR (RFC 8949) through `cbor-x`, for peers in languages with a CBOR library: standard tags for
- * dates, bignums, typed arrays, Sets and Maps (docs/protocol.md §11.4). Every input is scanned
+ * dates, bignums, typed arrays, Sets and Maps (docs/protocol.md §11.5). Every input is scanned
  * first (`scanCbor`), so a hostile frame costs O(its length) before cbor-x builds anything.
  */
 export function cborCodec(options: CborOptions = {}): Codec {

@@ -15,7 +15,7 @@ export interface JsonOptions {
 
 /**
  * What the JSON codec sends for the values JSON has no form for: `{"~": [tag, payload]}`, with the
- * numbers of the msgpack extension types where there is one (docs/protocol.md §11.3).
+ * numbers of the msgpack extension types where there is one (docs/protocol.md §11.4).
  */
 enum Tag {
   Date = -1,
@@ -33,7 +33,7 @@ const MAX_BIGINT_DIGITS = 4096;
 
 /**
  * JSON in UTF-8 bytes, for debugging and for peers that speak JSON: every value of the msgpack
- * table survives (docs/protocol.md §11.3). Slower and larger than msgpack, and bytes travel as
+ * table survives (docs/protocol.md §11.4). Slower and larger than msgpack, and bytes travel as
  * base64: use it where a person or another language reads the frames.
  */
 export function jsonCodec(options: JsonOptions = {}): Codec {

@@ -1,7 +1,7 @@
 import { RpcError } from '../errors.js';
 
 /**
- * A compressed frame on a byte transport (docs/protocol.md §14):
+ * A compressed frame on a byte transport (docs/protocol.md §16):
  *
  *   0xc1 · index (1 byte) · length (4 bytes, big-endian) · compressed bytes
  *
