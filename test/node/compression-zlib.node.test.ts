@@ -1,5 +1,5 @@
-import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
+import zlib from 'node:zlib';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { compression, deflateRaw } from '../../src/compression/index.js';
 import { createPeer, RpcError } from '../../src/index.js';

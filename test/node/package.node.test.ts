@@ -3,7 +3,7 @@
  * its public names from plain Node ESM and type-checked by TypeScript against the shipped .d.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -89,5 +89,19 @@ export const code: string = new RpcError('NOT_FOUND', 'x').code;
       }),
     );
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], consumer);
+  });
+
+  it('runs the plugin that docs/guide/writing-plugins.md builds, with its tests passing', () => {
+    const guide = readFileSync(join(root, 'docs', 'guide', 'writing-plugins.md'), 'utf8');
+    const [plugin, tests] = [...guide.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    const project = join(consumer, 'saltline-plugin-request-id');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'saltline-plugin-request-id', type: 'module', private: true }));
+    writeFileSync(join(project, 'index.js'), plugin!);
+    writeFileSync(join(project, 'test.js'), tests!);
+    // Its own test runner, not a subtest of this one.
+    const env = { ...process.env, NODE_TEST_CONTEXT: undefined };
+    const output = execFileSync(process.execPath, ['--test', '--test-reporter=tap', 'test.js'], { cwd: project, encoding: 'utf8', env });
+    equal(/^# pass (\d+)$/m.exec(output)?.[1], '3', output);
   });
 });
