@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, and the docs that show them.
 //
-//   node bench/run.mjs [--only=size,peer,own,secure] [--build] [--report-only]
+//   node bench/run.mjs [--only=size,peer,own,secure,compression] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -12,6 +12,8 @@
 //    connection and handshake time over WebSocket).
 // 5. The secure channel: `node --expose-gc bench/secure.bench.mjs` (encrypted against plain, 1 MiB
 //    against tweetnacl's own secretbox, handshake time).
+// 6. Compression: `node --expose-gc bench/compression.bench.mjs` (bytes on the wire and MB/s over
+//    WebSocket for JSON-like results, with and without `saltline/compression`).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
 // Size, Secure channel; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
@@ -36,7 +38,7 @@ const args = process.argv.slice(2);
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
-  .split(',') ?? ['size', 'peer', 'own', 'secure'];
+  .split(',') ?? ['size', 'peer', 'own', 'secure', 'compression'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
 const KNOBS = [
@@ -288,6 +290,13 @@ if (only.includes('own')) {
 if (only.includes('secure')) {
   const secure = jsonBench('secure', 'secure.bench.mjs', 'the secure-channel benchmark');
   if (secure) writeJsonBench('secure', 'Secure channel', secure, 'secure.bench.mjs', '');
+}
+
+// ---- 6. compression ------------------------------------------------------------------------------
+
+if (only.includes('compression')) {
+  const compression = jsonBench('compression', 'compression.bench.mjs', 'the compression benchmark');
+  if (compression) writeJsonBench('compression', 'Compression', compression, 'compression.bench.mjs', '');
 }
 
 say(

@@ -14,7 +14,7 @@ export interface DeflateOptions {
    * browsers and Node ≥ 18, so browser bundles never reference `node:zlib`.
    */
   readonly zlib?: ZlibLike;
-  /** zlib's level, 1 (fast) to 9 (small), with `zlib` only. Default 6. */
+  /** zlib's level, 1 (fast) to 9 (small), with `zlib` only. Default 1: least time per call (docs/benchmarks.md). */
   readonly level?: number;
 }
 
@@ -26,7 +26,7 @@ const INPUT_SLICE = 1024;
 
 /** deflate-raw (RFC 1951): no header or checksum; the frame's announced length is the check. */
 export function deflateRaw(options: DeflateOptions = {}): Compressor {
-  const { zlib, level = 6 } = options;
+  const { zlib, level = 1 } = options;
   if (zlib) {
     return {
       name: 'deflate-raw',

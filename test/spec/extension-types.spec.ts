@@ -2,9 +2,9 @@ import { describe, it } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { createPeer } from '../../src/index.js';
 import { msgpackCodec } from '../../src/msgpack.js';
+import { Decimal, decimalExtension } from '../fixtures/decimal.js';
 import { equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
-import { Decimal, decimalExtension } from '../fixtures/decimal.js';
 
 describe('msgpack extension types', () => {
   checkLeaks();
@@ -12,7 +12,11 @@ describe('msgpack extension types', () => {
   it('carries a Decimal registered as { type, encode, decode } both ways, exactly', async () => {
     const [near, far] = createMemoryPair('bytes');
     const codec = () => msgpackCodec({ extensions: [decimalExtension] });
-    const total = (items: Decimal[]) => new Decimal(items.reduce((sum, item) => sum + item.units, 0n), 2);
+    const total = (items: Decimal[]) =>
+      new Decimal(
+        items.reduce((sum, item) => sum + item.units, 0n),
+        2,
+      );
     track(createPeer(far, { codec: codec(), expose: { total } }));
     const client = track(createPeer(near, { codec: codec() }));
     const result = await client.call('total', [[Decimal.parse('0.10'), Decimal.parse('0.20')]]);

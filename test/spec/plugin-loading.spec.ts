@@ -1,8 +1,8 @@
 import { describe, it } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { createPeer, type Peer, RpcError } from '../../src/index.js';
+import { createPeer, type Peer, type Plugin, RpcError } from '../../src/index.js';
 import { satisfies, VERSION } from '../../src/semver.js';
-import { equal, ok, throws } from '../harness/assert.js';
+import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 
 describe('loading plugins', () => {
@@ -44,6 +44,27 @@ describe('loading plugins', () => {
     ok(error instanceof RpcError && error.code === 'FAILED_PRECONDITION');
     equal(error.message, 'plugin "broken" failed to set up: no database');
     equal(await made?.closed, error);
+  });
+});
+
+describe('plugins of one peer', () => {
+  checkLeaks();
+
+  it("never see another peer's calls, even through the same interceptor", async () => {
+    const seen: string[] = [];
+    const watching: Plugin = {
+      name: 'watching',
+      interceptors: { incoming: [(next) => (call) => (seen.push(call.method), next(call))] },
+    };
+    const api = { watched: () => 1, unwatched: () => 2 };
+    const [a1, b1] = createMemoryPair();
+    const [a2, b2] = createMemoryPair();
+    track(createPeer(b1, { expose: api, plugins: [watching] }));
+    track(createPeer(b2, { expose: api }));
+    const one = track(createPeer(a1));
+    const two = track(createPeer(a2));
+    await Promise.all([one.call('watched'), two.call('unwatched')]);
+    deepEqual(seen, ['watched']);
   });
 });
 
