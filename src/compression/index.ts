@@ -22,8 +22,8 @@ export function compression(options: CompressionOptions = {}): Plugin {
     compressors,
     features: compressors.map((compressor) => compressor.name),
     wrapTransport(transport, { peer, maxMessageSize }) {
-      if (transport.kind !== 'bytes') return transport;
-      const link = new CompressingLink(transport, options, compressors, maxMessageSize);
+      if (transport.encoding === 'clone') return transport;
+      const link = new CompressingLink(transport, transport.encoding, options, compressors, maxMessageSize);
       links.set(peer, link);
       return link;
     },

@@ -1,5 +1,5 @@
 import { RpcError } from '../errors.js';
-import type { Transport, TransportReceiver } from '../transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../transport.js';
 import type { Compressor } from './compressor.js';
 import { isCompressed, open, seal } from './envelope.js';
 
@@ -26,7 +26,8 @@ type Waiting = { readonly data: unknown } | { readonly closed: unknown };
  * their order both ways while a compressor works asynchronously: later frames wait behind it.
  */
 export class CompressingLink implements Transport {
-  readonly kind = 'bytes' as const;
+  /** The link's own: this layer changes no codec, limit or copying rule. */
+  readonly encoding: BytesEncoding;
   readonly #inner: Transport;
   readonly #compressors: readonly Compressor[];
   readonly #threshold: number;
@@ -43,26 +44,25 @@ export class CompressingLink implements Transport {
   #incomingBytes = 0;
   #closed = false;
 
-  constructor(inner: Transport, options: CompressionOptions, compressors: readonly Compressor[], maxMessageSize: number) {
+  constructor(
+    inner: Transport,
+    encoding: BytesEncoding,
+    options: CompressionOptions,
+    compressors: readonly Compressor[],
+    maxMessageSize: number,
+  ) {
     this.#inner = inner;
+    this.encoding = encoding;
     this.#compressors = compressors.slice(0, MAX_COMPRESSORS);
     this.#threshold = options.threshold ?? 1024;
     this.#keepBelow = 1 - (options.minSaving ?? 0.1);
     this.#maxMessageSize = maxMessageSize;
   }
 
-  get codec() {
-    return this.#inner.codec;
-  }
-  get maxMessageSize() {
-    return this.#inner.maxMessageSize;
-  }
-  get initiator() {
+  get initiator(): boolean | undefined {
     return this.#inner.initiator;
   }
-  get copiesOnSend() {
-    return this.#inner.copiesOnSend;
-  }
+
   /** What the platform holds unsent, plus what waits here behind a compression. */
   get bufferedAmount(): number | undefined {
     const inner = this.#inner.bufferedAmount;
