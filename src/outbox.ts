@@ -35,10 +35,10 @@ export class Outbox {
   closed = false;
 
   readonly #transport: Transport;
-  readonly #codec: Codec;
+  #codec: Codec;
   readonly #limit: number;
   readonly #host: OutboxHost;
-  readonly #shared: boolean;
+  #shared: boolean;
   readonly #transportLimit: number;
   readonly #maxBuffered: number;
 
@@ -51,6 +51,12 @@ export class Outbox {
     const bytes = bytesOf(transport);
     this.#shared = bytes?.copiesOnSend === true && codec.encodeShared !== undefined;
     this.#transportLimit = bytes?.maxMessageSize ?? Infinity;
+  }
+
+  /** From now on frames go in `codec` (one both sides chose in HELLO), encoded afresh each time. */
+  useCodec(codec: Codec): void {
+    this.#codec = codec;
+    this.#shared = false;
   }
 
   push(message: unknown[], transfer?: Transferable[]): void {

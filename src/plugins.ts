@@ -3,6 +3,7 @@
  * and `serveWebSocket` take as `plugins: [...]`. A peer given none runs none of this.
  */
 import type { Codec } from './codec/codec.js';
+import { MAX_CODECS } from './codec/negotiated.js';
 import type { Compressor } from './compression/compressor.js';
 import { RpcError } from './errors.js';
 import { satisfies, VERSION } from './semver.js';
@@ -142,4 +143,10 @@ export function announceReady(
 export function wrapTransport(plugins: readonly Plugin[], transport: Transport, link: LinkContext): Transport {
   for (let i = plugins.length - 1; i >= 0; i--) transport = plugins[i]!.wrapTransport?.(transport, link) ?? transport;
   return transport;
+}
+
+/** Every plugin's byte codecs, in the order of the plugins, at most 16: `undefined` when none offers any. */
+export function offeredCodecs(plugins: readonly Plugin[]): Codec[] | undefined {
+  const codecs = plugins.flatMap((plugin) => plugin.codecs ?? []).filter((codec) => codec.kind === 'bytes');
+  return codecs.length ? codecs.slice(0, MAX_CODECS) : undefined;
 }

@@ -8,11 +8,12 @@ import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { cloneCodec } from './codec/clone.js';
 import type { Codec } from './codec/codec.js';
+import { chooseCodec, taggedCodec } from './codec/negotiated.js';
 import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, type Plugin, wrapTransport } from './plugins.js';
+import { announceReady, helloFeatures, offeredCodecs, type Plugin, wrapTransport } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -83,6 +84,8 @@ export class Session {
 
   readonly #transport: Transport;
   readonly #codec: Codec;
+  /** Codecs the plugins offer on a byte transport, announced in HELLO: `undefined` without any. */
+  readonly #codecs: readonly Codec[] | undefined;
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
   /** The peer's plugins and what they announce in hello: `undefined` without plugins. */
@@ -114,6 +117,7 @@ export class Session {
     if (codec.kind !== carries)
       throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${carries}`);
     this.#codec = codec;
+    this.#codecs = bytes && this.#plugins ? offeredCodecs(this.#plugins) : undefined;
     this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
@@ -167,7 +171,7 @@ export class Session {
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
     });
     this.#armHelloTimer();
-    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
+    this.outbox.push(this.#hello(false));
   }
 
   get isClosed(): boolean {
@@ -252,8 +256,18 @@ export class Session {
 
   // ---- hello ------------------------------------------------------------------------------
 
+  #hello(ack: boolean): HelloMessage {
+    return wire.hello(
+      ack,
+      this.#maxMessageSize,
+      this.defaultTimeout,
+      this.#pluginFeatures,
+      this.#codecs?.map((codec) => codec.name),
+    );
+  }
+
   #onHello(message: HelloMessage): void {
-    const [, version, ack, { maxMessageSize, timeout, plugins }] = message;
+    const [, version, ack, { maxMessageSize, timeout, plugins, codecs }] = message;
     if (version !== PROTOCOL_VERSION) {
       const error = new RpcError(
         'UNIMPLEMENTED',
@@ -271,11 +285,13 @@ export class Session {
         ),
       );
     }
-    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
+    if (!ack) this.outbox.push(this.#hello(true));
     if (this.caller.ready) return;
     this.#clearHelloTimer();
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
+    const chosen = this.#codecs && chooseCodec(this.#codecs, codecs);
+    if (chosen) this.outbox.useCodec(chosen);
     this.caller.release();
     if (this.#plugins) announceReady(this.#peer, this.#plugins, plugins, this.logger);
     this.#hooks?.ready?.();
@@ -305,7 +321,8 @@ export class Session {
     }
     let batch: unknown;
     try {
-      batch = this.#codec.decode(data);
+      const named = this.#codecs && taggedCodec(data, this.#codecs);
+      batch = named ? named[0].decode(named[1]) : this.#codec.decode(data);
     } catch (error) {
       return this.#reject(`an undecodable message: ${String((error as Error)?.message).slice(0, 200)}`);
     }
