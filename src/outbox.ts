@@ -35,10 +35,10 @@ export class Outbox {
   closed = false;
 
   readonly #transport: Transport;
-  #codec: Codec;
+  readonly #codec: Codec;
   readonly #limit: number;
   readonly #host: OutboxHost;
-  #shared: boolean;
+  readonly #shared: boolean;
   readonly #transportLimit: number;
   readonly #maxBuffered: number;
 
@@ -51,12 +51,6 @@ export class Outbox {
     const bytes = bytesOf(transport);
     this.#shared = bytes?.copiesOnSend === true && codec.encodeShared !== undefined;
     this.#transportLimit = bytes?.maxMessageSize ?? Infinity;
-  }
-
-  /** From now on frames go in `codec` (one both sides chose in HELLO), encoded afresh each time. */
-  useCodec(codec: Codec): void {
-    this.#codec = codec;
-    this.#shared = false;
   }
 
   push(message: unknown[], transfer?: Transferable[]): void {

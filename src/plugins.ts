@@ -3,7 +3,6 @@
  * and `serveWebSocket` take as `plugins: [...]`. A peer given none runs none of this.
  */
 import type { Codec } from './codec/codec.js';
-import { MAX_CODECS } from './codec/negotiated.js';
 import type { Compressor } from './compression/compressor.js';
 import { RpcError } from './errors.js';
 import { satisfies, VERSION } from './semver.js';
@@ -34,17 +33,26 @@ export interface Plugin {
    */
   readonly requires?: { readonly saltline?: string };
   /**
-   * Codecs this side can also speak, negotiated in HELLO (docs/protocol.md §3.1): frames switch
-   * to the first one both sides have; a far side with none of them keeps the default. Default none.
+   * The codecs the plugin brings, in order of preference: the `codecs()` plugin from
+   * `saltline/codecs` offers its own in HELLO (docs/protocol.md §3.1). Read by nothing in the core.
+   * Default none.
    */
   readonly codecs?: readonly Codec[];
-  /** The frame compressors the plugin brings, in order of preference (docs/protocol.md §16). Default none. */
+  /**
+   * The frame compressors the plugin brings, in order of preference: `compression()` from
+   * `saltline/compression` offers its own (docs/protocol.md §16). Read by nothing in the core. Default none.
+   */
   readonly compressors?: readonly Compressor[];
   /**
-   * A layer between the session and each link's transport (the compression plugin's): called once
-   * per link, before the session starts it. Default: the transport as it is.
+   * A layer between the session and each link's transport (compression): called once per link,
+   * before the session starts it. Default: the transport as it is.
    */
   wrapTransport?(transport: Transport, link: LinkContext): Transport;
+  /**
+   * A layer around the session's codec on each link (negotiated codecs): called once per link.
+   * Default: the codec as it is.
+   */
+  wrapCodec?(codec: Codec, link: LinkContext): Codec;
   /** Called once when a peer is made with this plugin, before any call; a throw fails `createPeer`. */
   setup?(peer: Peer): void;
   /**
@@ -139,14 +147,18 @@ export function announceReady(
   }
 }
 
-/** The link's transport inside every plugin's layer, the first plugin's outermost. */
-export function wrapTransport(plugins: readonly Plugin[], transport: Transport, link: LinkContext): Transport {
-  for (let i = plugins.length - 1; i >= 0; i--) transport = plugins[i]!.wrapTransport?.(transport, link) ?? transport;
-  return transport;
-}
-
-/** Every plugin's byte codecs, in the order of the plugins, at most 16: `undefined` when none offers any. */
-export function offeredCodecs(plugins: readonly Plugin[]): Codec[] | undefined {
-  const codecs = plugins.flatMap((plugin) => plugin.codecs ?? []).filter((codec) => codec.kind === 'bytes');
-  return codecs.length ? codecs.slice(0, MAX_CODECS) : undefined;
+/**
+ * `value` (the link's transport, or the session's codec) inside every plugin's layer of that kind,
+ * the first plugin's outermost.
+ */
+export function layered<T extends Transport | Codec>(
+  plugins: readonly Plugin[],
+  hook: 'wrapTransport' | 'wrapCodec',
+  value: T,
+  link: LinkContext,
+): T {
+  for (let i = plugins.length - 1; i >= 0; i--) {
+    value = ((plugins[i]![hook] as ((value: T, link: LinkContext) => T) | undefined)?.(value, link) ?? value) as T;
+  }
+  return value;
 }

@@ -45,8 +45,6 @@ export interface HelloFeatures {
   readonly timeout?: number;
   /** What each plugin announces, under its name (§2.1). */
   readonly plugins?: Readonly<Record<string, unknown>>;
-  /** The codecs plugins offer beyond the default, in order of preference (§3.1). */
-  readonly codecs?: readonly unknown[];
 }
 
 export type HelloMessage = [kind: typeof HELLO, version: unknown, ack: boolean, features: HelloFeatures];
@@ -186,11 +184,10 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
     case HELLO: {
       const features = message[3];
       if (!(absent(features) || (typeof features === 'object' && !Array.isArray(features)))) return new Malformed('a malformed hello');
-      const { maxMessageSize, timeout, plugins, codecs } = (features ?? {}) as Record<string, unknown>;
+      const { maxMessageSize, timeout, plugins } = (features ?? {}) as Record<string, unknown>;
       if (!(absent(maxMessageSize) || positive(maxMessageSize))) return new Malformed('a hello with a bad maxMessageSize');
       if (!(absent(timeout) || positive(timeout))) return new Malformed('a hello with a bad timeout');
       if (!(absent(plugins) || (typeof plugins === 'object' && !Array.isArray(plugins)))) return new Malformed('a hello with bad plugins');
-      if (!(absent(codecs) || Array.isArray(codecs))) return new Malformed('a hello with bad codecs');
       if (features == null) message[3] = {};
       return message as HelloMessage;
     }
@@ -220,19 +217,10 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
 
 // ---- builders: the shortest form of each message (§2) ----------------------------------------
 
-export function hello(
-  ack: boolean,
-  maxMessageSize: number,
-  timeout: number,
-  plugins?: Record<string, unknown>,
-  codecs?: readonly string[],
-): HelloMessage {
-  const features: { maxMessageSize: number; timeout?: number; plugins?: Record<string, unknown>; codecs?: readonly string[] } = {
-    maxMessageSize,
-  };
+export function hello(ack: boolean, maxMessageSize: number, timeout: number, plugins?: Record<string, unknown>): HelloMessage {
+  const features: { maxMessageSize: number; timeout?: number; plugins?: Record<string, unknown> } = { maxMessageSize };
   if (timeout !== Infinity) features.timeout = timeout;
   if (plugins) features.plugins = plugins;
-  if (codecs) features.codecs = codecs;
   return [HELLO, PROTOCOL_VERSION, ack, features];
 }
 

@@ -8,12 +8,11 @@ import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { cloneCodec } from './codec/clone.js';
 import type { Codec } from './codec/codec.js';
-import { chooseCodec, taggedCodec } from './codec/negotiated.js';
 import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, offeredCodecs, type Plugin, wrapTransport } from './plugins.js';
+import { announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -84,8 +83,6 @@ export class Session {
 
   readonly #transport: Transport;
   readonly #codec: Codec;
-  /** Codecs the plugins offer on a byte transport, announced in HELLO: `undefined` without any. */
-  readonly #codecs: readonly Codec[] | undefined;
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
   /** The peer's plugins and what they announce in hello: `undefined` without plugins. */
@@ -105,19 +102,20 @@ export class Session {
     this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    // A plugin's layer (compression) goes between this session and the link: none without plugins.
-    if (this.#plugins) transport = wrapTransport(this.#plugins, transport, { peer, maxMessageSize: this.#maxMessageSize });
+    // Plugins' layers (compression, negotiated codecs) go between this session and the link: none without plugins.
+    const link = { peer, maxMessageSize: this.#maxMessageSize };
+    if (this.#plugins) transport = layered(this.#plugins, 'wrapTransport', transport, link);
     this.#transport = transport;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
     const bytes = bytesOf(transport);
-    const codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
+    let codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
     const carries = bytes ? 'bytes' : 'clone';
     if (codec.kind !== carries)
       throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${carries}`);
+    if (this.#plugins) codec = layered(this.#plugins, 'wrapCodec', codec, link);
     this.#codec = codec;
-    this.#codecs = bytes && this.#plugins ? offeredCodecs(this.#plugins) : undefined;
     this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
     const exposeStacks = options.exposeStacks ?? false;
@@ -171,7 +169,7 @@ export class Session {
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
     });
     this.#armHelloTimer();
-    this.outbox.push(this.#hello(false));
+    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
   }
 
   get isClosed(): boolean {
@@ -256,18 +254,8 @@ export class Session {
 
   // ---- hello ------------------------------------------------------------------------------
 
-  #hello(ack: boolean): HelloMessage {
-    return wire.hello(
-      ack,
-      this.#maxMessageSize,
-      this.defaultTimeout,
-      this.#pluginFeatures,
-      this.#codecs?.map((codec) => codec.name),
-    );
-  }
-
   #onHello(message: HelloMessage): void {
-    const [, version, ack, { maxMessageSize, timeout, plugins, codecs }] = message;
+    const [, version, ack, { maxMessageSize, timeout, plugins }] = message;
     if (version !== PROTOCOL_VERSION) {
       const error = new RpcError(
         'UNIMPLEMENTED',
@@ -285,13 +273,11 @@ export class Session {
         ),
       );
     }
-    if (!ack) this.outbox.push(this.#hello(true));
+    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
     if (this.caller.ready) return;
     this.#clearHelloTimer();
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
-    const chosen = this.#codecs && chooseCodec(this.#codecs, codecs);
-    if (chosen) this.outbox.useCodec(chosen);
     this.caller.release();
     if (this.#plugins) announceReady(this.#peer, this.#plugins, plugins, this.logger);
     this.#hooks?.ready?.();
@@ -321,8 +307,7 @@ export class Session {
     }
     let batch: unknown;
     try {
-      const named = this.#codecs && taggedCodec(data, this.#codecs);
-      batch = named ? named[0].decode(named[1]) : this.#codec.decode(data);
+      batch = this.#codec.decode(data);
     } catch (error) {
       return this.#reject(`an undecodable message: ${String((error as Error)?.message).slice(0, 200)}`);
     }

@@ -1,6 +1,7 @@
 import { describe, it } from '#harness';
 import { createMemoryPair, type MemoryTransport } from '../../adapters/memory.js';
 import { cborCodec } from '../../src/cbor.js';
+import { codecs } from '../../src/codecs/index.js';
 import { compression } from '../../src/compression/index.js';
 import { createPeer, type Peer, type Plugin } from '../../src/index.js';
 import { jsonCodec } from '../../src/json.js';
@@ -8,8 +9,8 @@ import { deepEqual, equal, ok } from '../harness/assert.js';
 import { checkLeaks, track } from '../support/connect.js';
 
 const api = { echo: (value: unknown) => value };
-const json = (): Plugin => ({ name: 'json', codecs: [jsonCodec()] });
-const cbor = (): Plugin => ({ name: 'cbor', codecs: [cborCodec()] });
+const json = (): Plugin => codecs([jsonCodec()]);
+const cbor = (): Plugin => codecs([cborCodec()]);
 
 interface Pair {
   readonly client: Peer;
@@ -51,7 +52,7 @@ describe('codec negotiation', () => {
   });
 
   it('sends in each side’s own first choice that the far side has, when their preferences differ', async () => {
-    const { client, near, far } = connect([cbor(), json()], [json(), cbor()]);
+    const { client, near, far } = connect([codecs([cborCodec(), jsonCodec()])], [codecs([jsonCodec(), cborCodec()])]);
     deepEqual(await client.call('echo', [value]), value);
     // cbor is second in the server's list (index 1), json second in the client's.
     ok(tags(near.sent).includes('c1 81'), tags(near.sent).join(', '));
