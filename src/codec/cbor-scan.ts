@@ -4,7 +4,7 @@
  * `maxValues`, nesting deeper than `maxDepth`, indefinite lengths, trailing bytes, and every tag
  * but the few the CBOR codec maps (so cbor-x's records, packed and shared values stay off).
  */
-export interface CborLimits {
+interface CborLimits {
   readonly maxValues: number;
   readonly maxDepth: number;
 }

@@ -1,7 +1,7 @@
 import type { Codec } from '../codec/codec.js';
 
 /** Codec names a side may offer, and their length: what a HELLO may make the receiver look through. */
-export const MAX_CODECS = 16;
+const MAX_CODECS = 16;
 const TAG = 0xc1;
 const CODEC_BIT = 0x80;
 
@@ -28,11 +28,6 @@ export class NegotiatingCodec implements Codec {
 
   get name(): string {
     return this.#chosen?.name ?? this.#default.name;
-  }
-
-  /** The names this side announces: it reads any of them. */
-  names(): string[] {
-    return this.#offered.map((codec) => codec.name);
   }
 
   /** The far side's list (untrusted): from now on frames go in the first of ours it names, if any. */

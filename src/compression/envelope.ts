@@ -10,10 +10,10 @@ import { RpcError } from '../errors.js';
  * `index` is the compressor's position in the receiver's HELLO list; `length` is the frame's
  * size before compression, which bounds the inflation.
  */
-export const COMPRESSED = 0xc1;
+const COMPRESSED = 0xc1;
 export const HEADER_SIZE = 6;
 
-export interface Envelope {
+interface Envelope {
   readonly index: number;
   readonly length: number;
   readonly payload: Uint8Array;

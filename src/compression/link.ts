@@ -1,7 +1,7 @@
 import { RpcError } from '../errors.js';
 import type { BytesEncoding, Transport, TransportReceiver } from '../transport.js';
 import type { Compressor } from './compressor.js';
-import { isCompressed, open, seal } from './envelope.js';
+import { HEADER_SIZE, isCompressed, open, seal } from './envelope.js';
 
 export interface CompressionOptions {
   /** Compressors in order of preference; each side sends with its first one the far side has. Default `[deflateRaw()]`. */
@@ -13,10 +13,10 @@ export interface CompressionOptions {
 }
 
 /** Names a side may list, and their length: what a HELLO may make the receiver look through. */
-export const MAX_COMPRESSORS = 16;
+const MAX_COMPRESSORS = 16;
 const MAX_NAME = 64;
 /** Frames that may wait behind one being inflated, before the session ends with RESOURCE_EXHAUSTED. */
-export const MAX_WAITING_FRAMES = 4096;
+const MAX_WAITING_FRAMES = 4096;
 
 type Waiting = { readonly data: unknown } | { readonly closed: unknown };
 
@@ -67,11 +67,6 @@ export class CompressingLink implements Transport {
   get bufferedAmount(): number | undefined {
     const inner = this.#inner.bufferedAmount;
     return inner === undefined && this.#outgoingBytes === 0 ? undefined : (inner ?? 0) + this.#outgoingBytes;
-  }
-
-  /** The names this side announces in HELLO: it inflates any of them. */
-  offer(): string[] {
-    return this.#compressors.map((compressor) => compressor.name);
   }
 
   /** The far side's HELLO list (untrusted): from now on frames go compressed with the first common choice. */
@@ -132,7 +127,7 @@ export class CompressingLink implements Transport {
 
   /** The compressed frame when it saves enough, else the original. */
   #smaller(data: Uint8Array, packed: Uint8Array, index: number): Uint8Array {
-    return packed.byteLength + 6 <= data.byteLength * this.#keepBelow ? seal(index, data.byteLength, packed) : data;
+    return packed.byteLength + HEADER_SIZE <= data.byteLength * this.#keepBelow ? seal(index, data.byteLength, packed) : data;
   }
 
   /** An asynchronous compression finished: its frame goes, then what waited, until one more has to wait. */

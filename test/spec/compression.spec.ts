@@ -126,6 +126,23 @@ describe('compression', () => {
     ok(server.stats().malformed >= 1);
   });
 
+  it('closes with RESOURCE_EXHAUSTED when more than 4,096 frames wait behind an inflation', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inner = deflateRaw();
+    const stalled: Compressor = { ...inner, decompress: (data, length) => gate.then(() => inner.decompress(data, length)) };
+    const [near, far] = createMemoryPair('bytes');
+    const server = track(createPeer(far, { plugins: [compression({ compressors: [stalled] })] }));
+    const client = track(createPeer(near, { plugins: [compression()] }));
+    await client.call('missing').catch(() => {});
+    far.deliver(await frame(new TextEncoder().encode(JSON.stringify(rows)), JSON.stringify(rows).length));
+    // PONGs, which a session ignores: each waits behind the stalled frame.
+    for (let i = 0; i <= 4096; i++) far.deliver(new Uint8Array([0x91, 0x0b]));
+    const reason = await server.closed;
+    release();
+    ok(reason instanceof RpcError && reason.code === 'RESOURCE_EXHAUSTED', String(reason));
+  });
+
   it('leaves clone transports alone', async () => {
     const [near, far] = createMemoryPair('clone');
     near.record = true;
