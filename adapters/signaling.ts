@@ -12,11 +12,12 @@ import { RpcError } from '../src/errors.js';
 import { createPeer } from '../src/peer.js';
 import type { Transport } from '../src/transport.js';
 import type { Peer, PeerOptions } from '../src/types.js';
+import type { Bus } from './bus.js';
 
 /** What each member may call on the signaling server. */
 export interface SignalingServerApi {
   /** Joins `room`; returns this member's id and the ids already there (call each of them). */
-  join(room: string): { id: string; members: string[] };
+  join(room: string): Promise<{ id: string; members: string[] }>;
   leave(room: string): void;
   /** Relays `data` to member `to` of `room`. */
   signal(room: string, to: string, data: unknown): void;
@@ -30,22 +31,32 @@ export interface SignalingClientApi {
 }
 
 export interface SignalingServiceOptions {
-  /** Members in one room. Default 16. */
+  /** Members in one room (on every process, with a `bus`). Default 16. */
   readonly maxRoomSize?: number;
   /** Rooms one member may be in. Default 8. */
   readonly maxRoomsPerMember?: number;
+  /**
+   * Shares rooms with the other processes on the bus (`redisBus` from `saltline/cluster`): members
+   * connected to different processes join one room and signal each other, and the members of a
+   * process that dies leave its rooms. Default: rooms of this process only.
+   */
+  readonly bus?: Bus;
 }
 
 export interface SignalingService {
   /** Serves signaling to `peer` (replacing what it exposes) until it closes. */
   accept(peer: Peer): void;
-  /** Room names and their member counts. */
+  /** Room names and their member counts (with a `bus`: the rooms this process has members in, counting every process's). */
   rooms(): Map<string, number>;
+  /** Stops listening on the bus. Default: nothing to stop. */
+  close(): void;
 }
 
+/** A member of a room: one connected here (`peer`), or one on another process (`node`). */
 interface Member {
   readonly id: string;
-  readonly peer: Peer;
+  readonly peer?: Peer;
+  readonly node?: string;
   readonly rooms: Set<string>;
 }
 
@@ -56,37 +67,135 @@ const validId = (id: unknown): id is string => typeof id === 'string' && id.leng
 /** Default `JoinOptions.maxPeers`: the service's default room size. */
 export const DEFAULT_MAX_PEERS = 16;
 
+/** What processes tell each other about a room (on `room:NAME`) and a member (on `signal:NODE`). */
+type RoomEvent = { readonly joined?: string; readonly left?: string };
+type Relayed = { readonly room: string; readonly from: string; readonly to: string; readonly data: unknown };
+
 export function signalingService(options: SignalingServiceOptions = {}): SignalingService {
   const maxRoomSize = options.maxRoomSize ?? 16;
   const maxRooms = options.maxRoomsPerMember ?? 8;
+  const bus = options.bus;
+  /** Each room with a member here (or one joining), and (with a bus) the members elsewhere it has heard of. */
   const rooms = new Map<string, Map<string, Member>>();
+  /** Joins under way per room: their room stays while they wait on the bus. */
+  const joining = new Map<string, number>();
+  const subscriptions = new Map<string, Promise<() => void>>();
+  const release = (subscription: Promise<() => void> | undefined) =>
+    subscription?.then(
+      (stop) => stop(),
+      () => {},
+    );
 
+  const tell = (members: Map<string, Member>, method: string, room: string, id: string) => {
+    for (const other of members.values()) other.peer?.notify(method, room, id);
+  };
+  /** Drops a room nobody here is in or joining any more, with what it knew of the others. */
+  const prune = (room: string, members: Map<string, Member>) => {
+    if (joining.get(room) || [...members.values()].some((m) => m.peer)) return;
+    rooms.delete(room);
+    release(subscriptions.get(`room:${room}`));
+    subscriptions.delete(`room:${room}`);
+  };
   const leave = (member: Member, room: string) => {
     const members = rooms.get(room);
     if (!members?.delete(member.id)) return;
     member.rooms.delete(room);
-    if (members.size === 0) rooms.delete(room);
-    for (const other of members.values()) other.peer.notify('left', room, member.id);
+    tell(members, 'left', room, member.id);
+    prune(room, members);
+    if (bus && member.peer) {
+      bus.publish(`room:${room}`, { left: member.id });
+      bus.remove(`room:${room}`, member.id).catch(() => {});
+    }
   };
+  /** Another process's news of `room`. */
+  const heard = (room: string, event: RoomEvent, node: string) => {
+    const members = rooms.get(room);
+    if (!members || node === bus?.node) return;
+    if (validId(event.joined) && !members.has(event.joined)) {
+      tell(members, 'joined', room, event.joined);
+      members.set(event.joined, { id: event.joined, node, rooms: new Set() });
+    } else if (validId(event.left) && members.get(event.left)?.node === node) {
+      members.delete(event.left);
+      tell(members, 'left', room, event.left);
+    }
+  };
+  /** The room's members here and, with a bus, elsewhere; listening to the room's news before reading who is in it. */
+  const enter = async (room: string): Promise<Map<string, Member>> => {
+    let members = rooms.get(room);
+    if (!members) {
+      members = new Map();
+      rooms.set(room, members);
+      const listener = (event: unknown, node: string) => heard(room, (event ?? {}) as RoomEvent, node);
+      if (bus) subscriptions.set(`room:${room}`, bus.subscribe(`room:${room}`, listener));
+    }
+    if (!bus) return members;
+    joining.set(room, (joining.get(room) ?? 0) + 1);
+    try {
+      await Promise.all([subscriptions.get(`signal:${bus.node}`), subscriptions.get(`room:${room}`)]);
+      for (const [id, node] of await bus.members(`room:${room}`)) {
+        if (node !== bus.node && !members.has(id)) members.set(id, { id, node, rooms: new Set() });
+      }
+      return members;
+    } finally {
+      joining.set(room, joining.get(room)! - 1);
+      if (!joining.get(room)) joining.delete(room);
+    }
+  };
+  let stopNodeDown: (() => void) | undefined;
+  if (bus) {
+    const relayed = (message: unknown) => {
+      const { room, from, to, data } = (message ?? {}) as Relayed;
+      const members = validRoom(room) ? rooms.get(room) : undefined;
+      if (members?.get(from)?.node) members.get(to)?.peer?.notify('signal', room, from, data);
+    };
+    subscriptions.set(`signal:${bus.node}`, bus.subscribe(`signal:${bus.node}`, relayed));
+    stopNodeDown = bus.onNodeDown((node) => {
+      for (const [room, members] of rooms) {
+        for (const member of [...members.values()]) if (member.node === node) leave(member, room);
+      }
+    });
+  }
 
   return {
     accept(peer) {
       const member: Member = { id: globalThis.crypto.randomUUID(), peer, rooms: new Set() };
+      const entering = new Set<string>();
       const api: SignalingServerApi = {
-        join(room) {
+        async join(room) {
           // Notifications to a peer wait for its hello: a member that never says hello would hold them all.
           if (!peer.stats().ready) throw new RpcError('FAILED_PRECONDITION', 'say hello before joining a room');
           if (!validRoom(room)) throw new RpcError('INVALID_ARGUMENT', 'a room is a string of 1 to 128 characters');
-          const members = rooms.get(room) ?? new Map<string, Member>();
-          if (members.has(member.id)) throw new RpcError('ALREADY_EXISTS', `already in room ${JSON.stringify(room)}`);
-          if (members.size >= maxRoomSize) throw new RpcError('RESOURCE_EXHAUSTED', `room ${JSON.stringify(room)} is full`);
-          if (member.rooms.size >= maxRooms) throw new RpcError('RESOURCE_EXHAUSTED', `in ${maxRooms} rooms already`);
+          if (member.rooms.has(room) || entering.has(room))
+            throw new RpcError('ALREADY_EXISTS', `already in room ${JSON.stringify(room)}`);
+          if (member.rooms.size + entering.size >= maxRooms) throw new RpcError('RESOURCE_EXHAUSTED', `in ${maxRooms} rooms already`);
+          entering.add(room);
+          let members: Map<string, Member>;
+          try {
+            members = await enter(room);
+          } catch (error) {
+            prune(room, rooms.get(room) ?? new Map());
+            throw RpcError.from(error, 'UNAVAILABLE');
+          } finally {
+            entering.delete(room);
+          }
+          const refusal = peer.stats().closed
+            ? new RpcError('UNAVAILABLE', 'the member left')
+            : members.size >= maxRoomSize
+              ? new RpcError('RESOURCE_EXHAUSTED', `room ${JSON.stringify(room)} is full`)
+              : undefined;
+          if (refusal) {
+            prune(room, members);
+            throw refusal;
+          }
           const ids = [...members.keys()];
           // The others hear of the newcomer before it can send them anything.
-          for (const other of members.values()) other.peer.notify('joined', room, member.id);
+          tell(members, 'joined', room, member.id);
           members.set(member.id, member);
-          rooms.set(room, members);
           member.rooms.add(room);
+          if (bus) {
+            bus.publish(`room:${room}`, { joined: member.id });
+            await bus.add(`room:${room}`, member.id);
+          }
           return { id: member.id, members: ids };
         },
         leave(room) {
@@ -102,7 +211,8 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
             ];
             throw new RpcError('NOT_FOUND', `no member ${who} in room ${where}`);
           }
-          target.peer.notify('signal', room, member.id, data);
+          if (target.peer) target.peer.notify('signal', room, member.id, data);
+          else bus?.publish(`signal:${target.node}`, { room, from: member.id, to, data } satisfies Relayed);
         },
       };
       peer.expose(api);
@@ -111,6 +221,11 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
       });
     },
     rooms: () => new Map([...rooms].map(([name, members]) => [name, members.size])),
+    close() {
+      stopNodeDown?.();
+      for (const subscription of subscriptions.values()) release(subscription);
+      subscriptions.clear();
+    },
   };
 }
 

@@ -12,7 +12,9 @@ import { createPeer } from '../src/peer.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import type { Transport } from '../src/transport.js';
 import type { Limits, Peer, PeerOptions } from '../src/types.js';
+import type { Bus } from './bus.js';
 import { type AllowOrigins, originCheck } from './origin.js';
+import { Topics } from './topics.js';
 import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 /** The parts of Node's `IncomingMessage` the server reads; the real object is what you get. */
@@ -66,6 +68,10 @@ export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, '
   readonly peer?: PeerOptions | ((request: UpgradeRequest) => PeerOptions);
   /** Makes each peer, e.g. `createPeer` from `saltline/secure`. Default `createPeer` from `saltline`. */
   readonly createPeer?: (transport: Transport, options: PeerOptions) => Peer;
+  /** Carries `broadcast` to the subscribers on every process serving this API (`redisBus` from `saltline/cluster`). Default: this process only. */
+  readonly bus?: Bus;
+  /** Topics one peer may be subscribed to at once; more fail with `RESOURCE_EXHAUSTED`. Default 64. */
+  readonly maxTopicsPerPeer?: number;
   /** `ws`'s `WebSocketServer` class, for bundled apps. Default: `import('ws')`. */
   readonly WebSocketServer?: new (
     options: any,
@@ -97,6 +103,11 @@ export interface WebSocketService {
   /** The peers of the open connections. */
   readonly peers: ReadonlySet<Peer>;
   stats(): WebSocketServiceStats;
+  /** Makes `peer` (one of `peers`) hear broadcasts to `topic` until it closes or unsubscribes; resolves once broadcasts from every process reach it. */
+  subscribe(peer: Peer, topic: string): Promise<void>;
+  unsubscribe(peer: Peer, topic: string): void;
+  /** Notifies `method(...args)` to every peer subscribed to `topic`, on every process when there is a `bus`. */
+  broadcast(topic: string, method: string, ...args: unknown[]): void;
   /** Refuses new connections, closes the open ones with 1001 (going away), and stops a server it started. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -179,6 +190,7 @@ export async function serveWebSocket(
   /** Sockets past the checks that have no peer yet (the accept hook, the handshake): they count against the cap. */
   const admitting = new Set<unknown>();
   const refused = { full: 0, origin: 0, accept: 0, closing: 0 };
+  const topics = new Topics(options.bus, options.maxTopicsPerPeer);
   let closing = false;
 
   const own = !options.server;
@@ -274,6 +286,7 @@ export async function serveWebSocket(
   const close = () => (closed ??= shutdown());
   const shutdown = async () => {
     closing = true;
+    topics.close();
     server.off('upgrade', onUpgrade);
     const ended = [...peers].map((peer) => peer.closed);
     // No goodbye: clients see 1001 (going away), and redialling ones try again, maybe to a new server.
@@ -290,6 +303,9 @@ export async function serveWebSocket(
     address: where,
     peers,
     stats: () => ({ connections: admitting.size + peers.size, refused: { ...refused } }),
+    subscribe: (peer, topic) => topics.subscribe(peer, topic),
+    unsubscribe: (peer, topic) => topics.unsubscribe(peer, topic),
+    broadcast: (topic, method, ...args) => topics.broadcast(topic, method, args),
     close,
     [Symbol.asyncDispose]: close,
   };

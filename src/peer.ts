@@ -40,6 +40,12 @@ const keptPromise = new Promise(() => {}) as unknown as Record<symbol, unknown>;
 keptPromise[Symbol.asyncIterator] = iterateResult;
 keepMap(keptPromise);
 
+/** Makes a call's promise iterable as its result stream (`for await (const x of api.ticks())`); for facades such as pools. */
+export function iterable<T>(result: Promise<T>): Promise<T> {
+  (result as unknown as Record<symbol, unknown>)[Symbol.asyncIterator] = iterateResult;
+  return result;
+}
+
 class RpcPeer implements Peer {
   readonly closed: Promise<unknown>;
   readonly #session: Line;

@@ -6,7 +6,7 @@
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
 import type { Exchange, ReferenceHost } from './exchange.js';
-import { RELEASE, STREAM_CANCEL } from './protocol.js';
+import { isId, RELEASE, STREAM_CANCEL } from './protocol.js';
 import { createObjectProxy } from './proxy.js';
 import { FUNCTION, OBJECT, READABLE, SIGNAL, STREAM, unswapRefs } from './ref-markers.js';
 import { dispose, proxies, type ReferenceOwner } from './retain.js';
@@ -110,7 +110,7 @@ export class Imports {
 
   #import(marker: unknown[], owner: Exchange | undefined, isResult: boolean): unknown {
     const [kind, id] = marker;
-    if (typeof id !== 'number' || this.entries.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
+    if (!isId(id) || this.entries.has(id)) throw new RpcError('INVALID_ARGUMENT', 'a malformed reference');
     if (owner) (owner.imported ??= []).push(id);
     switch (kind) {
       case FUNCTION: {

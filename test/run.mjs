@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: lint and format (Biome), the type check, the package checks on a fresh build (publint,
+// `npm test`: lint and format (Biome), the type check, dead code (knip), the package checks on a fresh build (publint,
 // attw), the Node suite (node's test runner) and the Chromium suite (@web/test-runner), one after
 // the other. Output streams through; the last line sums both suites as "N passed, N failed".
 // Exits non-zero when any step fails; a failed step does not stop the later ones, so one run
@@ -33,6 +33,10 @@ const nodeCounts = (text) => ({
   passed: Number(last(text, /ℹ pass (\d+)/g)?.[1] ?? 0),
   failed: Number(last(text, /ℹ fail (\d+)/g)?.[1] ?? 0),
 });
+const pytestCounts = (text) => ({
+  passed: Number(last(text, /(\d+) passed/g)?.[1] ?? 0),
+  failed: Number(last(text, /(\d+) (?:failed|error)/g)?.[1] ?? 0),
+});
 const browserCounts = (text) => {
   const match = last(text, /(\d+) passed, (\d+) failed/g);
   return { passed: Number(match?.[1] ?? 0), failed: Number(match?.[2] ?? 0) };
@@ -45,6 +49,8 @@ const steps = [
   // a pipe unless told not to.
   ['lint', 'npm', ['run', '--silent', 'lint', '--', '--colors=off'], noTests],
   ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], noTests],
+  // Dead files, exports and dependencies (knip.config.js): an export nobody imports fails the run.
+  ['dead code', bin('knip'), ['--no-progress'], noTests],
   // rollup, then publint and attw on what it built; the size table is `npm run build`'s, not a check.
   ['package', 'npm', ['run', '--silent', 'build'], noTests, { SALTLINE_SIZE_REPORT: '0' }],
   [
@@ -63,6 +69,15 @@ const steps = [
     nodeCounts,
   ],
   ['chromium', bin('web-test-runner'), [], browserCounts],
+  // bindings/python: its own suite and the interop tests against Node peers (both directions, plain
+  // and secure). Debian's python3 sees the apt packages (.ci/run installs them); PYTHON overrides it.
+  [
+    'python',
+    process.env.PYTHON ?? '/usr/bin/python3',
+    ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'bindings/python/tests'],
+    pytestCounts,
+    { PYTHONDONTWRITEBYTECODE: '1' },
+  ],
 ];
 
 let passed = 0;

@@ -158,6 +158,21 @@ for (const kind of ['clone', 'bytes'] as const) {
       await end.next((message) => message[0] === STREAM_CANCEL && message[1] === 7);
     });
 
+    for (const ref of [-1, 1.5]) {
+      it(`fails a stream whose item holds a marker whose ref ${ref} is not a uint`, async () => {
+        const end = rawPeer(kind);
+        end.send([HELLO, 1, false, {}]);
+        const result = end.peer.call<AsyncIterable<unknown>>('stream');
+        const call = await end.next(kindIs(CALL));
+        end.send([RESULT, call[1], { '~ref': [1, 7] }, null, 1]);
+        const next = (await result)[Symbol.asyncIterator]().next();
+        await end.next(kindIs(STREAM_CREDIT));
+        end.send([STREAM_DATA, 7, { '~ref': [0, ref] }, 1]);
+        equal(((await rejects(next)) as RpcError).code, 'INVALID_ARGUMENT');
+        await end.next((message) => message[0] === STREAM_CANCEL && message[1] === 7);
+      });
+    }
+
     it('sends no more than the window to a consumer that grants far more credit than it reads', async () => {
       const end = rawPeer(kind, { expose: service });
       end.send([CALL, 1, 'endless', [], null, null]);
