@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, and the docs that show them.
 //
-//   node bench/run.mjs [--only=size,peer,own,secure,cache] [--build] [--report-only]
+//   node bench/run.mjs [--only=size,peer,own,secure,cache,compression] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -14,6 +14,8 @@
 //    against tweetnacl's own secretbox, handshake time).
 // 6. Cached results: `node --expose-gc bench/cache.bench.mjs` (a hit against the call it replaces
 //    over a worker and WebSocket, IndexedDB hits, coalescing, the cost of a configured cache).
+// 7. Compression: `node --expose-gc bench/compression.bench.mjs` (bytes on the wire and MB/s over
+//    WebSocket for JSON-like results, with and without `saltline/compression`).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
 // Size, Secure channel; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
@@ -38,7 +40,7 @@ const args = process.argv.slice(2);
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
-  .split(',') ?? ['size', 'peer', 'own', 'secure', 'cache'];
+  .split(',') ?? ['size', 'peer', 'own', 'secure', 'cache', 'compression'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
 const KNOBS = [
@@ -300,6 +302,13 @@ if (only.includes('cache')) {
     const method = ` Interleaved ${cache.config.sliceMs} ms slices, ${cache.config.rounds} rounds, one call at a time; ratios are paired per round.`;
     writeJsonBench('cache', 'Cached results', cache, 'cache.bench.mjs', method);
   }
+}
+
+// ---- 7. compression ------------------------------------------------------------------------------
+
+if (only.includes('compression')) {
+  const compression = jsonBench('compression', 'compression.bench.mjs', 'the compression benchmark');
+  if (compression) writeJsonBench('compression', 'Compression', compression, 'compression.bench.mjs', '');
 }
 
 say(

@@ -2,6 +2,11 @@
  * Plugins: named bundles of interceptors, HELLO features and lifecycle hooks that `createPeer`
  * and `serveWebSocket` take as `plugins: [...]`. A peer given none runs none of this.
  */
+import type { Codec } from './codec/codec.js';
+import type { Compressor } from './compression/compressor.js';
+import { RpcError } from './errors.js';
+import { satisfies, VERSION } from './semver.js';
+import type { Transport } from './transport.js';
 import type { Interceptor, Logger, Peer, PeerOptions } from './types.js';
 
 /**
@@ -21,6 +26,33 @@ export interface Plugin {
    * values: the far side's `ready` receives them). Default: nothing announced.
    */
   readonly features?: unknown;
+  /**
+   * The saltline versions the plugin works with, as a range (`^1.2.0`, `~1.2.0`, `>=1.0.0`, `1.2.3`,
+   * joined by `||`); `createPeer` throws a `TypeError` naming the plugin when this copy is outside it.
+   * Default: any version.
+   */
+  readonly requires?: { readonly saltline?: string };
+  /**
+   * The codecs the plugin brings, in order of preference: the `codecs()` plugin from
+   * `saltline/codecs` offers its own in HELLO (docs/protocol.md §3.1). Read by nothing in the core.
+   * Default none.
+   */
+  readonly codecs?: readonly Codec[];
+  /**
+   * The frame compressors the plugin brings, in order of preference: `compression()` from
+   * `saltline/compression` offers its own (docs/protocol.md §17). Read by nothing in the core. Default none.
+   */
+  readonly compressors?: readonly Compressor[];
+  /**
+   * A layer between the session and each link's transport (compression): called once per link,
+   * before the session starts it. Default: the transport as it is.
+   */
+  wrapTransport?(transport: Transport, link: LinkContext): Transport;
+  /**
+   * A layer around the session's codec on each link (negotiated codecs): called once per link.
+   * Default: the codec as it is.
+   */
+  wrapCodec?(codec: Codec, link: LinkContext): Codec;
   /** Called once when a peer is made with this plugin, before any call; a throw fails `createPeer`. */
   setup?(peer: Peer): void;
   /**
@@ -32,7 +64,17 @@ export interface Plugin {
   teardown?(peer: Peer): void;
 }
 
-/** The peer's interceptors followed by each plugin's, in order; duplicate or empty names throw. */
+/** What `wrapTransport` learns of the link it wraps. */
+export interface LinkContext {
+  readonly peer: Peer;
+  /** The largest message this side accepts (`limits.maxMessageSize`). */
+  readonly maxMessageSize: number;
+}
+
+/**
+ * The peer's interceptors followed by each plugin's, in order; duplicate or empty names, and a
+ * plugin whose `requires.saltline` range excludes this version, throw.
+ */
 export function withPlugins(options: PeerOptions): PeerOptions {
   const plugins = options.plugins ?? [];
   const names = new Set<string>();
@@ -40,6 +82,10 @@ export function withPlugins(options: PeerOptions): PeerOptions {
     if (typeof plugin?.name !== 'string' || plugin.name === '') throw new TypeError('a plugin needs a non-empty name');
     if (names.has(plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
     names.add(plugin.name);
+    const range = plugin.requires?.saltline;
+    if (range !== undefined && !satisfies(VERSION, range)) {
+      throw new TypeError(`plugin "${plugin.name}" requires saltline ${range}; this is ${VERSION}`);
+    }
   }
   const chain = (side: 'outgoing' | 'incoming') => [
     ...(options.interceptors?.[side] ?? []),
@@ -50,11 +96,16 @@ export function withPlugins(options: PeerOptions): PeerOptions {
 
 /** Runs each plugin's `setup`, and its `teardown` once the peer has closed. */
 export function startPlugins(peer: Peer, plugins: readonly Plugin[], logger: Logger | undefined): void {
-  try {
-    for (const plugin of plugins) plugin.setup?.(peer);
-  } catch (error) {
-    peer.close(error);
-    throw error;
+  for (const plugin of plugins) {
+    try {
+      plugin.setup?.(peer);
+    } catch (cause) {
+      const error = new RpcError('FAILED_PRECONDITION', `plugin "${plugin.name}" failed to set up: ${(cause as Error)?.message}`, {
+        cause,
+      });
+      peer.close(error);
+      throw error;
+    }
   }
   const teardown = () => {
     for (const plugin of [...plugins].reverse()) {
@@ -94,4 +145,20 @@ export function announceReady(
       logger?.warn?.(`plugin "${plugin.name}" failed on hello`, error);
     }
   }
+}
+
+/**
+ * `value` (the link's transport, or the session's codec) inside every plugin's layer of that kind,
+ * the first plugin's outermost.
+ */
+export function layered<T extends Transport | Codec>(
+  plugins: readonly Plugin[],
+  hook: 'wrapTransport' | 'wrapCodec',
+  value: T,
+  link: LinkContext,
+): T {
+  for (let i = plugins.length - 1; i >= 0; i--) {
+    value = ((plugins[i]![hook] as ((value: T, link: LinkContext) => T) | undefined)?.(value, link) ?? value) as T;
+  }
+  return value;
 }

@@ -12,7 +12,7 @@ import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, type Plugin } from './plugins.js';
+import { announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -100,17 +100,21 @@ export class Session {
     this.#plugins = options.plugins?.length ? options.plugins : undefined;
     this.#pluginFeatures = helloFeatures(this.#plugins);
     this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
-    this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    // Plugins' layers (compression, negotiated codecs) go between this session and the link: none without plugins.
+    const link = { peer, maxMessageSize: this.#maxMessageSize };
+    if (this.#plugins) transport = layered(this.#plugins, 'wrapTransport', transport, link);
+    this.#transport = transport;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
     const bytes = bytesOf(transport);
-    const codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
+    let codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
     const carries = bytes ? 'bytes' : 'clone';
     if (codec.kind !== carries)
       throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${carries}`);
+    if (this.#plugins) codec = layered(this.#plugins, 'wrapCodec', codec, link);
     this.#codec = codec;
     this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;

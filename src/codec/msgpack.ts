@@ -3,6 +3,7 @@ import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import type { Codec, CodecExtension } from './codec.js';
 import { type ExtDecoder, MsgpackDecoder } from './msgpack-decoder.js';
+import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -49,25 +50,6 @@ const arrayBufferExtension: CodecExtension<Uint8Array> = {
   decode: (data) => data.slice().buffer,
 };
 
-/** Typed arrays other than Uint8Array (which is msgpack bin), by a one-byte tag in ext 6. */
-const typedArrays = [
-  Int8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
-
-function typedArrayTag(value: unknown): number {
-  if (!ArrayBuffer.isView(value) || value instanceof Uint8Array || value instanceof DataView) return -1;
-  return typedArrays.findIndex((Type) => value instanceof Type);
-}
-
 /** Ext 6: a typed array other than Uint8Array: a tag byte, then its bytes (little-endian platforms). */
 const typedArrayExtension: CodecExtension<Uint8Array> = {
   type: 6,
@@ -81,7 +63,7 @@ const typedArrayExtension: CodecExtension<Uint8Array> = {
     return out;
   },
   decode: (data) => {
-    const Type = typedArrays[data[0] ?? -1];
+    const Type = TYPED_ARRAYS[data[0] ?? -1];
     const bytes = data.slice(1);
     if (!Type || bytes.byteLength % Type.BYTES_PER_ELEMENT) throw new RangeError('malformed typed array');
     return new Type(bytes.buffer);

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -113,5 +113,19 @@ export const code: string = new RpcError('NOT_FOUND', 'x').code;
       }),
     );
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], consumer);
+  });
+
+  it('runs the plugin that docs/guide/writing-plugins.md builds, with its tests passing', () => {
+    const guide = readFileSync(join(root, 'docs', 'guide', 'writing-plugins.md'), 'utf8');
+    const [plugin, tests] = [...guide.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    const project = join(consumer, 'saltline-plugin-request-id');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'saltline-plugin-request-id', type: 'module', private: true }));
+    writeFileSync(join(project, 'index.js'), plugin!);
+    writeFileSync(join(project, 'test.js'), tests!);
+    // Its own test runner, not a subtest of this one.
+    const env = { ...process.env, NODE_TEST_CONTEXT: undefined };
+    const output = execFileSync(process.execPath, ['--test', '--test-reporter=tap', 'test.js'], { cwd: project, encoding: 'utf8', env });
+    equal(/^# pass (\d+)$/m.exec(output)?.[1], '3', output);
   });
 });

@@ -1,0 +1,44 @@
+import { Decoder, Encoder } from 'cbor-x';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
+import { scanCbor } from './cbor-scan.js';
+import type { Codec } from './codec.js';
+
+export interface CborOptions {
+  /** Refuses to decode longer inputs, in bytes. Default 32 MiB. */
+  readonly maxMessageSize?: number;
+  /** Values in one message at most, counting every item, key and value at any depth, on both ends. Default 2,097,152. */
+  readonly maxValues?: number;
+  /** Levels of arrays and maps in one value, the message being level 1, on both ends. Default 100. */
+  readonly maxDepth?: number;
+}
+
+/**
+ * CBOR (RFC 8949) through `cbor-x`, for peers in languages with a CBOR library: standard tags for
+ * dates, bignums, typed arrays, Sets and Maps (docs/protocol.md §11.5). Every input is scanned
+ * first (`scanCbor`), so a hostile frame costs O(its length) before cbor-x builds anything.
+ */
+export function cborCodec(options: CborOptions = {}): Codec {
+  const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const limits = { maxValues: options.maxValues ?? 2 ** 21, maxDepth: options.maxDepth ?? 100 };
+  // Plain RFC 8949: no records, packing or shared structures (cbor-x extensions other peers cannot read).
+  const settings = { useRecords: false, mapsAsObjects: true, pack: false, structuredClone: false, tagUint8Array: false } as const;
+  const encoder = new Encoder({ ...settings, useTag259ForMaps: true } as ConstructorParameters<typeof Encoder>[0]);
+  const decoder = new Decoder(settings);
+  return {
+    name: 'cbor',
+    kind: 'bytes',
+    encode: (frame) => {
+      const bytes = encoder.encode(frame);
+      // The sender refuses what a receiver with the same limits would.
+      scanCbor(bytes, limits);
+      return bytes;
+    },
+    decode: (data) => {
+      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
+      if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      scanCbor(bytes, limits);
+      return decoder.decode(bytes);
+    },
+  };
+}

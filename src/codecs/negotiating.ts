@@ -1,0 +1,65 @@
+import type { Codec } from '../codec/codec.js';
+
+/** Codec names a side may offer, and their length: what a HELLO may make the receiver look through. */
+const MAX_CODECS = 16;
+const TAG = 0xc1;
+const CODEC_BIT = 0x80;
+
+/**
+ * The session's codec on one link while codecs are negotiated (docs/protocol.md §3.1). It sends
+ * in the default codec until `choose` names one the far side offered, then in that one, each frame
+ * prefixed `c1 8i` (`i`: its index in the far side's list); it reads both, by the prefix.
+ */
+export class NegotiatingCodec implements Codec {
+  readonly kind = 'bytes' as const;
+  readonly #default: Codec;
+  readonly #offered: readonly Codec[];
+  /** What this side sends in, once chosen, and the prefix its frames carry. */
+  #chosen: Codec | undefined;
+  #prefix = 0;
+  readonly encodeShared?: (frame: unknown) => unknown;
+
+  constructor(fallback: Codec, offered: readonly Codec[]) {
+    this.#default = fallback;
+    this.#offered = offered.slice(0, MAX_CODECS);
+    // The outbox asks once whether a shared buffer may be used: only the default codec's, and only until a choice.
+    if (fallback.encodeShared) this.encodeShared = (frame) => (this.#chosen ? this.encode(frame) : fallback.encodeShared!(frame));
+  }
+
+  get name(): string {
+    return this.#chosen?.name ?? this.#default.name;
+  }
+
+  /** The far side's list (untrusted): from now on frames go in the first of ours it names, if any. */
+  choose(theirs: unknown): void {
+    if (!Array.isArray(theirs)) return;
+    const names = theirs.slice(0, MAX_CODECS);
+    for (const codec of this.#offered) {
+      const index = names.indexOf(codec.name);
+      if (index < 0) continue;
+      this.#chosen = codec;
+      this.#prefix = CODEC_BIT | index;
+      return;
+    }
+  }
+
+  encode(frame: unknown): unknown {
+    const chosen = this.#chosen;
+    if (!chosen) return this.#default.encode(frame);
+    const body = chosen.encode(frame) as Uint8Array;
+    const out = new Uint8Array(body.byteLength + 2);
+    out[0] = TAG;
+    out[1] = this.#prefix;
+    out.set(body, 2);
+    return out;
+  }
+
+  decode(data: unknown): unknown {
+    if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) {
+      return this.#default.decode(data);
+    }
+    const codec = this.#offered[data[1]! & ~CODEC_BIT];
+    if (!codec) throw new RangeError('a frame in a codec this side did not offer');
+    return codec.decode(data.subarray(2));
+  }
+}
