@@ -75,6 +75,7 @@ export interface IpcRendererLike {
   postMessage(channel: string, message: any, transfer?: MessagePort[]): void;
 }
 
+/** Options of `fromIpcMain` and `fromIpcRenderer`. */
 export interface IpcOptions extends LinkOptions {
   /** Renderer only: where `pagehide`/`pageshow` fire. Default: `globalThis` in a page; `null` for none. */
   readonly page?: PageLike | null;
@@ -95,6 +96,7 @@ export function fromIpcRenderer(ipcRenderer: IpcRendererLike, channel?: string |
   return new IpcRendererTransport(ipcRenderer, optionsOf(channel));
 }
 
+/** The main-process link `fromIpcMain` returns, one per renderer. */
 export class IpcMainTransport extends LinkTransport {
   readonly initiator = true;
 
@@ -129,6 +131,7 @@ export class IpcMainTransport extends LinkTransport {
   readonly #onDestroyed = (): void => this.end(new Error('the window was destroyed'));
 }
 
+/** The renderer link `fromIpcRenderer` returns. */
 export class IpcRendererTransport extends LinkTransport {
   readonly initiator = false;
 

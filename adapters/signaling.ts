@@ -29,6 +29,7 @@ export interface SignalingClientApi {
   signal(room: string, from: string, data: unknown): void;
 }
 
+/** Bounds of the signaling service; each says its default. */
 export interface SignalingServiceOptions {
   /** Members in one room. Default 16. */
   readonly maxRoomSize?: number;
@@ -36,6 +37,7 @@ export interface SignalingServiceOptions {
   readonly maxRoomsPerMember?: number;
 }
 
+/** The server side of signaling (`signalingService()`): relays offers and candidates within rooms. */
 export interface SignalingService {
   /** Serves signaling to `peer` (replacing what it exposes) until it closes. */
   accept(peer: Peer): void;
@@ -56,6 +58,7 @@ const validId = (id: unknown): id is string => typeof id === 'string' && id.leng
 /** Default `JoinOptions.maxPeers`: the service's default room size. */
 export const DEFAULT_MAX_PEERS = 16;
 
+/** Makes a signaling service: `accept(peer)` each connection (e.g. in `serveWebSocket`'s `onPeer`). */
 export function signalingService(options: SignalingServiceOptions = {}): SignalingService {
   const maxRoomSize = options.maxRoomSize ?? 16;
   const maxRooms = options.maxRoomsPerMember ?? 8;
@@ -126,6 +129,7 @@ export interface SimplePeerLike {
   destroy(error?: Error): void;
 }
 
+/** Options of `SignalingClient.join`: how to make each connection and which signals pass. */
 export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
   /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. */
   readonly createSimplePeer: (initiator: boolean, remoteId: string) => P;
@@ -144,6 +148,7 @@ export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
   readonly filterSignal?: (signal: any) => any;
 }
 
+/** A joined signaling room: its members and their connections, until `leave()`. */
 export interface Room<P extends SimplePeerLike = SimplePeerLike> {
   readonly name: string;
   /** This member's id in the room. */
@@ -154,6 +159,7 @@ export interface Room<P extends SimplePeerLike = SimplePeerLike> {
   leave(): Promise<void>;
 }
 
+/** The client side of signaling (`connectSignaling(transport)`): joins rooms on the server. */
 export interface SignalingClient {
   /** The saltline peer talking to the signaling server. */
   readonly peer: Peer;

@@ -56,6 +56,7 @@ export interface SimplePeerChannel {
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
 }
 
+/** Options of `fromDataChannel` and `fromSimplePeer`. */
 export interface DataChannelOptions {
   /** Largest chunk put on the channel, flag byte included. Default 16 KiB, or `connection.sctp.maxMessageSize` when smaller. */
   readonly chunkSize?: number;

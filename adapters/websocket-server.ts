@@ -32,6 +32,7 @@ export interface HttpServerLike {
 /** What an `accept` hook returns: `true` to accept; `false` or an HTTP status (default 403) and message to refuse. */
 export type AcceptResult = boolean | { readonly status?: number; readonly message?: string };
 
+/** Options of `serveWebSocket`: where to listen, whom to admit, and each connection's peer. */
 export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, 'initiator'> {
   /** An HTTP(S) server to share; it handles only `path`, and you start and stop it. Default: a new server on `host:port`. */
   readonly server?: HttpServerLike;
@@ -89,6 +90,7 @@ export interface WebSocketServiceStats {
   };
 }
 
+/** A running `serveWebSocket` endpoint: its address, its peers, and `close()`. */
 export interface WebSocketService {
   /** `ws://host:port/path` of the endpoint (port 0 until a shared server listens). */
   readonly url: string;
