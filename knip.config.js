@@ -27,10 +27,20 @@ export default {
     'bench/lib/far-*.mjs',
     // Demos: every page, worker, server and build script is started on its own.
     'demos/**/*.{ts,mts,mjs}',
+    // The documentation site's builder (`npm run docs`) and its search script, loaded by the pages.
+    'docs-site/build.ts',
+    'docs-site/assets/*.js',
     // Knip has no plugin for @web/test-runner: its config is an entry like any other.
     'web-test-runner.config.mjs',
   ],
-  project: ['src/**/*.ts', 'adapters/**/*.ts', 'test/**/*.{ts,mts,mjs}', 'bench/**/*.mjs', 'demos/**/*.{ts,mts,mjs}'],
+  project: [
+    'src/**/*.ts',
+    'adapters/**/*.ts',
+    'docs-site/**/*.{ts,js}',
+    'test/**/*.{ts,mts,mjs}',
+    'bench/**/*.mjs',
+    'demos/**/*.{ts,mts,mjs}',
+  ],
   // The Electron demo is its own package (it installs electron itself): not part of this one's graph.
   ignore: ['demos/electron/**'],
   // Public members no one calls are dead code too (knip 6 dropped this check: hence knip 5).
