@@ -12,6 +12,7 @@ import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
+import { announceReady, helloFeatures, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -26,7 +27,7 @@ import {
 } from './protocol.js';
 import { References } from './ref-table.js';
 import { MAX_STREAM_WINDOW } from './streams.js';
-import type { Transport } from './transport.js';
+import { bytesOf, type Transport } from './transport.js';
 import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
 const DEFAULT_TIMEOUT = 30_000;
@@ -84,6 +85,10 @@ export class Session {
   readonly #codec: Codec;
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
+  /** The peer's plugins and what they announce in hello: `undefined` without plugins. */
+  readonly #plugins: readonly Plugin[] | undefined;
+  readonly #pluginFeatures: Record<string, unknown> | undefined;
+  readonly #peer: Peer;
   readonly #helloTimeout: number;
   readonly #hooks: SessionHooks | undefined;
   readonly #remoteParty: () => RemoteParty;
@@ -91,19 +96,21 @@ export class Session {
 
   constructor(transport: Transport, options: SessionOptions, peer: Peer, hooks?: SessionHooks) {
     this.#hooks = hooks;
+    this.#peer = peer;
+    this.#plugins = options.plugins?.length ? options.plugins : undefined;
+    this.#pluginFeatures = helloFeatures(this.#plugins);
     this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
     this.#transport = transport;
     const limits = options.limits ?? {};
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
-    const codec =
-      options.codec ??
-      transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ??
-      (transport.kind === 'clone' ? cloneCodec : undefined);
+    const bytes = bytesOf(transport);
+    const codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
-    if (codec.kind !== transport.kind)
-      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
+    const carries = bytes ? 'bytes' : 'clone';
+    if (codec.kind !== carries)
+      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${carries}`);
     this.#codec = codec;
     this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
@@ -112,7 +119,7 @@ export class Session {
     if (!(Number.isSafeInteger(streamWindow) && streamWindow >= 1 && streamWindow <= MAX_STREAM_WINDOW)) {
       throw new TypeError(`streamWindow must be a whole number of items from 1 to ${MAX_STREAM_WINDOW}`);
     }
-    const transfers = transport.kind === 'clone';
+    const transfers = !bytes;
     this.drain = new Drain(() => transport.bufferedAmount);
     this.outbox = new Outbox(transport, codec, this.#maxMessageSize, limits.maxBufferedBytes ?? 4 * this.#maxMessageSize, {
       unsent: (message, error) => this.#unsent(message, error),
@@ -158,7 +165,7 @@ export class Session {
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
     });
     this.#armHelloTimer();
-    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout));
+    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
   }
 
   get isClosed(): boolean {
@@ -244,7 +251,7 @@ export class Session {
   // ---- hello ------------------------------------------------------------------------------
 
   #onHello(message: HelloMessage): void {
-    const [, version, ack, { maxMessageSize, timeout }] = message;
+    const [, version, ack, { maxMessageSize, timeout, plugins }] = message;
     if (version !== PROTOCOL_VERSION) {
       const error = new RpcError(
         'UNIMPLEMENTED',
@@ -262,12 +269,13 @@ export class Session {
         ),
       );
     }
-    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout));
+    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
     if (this.caller.ready) return;
     this.#clearHelloTimer();
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
     this.caller.release();
+    if (this.#plugins) announceReady(this.#peer, this.#plugins, plugins, this.logger);
     this.#hooks?.ready?.();
   }
 
