@@ -17,8 +17,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `dir`: a path naming a file gets it, a folder its index.html, anything else 404. */
-export async function serveFolder(dir: string): Promise<StaticServer> {
+/** Serves `dir` on `port` (default: any free one): a path naming a file gets it, a folder its index.html, else 404. */
+export async function serveFolder(dir: string, port = 0): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
     let file = normalize(join(dir, path));
@@ -31,10 +31,10 @@ export async function serveFolder(dir: string): Promise<StaticServer> {
     response.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream');
     response.end(readFileSync(file));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${address.port}/`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
