@@ -27,8 +27,7 @@ export default {
     'bench/lib/far-*.mjs',
     // Demos: every page, worker, server and build script is started on its own.
     'demos/**/*.{ts,mts,mjs}',
-    // The documentation site's builder (`npm run docs`) and its search script, loaded by the pages.
-    'docs-site/build.ts',
+    // The documentation site's search script, loaded by its pages (the builder is `npm run docs`).
     'docs-site/assets/*.js',
     // Knip has no plugin for @web/test-runner: its config is an entry like any other.
     'web-test-runner.config.mjs',
