@@ -69,6 +69,12 @@ const label = (page: NavPage): string => {
   return page.title.split(/:\s/)[0] || page.page;
 };
 
+/** When short labels repeat in a group (`Tutorial: ...`), the part after the colon tells them apart. */
+const after = (title: string): string => {
+  const rest = title.split(/:\s/).slice(1).join(': ');
+  return rest ? rest[0]!.toUpperCase() + rest.slice(1) : title;
+};
+
 /** The groups, each with its links (hrefs relative to the site root). */
 export function navigation(pages: readonly NavPage[], extra: readonly { group: string; title: string; href: string }[] = []): NavGroup[] {
   const rank = (page: NavPage) => {
@@ -83,7 +89,12 @@ export function navigation(pages: readonly NavPage[], extra: readonly { group: s
     const links = pages
       .filter((page) => folderOf(page.page) === folder)
       .sort((a, b) => rank(a) - rank(b) || a.title.localeCompare(b.title))
-      .map((page) => ({ title: label(page), href: htmlPath(page.page), page: page.page }));
+      .map((page) => ({ title: label(page), href: htmlPath(page.page), page: page.page, full: page.title }))
+      .map((link, _, all) => ({
+        title: all.filter((other) => other.title === link.title).length > 1 ? after(link.full) : link.title,
+        href: link.href,
+        page: link.page,
+      }));
     const added = extra.filter((link) => link.group === title).map((link) => ({ ...link, page: '' }));
     return { title, links: [...links, ...added] };
   });
