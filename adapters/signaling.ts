@@ -131,11 +131,14 @@ export interface SimplePeerLike {
 
 /** Options of `SignalingClient.join`: how to make each connection and which signals pass. */
 export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
-  /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. */
+  /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. Required. */
   readonly createSimplePeer: (initiator: boolean, remoteId: string) => P;
-  /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). */
+  /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). Required. */
   readonly onPeer: (peer: P, remoteId: string) => void;
-  /** Called when a member leaves the room. Its connection, once made, is not closed by leaving; one still being made is destroyed. */
+  /**
+   * Called when a member leaves the room. Its connection, once made, is not closed by leaving; one
+   * still being made is destroyed. Default: none.
+   */
   readonly onLeave?: (remoteId: string) => void;
   /**
    * Members this room keeps track of, and simple-peers it keeps, each at most this many. Only

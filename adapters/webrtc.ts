@@ -68,7 +68,7 @@ export interface DataChannelOptions {
   readonly lowWaterMark?: number;
   /** Whether this end made the offer. Default: simple-peer's `initiator`; unknown for a bare channel. */
   readonly initiator?: boolean;
-  /** The channel's connection, to read `sctp.maxMessageSize`. */
+  /** The channel's connection, to read `sctp.maxMessageSize`. Default: none (the 16 KiB chunk size stands). */
   readonly connection?: { readonly sctp?: { readonly maxMessageSize: number } | null };
   /** Close the channel (destroy the simple-peer) when the peer closes. Default true. */
   readonly close?: boolean;

@@ -63,16 +63,25 @@ function documented(symbol: ts.Symbol, checker: ts.TypeChecker): boolean {
   );
 }
 
-/** Options objects are the user's main reading: each field of an exported `...Options` type needs its own comment. */
+/** Says what happens when the field is left out: `Default ...`, or that it is `Required`. */
+const SAYS_DEFAULT = /\bdefault|\brequired\b/i;
+
+/**
+ * Options objects are the user's main reading: each field of an exported `...Options` type needs
+ * its own comment, and the comment says the field's default (or that it is required).
+ */
 function undocumentedFields(symbol: ts.Symbol, checker: ts.TypeChecker): string[] {
   if (!/Options$/.test(symbol.name) || !(symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias))) return [];
   return checker
     .getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol))
-    .filter((property) => !documented(property, checker))
-    .map((property) => `${symbol.name}.${property.name}`);
+    .filter(
+      (property) =>
+        !documented(property, checker) || !SAYS_DEFAULT.test(ts.displayPartsToString(property.getDocumentationComment(checker))),
+    )
+    .map((property) => `${symbol.name}.${property.name} (no default)`);
 }
 
-/** Every export without a doc comment, as `saltline/webrtc: Room` or `saltline: PeerOptions.timeout`. */
+/** Every export without a doc comment, as `saltline/webrtc: Room`, or options field without its default. */
 export function undocumentedExports(api: PublicApi = publicApi()): string[] {
   return api.modules.flatMap(({ entry, exports }) =>
     exports

@@ -25,9 +25,9 @@ const codeSet: ReadonlySet<string> = new Set(codes);
 
 /** The optional parts of an `RpcError`: its `cause` and the data sent along with it. */
 export interface RpcErrorOptions {
-  /** What caused this error; crosses the wire as a chain. */
+  /** What caused this error; crosses the wire as a chain. Default: none. */
   readonly cause?: unknown;
-  /** Extra, encodable detail for the caller. */
+  /** Extra, encodable detail for the caller. Default: none. */
   readonly data?: unknown;
 }
 

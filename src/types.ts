@@ -98,11 +98,11 @@ export interface PeerOptions {
 
 /** Per-call options of `peer.call` and `peer.remote<Api>(options)`. */
 export interface CallOptions {
-  /** Cancels the call: the caller rejects with `CANCELLED` and the handler's `ctx.signal` aborts. */
+  /** Cancels the call: the caller rejects with `CANCELLED` and the handler's `ctx.signal` aborts. Default: none. */
   readonly signal?: AbortSignal;
   /** This call's timeout in ms, overriding the peer's default; `0` or `Infinity` for none. */
   readonly timeout?: number;
-  /** Metadata for this call, merged under what interceptors add. */
+  /** Metadata for this call, merged under what interceptors add. Default: none. */
   readonly meta?: Record<string, unknown>;
 }
 
