@@ -1,7 +1,7 @@
 /**
  * The public API as the type checker sees it: which names each entry point exports, and which of
  * them lack a doc comment. The API reference is generated from these comments, so an export
- * without one is a blank page for the reader; test/node/docs.node.test.ts keeps that list empty.
+ * without one is a blank page for the reader; `npm run check:docs` keeps it empty.
  * Read with the project's own TypeScript, not a doc generator, so the check takes a second or two.
  */
 import { join } from 'node:path';

@@ -43,8 +43,8 @@ export function renderPage(markdown: string): RenderedPage {
   marked.use({
     renderer: {
       heading(this: { parser: { parseInline(tokens: Tokens.Heading['tokens']): string } }, { tokens, depth, text }: Tokens.Heading) {
-        const id = slug(plainText(text));
-        return `<h${depth} id="${escapeHtml(id)}"><a class="anchor" href="#${escapeHtml(id)}">#</a>${this.parser.parseInline(tokens)}</h${depth}>\n`;
+        const id = escapeHtml(slug(plainText(text)));
+        return `<h${depth} id="${id}"><a class="anchor" href="#${id}">#</a>${this.parser.parseInline(tokens)}</h${depth}>\n`;
       },
     },
   });

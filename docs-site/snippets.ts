@@ -1,7 +1,7 @@
 /**
  * Code in the docs is compiled like code: every ```ts block of the README and `docs/**` is
  * type-checked against the package's sources (tsconfig.json `paths` map `saltline/*`), so an API
- * change that breaks a snippet fails `npm test` (test/node/docs.node.test.ts). The rules, for
+ * change that breaks a snippet fails `npm test` (`npm run check:docs`). The rules, for
  * writers (CONTRIBUTING.md repeats them):
  *
  * - Each block is a module. One whose first line is `// name.ts` is that file, so blocks of one

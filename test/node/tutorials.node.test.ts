@@ -1,5 +1,6 @@
 /**
- * The tutorials run as written, from the packed package in a fresh folder: their files are taken
+ * The tutorials run as written, from the packed package in a fresh folder (packed from dist/:
+ * `npm run build` first, as npm test's package step does): their files are taken
  * from their code blocks (docs-site/tutorial-files.ts), the package comes from `npm pack`, the
  * commands are the tutorials' own (tsx for Node, esbuild for the browser), and the browser parts
  * run in Chromium. The registry is not reachable here, so the other packages a tutorial installs
@@ -100,7 +101,11 @@ async function textOnPage(url: string, selector: string, done: RegExp): Promise<
 
 describe('the tutorials, run as written', () => {
   before(async () => {
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], root)) as { filename: string }[];
+    // The dist/ that npm test's package step has just built (a full prepack build here would
+    // double the time of this file, which must finish within the runner's per-file timeout).
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root)) as {
+      filename: string;
+    }[];
     tarball = join(work, packed!.filename);
     browser = await puppeteer.launch({ executablePath: findChrome(), headless: true, pipe: true, args: [...localChromeFlags] });
   });
