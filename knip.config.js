@@ -27,10 +27,19 @@ export default {
     'bench/lib/far-*.mjs',
     // Demos: every page, worker, server and build script is started on its own.
     'demos/**/*.{ts,mts,mjs}',
+    // The documentation site's search script, loaded by its pages (the builder is `npm run docs`).
+    'docs-site/assets/*.js',
     // Knip has no plugin for @web/test-runner: its config is an entry like any other.
     'web-test-runner.config.mjs',
   ],
-  project: ['src/**/*.ts', 'adapters/**/*.ts', 'test/**/*.{ts,mts,mjs}', 'bench/**/*.mjs', 'demos/**/*.{ts,mts,mjs}'],
+  project: [
+    'src/**/*.ts',
+    'adapters/**/*.ts',
+    'docs-site/**/*.{ts,js}',
+    'test/**/*.{ts,mts,mjs}',
+    'bench/**/*.mjs',
+    'demos/**/*.{ts,mts,mjs}',
+  ],
   // The Electron demo is its own package (it installs electron itself): not part of this one's graph.
   ignore: ['demos/electron/**'],
   // An export its own module uses (a type in a signature, a limit beside its check) is not dead code.

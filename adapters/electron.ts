@@ -75,6 +75,7 @@ export interface IpcRendererLike {
   postMessage(channel: string, message: any, transfer?: MessagePort[]): void;
 }
 
+/** Options of `fromIpcMain` and `fromIpcRenderer`. */
 export interface IpcOptions extends LinkOptions {
   /** Renderer only: where `pagehide`/`pageshow` fire. Default: `globalThis` in a page; `null` for none. */
   readonly page?: PageLike | null;
@@ -95,6 +96,7 @@ export function fromIpcRenderer(ipcRenderer: IpcRendererLike, channel?: string |
   return new IpcRendererDialer(ipcRenderer, optionsOf(channel));
 }
 
+/** The main-process dialer `fromIpcMain` returns: one link per load of the renderer. */
 export class IpcMainDialer extends ChannelDialer {
   readonly initiator = true;
 
@@ -129,6 +131,7 @@ export class IpcMainDialer extends ChannelDialer {
   readonly #onDestroyed = (): void => this.end(new Error('the window was destroyed'));
 }
 
+/** The renderer's dialer `fromIpcRenderer` returns: a new link after each reload. */
 export class IpcRendererDialer extends ChannelDialer {
   readonly initiator = false;
 

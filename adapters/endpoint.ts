@@ -19,6 +19,7 @@ export interface NodeEndpoint extends PostMessageTarget {
   off(type: string, listener: (...args: any[]) => void): unknown;
 }
 
+/** Anything that posts and receives messages: a browser worker, port or scope, or a Node `worker_threads` one. */
 export type Endpoint = DomEndpoint | NodeEndpoint;
 
 /**

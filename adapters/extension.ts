@@ -44,6 +44,7 @@ export interface ExtensionPort {
 /** Chrome JSON-serializes port messages (up to 64 MiB): a base64 frame of 48 MiB fits. */
 const MAX_MESSAGE = 48 * 1024 * 1024;
 
+/** Options of `fromExtensionPort`. */
 export interface ExtensionPortOptions {
   /** Whether this side called `runtime.connect`. Default: true when the port has no `sender`. */
   readonly initiator?: boolean;
@@ -54,6 +55,7 @@ export function fromExtensionPort(port: ExtensionPort, options: ExtensionPortOpt
   return new ExtensionPortTransport(port, options.initiator ?? port.sender === undefined);
 }
 
+/** The transport `fromExtensionPort` returns: one `runtime.Port`, base64 msgpack frames. */
 export class ExtensionPortTransport implements Transport {
   readonly encoding: BytesEncoding = { codec: msgpackCodec, maxMessageSize: MAX_MESSAGE };
   #stop: (() => void) | undefined;

@@ -26,6 +26,7 @@ import type { Transport, TransportReceiver } from '../src/transport.js';
 
 export const TAG = 'link/1';
 
+/** The control message of the window and Electron links (hello, connect, bye); not for application use. */
 export interface Signal {
   readonly saltline: typeof TAG;
   readonly type: 'hello' | 'connect' | 'bye';
@@ -41,6 +42,7 @@ export interface LinkPort {
   start?(): void;
 }
 
+/** Options shared by the window and Electron links. */
 export interface LinkOptions {
   /** Names this connection, when one pair of endpoints carries several. Both sides must agree. Default `'saltline'`. */
   readonly channel?: string;

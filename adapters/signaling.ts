@@ -30,6 +30,7 @@ export interface SignalingClientApi {
   signal(room: string, from: string, data: unknown): void;
 }
 
+/** Bounds of the signaling service; each says its default. */
 export interface SignalingServiceOptions {
   /** Members in one room (on every process, with a `bus`). Default 16. */
   readonly maxRoomSize?: number;
@@ -43,6 +44,7 @@ export interface SignalingServiceOptions {
   readonly bus?: Bus;
 }
 
+/** The server side of signaling (`signalingService()`): relays offers and candidates within rooms. */
 export interface SignalingService {
   /** Serves signaling to `peer` (replacing what it exposes) until it closes. */
   accept(peer: Peer): void;
@@ -71,6 +73,7 @@ export const DEFAULT_MAX_PEERS = 16;
 type RoomEvent = { readonly joined?: string; readonly left?: string };
 type Relayed = { readonly room: string; readonly from: string; readonly to: string; readonly data: unknown };
 
+/** Makes a signaling service: `accept(peer)` each connection (e.g. in `serveWebSocket`'s `onPeer`). */
 export function signalingService(options: SignalingServiceOptions = {}): SignalingService {
   const maxRoomSize = options.maxRoomSize ?? 16;
   const maxRooms = options.maxRoomsPerMember ?? 8;
@@ -241,12 +244,16 @@ export interface SimplePeerLike {
   destroy(error?: Error): void;
 }
 
+/** Options of `SignalingClient.join`: how to make each connection and which signals pass. */
 export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
-  /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. */
+  /** Makes the simple-peer for one remote member, e.g. `(initiator) => new SimplePeer({ initiator })`. Required. */
   readonly createSimplePeer: (initiator: boolean, remoteId: string) => P;
-  /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). */
+  /** Called with each new simple-peer, before it connects: make its saltline peer here (`fromSimplePeer`). Required. */
   readonly onPeer: (peer: P, remoteId: string) => void;
-  /** Called when a member leaves the room. Its connection, once made, is not closed by leaving; one still being made is destroyed. */
+  /**
+   * Called when a member leaves the room. Its connection, once made, is not closed by leaving; one
+   * still being made is destroyed. Default: none.
+   */
   readonly onLeave?: (remoteId: string) => void;
   /**
    * Members this room keeps track of, and simple-peers it keeps, each at most this many. Only
@@ -259,6 +266,7 @@ export interface JoinOptions<P extends SimplePeerLike = SimplePeerLike> {
   readonly filterSignal?: (signal: any) => any;
 }
 
+/** A joined signaling room: its members and their connections, until `leave()`. */
 export interface Room<P extends SimplePeerLike = SimplePeerLike> {
   readonly name: string;
   /** This member's id in the room. */
@@ -269,6 +277,7 @@ export interface Room<P extends SimplePeerLike = SimplePeerLike> {
   leave(): Promise<void>;
 }
 
+/** The client side of signaling (`connectSignaling(transport)`): joins rooms on the server. */
 export interface SignalingClient {
   /** The saltline peer talking to the signaling server. */
   readonly peer: Peer;

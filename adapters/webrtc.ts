@@ -56,6 +56,7 @@ export interface SimplePeerChannel {
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
 }
 
+/** Options of `fromDataChannel` and `fromSimplePeer`. */
 export interface DataChannelOptions {
   /** Largest chunk put on the channel, flag byte included. Default 16 KiB, or `connection.sctp.maxMessageSize` when smaller. */
   readonly chunkSize?: number;
@@ -67,7 +68,7 @@ export interface DataChannelOptions {
   readonly lowWaterMark?: number;
   /** Whether this end made the offer. Default: simple-peer's `initiator`; unknown for a bare channel. */
   readonly initiator?: boolean;
-  /** The channel's connection, to read `sctp.maxMessageSize`. */
+  /** The channel's connection, to read `sctp.maxMessageSize`. Default: none (the 16 KiB chunk size stands). */
   readonly connection?: { readonly sctp?: { readonly maxMessageSize: number } | null };
   /** Close the channel (destroy the simple-peer) when the peer closes. Default true. */
   readonly close?: boolean;

@@ -10,6 +10,7 @@ import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions 
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 
+/** Options of `connectWebSocket`: the socket's options, how to redial, and the secure channel. */
 export interface ConnectWebSocketOptions extends Omit<WebSocketTransportOptions, 'initiator'> {
   /**
    * How to redial (backoff, `maxAttempts`, `maxWait`, `whileDown`: see `ReconnectPolicy`); `false`

@@ -34,7 +34,11 @@ export interface HttpServerLike {
 /** What an `accept` hook returns: `true` to accept; `false` or an HTTP status (default 403) and message to refuse. */
 export type AcceptResult = boolean | { readonly status?: number; readonly message?: string };
 
-export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, 'initiator'> {
+/**
+ * Options of `serveWebSocket`: where to listen, whom to admit, and each connection's peer. `O` is
+ * the peer options' type: `SecurePeerOptions` with `createPeer` from `saltline/secure`.
+ */
+export interface ServeWebSocketOptions<O extends PeerOptions = PeerOptions> extends Omit<WebSocketTransportOptions, 'initiator'> {
   /** An HTTP(S) server to share; it handles only `path`, and you start and stop it. Default: a new server on `host:port`. */
   readonly server?: HttpServerLike;
   /** Port of the new server. Default 0 (any free port; `address()` tells which). */
@@ -65,9 +69,9 @@ export interface ServeWebSocketOptions extends Omit<WebSocketTransportOptions, '
    * `RpcError` code and data, not its properties, cause or stack) and `limits.helloTimeout: 10_000`
    * (a connection that has not said hello in 10 s is closed). Default `{}`.
    */
-  readonly peer?: PeerOptions | ((request: UpgradeRequest) => PeerOptions);
+  readonly peer?: O | ((request: UpgradeRequest) => O);
   /** Makes each peer, e.g. `createPeer` from `saltline/secure`. Default `createPeer` from `saltline`. */
-  readonly createPeer?: (transport: Transport, options: PeerOptions) => Peer;
+  readonly createPeer?: (transport: Transport, options: O) => Peer;
   /** Carries `broadcast` to the subscribers on every process serving this API (`redisBus` from `saltline/cluster`). Default: this process only. */
   readonly bus?: Bus;
   /** Topics one peer may be subscribed to at once; more fail with `RESOURCE_EXHAUSTED`. Default 64. */
@@ -95,6 +99,7 @@ export interface WebSocketServiceStats {
   };
 }
 
+/** A running `serveWebSocket` endpoint: its address, its peers, and `close()`. */
 export interface WebSocketService {
   /** `ws://host:port/path` of the endpoint (port 0 until a shared server listens). */
   readonly url: string;
@@ -122,7 +127,7 @@ export const DEFAULT_HELLO_TIMEOUT = 10_000;
  * A connection peer's options: the user's, over the network defaults (redacted errors, a hello
  * timeout), with the message size capped at what the socket accepts.
  */
-function connectionOptions(base: PeerOptions, maxMessageSize: number): PeerOptions {
+function connectionOptions<O extends PeerOptions>(base: O, maxMessageSize: number): O {
   const limits: Limits = base.limits ?? {};
   return {
     ...base,
@@ -173,14 +178,27 @@ async function load(name: string): Promise<any> {
 }
 
 /** Serves saltline over WebSocket: `onPeer` gets the peer of each accepted connection. */
-export async function serveWebSocket(
+export function serveWebSocket(
   options: ServeWebSocketOptions,
+  onPeer: (peer: Peer, request: UpgradeRequest) => void | Promise<void>,
+): Promise<WebSocketService>;
+/**
+ * Serves saltline over WebSocket with peers made by `createPeer` (e.g. from `saltline/secure`),
+ * whose options `peer` holds (`{ secure, expose }`). Other options than a plain peer's need it:
+ * without it, `secure` would be ignored.
+ */
+export function serveWebSocket<O extends PeerOptions>(
+  options: ServeWebSocketOptions<O> & { readonly createPeer: (transport: Transport, options: O) => Peer },
+  onPeer: (peer: Peer, request: UpgradeRequest) => void | Promise<void>,
+): Promise<WebSocketService>;
+export async function serveWebSocket<O extends PeerOptions>(
+  options: ServeWebSocketOptions<O>,
   onPeer: (peer: Peer, request: UpgradeRequest) => void | Promise<void>,
 ): Promise<WebSocketService> {
   const WebSocketServer = options.WebSocketServer ?? (await load(wsModule)).WebSocketServer;
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageSize, perMessageDeflate: false, clientTracking: false });
-  const make = options.createPeer ?? createPeer;
+  const make = options.createPeer ?? (createPeer as (transport: Transport, options: O) => Peer);
   const originAllowed = originCheck(options.allowOrigins);
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   // NaN or a negative number would compare false and quietly turn the cap off.
@@ -212,10 +230,10 @@ export async function serveWebSocket(
 
   const connected = (socket: WebSocketLike, request: UpgradeRequest) => {
     const transport = new WebSocketTransport(socket, { initiator: false, maxMessageSize, keepAlive: options.keepAlive });
-    let base: PeerOptions = {};
+    let base = {} as O;
     let peer: Peer;
     try {
-      base = typeof options.peer === 'function' ? options.peer(request) : (options.peer ?? {});
+      base = typeof options.peer === 'function' ? options.peer(request) : (options.peer ?? base);
       peer = make(transport, connectionOptions(base, maxMessageSize));
     } catch (error) {
       // A peer that cannot be made (bad options) costs this connection, never the server.

@@ -28,6 +28,7 @@ export interface WebSocketLike {
   off?(event: 'pong', listener: () => void): unknown;
 }
 
+/** Pings that notice a far side gone silent, so a dead connection closes instead of hanging. */
 export interface KeepAliveOptions {
   /**
    * Milliseconds of silence from the far side before a ping; a second interval without any answer
@@ -36,6 +37,7 @@ export interface KeepAliveOptions {
   readonly interval?: number;
 }
 
+/** Options of `fromWebSocket`. */
 export interface WebSocketTransportOptions {
   /** Whether this end dialled (the client). Default true; `serveWebSocket` passes false. */
   readonly initiator?: boolean;
@@ -97,6 +99,7 @@ export function closeReason(code: number, reason = '', wasClean = false, cause?:
   return new RpcError(rpcCode, message, cause === undefined ? { data } : { data, cause });
 }
 
+/** The transport `fromWebSocket` returns: one socket, msgpack frames, keep-alive. */
 export class WebSocketTransport implements Transport {
   readonly initiator: boolean;
   readonly #maxMessageSize: number;

@@ -26,6 +26,7 @@ export interface WindowScope extends PageLike {
   readonly opener?: unknown;
 }
 
+/** Options of `fromWindow`; `origin` is required. */
 export interface WindowOptions extends LinkOptions {
   /**
    * The far window's origin, e.g. `'https://widget.example'`, or a list of those allowed. Required:
@@ -51,6 +52,7 @@ export function fromWindow(target: WindowLike, options: WindowOptions): WindowDi
   return new WindowDialer(target, options);
 }
 
+/** The dialer `fromWindow` returns: a private `MessageChannel` per session, reopened after reloads. */
 export class WindowDialer extends ChannelDialer {
   readonly initiator: boolean;
   /** The allowed origins; `['*']` with `dangerouslyAllowAnyOrigin`. */

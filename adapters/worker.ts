@@ -18,6 +18,7 @@ export type PortLike = Endpoint & { close(): void };
 /** A worker with `terminate()`: browser `Worker` or Node `worker_threads` `Worker`. */
 export type WorkerLike = Endpoint & { terminate(): unknown };
 
+/** Options of `fromWorker`, `fromWorkerScope` and `fromPort`. */
 export interface WorkerTransportOptions {
   /** Terminate the worker when the peer closes. Default false: the worker is yours. */
   readonly terminate?: boolean;
@@ -166,6 +167,7 @@ export interface BroadcastChannelLike {
   close(): void;
 }
 
+/** Options of `fromBroadcastChannel`. */
 export interface BroadcastChannelOptions {
   /** While unpaired after the partner left: `hold` keeps new calls until the next partner (bounded by each call's timeout); `fail` rejects them with `UNAVAILABLE`. Default `hold` (`wait`, its former name, is still accepted). */
   readonly whileDown?: 'hold' | 'fail' | 'wait';
@@ -196,6 +198,7 @@ export function fromBroadcastChannel(channel: BroadcastChannelLike, options: Bro
   return new BroadcastChannelDialer(channel, options);
 }
 
+/** The dialer `fromBroadcastChannel` returns: a fresh session each time the other side (re)appears. */
 export class BroadcastChannelDialer implements Reconnecting {
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
   readonly policy: ReconnectPolicy;

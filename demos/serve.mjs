@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Serves the demos on http://127.0.0.1:PORT/demos/ (`npm start` builds first, then runs this).
+ * Serves the demos on http://127.0.0.1:PORT/demos/ (`npm start` builds first, then runs this), and
+ * the documentation site (`npm run docs`, in site/) at http://127.0.0.1:PORT/ when it is built.
  *
  * - Demo `.ts` files are compiled on request by esbuild; bare imports resolve from node_modules.
  * - `saltline` and `saltline/<entry>` resolve to the BUILT package (dist/), as the `exports` of
@@ -17,7 +18,7 @@
  *   SALTLINE_DIST  directory with the built entry points (index.js, worker.js, ...) to serve as
  *                  `saltline` instead of the repo's dist/; relative paths are from the repo root.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,9 +88,28 @@ const saltlineDist = {
   },
 };
 
-/** `/` and `/demos` lead to the demo index. */
+// ---- the documentation site --------------------------------------------------------------------
+
+const SITE = path.join(ROOT, 'site');
+const siteBuilt = () => existsSync(path.join(SITE, 'index.html'));
+
+/**
+ * The site at `/`, so its relative links to `demos/` reach the demos: a path naming a file of
+ * site/ is served from there (the dev server serves site/ as part of the root).
+ */
+const docs = async (ctx, next) => {
+  if (!siteBuilt() || ctx.path.startsWith('/demos/')) return next();
+  const wanted = ctx.path.endsWith('/') ? `${ctx.path}index.html` : ctx.path;
+  const file = path.join(SITE, path.normalize(decodeURIComponent(wanted)));
+  if (file.startsWith(SITE + path.sep) && existsSync(file) && statSync(file).isFile()) {
+    ctx.url = `/site${wanted}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+  }
+  return next();
+};
+
+/** `/demos` leads to the demo index; so does `/` when the site is not built. */
 const redirects = async (ctx, next) => {
-  if (ctx.path === '/' || ctx.path === '/demos') return ctx.redirect('/demos/');
+  if ((ctx.path === '/' && !siteBuilt()) || ctx.path === '/demos') return ctx.redirect('/demos/');
   return next();
 };
 
@@ -139,7 +159,7 @@ const devServer = await startDevServer({
     hostname: HOST,
     middlewareMode: true,
     nodeResolve: true,
-    middleware: [redirects],
+    middleware: [redirects, docs],
     plugins: [saltlineDist, esbuildPlugin({ ts: true, target: 'es2022' })],
     watch: false,
     injectWebSocket: false,
@@ -179,6 +199,8 @@ for (const name of listDemos()) {
   const origins = [base, `http://localhost:${port}`];
   services.push({ name, service: await attach({ server, path: `/demos/${name}/`, origins }) });
 }
+if (siteBuilt()) console.log(`saltline docs:  ${base}/`);
+else console.log('(no docs site: npm run docs builds it into site/)');
 console.log(`saltline demos: ${base}/demos/`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
 for (const { name, service } of services) {

@@ -23,6 +23,7 @@ export interface DialContext {
  */
 export type Dial = (context: DialContext) => Transport | PromiseLike<Transport>;
 
+/** When and how long a reconnecting peer redials, and what its calls do while no link is up. */
 export interface ReconnectPolicy {
   /** Delay before the first redial, in ms. Default 250. */
   readonly initialDelay?: number;

@@ -18,14 +18,16 @@ export const codes = [
   'UNAUTHENTICATED',
 ] as const;
 
+/** One of the gRPC-style status codes in `codes`, e.g. `'NOT_FOUND'` or `'DEADLINE_EXCEEDED'`. */
 export type RpcErrorCode = (typeof codes)[number];
 
 const codeSet: ReadonlySet<string> = new Set(codes);
 
+/** The optional parts of an `RpcError`: its `cause` and the data sent along with it. */
 export interface RpcErrorOptions {
-  /** What caused this error; crosses the wire as a chain. */
+  /** What caused this error; crosses the wire as a chain. Default: none. */
   readonly cause?: unknown;
-  /** Extra, encodable detail for the caller. */
+  /** Extra, encodable detail for the caller. Default: none. */
   readonly data?: unknown;
 }
 

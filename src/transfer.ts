@@ -4,6 +4,7 @@
  */
 const marks = new WeakMap<object, Transferable[]>();
 
+/** Returns `value`, marked so that sent over a port its `transferables` move instead of being copied. */
 export function transfer<T extends object>(value: T, transferables: Transferable[]): T {
   marks.set(value, transferables);
   return value;

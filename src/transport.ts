@@ -45,6 +45,7 @@ export interface Transport {
   close(): void;
 }
 
+/** What a transport delivers to the session that started it: each message, and its close. */
 export interface TransportReceiver {
   /** One message arrived. */
   message(data: unknown): void;

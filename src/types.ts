@@ -59,16 +59,19 @@ export interface CacheInfo {
   readonly invalidated: boolean;
 }
 
+/** One step of an interceptor chain: takes a call, settles with its result. */
 export type CallHandler = (call: Call) => Promise<unknown>;
 /** Wraps the next handler in the chain: `(next) => async (call) => { ...; return next(call); }`. */
 export type Interceptor = (next: CallHandler) => CallHandler;
 
+/** Where a peer reports what it cannot throw (dropped frames, refused calls); `console` fits. */
 export interface Logger {
   debug?(message: string, detail?: unknown): void;
   warn?(message: string, detail?: unknown): void;
   error?(message: string, detail?: unknown): void;
 }
 
+/** Bounds on what the far side can make this peer hold; each field says its default. */
 export interface Limits {
   /** Largest encoded message either way, in bytes (byte transports). Default 32 MiB. */
   readonly maxMessageSize?: number;
@@ -99,6 +102,7 @@ export interface Limits {
   readonly maxReferencesPerStream?: number;
 }
 
+/** Options of `createPeer`; every field is optional and says its default. */
 export interface PeerOptions {
   /** The object whose own enumerable functions (and nested plain objects) the far side may call. Default: none. */
   readonly expose?: object;
@@ -129,17 +133,19 @@ export interface PeerOptions {
   readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
 }
 
+/** Per-call options of `peer.call` and `peer.remote<Api>(options)`. */
 export interface CallOptions {
-  /** Cancels the call: the caller rejects with `CANCELLED` and the handler's `ctx.signal` aborts. */
+  /** Cancels the call: the caller rejects with `CANCELLED` and the handler's `ctx.signal` aborts. Default: none. */
   readonly signal?: AbortSignal;
   /** This call's timeout in ms, overriding the peer's default; `0` or `Infinity` for none. */
   readonly timeout?: number;
-  /** Metadata for this call, merged under what interceptors add. */
+  /** Metadata for this call, merged under what interceptors add. Default: none. */
   readonly meta?: Record<string, unknown>;
   /** How this call uses the peer's cache, if it has one. Default `'default'`. */
   readonly cache?: CacheRequest;
 }
 
+/** Counters from `peer.stats()`: what is pending and held now, and what was sent and received. */
 export interface PeerStats {
   /** Outgoing calls not yet complete: waiting for a reply (or held), or reading their result streams. */
   readonly pendingCalls: number;
@@ -358,6 +364,7 @@ type LocalCallback<F> = F extends (...args: infer A) => infer R
     : CallbackMustReturnPromise<F>
   : never;
 
+/** One end of a connection: calls the far side, serves what it exposes, and closes once. */
 export interface Peer {
   /**
    * A typed proxy of the far side's exposed API. With `options`, every call made through this

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: lint and format (Biome), the type check, dead code (knip), the package checks on a fresh build (publint,
-// attw), the Node suite (node's test runner) and the Chromium suite (@web/test-runner), one after
+// `npm test`: lint and format (Biome), the type check, dead code (knip), the docs (docs-site/check.ts), the
+// package checks on a fresh build (publint, attw), the Node suite (node's test runner) and the Chromium suite (@web/test-runner), one after
 // the other. Output streams through; the last line sums both suites as "N passed, N failed".
 // Exits non-zero when any step fails; a failed step does not stop the later ones, so one run
 // shows every problem.
@@ -51,6 +51,9 @@ const steps = [
   ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], noTests],
   // Dead files, exports and dependencies (knip.config.js): an export nobody imports fails the run.
   ['dead code', bin('knip'), ['--no-progress'], noTests],
+  // Doc comments on every export, every ```ts block of README and docs/ compiled, the site built
+  // into site/ with no broken link (docs-site/check.ts); the Node suite then browses that site.
+  ['docs', 'npm', ['run', '--silent', 'check:docs'], noTests],
   // rollup, then publint and attw on what it built; the size table is `npm run build`'s, not a check.
   ['package', 'npm', ['run', '--silent', 'build'], noTests, { SALTLINE_SIZE_REPORT: '0' }],
   [

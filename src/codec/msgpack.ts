@@ -111,6 +111,7 @@ const decodedInPlace = (): never => {
   throw new TypeError('saltline decodes this extension type itself');
 };
 
+/** Options of `msgpackCodec`. */
 export interface MsgpackOptions {
   /**
    * Extension types beyond the built-in ones (−1 Date, 1 bigint, 2 error, 3 ArrayBuffer, 4 Map, 5 Set,

@@ -23,6 +23,7 @@ export interface FreshnessLimits {
   readonly maxEntries: number;
 }
 
+/** The replay guard's defaults: a 2-minute window, 40 hellos/s with a burst of 100, 16,384 remembered. */
 export const DEFAULT_FRESHNESS: FreshnessLimits = { window: 120_000, rate: 40, burst: 100, maxEntries: 16_384 };
 
 /** Bytes of the hello's MAC the cache keys on: 128 bits, so an accidental collision never happens. */
@@ -34,6 +35,7 @@ function cacheKey(mac: Uint8Array): string {
   return key;
 }
 
+/** Refuses replayed and stale hellos before any key work; share one across a server's sessions. */
 export class HelloGuard {
   readonly limits: FreshnessLimits;
   /** MAC prefix → when it may be forgotten. Insertion order is expiry order (one lifetime for all). */

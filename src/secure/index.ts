@@ -23,6 +23,7 @@ export { DEFAULT_FRESHNESS, type FreshnessLimits, type HelloGuard, handshakeGuar
 export { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, type Identity, importIdentity } from './keys.js';
 export type { Authorize, AuthorizeRequest, SecureOptions } from './options.js';
 
+/** Options of `createPeer` from `saltline/secure`: the peer's options with `secure` required. */
 export interface SecurePeerOptions extends Omit<PeerOptions, 'secure'> {
   /** The secure channel's keys and checks. Required: this entry never makes a plaintext peer. */
   readonly secure: SecureOptions;

@@ -5,6 +5,7 @@ import { HelloGuard } from './freshness.js';
 import { MAX_TOKEN } from './handshake.js';
 import { checkIdentity, decodeKey, type Identity } from './keys.js';
 
+/** What `authorize` is asked about: the far side's verified key and the token it sent. */
 export interface AuthorizeRequest {
   /** The far side's Ed25519 public key, already verified by its signature over this session. */
   readonly remoteKey: Uint8Array;
@@ -21,6 +22,7 @@ export interface AuthorizeRequest {
  */
 export type Authorize = (request: AuthorizeRequest) => unknown;
 
+/** The secure channel's keys and checks (`secure` in `createPeer` from `saltline/secure`). */
 export interface SecureOptions {
   /** This end's long-term Ed25519 key pair (`generateIdentity()`). Required. */
   readonly identity: Identity;
