@@ -80,6 +80,8 @@ export interface Metrics extends Plugin {
   watch(options?: { readonly interval?: number; readonly signal?: AbortSignal }): AsyncIterableIterator<MetricsSnapshot>;
   /** Evaluates the alert rules now (the watch ticks do it too). */
   evaluate(): void;
+  /** One side's figures summed over its methods, with their merged histogram (a copy). */
+  totals(side: Side): SideSample;
 }
 
 class Series {
@@ -204,5 +206,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     prometheus: () => toPrometheus(snapshot()),
     watch: (watchOptions = {}) => watchSnapshots(() => (evaluate(), snapshot()), watchOptions.interval ?? 1_000, watchOptions.signal),
     evaluate,
+    totals: sideSample,
   };
 }
