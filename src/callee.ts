@@ -33,10 +33,9 @@ export class Active extends Exchange {
   cancelled = false;
 
   get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
-    }
+    this.controller ??= new AbortController();
+    // abort() is a no-op on an aborted controller; on a new one it replays an earlier abort.
+    if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
     return this.controller.signal;
   }
 
@@ -288,16 +287,16 @@ export class Callee {
     // Date.now() only for a handler that sees its context; this runs as the call arrives.
     const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
     const { remoteIdentity, principal } = this.#options.identity();
-    const peer = this.#options.peer;
-    if (!entry) return { signal: new AbortController().signal, deadline, method, meta, peer, remoteIdentity, principal };
+    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
+    const active = entry ?? new Active(-1);
     return {
       get signal() {
-        return entry.signal;
+        return active.signal;
       },
       deadline,
       method,
       meta,
-      peer,
+      peer: this.#options.peer,
       remoteIdentity,
       principal,
     };
