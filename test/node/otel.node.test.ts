@@ -219,15 +219,15 @@ describe('saltline/otel', () => {
 });
 
 describe('the core bundle', () => {
-  it('imports nothing of saltline/observe, saltline/limits, saltline/otel or OpenTelemetry', () => {
+  it('imports nothing of saltline/observe, limits, otel, dashboard or OpenTelemetry', () => {
     const src = resolve(import.meta.dirname, '../../src');
     const core = readdirSync(src, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts') && !/^(observe|limits|otel)\//.test(file))
+      .filter((file) => file.endsWith('.ts') && !/^(observe|limits|otel|dashboard)\//.test(file))
       .map((file) => join(src, file));
     ok(core.length > 20);
     for (const file of core) {
       const text = readFileSync(file, 'utf8');
-      ok(!/from '(@opentelemetry\/|\.\.?\/(observe|limits|otel)\/)/.test(text), `${file} imports a plugin entry`);
+      ok(!/from '(@opentelemetry\/|\.\.?\/(observe|limits|otel|dashboard)\/)/.test(text), `${file} imports a plugin entry`);
     }
   });
 });
