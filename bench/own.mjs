@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // saltline's own benchmarks, against the BUILT package (dist/):
 //
-//   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake] [--json=FILE]
+//   node --expose-gc bench/own.mjs [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake,plugins] [--json=FILE]
 //
 // Markdown on stdout, progress on stderr. `npm run bench` runs it (bench/run.mjs) and writes the
 // tables into docs/benchmarks.md. Knobs as in the peer-bench: BENCH_ROUNDS (7), BENCH_SLICE_MS
@@ -20,6 +20,7 @@ import { fromPort } from '../dist/worker.js';
 import { MiB1, makeBytes, service } from './lib/fixtures.mjs';
 import { config, fmt, fmtRatio, gc, inflight, interleave, log, ratio, seq, table } from './lib/measure.mjs';
 import { handshakes, netStreams } from './lib/net-streams.mjs';
+import { pluginCost } from './lib/plugins.mjs';
 
 const MB = 1e6;
 
@@ -266,6 +267,7 @@ export const suites = [
   { id: 'worker-streams', title: 'Stream throughput over a worker_threads Worker', run: workerStreams },
   { id: 'net-streams', title: 'Stream throughput over WebSocket and a WebRTC data channel, plain and encrypted', run: netStreams },
   { id: 'handshake', title: 'Connection and handshake time over WebSocket', run: handshakes },
+  { id: 'plugins', title: 'Per-call cost of logging, metrics and tracing (MessageChannel, same thread)', run: pluginCost },
 ];
 
 // ---- main -------------------------------------------------------------------------------------

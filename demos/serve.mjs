@@ -171,7 +171,10 @@ const devServer = await startDevServer({
   logStartMessage: false,
 });
 
-const server = http.createServer(devServer.koaApp.callback());
+// The operations demo's dashboard (at /dashboard) answers its own requests; the dev server the rest.
+const app = devServer.koaApp.callback();
+let operations;
+const server = http.createServer((request, response) => operations?.dashboard.handle(request, response) || app(request, response));
 const sockets = new Set();
 server.on('connection', (socket) => {
   sockets.add(socket);
@@ -201,7 +204,10 @@ for (const name of listDemos()) {
 }
 if (siteBuilt()) console.log(`saltline docs:  ${base}/`);
 else console.log('(no docs site: npm run docs builds it into site/)');
+const { startOperationsDemo } = await import(pathToFileURL(path.join(DEMOS, 'operations', 'load.mjs')).href);
+operations = await startOperationsDemo({ server, path: '/dashboard' });
 console.log(`saltline demos: ${base}/demos/`);
+console.log(`  ${'dashboard'.padEnd(20)} ${base}/dashboard (a demo service under load, live)`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
 for (const { name, service } of services) {
   console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
@@ -215,7 +221,7 @@ async function stop(signal) {
   if (stopping) process.exit(1); // a second signal: give up waiting
   stopping = true;
   console.log(`\n${signal}: stopping`);
-  const servicesClosed = services.map(({ service }) => service.close());
+  const servicesClosed = [...services.map(({ service }) => service.close()), operations?.stop()];
   const closed = new Promise((resolve) => server.close(resolve));
   for (const socket of sockets) socket.destroy();
   await Promise.all([closed, devServer.stop(), ...servicesClosed]);

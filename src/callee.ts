@@ -24,11 +24,25 @@ const noMeta: Meta = Object.freeze(Object.create(null));
 
 /** An incoming call: its handler running, then its result streams open. */
 export class Active extends Exchange {
-  /** Made only when someone can observe it: a context-taking handler or an interceptor. */
+  /** Made on the first read of the handler's signal: an AbortController costs, and most never look. */
   controller: AbortController | undefined = undefined;
+  /** Why the call was aborted (cancel, timeout, close), for a signal first read after it was. */
+  abortReason: unknown = undefined;
   resultMeta: Meta | undefined = undefined;
   /** The caller cancelled: the handler's outcome is dropped when it comes. */
   cancelled = false;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    // abort() is a no-op on an aborted controller; on a new one it replays an earlier abort.
+    if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.abortReason ??= reason;
+    this.controller?.abort(reason);
+  }
 }
 keepMap(new Active(0));
 
@@ -161,7 +175,7 @@ export class Callee {
     const code: RpcErrorCode = message[2] === 'DEADLINE_EXCEEDED' ? 'DEADLINE_EXCEEDED' : 'CANCELLED';
     const reason = new RpcError(code, code === 'CANCELLED' ? 'the caller cancelled' : 'the caller timed out');
     entry.cancelled = true;
-    entry.controller?.abort(reason);
+    entry.abort(reason);
     if (entry.replied) this.complete(entry, reason);
   }
 
@@ -174,10 +188,10 @@ export class Callee {
 
   /** Aborts every running handler and forgets every incoming call. */
   abortAll(error: RpcError): void {
-    for (const entry of this.notifications) entry.controller?.abort(error);
+    for (const entry of this.notifications) entry.abort(error);
     this.notifications.clear();
     for (const entry of [...this.active.values()]) {
-      entry.controller?.abort(error);
+      entry.abort(error);
       this.complete(entry, error);
     }
   }
@@ -230,7 +244,9 @@ export class Callee {
       method,
       args: refs ? this.#import(args, entry) : args,
       meta: { ...meta },
-      signal: context.signal,
+      get signal() {
+        return context.signal;
+      },
       timeout,
       resultMeta: undefined,
       context,
@@ -270,10 +286,20 @@ export class Callee {
   #contextFor(method: string, meta: Meta, timeout: number, entry: Active | undefined): CallContext {
     // Date.now() only for a handler that sees its context; this runs as the call arrives.
     const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
-    const controller = new AbortController();
-    if (entry) entry.controller = controller;
     const { remoteIdentity, principal } = this.#options.identity();
-    return { signal: controller.signal, deadline, method, meta, peer: this.#options.peer, remoteIdentity, principal };
+    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
+    const active = entry ?? new Active(-1);
+    return {
+      get signal() {
+        return active.signal;
+      },
+      deadline,
+      method,
+      meta,
+      peer: this.#options.peer,
+      remoteIdentity,
+      principal,
+    };
   }
 
   #reply(id: number, entry: Active, value: unknown): void {

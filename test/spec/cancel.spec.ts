@@ -108,6 +108,31 @@ for (const connector of connectors) {
       const local = withContext((ctx, a: number) => (ctx.signal.aborted ? -1 : a * 2));
       equal(local(21), 42);
     });
+
+    it('gives a handler that first reads its signal after the caller cancelled an aborted signal', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let seen: AbortSignal | undefined;
+      const late = {
+        ready: () => true,
+        look: withContext(async (ctx) => {
+          await gate;
+          seen = ctx.signal; // the signal is made on first read: it must already be aborted
+        }),
+      };
+      const { client, server } = connector.connect({ expose: late });
+      await client.call('ready');
+      const controller = new AbortController();
+      const call = client.call('look', [], { signal: controller.signal });
+      await client.call('ready'); // a round trip: the handler is running
+      controller.abort();
+      await rejectsWith(call, 'CANCELLED');
+      await client.call('ready'); // the server has seen the cancel
+      release();
+      while (server.stats().activeHandlers > 0) await client.call('ready');
+      ok(seen?.aborted, 'the signal read late was not aborted');
+      equal((seen.reason as RpcError).code, 'CANCELLED');
+    });
   });
 }
 

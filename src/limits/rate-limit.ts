@@ -1,0 +1,86 @@
+/**
+ * `rateLimit()`: a plugin that refuses incoming calls over a GCRA rate per caller and per method,
+ * and over a number running at once per caller, with `RESOURCE_EXHAUSTED`. One plugin object
+ * shared by every peer of a server (as `serveWebSocket` shares it) limits them all: the caller is
+ * its secure channel's principal when it has one, else its peer.
+ */
+import { RpcError } from '../errors.js';
+import { watchCalls } from '../observe/call-watch.js';
+import type { Plugin } from '../plugins.js';
+import type { Call, Interceptor } from '../types.js';
+import { Gcra, type Rate } from './gcra.js';
+
+export interface RateLimitOptions {
+  /** Calls per second (and burst) per caller, over all methods. Default: no limit. */
+  readonly perPeer?: Rate;
+  /** Calls per second (and burst) per caller for the methods named; checked after `perPeer`. Default: none. */
+  readonly perMethod?: Readonly<Record<string, Rate>>;
+  /** Calls one caller may have running at once (result streams included). Default: no limit. */
+  readonly maxInFlight?: number;
+  /** Who a call counts against. Default: the secure channel's principal when set, else the peer. */
+  readonly key?: (call: Call) => unknown;
+  /** Callers remembered per limit; quiet ones are forgotten first. Default 100,000. */
+  readonly maxKeys?: number;
+  /** Milliseconds now. Default `performance.now`. */
+  readonly clock?: () => number;
+  /** The plugin's name. Default `rateLimit`. */
+  readonly name?: string;
+}
+
+/** What a refused call's `RpcError.data` carries. */
+export interface RateLimited {
+  /** Milliseconds until the same call would be allowed. */
+  readonly retryAfterMs: number;
+}
+
+/** A refusal without a stack: a flood of calls can make these by the million. */
+function refusal(message: string, data?: RateLimited): RpcError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new RpcError('RESOURCE_EXHAUSTED', message, data ? { data } : {});
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+const defaultKey = (call: Call): unknown => call.context?.principal ?? call.context?.peer;
+
+export function rateLimit(options: RateLimitOptions): Plugin {
+  const { maxKeys = 100_000, clock = () => performance.now(), key = defaultKey, maxInFlight = Infinity } = options;
+  const perPeer = options.perPeer ? new Gcra(options.perPeer, maxKeys) : undefined;
+  const perMethod = new Map(Object.entries(options.perMethod ?? {}).map(([method, rate]) => [method, new Gcra(rate, maxKeys)]));
+  const running = new Map<unknown, number>();
+
+  const release = (who: unknown) => {
+    const count = running.get(who)! - 1;
+    if (count === 0) running.delete(who);
+    else running.set(who, count);
+  };
+
+  const limit: Interceptor = (next) => {
+    // The slot is released however the call ends: result, error, throw, or its stream's end or cancel.
+    const watched = watchCalls<unknown>({ start: (call) => key(call), end: release }, 'server');
+    const run = watched(next);
+    return (call) => {
+      const who = key(call);
+      const now = clock();
+      let wait = perPeer?.take(who, now) ?? 0;
+      if (wait === 0) wait = perMethod.get(call.method)?.take(who, now) ?? 0;
+      if (wait > 0) return Promise.reject(refusal(`rate limit exceeded: retry in ${wait} ms`, { retryAfterMs: wait }));
+      const count = running.get(who) ?? 0;
+      if (count >= maxInFlight) return Promise.reject(refusal(`more than ${maxInFlight} calls running`));
+      running.set(who, count + 1);
+      return run(call);
+    };
+  };
+
+  return {
+    name: options.name ?? 'rateLimit',
+    interceptors: { incoming: [limit] },
+    teardown(peer) {
+      perPeer?.forget(peer);
+      for (const gcra of perMethod.values()) gcra.forget(peer);
+    },
+  };
+}

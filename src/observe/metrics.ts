@@ -1,0 +1,211 @@
+/**
+ * `createMetrics()`: a plugin that counts, per method and side, calls by status code, calls in
+ * flight, a latency histogram, stream items and rate-limited refusals; per peer only the peer's
+ * own scalar `stats()`. Series are capped: methods past `maxMethods` (or with over-long names, which
+ * a far side chooses) count under `_OTHER`. Read it with `snapshot()`, `prometheus()`, `watch()`.
+ */
+import type { Plugin } from '../plugins.js';
+import type { Call, Peer } from '../types.js';
+import { type AlertEvent, type AlertRule, type AlertStatus, Alerts, type SideSample } from './alerts.js';
+import { type CallWatcher, type Side, type StatusCode, serverFaults, watchCalls } from './call-watch.js';
+import { Histogram } from './histogram.js';
+import type { ObserveLogger } from './logging.js';
+import { toPrometheus } from './prometheus.js';
+import { watchSnapshots } from './watch.js';
+
+export interface MetricsOptions {
+  /** Distinct methods counted per side; calls to any other count under `_OTHER`. Default 500. */
+  readonly maxMethods?: number;
+  /** Longest method name counted as itself; longer ones count under `_OTHER`. Default 128. */
+  readonly maxMethodLength?: number;
+  /** Calls not counted at all. Default: methods under `$sys.` (the dashboard's own traffic). */
+  readonly exclude?: (method: string) => boolean;
+  /** Milliseconds now, for durations and alert timing. Default `performance.now`. */
+  readonly clock?: () => number;
+  /** Alert rules, evaluated at each `evaluate()` and each `watch()` tick. Default: none. */
+  readonly alerts?: readonly AlertRule[];
+  /** Told each alert state change once. Default: nothing. */
+  readonly onAlert?: (event: AlertEvent) => void;
+  /** Where alert changes are also written: warn when firing, info otherwise. Default: nowhere. */
+  readonly logger?: ObserveLogger;
+  /** The plugin's name. Default `metrics`. */
+  readonly name?: string;
+}
+
+/** The series calls to methods past the cap count under (OpenTelemetry's name for it). */
+export const OTHER = '_OTHER';
+
+export interface MethodSnapshot {
+  readonly method: string;
+  readonly side: Side;
+  /** Completed calls by status code (`OK` included). */
+  readonly calls: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly inFlight: number;
+  /** Latency quantiles over every completed call, in ms (within 2.2 %). */
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  /** Sum of durations, in ms. */
+  readonly durationSum: number;
+  /** Counts of durations per `SECONDS_BOUNDS` bucket (not cumulative), then above the last. */
+  readonly buckets: readonly number[];
+  readonly streamItems: number;
+  /** Calls refused with `RESOURCE_EXHAUSTED` carrying `retryAfterMs` (a rate limit). */
+  readonly rateLimited: number;
+}
+
+export interface PeerSnapshot {
+  readonly id: number;
+  readonly pendingCalls: number;
+  readonly activeHandlers: number;
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  readonly malformed: number;
+}
+
+export interface MetricsSnapshot {
+  /** Wall-clock time of the snapshot (`Date.now()`). */
+  readonly time: number;
+  readonly methods: readonly MethodSnapshot[];
+  readonly peers: readonly PeerSnapshot[];
+  readonly alerts: readonly AlertStatus[];
+}
+
+export interface Metrics extends Plugin {
+  snapshot(): MetricsSnapshot;
+  /** The Prometheus text exposition format (version 0.0.4) of the current figures. */
+  prometheus(): string;
+  /** Snapshots every `interval` ms (default 1,000), alerts evaluated at each; ends on `signal`. */
+  watch(options?: { readonly interval?: number; readonly signal?: AbortSignal }): AsyncIterableIterator<MetricsSnapshot>;
+  /** Evaluates the alert rules now (the watch ticks do it too). */
+  evaluate(): void;
+  /** One side's figures summed over its methods, with their merged histogram (a copy). */
+  totals(side: Side): SideSample;
+}
+
+class Series {
+  readonly calls: Record<string, number> = {};
+  total = 0;
+  inFlight = 0;
+  faults = 0;
+  streamItems = 0;
+  rateLimited = 0;
+  readonly histogram = new Histogram();
+
+  constructor(
+    readonly method: string,
+    readonly side: Side,
+  ) {}
+}
+
+interface Running {
+  readonly series: Series;
+  readonly started: number;
+}
+
+/** True for a refusal by a rate limit: `RESOURCE_EXHAUSTED` that says when to retry. */
+function isRateLimited(error: unknown): boolean {
+  const data = (error as { data?: { retryAfterMs?: unknown } } | null)?.data;
+  return typeof data?.retryAfterMs === 'number';
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const { maxMethods = 500, maxMethodLength = 128, clock = () => performance.now() } = options;
+  const exclude = options.exclude ?? ((method: string) => method.startsWith('$sys.'));
+  const series: Record<Side, Map<string, Series>> = { client: new Map(), server: new Map() };
+  const peers = new Map<Peer, number>();
+  let peerIds = 0;
+
+  const seriesFor = (method: string, side: Side): Series => {
+    const map = series[side];
+    let found = map.get(method);
+    if (found) return found;
+    if (map.size >= maxMethods || method.length > maxMethodLength) method = OTHER;
+    found = map.get(method);
+    if (!found) map.set(method, (found = new Series(method, side)));
+    return found;
+  };
+
+  const watcher: CallWatcher<Running | undefined> = {
+    start(call: Call, side: Side) {
+      if (exclude(call.method)) return undefined;
+      const found = seriesFor(call.method, side);
+      found.inFlight++;
+      return { series: found, started: clock() };
+    },
+    item(running) {
+      if (running) running.series.streamItems++;
+    },
+    end(running, code: StatusCode, error: unknown) {
+      if (!running) return;
+      const { series: found } = running;
+      found.inFlight--;
+      found.total++;
+      found.calls[code] = (found.calls[code] ?? 0) + 1;
+      if (serverFaults.has(code)) found.faults++;
+      if (code === 'RESOURCE_EXHAUSTED' && isRateLimited(error)) found.rateLimited++;
+      found.histogram.record(clock() - running.started);
+    },
+  };
+
+  const sideSample = (side: Side): SideSample => {
+    const sample = { calls: 0, faults: 0, rateLimited: 0, inFlight: 0, histogram: new Histogram() };
+    for (const found of series[side].values()) {
+      sample.calls += found.total;
+      sample.faults += found.faults;
+      sample.rateLimited += found.rateLimited;
+      sample.inFlight += found.inFlight;
+      sample.histogram.merge(found.histogram);
+    }
+    return sample;
+  };
+
+  const report = (event: AlertEvent) => {
+    options.onAlert?.(event);
+    const fields = { alert: event.rule, state: event.state, value: event.value };
+    if (event.state === 'firing') options.logger?.warn(fields, `alert ${event.rule} firing`);
+    else options.logger?.info(fields, `alert ${event.rule} ${event.state}`);
+  };
+  const alerts = new Alerts(options.alerts ?? [], report);
+  const evaluate = () => {
+    if (options.alerts?.length) alerts.evaluate({ at: clock(), client: sideSample('client'), server: sideSample('server') });
+  };
+
+  const snapshot = (): MetricsSnapshot => ({
+    time: Date.now(),
+    methods: [...series.client.values(), ...series.server.values()].map(
+      (found): MethodSnapshot => ({
+        method: found.method,
+        side: found.side,
+        calls: { ...found.calls },
+        total: found.total,
+        inFlight: found.inFlight,
+        p50: found.histogram.quantile(0.5),
+        p90: found.histogram.quantile(0.9),
+        p99: found.histogram.quantile(0.99),
+        durationSum: found.histogram.sum,
+        buckets: [...found.histogram.fixed],
+        streamItems: found.streamItems,
+        rateLimited: found.rateLimited,
+      }),
+    ),
+    peers: [...peers].map(([peer, id]) => {
+      const { pendingCalls, activeHandlers, messagesSent, messagesReceived, malformed } = peer.stats();
+      return { id, pendingCalls, activeHandlers, messagesSent, messagesReceived, malformed };
+    }),
+    alerts: alerts.statuses,
+  });
+
+  return {
+    name: options.name ?? 'metrics',
+    interceptors: { outgoing: [watchCalls(watcher, 'client')], incoming: [watchCalls(watcher, 'server')] },
+    setup: (peer) => void peers.set(peer, ++peerIds),
+    teardown: (peer) => void peers.delete(peer),
+    snapshot,
+    prometheus: () => toPrometheus(snapshot()),
+    watch: (watchOptions = {}) => watchSnapshots(() => (evaluate(), snapshot()), watchOptions.interval ?? 1_000, watchOptions.signal),
+    evaluate,
+    totals: sideSample,
+  };
+}
