@@ -5,7 +5,7 @@
 // IN_FLIGHT calls of `add(i, 1)` in flight on one loopback connection for SECONDS, ROUNDS times,
 // alternating; it reports the median calls/s. Imports the BUILT package (dist/), as a user would.
 //
-//   npx rollup -c && [JSON_RPC_2_0=.../json-rpc-2.0/dist/index.js] node bench/jsonrpc.bench.mjs [--in-flight=50] [--seconds=2] [--rounds=3]
+//   npx rollup -c && node bench/jsonrpc.bench.mjs [--in-flight=50] [--seconds=2] [--rounds=3]
 import { pathToFileURL } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createPeer } from '../dist/index.js';
@@ -65,7 +65,7 @@ const cases = {
 };
 
 try {
-  // JSON_RPC_2_0: a path to the package when it is installed outside this tree (it is not a dependency).
+  // JSON_RPC_2_0: a path to another copy of the package (a dev dependency here) to measure instead.
   const where = process.env.JSON_RPC_2_0 ? pathToFileURL(process.env.JSON_RPC_2_0).href : 'json-rpc-2.0';
   const module = await import(where);
   const { JSONRPCServer, JSONRPCClient, JSONRPCServerAndClient } = module.default ?? module;
