@@ -10,6 +10,7 @@ import { RpcError } from './errors.js';
 import { type Line, starterOf } from './line.js';
 import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
+import { startPlugins, withPlugins } from './plugins.js';
 import { createRemoteProxy } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
@@ -149,7 +150,12 @@ export function createPeer(target: Transport | Reconnecting, options: PeerOption
     // Never fall back to plaintext: the secure channel lives in its own entry point.
     throw new TypeError("the secure option needs createPeer from 'saltline/secure'");
   }
+  const plugins = options.plugins;
+  if (plugins?.length) options = withPlugins(options);
   const start = starterOf(target);
-  if (start) return new RpcReconnectingPeer((peer) => start(options, peer), options);
-  return new RpcPeer((peer) => new Session(target as Transport, options, peer), options);
+  const peer = start
+    ? new RpcReconnectingPeer((peer) => start(options, peer), options)
+    : new RpcPeer((peer) => new Session(target as Transport, options, peer), options);
+  if (plugins?.length) startPlugins(peer, plugins, options.logger);
+  return peer;
 }

@@ -43,6 +43,8 @@ export type Meta = Record<string, unknown>;
 export interface HelloFeatures {
   readonly maxMessageSize?: number;
   readonly timeout?: number;
+  /** What each plugin announces, under its name (§2.1). */
+  readonly plugins?: Readonly<Record<string, unknown>>;
 }
 
 export type HelloMessage = [kind: typeof HELLO, version: unknown, ack: boolean, features: HelloFeatures];
@@ -182,9 +184,10 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
     case HELLO: {
       const features = message[3];
       if (!(absent(features) || (typeof features === 'object' && !Array.isArray(features)))) return new Malformed('a malformed hello');
-      const { maxMessageSize, timeout } = (features ?? {}) as Record<string, unknown>;
+      const { maxMessageSize, timeout, plugins } = (features ?? {}) as Record<string, unknown>;
       if (!(absent(maxMessageSize) || positive(maxMessageSize))) return new Malformed('a hello with a bad maxMessageSize');
       if (!(absent(timeout) || positive(timeout))) return new Malformed('a hello with a bad timeout');
+      if (!(absent(plugins) || (typeof plugins === 'object' && !Array.isArray(plugins)))) return new Malformed('a hello with bad plugins');
       if (features == null) message[3] = {};
       return message as HelloMessage;
     }
@@ -214,8 +217,11 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
 
 // ---- builders: the shortest form of each message (§2) ----------------------------------------
 
-export function hello(ack: boolean, maxMessageSize: number, timeout: number): HelloMessage {
-  return [HELLO, PROTOCOL_VERSION, ack, timeout === Infinity ? { maxMessageSize } : { maxMessageSize, timeout }];
+export function hello(ack: boolean, maxMessageSize: number, timeout: number, plugins?: Record<string, unknown>): HelloMessage {
+  const features: { maxMessageSize: number; timeout?: number; plugins?: Record<string, unknown> } = { maxMessageSize };
+  if (timeout !== Infinity) features.timeout = timeout;
+  if (plugins) features.plugins = plugins;
+  return [HELLO, PROTOCOL_VERSION, ack, features];
 }
 
 /**

@@ -12,6 +12,7 @@ import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
+import { announceReady, helloFeatures, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -84,6 +85,10 @@ export class Session {
   readonly #codec: Codec;
   readonly #maxMessageSize: number;
   readonly #maxMetaEntries: number;
+  /** The peer's plugins and what they announce in hello: `undefined` without plugins. */
+  readonly #plugins: readonly Plugin[] | undefined;
+  readonly #pluginFeatures: Record<string, unknown> | undefined;
+  readonly #peer: Peer;
   readonly #helloTimeout: number;
   readonly #hooks: SessionHooks | undefined;
   readonly #remoteParty: () => RemoteParty;
@@ -91,6 +96,9 @@ export class Session {
 
   constructor(transport: Transport, options: SessionOptions, peer: Peer, hooks?: SessionHooks) {
     this.#hooks = hooks;
+    this.#peer = peer;
+    this.#plugins = options.plugins?.length ? options.plugins : undefined;
+    this.#pluginFeatures = helloFeatures(this.#plugins);
     this.#remoteParty = options[REMOTE_PARTY] ?? (() => NOBODY);
     this.#transport = transport;
     const limits = options.limits ?? {};
@@ -158,7 +166,7 @@ export class Session {
         this.close(reason instanceof RpcError ? reason : new RpcError('UNAVAILABLE', 'the transport closed', { cause: reason }), false),
     });
     this.#armHelloTimer();
-    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout));
+    this.outbox.push(wire.hello(false, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
   }
 
   get isClosed(): boolean {
@@ -244,7 +252,7 @@ export class Session {
   // ---- hello ------------------------------------------------------------------------------
 
   #onHello(message: HelloMessage): void {
-    const [, version, ack, { maxMessageSize, timeout }] = message;
+    const [, version, ack, { maxMessageSize, timeout, plugins }] = message;
     if (version !== PROTOCOL_VERSION) {
       const error = new RpcError(
         'UNIMPLEMENTED',
@@ -262,12 +270,13 @@ export class Session {
         ),
       );
     }
-    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout));
+    if (!ack) this.outbox.push(wire.hello(true, this.#maxMessageSize, this.defaultTimeout, this.#pluginFeatures));
     if (this.caller.ready) return;
     this.#clearHelloTimer();
     if (maxMessageSize !== undefined) this.outbox.remoteLimit = maxMessageSize;
     if (timeout !== undefined) this.callee.remoteTimeout = timeout;
     this.caller.release();
+    if (this.#plugins) announceReady(this.#peer, this.#plugins, plugins, this.logger);
     this.#hooks?.ready?.();
   }
 

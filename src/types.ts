@@ -2,6 +2,7 @@
 import type { Codec } from './codec/codec.js';
 import type { CallContext } from './context.js';
 import type { RpcErrorCode } from './errors.js';
+import type { Plugin } from './plugins.js';
 import type { LocalName } from './proxy.js';
 import type { RpcTarget, Target } from './target.js';
 
@@ -72,6 +73,8 @@ export interface PeerOptions {
   readonly timeout?: number;
   /** Interceptor chains, outermost first. Default: none. */
   readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
+  /** Plugins, each with a unique name; their interceptors run inside `interceptors`, in this order. Default: none. */
+  readonly plugins?: readonly Plugin[];
   /** Resource limits. Defaults as in `Limits`. */
   readonly limits?: Limits;
   /** Where the peer reports dropped frames and failed notifications. Default: silent. */

@@ -115,6 +115,21 @@ for (const kind of ['clone', 'bytes'] as const) {
       equal(end.peer.stats().malformed, 2);
     });
 
+    it('drops a hello whose plugins entry is not a map, so no plugin hears it', async () => {
+      let heard = 0;
+      const end = rawPeer(kind, { expose: api, plugins: [{ name: 'p', ready: () => heard++ }] });
+      end.send([HELLO, 1, true, { plugins: ['p'] }], [HELLO, 1, true, { plugins: { p: 7 } }], [CALL, 1, 'add', [1, 1]]);
+      deepEqual(await end.next(replyTo(1)), [RESULT, 1, 2]);
+      equal(end.peer.stats().malformed, 1);
+      equal(heard, 1);
+    });
+
+    it("announces its plugins' features in its hello, under their names", async () => {
+      const end = rawPeer(kind, { plugins: [{ name: 'p', features: { v: 2 } }, { name: 'quiet' }] });
+      const hello = await end.next(kindIs(HELLO));
+      deepEqual((hello[3] as { plugins: unknown }).plugins, { p: { v: 2 } });
+    });
+
     it('answers a ping with a pong', async () => {
       const end = rawPeer(kind);
       end.send([PING, 77]);
