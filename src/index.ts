@@ -26,6 +26,7 @@ export type {
   PeerOptions,
   PeerStats,
   Remote,
+  RemoteDescriptor,
   RemoteFunction,
   RemoteObject,
   RemoteResult,

@@ -15,7 +15,7 @@ import { createRemoteProxy } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';
-import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote } from './types.js';
+import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from './types.js';
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -67,7 +67,10 @@ class RpcPeer implements Peer {
     return this.#session.remoteIdentity;
   }
 
-  remote<T>(options?: CallOptions): Remote<T> {
+  remote<T>(options?: CallOptions): Remote<T>;
+  remote<C>(service: RemoteDescriptor<C>): C;
+  remote<T>(options?: CallOptions | RemoteDescriptor<unknown>): unknown {
+    if (options && '~remote' in options) return options['~remote'](this);
     if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
     this.#proxy ??= createRemoteProxy((method, args) => this.call(method, args));
     return this.#proxy as Remote<T>;
