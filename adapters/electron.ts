@@ -15,10 +15,10 @@
  * against stand-ins with Electron's exact shapes built on Node's `MessageChannel`.
  */
 import type { Transport, TransportReceiver } from '../src/transport.js';
-import { isSignal, type LinkOptions, type LinkPort, LinkTransport, type PageLike, pageOf, type Signal } from './link.js';
+import { ChannelDialer, isSignal, type LinkOptions, type LinkPort, type PageLike, pageOf, type Signal } from './link.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
-export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
+export type { ChannelDialer, LinkOptions, LinkPort, PageLike, Signal } from './link.js';
 
 /** Electron's `MessageEvent` in the main process. */
 export interface MessageEventMain {
@@ -86,16 +86,16 @@ const optionsOf = (channel: string | IpcOptions | undefined): IpcOptions => (typ
  * Main process: a transport to the main frame of `webContents`, over the `MessagePort` its
  * renderer hands over on `channel` (default `'saltline'`). Pass `ipcMain`, or `webContents.ipc`.
  */
-export function fromIpcMain(ipcMain: IpcMainLike, webContents: WebContentsLike, channel?: string | IpcOptions): IpcMainTransport {
-  return new IpcMainTransport(ipcMain, webContents, optionsOf(channel));
+export function fromIpcMain(ipcMain: IpcMainLike, webContents: WebContentsLike, channel?: string | IpcOptions): IpcMainDialer {
+  return new IpcMainDialer(ipcMain, webContents, optionsOf(channel));
 }
 
 /** Renderer (preload): a transport to the main process, which must call `fromIpcMain` on the same `channel`. */
-export function fromIpcRenderer(ipcRenderer: IpcRendererLike, channel?: string | IpcOptions): IpcRendererTransport {
-  return new IpcRendererTransport(ipcRenderer, optionsOf(channel));
+export function fromIpcRenderer(ipcRenderer: IpcRendererLike, channel?: string | IpcOptions): IpcRendererDialer {
+  return new IpcRendererDialer(ipcRenderer, optionsOf(channel));
 }
 
-export class IpcMainTransport extends LinkTransport {
+export class IpcMainDialer extends ChannelDialer {
   readonly initiator = true;
 
   constructor(
@@ -129,7 +129,7 @@ export class IpcMainTransport extends LinkTransport {
   readonly #onDestroyed = (): void => this.end(new Error('the window was destroyed'));
 }
 
-export class IpcRendererTransport extends LinkTransport {
+export class IpcRendererDialer extends ChannelDialer {
   readonly initiator = false;
 
   constructor(
@@ -168,7 +168,7 @@ export function fromMessagePortMain(port: MessagePortMainLike): Transport {
 }
 
 class MessagePortMainTransport implements Transport {
-  readonly kind = 'clone';
+  readonly encoding = 'clone';
   readonly initiator = undefined;
   #receiver: TransportReceiver | undefined;
 

@@ -28,7 +28,7 @@ export type Endpoint = DomEndpoint | NodeEndpoint;
  * the peer counts as malformed.
  */
 export class EndpointTransport implements Transport {
-  readonly kind = 'clone';
+  readonly encoding = 'clone';
   readonly #stops: (() => void)[] = [];
   readonly #endpoint: Endpoint;
   readonly #release: () => void;

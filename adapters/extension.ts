@@ -18,7 +18,7 @@
 import { msgpackCodec } from '../src/codec/msgpack.js';
 import { type Reconnecting, type ReconnectPolicy, reconnecting } from '../src/dialer.js';
 import { RpcError } from '../src/errors.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
 
@@ -55,9 +55,7 @@ export function fromExtensionPort(port: ExtensionPort, options: ExtensionPortOpt
 }
 
 export class ExtensionPortTransport implements Transport {
-  readonly kind = 'bytes';
-  readonly codec = msgpackCodec;
-  readonly maxMessageSize = MAX_MESSAGE;
+  readonly encoding: BytesEncoding = { codec: msgpackCodec, maxMessageSize: MAX_MESSAGE };
   #stop: (() => void) | undefined;
 
   constructor(

@@ -88,7 +88,7 @@ function on(target: any, type: string, listener: (...args: any[]) => void): () =
  * of a peer (`createPeer(fromWindow(...))`): each channel is a link, and the peer's `state` is
  * `reconnecting` while the far side is gone, until its next instance answers.
  */
-export abstract class LinkTransport implements Reconnecting {
+export abstract class ChannelDialer implements Reconnecting {
   abstract readonly initiator: boolean;
   /** This instance's id in signals. */
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
@@ -103,7 +103,7 @@ export abstract class LinkTransport implements Reconnecting {
   #attached = false;
   #offs: (() => void)[] = [];
   /** The link in use, if any. */
-  #current: ChannelLink | undefined;
+  #current: AdoptedPortTransport | undefined;
   /** A channel that arrived while no dial waited for it. */
   #parked: LinkPort | undefined;
   #waiting: { resolve(link: Transport): void; reject(reason: unknown): void; stop(): void } | undefined;
@@ -228,8 +228,8 @@ export abstract class LinkTransport implements Reconnecting {
     waiting.resolve(this.#link(port));
   }
 
-  #link(port: LinkPort): ChannelLink {
-    const link = new ChannelLink(port, this, () => {
+  #link(port: LinkPort): AdoptedPortTransport {
+    const link = new AdoptedPortTransport(port, this, () => {
       if (this.#current === link) this.#current = undefined;
     });
     this.#current = link;
@@ -237,7 +237,7 @@ export abstract class LinkTransport implements Reconnecting {
   }
 
   /** The peer is done with this side: the session closed its link, or closed while waiting for one. */
-  closedByPeer(link: ChannelLink): void {
+  closedByPeer(link: AdoptedPortTransport): void {
     if (this.#current === link) this.#detach();
   }
 
@@ -252,8 +252,8 @@ export abstract class LinkTransport implements Reconnecting {
 }
 
 /** One channel to one instance of the far side: a link that lives once. */
-class ChannelLink implements Transport {
-  readonly kind = 'clone';
+class AdoptedPortTransport implements Transport {
+  readonly encoding = 'clone';
   readonly initiator: boolean;
   #receiver: TransportReceiver | undefined;
   #offs: (() => void)[] = [];
@@ -261,7 +261,7 @@ class ChannelLink implements Transport {
 
   constructor(
     readonly port: LinkPort,
-    readonly owner: LinkTransport,
+    readonly owner: ChannelDialer,
     readonly ended: () => void,
   ) {
     this.initiator = owner.initiator;

@@ -3,7 +3,7 @@
  * and delivered on a later microtask, as a real port would do on a later task.
  */
 import { msgpackCodec } from '../src/codec/msgpack.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 
 export class MemoryTransport implements Transport {
   far: MemoryTransport | undefined;
@@ -12,15 +12,11 @@ export class MemoryTransport implements Transport {
   /** Every message this end has sent, when `record` is on: for tests that inspect the wire. */
   readonly sent: unknown[] = [];
   record = false;
-  /** `send` copies at once, so the peer may encode into a reused buffer (and the tests exercise that path). */
-  readonly copiesOnSend = true;
-  readonly codec: typeof msgpackCodec | undefined;
+  readonly encoding: 'clone' | BytesEncoding;
 
-  constructor(
-    readonly kind: 'clone' | 'bytes',
-    readonly maxMessageSize?: number,
-  ) {
-    this.codec = kind === 'bytes' ? msgpackCodec : undefined;
+  constructor(kind: 'clone' | 'bytes', maxMessageSize?: number) {
+    // `send` copies at once, so the peer may encode into a reused buffer (and the tests exercise that path).
+    this.encoding = kind === 'bytes' ? { codec: msgpackCodec, maxMessageSize, copiesOnSend: true } : 'clone';
   }
 
   start(receiver: TransportReceiver): void {

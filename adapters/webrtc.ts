@@ -9,7 +9,7 @@
  * are accepted: the protocol and the fragmentation need every chunk, in order.
  */
 import { fragmenting } from '../src/fragment.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 
 export {
   connectSignaling,
@@ -97,7 +97,7 @@ function assertReliable(
 }
 
 /** The platform end of a link: how to send a chunk, how full it is, and its events. */
-interface Wire {
+interface PlatformChannel {
   open(): boolean;
   buffered(): number;
   write(chunk: Uint8Array): void;
@@ -108,8 +108,8 @@ interface Wire {
 }
 
 /** One chunk per channel message, queued while the channel is full; `fragmenting` wraps it. */
-class ChannelLink implements Transport {
-  readonly kind = 'bytes';
+class ChunkTransport implements Transport {
+  readonly encoding: BytesEncoding;
   #queue: Uint8Array[] = [];
   #head = 0;
   #queued = 0;
@@ -118,28 +118,29 @@ class ChannelLink implements Transport {
   #poll: ReturnType<typeof setTimeout> | undefined;
   #done = false;
 
-  readonly #wire: Wire;
+  readonly #channel: PlatformChannel;
   readonly #high: number;
   readonly #low: number;
 
   constructor(
-    wire: Wire,
-    readonly maxMessageSize: number,
+    channel: PlatformChannel,
+    maxMessageSize: number,
     high: number,
     low: number,
     readonly initiator: boolean | undefined,
   ) {
-    this.#wire = wire;
+    this.encoding = { maxMessageSize };
+    this.#channel = channel;
     this.#high = high;
     this.#low = low;
   }
 
   get bufferedAmount(): number {
-    return this.#wire.buffered() + this.#queued;
+    return this.#channel.buffered() + this.#queued;
   }
 
   start(receiver: TransportReceiver): void {
-    this.#unlisten = this.#wire.listen({
+    this.#unlisten = this.#channel.listen({
       message: (data) => receiver.message(data),
       open: () => this.#drain(),
       closed: (reason) => {
@@ -149,12 +150,13 @@ class ChannelLink implements Transport {
       },
     });
     this.#watch();
-    if (this.#wire.open()) this.#drain();
+    if (this.#channel.open()) this.#drain();
   }
 
   send(chunk: unknown): void {
     const bytes = chunk as Uint8Array;
-    if (this.#queued === 0 && this.#wire.open() && this.#wire.buffered() + bytes.byteLength <= this.#high) return this.#wire.write(bytes);
+    if (this.#queued === 0 && this.#channel.open() && this.#channel.buffered() + bytes.byteLength <= this.#high)
+      return this.#channel.write(bytes);
     this.#queue.push(bytes);
     this.#queued += bytes.byteLength;
     this.#schedule();
@@ -163,7 +165,7 @@ class ChannelLink implements Transport {
   close(): void {
     if (this.#done) return;
     this.#stop();
-    this.#wire.release();
+    this.#channel.release();
   }
 
   /** Hands waiting chunks to the channel while it has room. */
@@ -173,13 +175,13 @@ class ChannelLink implements Transport {
     this.#watch();
     while (
       this.#head < this.#queue.length &&
-      this.#wire.open() &&
-      this.#wire.buffered() + this.#queue[this.#head]!.byteLength <= this.#high
+      this.#channel.open() &&
+      this.#channel.buffered() + this.#queue[this.#head]!.byteLength <= this.#high
     ) {
       const chunk = this.#queue[this.#head]!;
       this.#queue[this.#head++] = undefined as never;
       this.#queued -= chunk.byteLength;
-      this.#wire.write(chunk);
+      this.#channel.write(chunk);
     }
     if (this.#head === this.#queue.length) {
       this.#queue = [];
@@ -187,9 +189,9 @@ class ChannelLink implements Transport {
     } else this.#schedule();
   };
 
-  /** Listens for `bufferedamountlow` on the channel, once the wire has one. */
+  /** Listens for `bufferedamountlow` on the channel, once there is one. */
   #watch(): void {
-    const channel = this.#wire.channel();
+    const channel = this.#channel.channel();
     if (!channel || channel === this.#lowChannel || typeof channel.bufferedAmountLowThreshold !== 'number') return;
     this.#lowChannel?.removeEventListener('bufferedamountlow', this.#drain);
     this.#lowChannel = channel;
@@ -199,7 +201,7 @@ class ChannelLink implements Transport {
 
   /** Until the channel opens, its open event drains; then `bufferedamountlow`, or a poll where that event does not exist. */
   #schedule(): void {
-    if (this.#poll !== undefined || this.#done || !this.#wire.open() || this.#lowChannel) return;
+    if (this.#poll !== undefined || this.#done || !this.#channel.open() || this.#lowChannel) return;
     this.#poll = setTimeout(this.#drain, POLL_MS);
   }
 
@@ -216,19 +218,19 @@ class ChannelLink implements Transport {
   }
 }
 
-function build(wire: Wire, options: DataChannelOptions, initiator: boolean | undefined): Transport {
+function build(channel: PlatformChannel, options: DataChannelOptions, initiator: boolean | undefined): Transport {
   const chunkSize = Math.min(options.chunkSize ?? DEFAULT_CHUNK, options.connection?.sctp?.maxMessageSize || Infinity);
   const high = Math.max(options.highWaterMark ?? 1024 * 1024, chunkSize);
   // Chunks wait only while the buffer is above high − chunkSize, so the low mark must be below it for the event to come.
   const low = Math.max(0, Math.min(options.lowWaterMark ?? 256 * 1024, high - chunkSize));
-  return fragmenting(new ChannelLink(wire, chunkSize, high, low, initiator), chunkSize, options.maxMessageSize);
+  return fragmenting(new ChunkTransport(channel, chunkSize, high, low, initiator), chunkSize, options.maxMessageSize);
 }
 
 /** A transport over an ordered, reliable `RTCDataChannel`, open or still connecting. */
 export function fromDataChannel(channel: DataChannelLike, options: DataChannelOptions = {}): Transport {
   assertReliable(channel, `data channel "${channel.label}"`);
   channel.binaryType = 'arraybuffer';
-  const wire: Wire = {
+  const platform: PlatformChannel = {
     open: () => channel.readyState === 'open',
     buffered: () => channel.bufferedAmount,
     write: (chunk) => channel.send(chunk),
@@ -253,14 +255,14 @@ export function fromDataChannel(channel: DataChannelLike, options: DataChannelOp
       if (options.close !== false) channel.close();
     },
   };
-  return build(wire, options, options.initiator);
+  return build(platform, options, options.initiator);
 }
 
 /** A transport over a simple-peer instance's data channel, connected or not yet. */
 export function fromSimplePeer(peer: SimplePeerChannel, options: DataChannelOptions = {}): Transport {
   assertReliable(peer.channelConfig ?? {}, 'the simple-peer channelConfig');
   if (peer._channel) assertReliable(peer._channel, 'the simple-peer data channel');
-  const wire: Wire = {
+  const platform: PlatformChannel = {
     open: () => peer.connected === true && !peer.destroyed,
     buffered: () => peer.bufferSize ?? 0,
     write: (chunk) => peer.send(chunk),
@@ -283,5 +285,5 @@ export function fromSimplePeer(peer: SimplePeerChannel, options: DataChannelOpti
       if (options.close !== false) peer.destroy();
     },
   };
-  return build(wire, options, options.initiator ?? peer.initiator);
+  return build(platform, options, options.initiator ?? peer.initiator);
 }

@@ -8,7 +8,7 @@
 import { msgpackCodec } from '../src/codec/msgpack.js';
 import { RpcError, type RpcErrorCode } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
-import type { Transport, TransportReceiver } from '../src/transport.js';
+import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 
 /** What the adapter needs of a socket: the browser `WebSocket` and `ws`'s `WebSocket` both fit. */
 export interface WebSocketLike {
@@ -98,10 +98,8 @@ export function closeReason(code: number, reason = '', wasClean = false, cause?:
 }
 
 export class WebSocketTransport implements Transport {
-  readonly kind = 'bytes';
-  readonly codec = msgpackCodec;
-  readonly maxMessageSize: number;
   readonly initiator: boolean;
+  readonly #maxMessageSize: number;
   /** Runs once the socket is open (the redialling client listens here). */
   onOpen: (() => void) | undefined;
 
@@ -122,7 +120,7 @@ export class WebSocketTransport implements Transport {
     options: WebSocketTransportOptions = {},
   ) {
     this.initiator = options.initiator ?? true;
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#interval = options.keepAlive === false ? 0 : (options.keepAlive?.interval ?? 15_000);
   }
 
@@ -131,7 +129,11 @@ export class WebSocketTransport implements Transport {
    * each frame into a new buffer unless an extension (permessage-deflate) is on; a `ws` server
    * socket writes the bytes it is given later, and a connecting socket queues them, so neither does.
    */
-  get copiesOnSend(): boolean {
+  get encoding(): BytesEncoding {
+    return { codec: msgpackCodec, maxMessageSize: this.#maxMessageSize, copiesOnSend: this.#copiesOnSend() };
+  }
+
+  #copiesOnSend(): boolean {
     if (this.socket.readyState !== OPEN) return false;
     if (!this.#canPing()) return true;
     return this.initiator && (this.socket as { extensions?: unknown }).extensions === '';
@@ -201,8 +203,8 @@ export class WebSocketTransport implements Transport {
       return;
     }
     const size = (data as ArrayBuffer).byteLength;
-    if (size > this.maxMessageSize) {
-      const error = new RpcError('RESOURCE_EXHAUSTED', `received a message of ${size} bytes, over ${this.maxMessageSize}`);
+    if (size > this.#maxMessageSize) {
+      const error = new RpcError('RESOURCE_EXHAUSTED', `received a message of ${size} bytes, over ${this.#maxMessageSize}`);
       this.socket.close(1009, 'message too big');
       return this.#finish(error);
     }

@@ -10,10 +10,10 @@
  * window reloads or navigates away, calls in flight fail with `UNAVAILABLE` and the next instance is
  * handshaken anew. See docs/guide/window.md.
  */
-import { isSignal, type LinkOptions, LinkTransport, type PageLike, type Signal } from './link.js';
+import { ChannelDialer, isSignal, type LinkOptions, type PageLike, type Signal } from './link.js';
 
 export type { ConnectionState, ConnectionStateChange } from '../src/connection-state.js';
-export type { LinkOptions, LinkPort, LinkTransport, PageLike, Signal } from './link.js';
+export type { ChannelDialer, LinkOptions, LinkPort, PageLike, Signal } from './link.js';
 
 /** What a transport posts to: an iframe's `contentWindow`, `window.parent`, `window.opener`, a popup. */
 export interface WindowLike {
@@ -47,11 +47,11 @@ export interface WindowOptions extends LinkOptions {
 }
 
 /** A transport to `target`, a window of an allowed `origin`. */
-export function fromWindow(target: WindowLike, options: WindowOptions): WindowTransport {
-  return new WindowTransport(target, options);
+export function fromWindow(target: WindowLike, options: WindowOptions): WindowDialer {
+  return new WindowDialer(target, options);
 }
 
-export class WindowTransport extends LinkTransport {
+export class WindowDialer extends ChannelDialer {
   readonly initiator: boolean;
   /** The allowed origins; `['*']` with `dangerouslyAllowAnyOrigin`. */
   readonly origins: readonly string[];

@@ -192,11 +192,11 @@ interface Envelope {
  * one-to-one RPC on a shared channel, not privacy (use a `MessageChannel` for that). `peer.close()`
  * closes the channel. Values travel by structured clone; nothing is transferred.
  */
-export function fromBroadcastChannel(channel: BroadcastChannelLike, options: BroadcastChannelOptions = {}): BroadcastChannelTransport {
-  return new BroadcastChannelTransport(channel, options);
+export function fromBroadcastChannel(channel: BroadcastChannelLike, options: BroadcastChannelOptions = {}): BroadcastChannelDialer {
+  return new BroadcastChannelDialer(channel, options);
 }
 
-export class BroadcastChannelTransport implements Reconnecting {
+export class BroadcastChannelDialer implements Reconnecting {
   readonly id = Math.random().toString(36).slice(2) + Date.now().toString(36);
   readonly policy: ReconnectPolicy;
   readonly dial = (context: DialContext): Transport | Promise<Transport> => this.#dial(context);
@@ -207,7 +207,7 @@ export class BroadcastChannelTransport implements Reconnecting {
   #hidden = false;
   #attached = false;
   #offs: (() => void)[] = [];
-  #current: PartnerLink | undefined;
+  #current: PartnerTransport | undefined;
   #waiting: { resolve(link: Transport): void; stop(): void } | undefined;
 
   constructor(
@@ -253,7 +253,7 @@ export class BroadcastChannelTransport implements Reconnecting {
   }
 
   /** The session closed its link without the partner leaving (it closed, or failed): stop listening. */
-  closedByPeer(link: PartnerLink): void {
+  closedByPeer(link: PartnerTransport): void {
     if (this.#current !== link) return;
     this.#current = undefined;
     this.partner = undefined;
@@ -271,8 +271,8 @@ export class BroadcastChannelTransport implements Reconnecting {
     for (const off of this.#offs.splice(0)) off();
   }
 
-  #link(partner: string): PartnerLink {
-    const link = new PartnerLink(this, partner);
+  #link(partner: string): PartnerTransport {
+    const link = new PartnerTransport(this, partner);
     this.#current = link;
     return link;
   }
@@ -336,14 +336,14 @@ export class BroadcastChannelTransport implements Reconnecting {
 }
 
 /** One pairing with one partner: a link that lives once. */
-class PartnerLink implements Transport {
-  readonly kind = 'clone';
+class PartnerTransport implements Transport {
+  readonly encoding = 'clone';
   readonly initiator = undefined;
   #receiver: TransportReceiver | undefined;
   #done = false;
 
   constructor(
-    readonly owner: BroadcastChannelTransport,
+    readonly owner: BroadcastChannelDialer,
     readonly partner: string,
   ) {}
 

@@ -92,15 +92,12 @@ export function fragmenting(link: Transport, chunkSize: number, maxMessageSize =
   const payload = chunkSize - 1;
   const reassembler = new Reassembler(maxMessageSize);
   return {
-    kind: 'bytes',
-    codec: msgpackCodec,
-    maxMessageSize,
+    // Every chunk is framed into a buffer of its own before it is sent: the codec may reuse its.
+    encoding: { codec: msgpackCodec, maxMessageSize, copiesOnSend: true },
     get bufferedAmount() {
       return link.bufferedAmount;
     },
     initiator: link.initiator,
-    // Every chunk is framed into a buffer of its own before it is sent.
-    copiesOnSend: true,
     start(receiver: TransportReceiver) {
       link.start({
         ...receiver,

@@ -11,7 +11,7 @@ export { release, retain } from './retain.js';
 export type { RemoteStream } from './streams.js';
 export { RpcTarget, type Target, target } from './target.js';
 export { transfer } from './transfer.js';
-export type { Transport, TransportReceiver } from './transport.js';
+export type { BytesEncoding, Transport, TransportReceiver } from './transport.js';
 export type {
   Call,
   Callback,

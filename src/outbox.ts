@@ -2,7 +2,7 @@ import type { Codec } from './codec/codec.js';
 import { RpcError } from './errors.js';
 import { CALL, MAX_BATCH, NOTIFY, RESULT } from './protocol.js';
 import { transferablesOf, transferablesOfAll } from './transfer.js';
-import type { Transport } from './transport.js';
+import { bytesOf, type Transport } from './transport.js';
 
 /** Settled once: `then` on it queues a plain microtask (Node's queueMicrotask adds an AsyncResource per call). */
 export const settled = Promise.resolve();
@@ -39,6 +39,7 @@ export class Outbox {
   readonly #limit: number;
   readonly #host: OutboxHost;
   readonly #shared: boolean;
+  readonly #transportLimit: number;
   readonly #maxBuffered: number;
 
   constructor(transport: Transport, codec: Codec, limit: number, maxBuffered: number, host: OutboxHost) {
@@ -47,7 +48,9 @@ export class Outbox {
     this.#limit = limit;
     this.#maxBuffered = maxBuffered;
     this.#host = host;
-    this.#shared = transport.copiesOnSend === true && codec.encodeShared !== undefined;
+    const bytes = bytesOf(transport);
+    this.#shared = bytes?.copiesOnSend === true && codec.encodeShared !== undefined;
+    this.#transportLimit = bytes?.maxMessageSize ?? Infinity;
   }
 
   push(message: unknown[], transfer?: Transferable[]): void {
@@ -104,7 +107,7 @@ export class Outbox {
 
   /** The largest message this side may send: its own limit, the far side's, the transport's. */
   #sendLimit(): number {
-    return Math.min(this.#limit, this.remoteLimit, this.#transport.maxMessageSize ?? Infinity);
+    return Math.min(this.#limit, this.remoteLimit, this.#transportLimit);
   }
 
   /** Sends one message alone; one that cannot go is handed back to the session and nothing else fails. */

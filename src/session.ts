@@ -27,7 +27,7 @@ import {
 } from './protocol.js';
 import { References } from './ref-table.js';
 import { MAX_STREAM_WINDOW } from './streams.js';
-import type { Transport } from './transport.js';
+import { bytesOf, type Transport } from './transport.js';
 import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
 
 const DEFAULT_TIMEOUT = 30_000;
@@ -105,13 +105,12 @@ export class Session {
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#maxMetaEntries = limits.maxMetaEntries ?? 32;
     this.#helloTimeout = finiteTimeout(limits.helloTimeout, Infinity);
-    const codec =
-      options.codec ??
-      transport.codec?.({ maxMessageSize: this.#maxMessageSize }) ??
-      (transport.kind === 'clone' ? cloneCodec : undefined);
+    const bytes = bytesOf(transport);
+    const codec = options.codec ?? (bytes ? bytes.codec?.({ maxMessageSize: this.#maxMessageSize }) : cloneCodec);
     if (!codec) throw new TypeError("a bytes transport needs a codec: pass { codec: msgpackCodec() } from 'saltline/msgpack'");
-    if (codec.kind !== transport.kind)
-      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${transport.kind}`);
+    const carries = bytes ? 'bytes' : 'clone';
+    if (codec.kind !== carries)
+      throw new TypeError(`codec "${codec.name}" makes ${codec.kind} messages; the transport carries ${carries}`);
     this.#codec = codec;
     this.defaultTimeout = defaultTimeoutOf(options);
     this.logger = options.logger;
@@ -120,7 +119,7 @@ export class Session {
     if (!(Number.isSafeInteger(streamWindow) && streamWindow >= 1 && streamWindow <= MAX_STREAM_WINDOW)) {
       throw new TypeError(`streamWindow must be a whole number of items from 1 to ${MAX_STREAM_WINDOW}`);
     }
-    const transfers = transport.kind === 'clone';
+    const transfers = !bytes;
     this.drain = new Drain(() => transport.bufferedAmount);
     this.outbox = new Outbox(transport, codec, this.#maxMessageSize, limits.maxBufferedBytes ?? 4 * this.#maxMessageSize, {
       unsent: (message, error) => this.#unsent(message, error),

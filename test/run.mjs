@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: lint and format (Biome), the type check, the package checks on a fresh build (publint,
+// `npm test`: lint and format (Biome), the type check, dead code (knip), the package checks on a fresh build (publint,
 // attw), the Node suite (node's test runner) and the Chromium suite (@web/test-runner), one after
 // the other. Output streams through; the last line sums both suites as "N passed, N failed".
 // Exits non-zero when any step fails; a failed step does not stop the later ones, so one run
@@ -45,6 +45,8 @@ const steps = [
   // a pipe unless told not to.
   ['lint', 'npm', ['run', '--silent', 'lint', '--', '--colors=off'], noTests],
   ['types', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], noTests],
+  // Dead files, exports and dependencies (knip.config.js): an export nobody imports fails the run.
+  ['dead code', bin('knip'), ['--no-progress'], noTests],
   // rollup, then publint and attw on what it built; the size table is `npm run build`'s, not a check.
   ['package', 'npm', ['run', '--silent', 'build'], noTests, { SALTLINE_SIZE_REPORT: '0' }],
   [

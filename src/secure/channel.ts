@@ -16,7 +16,7 @@
  * the logger gets the detail. Every key this channel copied is wiped when it closes for good.
  */
 import { RpcError } from '../errors.js';
-import type { Transport, TransportReceiver } from '../transport.js';
+import { type BytesEncoding, bytesOf, type Transport, type TransportReceiver } from '../transport.js';
 import type { Logger } from '../types.js';
 import { asBytes, compareBytes, sameBytes, wipe } from './bytes.js';
 import { type HelloGuard, sharedGuard } from './freshness.js';
@@ -50,9 +50,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 export class SecureTransport implements Transport {
-  readonly kind = 'bytes';
   /** `send` seals (copies) the message before it returns, so the codec may reuse its buffer. */
-  readonly copiesOnSend = true;
+  readonly encoding: BytesEncoding;
   readonly initiator: boolean | undefined;
   /** The far side's verified Ed25519 key, from when the channel opens. */
   remoteIdentity: Uint8Array | undefined = undefined;
@@ -92,7 +91,7 @@ export class SecureTransport implements Transport {
   constructor(
     link: Transport,
     options: ResolvedSecureOptions,
-    readonly maxMessageSize: number,
+    maxMessageSize: number,
     logger: Logger | undefined,
     seams: Seams | undefined,
   ) {
@@ -101,10 +100,11 @@ export class SecureTransport implements Transport {
     this.#logger = logger;
     this.#seams = seams;
     this.initiator = options.role === undefined ? link.initiator : options.role === 'initiator';
-    const limit = Math.min(MAX_RECORD, link.maxMessageSize ?? Infinity);
+    this.encoding = { maxMessageSize, copiesOnSend: true };
+    const limit = Math.min(MAX_RECORD, bytesOf(link)?.maxMessageSize ?? Infinity);
     if (limit < MAX_REPLY)
       throw new TypeError(`the transport carries at most ${limit} bytes a message; the secure channel needs ${MAX_REPLY}`);
-    this.#transfer = link.kind === 'clone';
+    this.#transfer = link.encoding === 'clone';
     this.#recordLimits = {
       payload: limit - MIN_RECORD,
       rekeyRecords: seams?.rekeyRecords ?? REKEY_RECORDS,

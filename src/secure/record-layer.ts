@@ -60,7 +60,7 @@ export class RecordLayer {
 
   constructor(link: Transport, keys: SessionKeys, initiator: boolean, limits: RecordLimits, events: RecordEvents) {
     this.#link = link;
-    this.#transfer = link.kind === 'clone';
+    this.#transfer = link.encoding === 'clone';
     this.#limits = limits;
     this.#events = events;
     this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER);

@@ -3,16 +3,10 @@
  * Electron binary can run here.
  */
 import { describe, it } from 'node:test';
-import {
-  fromIpcMain,
-  fromIpcRenderer,
-  fromMessagePortMain,
-  type IpcMainTransport,
-  type IpcRendererTransport,
-} from '../../adapters/electron.js';
+import { fromIpcMain, fromIpcRenderer, fromMessagePortMain, type IpcMainDialer, type IpcRendererDialer } from '../../adapters/electron.js';
 import { fromPort, type PortLike } from '../../adapters/worker.js';
+import type { ConnectionStateChange } from '../../src/connection-state.js';
 import { createPeer, type Peer, type ReconnectingPeer, transfer } from '../../src/index.js';
-import type { ConnectionStateChange } from '../../src/transport.js';
 import { type Service, service } from '../fixtures/service.js';
 import { AssertionError, deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, listenerCheck, track } from '../support/connect.js';
@@ -34,7 +28,7 @@ function window() {
 }
 
 function main(ipcMain: IpcMain, contents: WebContents, options: Parameters<typeof fromIpcMain>[2] = undefined) {
-  const transport: IpcMainTransport = fromIpcMain(ipcMain, contents, options);
+  const transport: IpcMainDialer = fromIpcMain(ipcMain, contents, options);
   const peer: ReconnectingPeer = track(
     createPeer(transport, { expose: { ...service, askRenderer: (x: number) => peer.remote<RendererApi>().double(x) } }),
   );
@@ -45,7 +39,7 @@ let pages = 0;
 /** The preload of the page loaded in `renderer`: serves `page()` (which load this is) and `double`. */
 function preload(renderer: IpcRenderer, options: { channel?: string; whileDown?: 'wait' | 'fail' } = {}) {
   const page = ++pages;
-  const transport: IpcRendererTransport = fromIpcRenderer(renderer, { page: renderer.page, ...options });
+  const transport: IpcRendererDialer = fromIpcRenderer(renderer, { page: renderer.page, ...options });
   const peer = track(createPeer(transport, { expose: { ...service, page: () => page, double: (x: number) => 2 * x } }));
   afterClose(() => {
     if (renderer.listenerCount(options.channel ?? 'saltline')) throw new AssertionError('a listener left on ipcRenderer');

@@ -23,7 +23,7 @@ const quiet = { warn() {}, error() {} };
 async function sniffHello(): Promise<Uint8Array> {
   const [near, far] = createMemoryPair('bytes');
   const link: Transport = {
-    kind: 'bytes',
+    encoding: {},
     initiator: true,
     start: (r) => near.start(r),
     send: (m) => near.send(m),
@@ -43,7 +43,7 @@ function replayOnce(hello: Uint8Array): { ms: number; answered: boolean } {
   let receiver: TransportReceiver | undefined;
   let answered = false;
   const link: Transport = {
-    kind: 'bytes',
+    encoding: {},
     initiator: false,
     start: (r) => void (receiver = r),
     send: () => void (answered = true),

@@ -24,7 +24,7 @@ function handLink(): { link: Transport; sent: Uint8Array[]; deliver(message: unk
   let receiver: TransportReceiver | undefined;
   const sent: Uint8Array[] = [];
   const link: Transport = {
-    kind: 'bytes',
+    encoding: {},
     initiator: false,
     start: (r) => void (receiver = r),
     send: (message) => void sent.push((message as Uint8Array).slice()),

@@ -95,7 +95,7 @@ describe('codecs', () => {
 
   it('asks for a codec when a byte transport of the user’s own names none', () => {
     const [a] = createMemoryPair('bytes');
-    const bare = { kind: 'bytes' as const, start: a.start.bind(a), send: a.send.bind(a), close: a.close.bind(a) };
+    const bare = { encoding: {}, start: a.start.bind(a), send: a.send.bind(a), close: a.close.bind(a) };
     const error = throws(() => createPeer(bare));
     ok(error instanceof TypeError);
     ok((error as Error).message.includes("'saltline/msgpack'"));

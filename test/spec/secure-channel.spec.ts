@@ -35,13 +35,11 @@ const service = {
 
 /** One link the test can drop from this side, as a socket that died would report it. */
 class Droppable implements Transport {
-  readonly kind: 'bytes' | 'clone';
-  readonly maxMessageSize: number | undefined;
+  readonly encoding: Transport['encoding'];
   #receiver: TransportReceiver | undefined;
 
   constructor(readonly inner: Transport) {
-    this.kind = inner.kind;
-    this.maxMessageSize = inner.maxMessageSize;
+    this.encoding = inner.encoding;
   }
 
   start(receiver: TransportReceiver): void {

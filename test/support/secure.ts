@@ -70,8 +70,7 @@ export const links: readonly Link[] = [memoryLink('bytes'), memoryLink('clone'),
 /** The same transport, saying which end opened it (as WebSocket or worker adapters do). */
 export function withRole(link: Transport, initiator: boolean): Transport {
   return {
-    kind: link.kind,
-    maxMessageSize: link.maxMessageSize,
+    encoding: link.encoding,
     initiator,
     get bufferedAmount() {
       return link.bufferedAmount;

@@ -1,5 +1,5 @@
 /** Waiting for a transport that re-establishes its link (WebSocket, window, extension, Electron) to reach a state. */
-import type { ConnectionState, ConnectionStateChange } from '../../src/transport.js';
+import type { ConnectionState, ConnectionStateChange } from '../../src/connection-state.js';
 
 interface Stateful {
   readonly state: ConnectionState;
