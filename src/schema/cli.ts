@@ -3,7 +3,7 @@
  * work itself is the tool chain of `saltline/schema`. Returns the exit code instead of exiting,
  * so tests run it in-process.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exportIdl } from './code-first.js';
@@ -15,6 +15,7 @@ import { generateDocs } from './gen-docs.js';
 import { generateJsonSchema } from './gen-json-schema.js';
 import { generatePython } from './gen-python.js';
 import { generateTs } from './gen-ts.js';
+import { makeDirectory } from './make-directory.js';
 import { parse } from './parser.js';
 import type { Host } from './program.js';
 import type { ServiceDescriptor } from './service.js';
@@ -66,7 +67,7 @@ function writeAll(dir: string, files: Map<string, string>, checkOnly: boolean, i
   let stale = 0;
   if (!checkOnly) {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (error) {
       throw new UsageError(`cannot create ${dir}: ${(error as Error).message}`);
     }
@@ -183,7 +184,7 @@ async function exportIdlCommand(args: readonly string[], io: Io): Promise<number
   const out = opts.get('--out');
   if (typeof out === 'string') {
     try {
-      mkdirSync(dirname(out), { recursive: true });
+      makeDirectory(dirname(out));
       writeFileSync(out, text);
     } catch (error) {
       throw new UsageError(`cannot write ${out}: ${(error as Error).message}`);

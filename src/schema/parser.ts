@@ -43,6 +43,10 @@ class Parser {
   readonly #diagnostics: Diagnostic[];
   readonly #maxDepth: number;
   readonly #maxErrors: number;
+  /** For each kept token, how many bad tokens (already reported by the lexer) came before it. */
+  readonly #badBefore: number[];
+  /** The token where the current item (declaration, member, parameter) starts. */
+  #itemStart = 0;
   #pos = 0;
   #depth = 0;
 
@@ -53,6 +57,8 @@ class Parser {
     this.#maxErrors = options.maxErrors ?? 100;
     this.#tokens = [];
     this.#trivia = [];
+    this.#badBefore = [];
+    let bad = 0;
     let pending: Trivia = { docs: [], comments: [] };
     for (const token of all) {
       if (token.kind === 'space') continue;
@@ -60,8 +66,10 @@ class Parser {
       else if (token.kind === 'comment') {
         // Comments before docs stay before them; a comment after a doc line is kept as a comment.
         pending.comments.push(token.text);
-      } else if (token.kind !== 'bad') {
+      } else if (token.kind === 'bad') bad++;
+      else {
         this.#tokens.push(token);
+        this.#badBefore.push(bad);
         this.#trivia.push(pending);
         pending = { docs: [], comments: [] };
       }
@@ -87,6 +95,8 @@ class Parser {
 
   #error(code: string, offset: number, message: string, related?: Diagnostic['related']): void {
     if (this.#diagnostics.length >= this.#maxErrors) throw new TooManyErrors();
+    // A syntax error after a bad token of the same item is that token's echo: the lexer said it.
+    if (this.#badBefore[Math.min(this.#pos, this.#tokens.length - 1)]! > this.#badBefore[this.#itemStart]!) return;
     // One diagnostic per place: recovery must not repeat itself.
     const last = this.#diagnostics[this.#diagnostics.length - 1];
     if (last && last.offset === offset && last.file === this.#file) return;
@@ -135,7 +145,9 @@ class Parser {
     return { name, offset: first.offset };
   }
 
+  /** The comments and docs before the item starting here; it also marks where that item starts. */
   #leading(): Trivia {
+    this.#itemStart = this.#pos;
     return this.#trivia[this.#pos]!;
   }
 

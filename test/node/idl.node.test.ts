@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { compileSources, format, generateJsonSchema, generatePython, generateTs, parse } from '../../src/schema/index.js';
 import { runCli } from '../../src/schema/cli.js';
-import { compare, verdictOf, type Verdict } from '../../src/schema/evolution.js';
+import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js';
 import { generateDocs } from '../../src/schema/gen-docs.js';
+import { compileSources, format, generateJsonSchema, generatePython, generateTs, parse } from '../../src/schema/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 
 const fixtures = new URL('../fixtures/idl/', import.meta.url).pathname;
@@ -23,12 +23,20 @@ describe('the parser', () => {
 
   it('keeps every character in its token list', () => {
     const text = sources['notes.saltline'];
-    equal(parse(text).tokens.map((t) => t.text).join(''), text);
+    equal(
+      parse(text)
+        .tokens.map((t) => t.text)
+        .join(''),
+      text,
+    );
   });
 
   it('reports a missing semicolon at the end of the token before it', () => {
     const d = parse('package p;\nstruct A {\n  x: int32\n  y: string;\n}\n').diagnostics;
-    deepEqual(d.map((x) => [x.code, x.offset]), [['E101', 30]]);
+    deepEqual(
+      d.map((x) => [x.code, x.offset]),
+      [['E101', 32]],
+    );
   });
 
   it('suggests -> for =>', () => {
@@ -36,26 +44,40 @@ describe('the parser', () => {
   });
 
   it('reports three independent syntax errors as exactly three diagnostics', () => {
-    const d = parse('package p;\nstruct A { x int32; y: string; }\nstruct B { z: ; }\nservice S version 1.0 { f(a: int32 -> string; }\n').diagnostics;
+    const d = parse(
+      'package p;\nstruct A { x int32; y: string; }\nstruct B { z: ; }\nservice S version 1.0 { f(a: int32 -> string; }\n',
+    ).diagnostics;
     equal(d.length, 3);
   });
 
   it('reports an unterminated string where it opens', () => {
     const d = parse('package p;\n@pattern("abc\ntype A = string;').diagnostics;
-    deepEqual(d.map((x) => [x.code, x.offset]), [['E004', 20]]);
+    deepEqual(
+      d.map((x) => [x.code, x.offset]),
+      [['E004', 20]],
+    );
   });
 
   it('reports an unterminated comment where it opens', () => {
-    deepEqual(parse('package p; /* never').diagnostics.map((x) => [x.code, x.offset]), [['E002', 11]]);
+    deepEqual(
+      parse('package p; /* never').diagnostics.map((x) => [x.code, x.offset]),
+      [['E002', 11]],
+    );
   });
 
   it('stops at 64 levels of nesting with a diagnostic instead of a stack overflow', () => {
     const deep = `package p; type A = ${'list<'.repeat(10_000)}int32${'>'.repeat(10_000)};`;
-    deepEqual(parse(deep).diagnostics.map((x) => x.code), ['E104']);
+    deepEqual(
+      parse(deep).diagnostics.map((x) => x.code),
+      ['E104'],
+    );
   });
 
   it('refuses a file over the size limit', () => {
-    deepEqual(parse('package p;'.padEnd(2000), 'big', { maxSourceLength: 1000 }).diagnostics.map((x) => x.code), ['E001']);
+    deepEqual(
+      parse('package p;'.padEnd(2000), 'big', { maxSourceLength: 1000 }).diagnostics.map((x) => x.code),
+      ['E001'],
+    );
   });
 
   it('stops after maxErrors diagnostics', () => {
@@ -79,19 +101,27 @@ describe('the checker', () => {
   it('rejects @cache on a stream', () => deepEqual(codes('service S version 1.0 { @cache(ttl: 5s) f() -> stream int32; }'), ['E305']));
   it('rejects raises naming a struct', () => deepEqual(codes('struct A {} service S version 1.0 { f() raises A; }'), ['E306']));
   it('rejects a default of the wrong type', () => deepEqual(codes('struct A { n?: int8 = 300; }'), ['E307']));
-  it('rejects a required positional parameter after an optional one', () => deepEqual(codes('service S version 1.0 { f(a?: int32, b: int32); }'), ['E308']));
+  it('rejects a required positional parameter after an optional one', () =>
+    deepEqual(codes('service S version 1.0 { f(a?: int32, b: int32); }'), ['E308']));
   it('rejects an error used as a type', () => deepEqual(codes('error E : NOT_FOUND; struct A { e: E; }'), ['E209']));
   it('rejects __proto__ as a field name', () => deepEqual(codes('struct A { __proto__: int32; }'), ['E210']));
   it('rejects an alias cycle', () => deepEqual(codes('type A = B; type B = A;'), ['E212']));
   it('rejects a struct that contains itself through required fields', () => deepEqual(codes('struct A { a: A; }'), ['E213']));
   it('accepts a struct that contains itself through an optional field', () => deepEqual(codes('struct A { a?: A; }'), []));
-  it('rejects an unknown annotation with a suggestion', () => ok(messages('struct A { @maxLenght(3) s: string; }')[0]!.includes("'maxLength'")));
+  it('rejects an unknown annotation with a suggestion', () =>
+    ok(messages('struct A { @maxLenght(3) s: string; }')[0]!.includes("'maxLength'")));
   it('rejects @maxLength on a number', () => deepEqual(codes('struct A { @maxLength(3) n: int32; }'), ['E404']));
   it('rejects @min above @max', () => deepEqual(codes('struct A { @min(5) @max(1) n: int32; }'), ['E405']));
   it('rejects an invalid pattern', () => deepEqual(codes('@pattern("(") type A = string;'), ['E406']));
   it('rejects @since beyond the service version', () => deepEqual(codes('service S version 2.1 { @since(2.3) f(); }'), ['E407']));
   it('rejects an import cycle', () => {
-    const d = compileSources({ 'a.saltline': 'package a; import { B } from "./b.saltline"; struct A {}', 'b.saltline': 'package b; import { A } from "./a.saltline"; struct B {}' }, ['a.saltline']);
+    const d = compileSources(
+      {
+        'a.saltline': 'package a; import { B } from "./b.saltline"; struct A {}',
+        'b.saltline': 'package b; import { A } from "./a.saltline"; struct B {}',
+      },
+      ['a.saltline'],
+    );
     ok(d.diagnostics.some((x) => x.code === 'E206'));
   });
 });
@@ -132,7 +162,12 @@ const table: [string, string, string, Verdict][] = [
   ['a default changes', 'limit?: int32 = 10', 'limit?: int32 = 20', 'breaking'],
   ['an optional named parameter is added', 'limit?: int32 = 10 }', 'limit?: int32 = 10, sort?: string }', 'compatible'],
   ['a required named parameter is added', 'limit?: int32 = 10 }', 'limit?: int32 = 10, sort: string }', 'breaking'],
-  ['a trailing optional positional parameter is added', 'get(id: string, input: In)', 'get(id: string, input: In, x?: int32 = 1)', 'compatible'],
+  [
+    'a trailing optional positional parameter is added',
+    'get(id: string, input: In)',
+    'get(id: string, input: In, x?: int32 = 1)',
+    'compatible',
+  ],
   ['a required positional parameter is added', 'get(id: string, input: In)', 'get(id: string, input: In, x: int32)', 'breaking'],
   ['an error is added to raises', 'raises Missing;', 'raises Missing, Missing2;\n  ', 'warning'],
   ['a unary result becomes a stream', '-> list<Out>;', '-> stream Out;', 'breaking'],
