@@ -77,22 +77,3 @@ function resolveIn(program: Program, file: Ast.SourceFile, ref: Ast.TypeRef, fla
     }
   }
 }
-
-/** What an alias or reference is underneath (flattened), for checks that only care about the shape. */
-export function underlying(program: Program, t: RType): RType {
-  const seen = new Set<Entry>();
-  let current = t;
-  while (current.kind === 'ref' && current.entry.decl.kind === 'alias') {
-    if (seen.has(current.entry)) return { kind: 'unknown' };
-    seen.add(current.entry);
-    const { entry } = current;
-    current = resolveType(
-      program,
-      entry.file,
-      (entry.decl as Ast.AliasDecl).type,
-      true,
-      merge(constraintsOf(entry.decl.annotations), current.c),
-    );
-  }
-  return current;
-}

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js'
 import { generateDocs } from '../../src/schema/gen-docs.js';
 import { compileSources, format, generateJsonSchema, generatePython, generateTs, parse } from '../../src/schema/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
+import { fuzz } from '../support/idl-fuzz.js';
 
 const fixtures = new URL('../fixtures/idl/', import.meta.url).pathname;
 const read = (name: string) => readFileSync(join(fixtures, name), 'utf8');
@@ -255,6 +256,19 @@ describe('the saltline command', () => {
     ok(t.err.join('').includes("cannot read '/nonexistent/x.saltline'"));
   });
 
+  it('runs from a clone without a build through bin/saltline.mjs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saltline-bin-'));
+    try {
+      writeFileSync(join(dir, 'old.saltline'), base);
+      writeFileSync(join(dir, 'new.saltline'), base.replace('notify ping(at: int32);', ''));
+      const bin = new URL('../../bin/saltline.mjs', import.meta.url).pathname;
+      const run = spawnSync(process.execPath, [bin, 'check', join(dir, 'old.saltline'), join(dir, 'new.saltline')], { encoding: 'utf8' });
+      deepEqual([run.status, run.stdout.includes('verdict: breaking')], [1, true], run.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an unknown flag', async () => {
     const t = io();
     equal(await runCli(['gen', 'a.saltline', '--typescript', 'x'], t.io), 2);
@@ -265,5 +279,12 @@ describe('the saltline command', () => {
     const t = io();
     equal(await runCli(['gen', join(fixtures, 'notes.saltline'), '--ts', '/proc/saltline'], t.io), 2);
     ok(t.err.join('').includes('cannot create /proc/saltline'));
+  });
+});
+
+describe('hostile input', () => {
+  const count = Number(process.env.IDL_FUZZ_COUNT ?? 2000);
+  it(`survives ${count} mutated copies of the example without a throw`, () => {
+    equal(fuzz(sources, 'notes.saltline', count, Number(process.env.IDL_FUZZ_SEED ?? 1)), count);
   });
 });
