@@ -64,9 +64,18 @@ function reserved(r: Ast.Reserved): string {
   return `${r.comments.map((c) => `  ${c}\n`).join('')}  reserved ${r.names.map((n) => n.name).join(', ')};\n`;
 }
 
-export function formatMethod(m: Ast.Method): string {
-  const inner = m.params.map((p) => (p.docs.length || p.comments.length ? formatField(p) : formatField(p))).join(', ');
-  const params = m.named ? (m.params.length ? ` { ${inner} }` : ' {}') : `(${inner})`;
+/**
+ * A method on one line, or, when a parameter carries a doc or a comment, one parameter a line so
+ * the doc stays in front of its parameter. `indent` is the method's own indentation.
+ */
+export function formatMethod(m: Ast.Method, indent = '  '): string {
+  const documented = m.params.some((p) => p.docs.length || p.comments.length);
+  const inside = `${indent}  `;
+  const inner = documented
+    ? `\n${m.params.map((p) => `${leading(p, inside, true)}${inside}${formatField(p)},\n`).join('')}${indent}`
+    : m.params.map(formatField).join(', ');
+  const named = documented ? ` {${inner}}` : ` { ${inner} }`;
+  const params = m.named ? (m.params.length ? named : ' {}') : `(${inner})`;
   const result = m.result ? ` -> ${m.streamResult ? 'stream ' : ''}${formatType(m.result)}` : '';
   const raises = m.raises.length ? ` raises ${m.raises.map((r) => r.name).join(', ')}` : '';
   return `${prefix(m)}${m.kind === 'notify' ? 'notify ' : ''}${m.name}${params}${result}${raises};`;

@@ -178,7 +178,13 @@ class TsModule {
     const handlers: string[] = [];
     const table: string[] = [];
     for (const m of d.methods) {
-      const mdoc = docs([...m.docs, `\`${formatMethod({ ...m, docs: [], comments: [] })}\``], '  ');
+      const mdoc = docs(
+        [
+          ...m.docs,
+          `\`${formatMethod({ ...m, docs: [], comments: [], params: m.params.map((p) => ({ ...p, docs: [], comments: [] })) })}\``,
+        ],
+        '  ',
+      );
       const params = m.named
         ? [
             `params${m.params.every((p) => p.optional) ? '?' : ''}: { ${m.params.map((p) => `${key(p.name)}${p.optional ? '?' : ''}: ${this.#fieldType(p)}`).join('; ')} }`,

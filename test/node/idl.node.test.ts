@@ -223,6 +223,12 @@ describe('the generators', () => {
     }
   });
 
+  it('format a method with documented parameters one parameter a line, keeping the docs', () => {
+    const text =
+      'package p;\n\nservice S version 1.0 {\n  f(\n    /// The id.\n    id: string,\n    // why\n    n?: int32 = 2,\n  ) -> string;\n}\n';
+    deepEqual([format(parse(text).ast), format(parse(format(parse(text).ast)).ast)], [text, text]);
+  });
+
   it('format idempotently, keeping doc comments', () => {
     const once = format(parse(sources['notes.saltline']).ast);
     equal(format(parse(once).ast), once);
