@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, and the docs that show them.
 //
-//   node bench/run.mjs [--only=size,peer,own,secure] [--build] [--report-only]
+//   node bench/run.mjs [--only=size,peer,own,secure,idl] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -12,8 +12,10 @@
 //    connection and handshake time over WebSocket).
 // 5. The secure channel: `node --expose-gc bench/secure.bench.mjs` (encrypted against plain, 1 MiB
 //    against tweetnacl's own secretbox, handshake time).
+// 6. The IDL: `node --expose-gc bench/idl.bench.mjs` (parsing a 5,000-line file, validating a
+//    call's arguments).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
-// Size, Secure channel; and docs/bench-calls.svg); raw results go to bench/results/.
+// Size, Secure channel, IDL; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
 //
 // Environment: PEER_BENCH_DIR (default ../shared/peer-bench), PEER_BENCH_HOME (where `run` installs
@@ -36,7 +38,7 @@ const args = process.argv.slice(2);
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
-  .split(',') ?? ['size', 'peer', 'own', 'secure'];
+  .split(',') ?? ['size', 'peer', 'own', 'secure', 'idl'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
 const KNOBS = [
@@ -288,6 +290,13 @@ if (only.includes('own')) {
 if (only.includes('secure')) {
   const secure = jsonBench('secure', 'secure.bench.mjs', 'the secure-channel benchmark');
   if (secure) writeJsonBench('secure', 'Secure channel', secure, 'secure.bench.mjs', '');
+}
+
+// ---- 6. the IDL -------------------------------------------------------------------------------------
+
+if (only.includes('idl')) {
+  const idl = jsonBench('idl', 'idl.bench.mjs', 'the IDL benchmark');
+  if (idl) writeJsonBench('idl', 'IDL', idl, 'idl.bench.mjs', '');
 }
 
 say(

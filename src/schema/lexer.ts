@@ -33,6 +33,9 @@ function isIdentStart(c: number): boolean {
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
 function isIdentPart(c: number): boolean {
   return isIdentStart(c) || isDigit(c);
 }
@@ -58,8 +61,8 @@ export function lex(source: string, file: string, options: LexOptions = {}): Lex
     const start = i;
     const c = source.charCodeAt(i);
     let kind: TokenKind;
-    if (c === 32 || c === 9 || c === 10 || c === 13) {
-      while (i < n && /[ \t\r\n]/.test(source[i]!)) i++;
+    if (isSpace(c)) {
+      while (i < n && isSpace(source.charCodeAt(i))) i++;
       kind = 'space';
     } else if (c === 47 && source[i + 1] === '/') {
       kind = source[i + 2] === '/' && source[i + 3] !== '/' ? 'doc' : 'comment';

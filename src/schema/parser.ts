@@ -36,6 +36,11 @@ interface Trivia {
   comments: string[];
 }
 
+const NO_TRIVIA: Trivia = Object.freeze({
+  docs: Object.freeze([]) as unknown as string[],
+  comments: Object.freeze([]) as unknown as string[],
+});
+
 class Parser {
   readonly #file: string;
   readonly #tokens: Token[];
@@ -59,19 +64,22 @@ class Parser {
     this.#trivia = [];
     this.#badBefore = [];
     let bad = 0;
-    let pending: Trivia = { docs: [], comments: [] };
+    // Most tokens have no comment before them: they share one frozen empty trivia (a pair of
+    // arrays per token was most of a big file's garbage).
+    let pending = NO_TRIVIA;
+    const own = (): Trivia => (pending === NO_TRIVIA ? (pending = { docs: [], comments: [] }) : pending);
     for (const token of all) {
       if (token.kind === 'space') continue;
-      if (token.kind === 'doc') pending.docs.push(token.text.slice(3).replace(/^ /, ''));
+      if (token.kind === 'doc') own().docs.push(token.text.slice(3).replace(/^ /, ''));
       else if (token.kind === 'comment') {
         // Comments before docs stay before them; a comment after a doc line is kept as a comment.
-        pending.comments.push(token.text);
+        own().comments.push(token.text);
       } else if (token.kind === 'bad') bad++;
       else {
         this.#tokens.push(token);
         this.#badBefore.push(bad);
         this.#trivia.push(pending);
-        pending = { docs: [], comments: [] };
+        pending = NO_TRIVIA;
       }
     }
   }
