@@ -275,6 +275,25 @@ describe('the saltline command', () => {
     }
   });
 
+  it('exports the IDL of a zod-defined service, which compiles cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saltline-export-'));
+    try {
+      const out = join(dir, 'nested', 'calc.saltline');
+      const t = io();
+      equal(await runCli(['export-idl', join(fixtures, 'code-first.ts'), '--package', 'demo', '--out', out], t.io), 0);
+      const text = readFileSync(out, 'utf8');
+      deepEqual([compileSources({ 'calc.saltline': text }).diagnostics, text.includes('service Calc version 1.2 {')], [[], true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says clearly that an export-idl module exports no service', async () => {
+    const t = io();
+    equal(await runCli(['export-idl', join(fixtures, 'gen', 'common.ts'), '--package', 'demo'], t.io), 2);
+    ok(t.err.join('').includes('exports no service'));
+  });
+
   it('rejects an unknown flag', async () => {
     const t = io();
     equal(await runCli(['gen', 'a.saltline', '--typescript', 'x'], t.io), 2);
