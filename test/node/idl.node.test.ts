@@ -236,13 +236,14 @@ describe('the generators', () => {
   });
 });
 
-describe('the saltline command', () => {
-  const io = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
-  };
+/** What a CLI run printed, and the Io that collects it. */
+const io = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+};
 
+describe('the saltline command', () => {
   it('exits 1 on a breaking change and prints each change with its verdict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'saltline-cli-'));
     try {
@@ -304,6 +305,14 @@ describe('the saltline command', () => {
     const t = io();
     equal(await runCli(['gen', join(fixtures, 'notes.saltline'), '--ts', '/proc/saltline'], t.io), 2);
     ok(t.err.join('').includes('cannot create /proc/saltline'));
+  });
+});
+
+describe('the idl-notes demo', () => {
+  it('has generated code that is current', async () => {
+    const demo = new URL('../../demos/idl-notes/', import.meta.url).pathname;
+    const t = io();
+    equal(await runCli(['gen', join(demo, 'notes.saltline'), '--ts', join(demo, 'gen'), '--check'], t.io), 0, t.err.join(''));
   });
 });
 
