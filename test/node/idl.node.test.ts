@@ -6,7 +6,16 @@ import { describe, it } from 'node:test';
 import { runCli } from '../../src/schema/cli.js';
 import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js';
 import { generateDocs } from '../../src/schema/gen-docs.js';
-import { compileSources, format, generateJsonSchema, generatePython, generateTs, parse } from '../../src/schema/index.js';
+import {
+  compileSources,
+  format,
+  formatDiagnostics,
+  generateJsonSchema,
+  generatePython,
+  generateTs,
+  parse,
+} from '../../src/schema/index.js';
+import { diagnosticCases } from '../fixtures/idl/diagnostics.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { fuzz } from '../support/idl-fuzz.js';
 
@@ -124,6 +133,30 @@ describe('the checker', () => {
       ['a.saltline'],
     );
     ok(d.diagnostics.some((x) => x.code === 'E206'));
+  });
+});
+
+describe('the diagnostics', () => {
+  const golden = join(fixtures, 'diagnostics.golden');
+  const printed = diagnosticCases
+    .map((c) => {
+      const result = compileSources(c.files, [Object.keys(c.files)[0]!], c.options);
+      return `== ${c.code}\n${formatDiagnostics(result.diagnostics, result.program.sources)}\n`;
+    })
+    .join('');
+
+  // UPDATE_GOLDEN=1 rewrites the file; review its diff like code.
+  if (process.env.UPDATE_GOLDEN) writeFileSync(golden, printed);
+
+  it('print every code as the golden file has it', () => {
+    equal(printed, readFileSync(golden, 'utf8'));
+  });
+
+  it('have a case for every code docs/idl.md lists', () => {
+    const documented = [...readFileSync(new URL('../../docs/idl.md', import.meta.url), 'utf8').matchAll(/^\| (E\d{3}) \|/gm)].map(
+      (m) => m[1],
+    );
+    deepEqual(diagnosticCases.map((c) => c.code).sort(), documented.sort());
   });
 });
 
