@@ -25,6 +25,7 @@ type In<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferInput<S> : never
 type Out<S> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : never;
 type ArgsIn<P> = P extends readonly AnySchema[] ? { -readonly [K in keyof P]: In<P[K]> } : [{ [K in keyof P]: In<P[K]> }];
 type ArgsOut<P> = P extends readonly AnySchema[] ? { -readonly [K in keyof P]: Out<P[K]> } : [{ [K in keyof P]: Out<P[K]> }];
+// biome-ignore lint/suspicious/noConfusingVoidType: a method without a result resolves to nothing, and its handler may return nothing
 type ResultOf<M extends CodeFirstMethod> = M['result'] extends AnySchema ? Out<M['result']> : void;
 type List<T> = T extends unknown[] ? T : never;
 
