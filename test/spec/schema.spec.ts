@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { z } from 'zod';
 import { describe, it } from '#harness';
 import { defineService, implement, services, versions } from '../../src/schema/index.js';
@@ -85,6 +86,13 @@ for (const connector of connectors) {
       equal(await client.remote(Calc).add(2, 3), 5);
       const error = await rejectsWith(client.call('demo.Calc@1.add', [2, 'x']), 'INVALID_ARGUMENT');
       deepEqual((error.data as { issues: { path: unknown[] }[] }).issues[0]!.path, ['arg1']);
+    });
+    it('validates a valibot-defined service’s arguments the same way', async () => {
+      const Greeter = defineService('demo.Greeter', '1.0', { hi: { params: [v.pipe(v.string(), v.maxLength(5))], result: v.string() } });
+      const { client } = connector.connect({ expose: implement(Greeter, { hi: (name) => `hi ${name}` }) });
+      equal(await client.remote(Greeter).hi('ann'), 'hi ann');
+      const error = await rejectsWith(client.call('demo.Greeter@1.hi', ['annabel']), 'INVALID_ARGUMENT');
+      deepEqual((error.data as { issues: { path: unknown[] }[] }).issues[0]!.path, ['arg0']);
     });
   });
 
