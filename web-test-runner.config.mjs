@@ -1,5 +1,6 @@
 // Chromium suite: the shared specs (test/spec) and browser-only tests (test/browser), in Debian's
 // Chromium (or CHROME_PATH). Nothing here downloads a browser or reaches beyond loopback.
+import { readFileSync } from 'node:fs';
 import commonjs from '@rollup/plugin-commonjs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fromRollup } from '@web/dev-server-rollup';
@@ -22,6 +23,20 @@ const harness = {
   },
 };
 
+/**
+ * `saltline` and `saltline/x` resolve to their sources through tsconfig.json's `paths`, as tsx does
+ * in Node: generated code importing `saltline/schema` then shares one copy of each module with the
+ * test (not a second one from a built, maybe stale, dist/).
+ */
+const { paths } = JSON.parse(readFileSync(new URL('./tsconfig.json', import.meta.url), 'utf8')).compilerOptions;
+const selfImports = {
+  name: 'saltline-self-imports',
+  resolveImport({ source }) {
+    const to = paths[source]?.[0];
+    if (to) return to.replace(/^\./, '');
+  },
+};
+
 // Servers and plugins that browser tests need (a ws server, a signaling relay), kept beside them.
 const { plugins: testPlugins = [] } = await import('./test/browser/plugins.mjs');
 
@@ -33,6 +48,7 @@ export default {
   browsers: [chromeLauncher({ launchOptions: { executablePath: findChrome(), headless: true, args: flags } })],
   plugins: [
     harness,
+    selfImports,
     ...testPlugins,
     // tweetnacl is CommonJS; 26.0.3 is the last @rollup/plugin-commonjs that works under dev-server-rollup 1.0.
     fromRollup(commonjs)({ include: ['**/node_modules/tweetnacl/**'] }),

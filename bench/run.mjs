@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, and the docs that show them.
 //
-//   node bench/run.mjs [--only=size,peer,own,secure,cache,compression] [--build] [--report-only]
+//   node bench/run.mjs [--only=size,peer,own,secure,cache,compression,idl] [--build] [--report-only]
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -16,8 +16,10 @@
 //    over a worker and WebSocket, IndexedDB hits, coalescing, the cost of a configured cache).
 // 7. Compression: `node --expose-gc bench/compression.bench.mjs` (bytes on the wire and MB/s over
 //    WebSocket for JSON-like results, with and without `saltline/compression`).
+// 8. The IDL: `node --expose-gc bench/idl.bench.mjs` (parsing a 5,000-line file, validating a
+//    call's arguments).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
-// Size, Secure channel; and docs/bench-calls.svg); raw results go to bench/results/.
+// Size, Secure channel, IDL; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
 //
 // Environment: PEER_BENCH_DIR (default ../shared/peer-bench), PEER_BENCH_HOME (where `run` installs
@@ -40,7 +42,7 @@ const args = process.argv.slice(2);
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
-  .split(',') ?? ['size', 'peer', 'own', 'secure', 'cache', 'compression'];
+  .split(',') ?? ['size', 'peer', 'own', 'secure', 'cache', 'compression', 'idl'];
 const reportOnly = args.includes('--report-only');
 const say = (...a) => console.error('[bench]', ...a);
 const KNOBS = [
@@ -309,6 +311,13 @@ if (only.includes('cache')) {
 if (only.includes('compression')) {
   const compression = jsonBench('compression', 'compression.bench.mjs', 'the compression benchmark');
   if (compression) writeJsonBench('compression', 'Compression', compression, 'compression.bench.mjs', '');
+}
+
+// ---- 8. the IDL -------------------------------------------------------------------------------------
+
+if (only.includes('idl')) {
+  const idl = jsonBench('idl', 'idl.bench.mjs', 'the IDL benchmark');
+  if (idl) writeJsonBench('idl', 'IDL', idl, 'idl.bench.mjs', '');
 }
 
 say(

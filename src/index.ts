@@ -28,6 +28,7 @@ export type {
   PeerOptions,
   PeerStats,
   Remote,
+  RemoteDescriptor,
   RemoteFunction,
   RemoteObject,
   RemoteResult,

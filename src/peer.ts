@@ -11,11 +11,11 @@ import { type Line, starterOf } from './line.js';
 import { assertExposable } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import { startPlugins, withPlugins } from './plugins.js';
-import { createRemoteProxy } from './proxy.js';
+import { remoteOf } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';
-import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote } from './types.js';
+import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from './types.js';
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -73,10 +73,10 @@ class RpcPeer implements Peer {
     return this.#session.remoteIdentity;
   }
 
-  remote<T>(options?: CallOptions): Remote<T> {
-    if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
-    this.#proxy ??= createRemoteProxy((method, args) => this.call(method, args));
-    return this.#proxy as Remote<T>;
+  remote<T>(options?: CallOptions): Remote<T>;
+  remote<C>(service: RemoteDescriptor<C>): C;
+  remote(options?: CallOptions | RemoteDescriptor<unknown>): unknown {
+    return options ? remoteOf(this, options) : (this.#proxy ??= remoteOf(this, undefined));
   }
 
   expose(api: object | undefined): void {

@@ -9,6 +9,8 @@
  * unhandled rejection. The proxy answers them itself.
  */
 
+import type { CallOptions, Peer, RemoteDescriptor } from './types.js';
+
 type Send = (method: string, args: unknown[]) => Promise<unknown>;
 
 /** The dotted path of each proxy node and of its target (`util.inspect` looks at the target). */
@@ -105,4 +107,13 @@ function node(send: Send, path: string, own: ReadonlyMap<string | symbol, unknow
   paths.set(proxy, path);
   paths.set(target, path);
   return proxy;
+}
+
+/**
+ * What `remote(options)` returns, for every kind of peer: a service descriptor's own client, or a
+ * proxy whose calls carry `options`. Peers keep the one made without options.
+ */
+export function remoteOf(peer: Peer, options: CallOptions | RemoteDescriptor<unknown> | undefined): unknown {
+  if (options && '~remote' in options) return options['~remote'](peer);
+  return createRemoteProxy(options ? (method, args) => peer.call(method, args, options) : (method, args) => peer.call(method, args));
 }

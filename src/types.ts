@@ -365,6 +365,14 @@ type LocalCallback<F> = F extends (...args: infer A) => infer R
   : never;
 
 /** One end of a connection: calls the far side, serves what it exposes, and closes once. */
+/**
+ * Anything that builds its own client for a peer: `peer.remote(descriptor)` hands the peer to
+ * `~remote`. Service descriptors of `saltline/schema` are such; the core knows nothing more of them.
+ */
+export interface RemoteDescriptor<C> {
+  readonly '~remote': (peer: Peer) => C;
+}
+
 export interface Peer {
   /**
    * A typed proxy of the far side's exposed API. With `options`, every call made through this
@@ -372,6 +380,8 @@ export interface Peer {
    */
   // biome-ignore lint/suspicious/noExplicitAny: without a type argument the proxy is untyped
   remote<T = any>(options?: CallOptions): Remote<T>;
+  /** A typed client built by a service descriptor (`saltline/schema`): `peer.remote(Notes)`. */
+  remote<C>(service: RemoteDescriptor<C>): C;
   /** Replaces what this side exposes. */
   expose(api: object | undefined): void;
   /** Calls a remote method by its dotted name. */

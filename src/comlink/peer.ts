@@ -11,10 +11,21 @@ import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable, resolveMethod } from '../lookup.js';
 import { announceReady, type Plugin, startPlugins, withPlugins } from '../plugins.js';
-import { createRemoteProxy } from '../proxy.js';
+import { remoteOf } from '../proxy.js';
 import { transferablesOfAll } from '../transfer.js';
 import type { Transport } from '../transport.js';
-import type { Call, CallHandler, CallOptions, Interceptor, Logger, Peer, PeerOptions, PeerStats, Remote } from '../types.js';
+import type {
+  Call,
+  CallHandler,
+  CallOptions,
+  Interceptor,
+  Logger,
+  Peer,
+  PeerOptions,
+  PeerStats,
+  Remote,
+  RemoteDescriptor,
+} from '../types.js';
 import { errorOf, isReply, isRequest, proxied, raw, thrown, type WireRequest, type WireValue } from './wire.js';
 
 export interface ComlinkLimits {
@@ -108,10 +119,10 @@ class ComlinkPeer implements Peer {
     transport.start({ message: (data) => this.#receive(data), closed: (reason) => this.#shutdown(reason) });
   }
 
-  remote<T>(options?: CallOptions): Remote<T> {
-    if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
-    this.#proxy ??= createRemoteProxy((method, args) => this.call(method, args));
-    return this.#proxy as Remote<T>;
+  remote<T>(options?: CallOptions): Remote<T>;
+  remote<C>(service: RemoteDescriptor<C>): C;
+  remote(options?: CallOptions | RemoteDescriptor<unknown>): unknown {
+    return options ? remoteOf(this, options) : (this.#proxy ??= remoteOf(this, undefined));
   }
 
   expose(api: object | undefined): void {

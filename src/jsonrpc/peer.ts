@@ -8,9 +8,9 @@ import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
 import { announceReady, startPlugins } from '../plugins.js';
-import { createRemoteProxy } from '../proxy.js';
+import { remoteOf } from '../proxy.js';
 import type { Transport } from '../transport.js';
-import type { Call, CallHandler, CallOptions, Peer, PeerStats, Remote } from '../types.js';
+import type { Call, CallHandler, CallOptions, Peer, PeerStats, Remote, RemoteDescriptor } from '../types.js';
 import { fromErrorObject } from './errors.js';
 import { assertSendable } from './json.js';
 import { type JsonRpcLimits, type JsonRpcServeOptions, type ResolvedLimits, resolveLimits, withJsonRpcPlugins } from './limits.js';
@@ -70,10 +70,10 @@ class JsonRpcPeer implements Peer {
     transport.start({ message: (data) => this.#receive(data), closed: (reason) => this.#shutdown(reason) });
   }
 
-  remote<T>(options?: CallOptions): Remote<T> {
-    if (options) return createRemoteProxy((method, args) => this.call(method, args, options)) as Remote<T>;
-    this.#proxy ??= createRemoteProxy((method, args) => this.call(method, args));
-    return this.#proxy as Remote<T>;
+  remote<T>(options?: CallOptions): Remote<T>;
+  remote<C>(service: RemoteDescriptor<C>): C;
+  remote(options?: CallOptions | RemoteDescriptor<unknown>): unknown {
+    return options ? remoteOf(this, options) : (this.#proxy ??= remoteOf(this, undefined));
   }
 
   expose(api: object | undefined): void {
