@@ -58,7 +58,7 @@ export interface RedisBusStats {
   readonly nodes: number;
 }
 
-/** A `Bus` over Redis pub/sub: sealed messages between the processes of one cluster. */
+/** A `Bus` over Redis pub/sub: messages between the processes of one cluster, authenticated with its shared key. */
 export interface RedisBus extends Bus {
   stats(): RedisBusStats;
   /** Resolves when the connection to Redis is up (at once if it is). */
