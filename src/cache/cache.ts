@@ -24,6 +24,7 @@ const MAX_KEY_MEMO = 4096;
 /** Most invalidations a replay may carry; a longer answer makes the scope stale instead. */
 const MAX_REPLAY = 4096;
 
+/** What `createCache` takes: where results are kept, their bounds, and whose results they are. */
 export interface CacheOptions {
   /** Where results are kept: `memoryStore()`, or `indexedDbStore({ name })` behind a memory tier. Default `memoryStore()`. */
   readonly store?: MemoryStore | PersistentStore;
@@ -53,6 +54,7 @@ export interface CacheOptions {
   readonly now?: () => number;
 }
 
+/** A cache's counters since it was made, and what it holds now (`entries`, `bytes`). */
 export interface CacheStats {
   readonly hits: number;
   readonly misses: number;
@@ -63,6 +65,7 @@ export interface CacheStats {
   readonly bytes: number;
 }
 
+/** The cache plugin: give it to `createPeer` in `plugins`; it also reports and clears what it holds. */
 export interface Cache extends Plugin {
   stats(): CacheStats;
   /** Drops every stored result, or only `principal`'s (on logout), from memory and IndexedDB. */

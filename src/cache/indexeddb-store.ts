@@ -7,8 +7,9 @@
 import { type IDBPDatabase, openDB } from 'idb';
 import { type CacheEntry, type InvalidationMatch, matches, type PersistentStore } from './store.js';
 
+/** What `indexedDbStore` takes: the database's name, its byte budget and how long opening may take. */
 export interface IndexedDbStoreOptions {
-  /** The database's name; tabs that use one name share it. */
+  /** The database's name; tabs that use one name share it. Required. */
   readonly name: string;
   /** Byte budget; past it the least recently used entries go, down to 80 %. Default 50 MiB. */
   readonly maxBytes?: number;

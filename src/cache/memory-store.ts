@@ -4,6 +4,7 @@
  */
 import { type CacheEntry, expiresAt, type InvalidationMatch, matches } from './store.js';
 
+/** What `memoryStore` takes: its byte budget and the largest result it keeps. */
 export interface MemoryStoreOptions {
   /** Byte budget (canonical encoding sizes); least recently used entries go first. Default 8 MiB. */
   readonly maxBytes?: number;

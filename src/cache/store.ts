@@ -1,6 +1,7 @@
 /** What the stores keep: one result of one call, with the policy it came with. */
 import type { WirePolicy } from './policy.js';
 
+/** One stored result of one call, with the policy it came with, as a store keeps it. */
 export interface CacheEntry {
   /** The call's key (`cacheKey`): scope, principal, method and arguments, hashed. */
   readonly key: string;

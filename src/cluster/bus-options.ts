@@ -13,6 +13,7 @@ export interface BusLoss {
   readonly node?: string;
 }
 
+/** What `redisBus` takes: the Redis server, the cluster's shared key and the bounds on what arrives. */
 export interface RedisBusOptions {
   /** The Redis server. Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
@@ -41,6 +42,7 @@ export interface RedisBusOptions {
   readonly createClient?: (options: any) => any;
 }
 
+/** A Redis bus's counters at one moment: what went out, came in, was refused or lost. */
 export interface RedisBusStats {
   /** `ready` while the connection to Redis is up; `reconnecting` while down; `closed` after `close()`. */
   readonly state: 'ready' | 'reconnecting' | 'closed';
@@ -56,6 +58,7 @@ export interface RedisBusStats {
   readonly nodes: number;
 }
 
+/** A `Bus` over Redis pub/sub: messages between the processes of one cluster, authenticated with its shared key. */
 export interface RedisBus extends Bus {
   stats(): RedisBusStats;
   /** Resolves when the connection to Redis is up (at once if it is). */

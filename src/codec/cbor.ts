@@ -3,6 +3,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { scanCbor } from './cbor-scan.js';
 import type { Codec } from './codec.js';
 
+/** What the CBOR codec takes: the bounds it enforces on both ends, since a far side chooses the sizes. */
 export interface CborOptions {
   /** Refuses to decode longer inputs, in bytes. Default 32 MiB. */
   readonly maxMessageSize?: number;

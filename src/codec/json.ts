@@ -4,6 +4,7 @@ import { fromBase64, toBase64 } from './base64.js';
 import type { Codec } from './codec.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
+/** What the JSON codec takes: the bounds it enforces on what it decodes. */
 export interface JsonOptions {
   /** Refuses to decode longer inputs, in bytes. Default 32 MiB. */
   readonly maxMessageSize?: number;

@@ -28,6 +28,7 @@ import type {
 } from '../types.js';
 import { errorOf, isReply, isRequest, proxied, raw, thrown, type WireRequest, type WireValue } from './wire.js';
 
+/** Bounds on what a comlink far side can make this side hold. */
 export interface ComlinkLimits {
   /** Outgoing calls waiting for a reply; more reject with `RESOURCE_EXHAUSTED`. Default 10,000. */
   readonly maxPendingCalls?: number;
@@ -39,6 +40,7 @@ export interface ComlinkLimits {
   readonly maxPathLength?: number;
 }
 
+/** What `comlinkPeer` takes: the API it exposes, timeouts, plugins and bounds. */
 export interface ComlinkPeerOptions {
   /** The object whose own enumerable functions (and nested plain objects) `Comlink.wrap` callers may call. Default: none. */
   readonly expose?: object;

@@ -7,6 +7,7 @@ export interface ZlibLike {
   inflateRawSync(data: Uint8Array, options?: { maxOutputLength?: number }): Uint8Array;
 }
 
+/** What `deflateRaw()` takes: which zlib to use and how hard it works. */
 export interface DeflateOptions {
   /**
    * Node's `zlib` module (`import zlib from 'node:zlib'`): synchronous and several times faster

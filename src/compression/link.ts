@@ -3,6 +3,7 @@ import type { BytesEncoding, Transport, TransportReceiver } from '../transport.j
 import type { Compressor } from './compressor.js';
 import { HEADER_SIZE, isCompressed, open, seal } from './envelope.js';
 
+/** What `compression()` takes: the compressors on offer and when a message is worth compressing. */
 export interface CompressionOptions {
   /** Compressors in order of preference; each side sends with its first one the far side has. Default `[deflateRaw()]`. */
   readonly compressors?: readonly Compressor[];

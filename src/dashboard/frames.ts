@@ -9,6 +9,7 @@ import { watchSnapshots } from '../observe/watch.js';
 /** Methods listed per frame, busiest first. */
 const MAX_ROWS = 50;
 
+/** One method's line in a dashboard frame, over the last tick. */
 export interface MethodRow {
   readonly method: string;
   readonly calls: number;
@@ -20,6 +21,7 @@ export interface MethodRow {
   readonly rateLimited: number;
 }
 
+/** What the dashboard page draws for one tick; small and clone-safe, it crosses as a stream item. */
 export interface DashboardFrame {
   /** Wall-clock time of the frame (`Date.now()`). */
   readonly time: number;

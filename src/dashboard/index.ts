@@ -20,8 +20,9 @@ import { dashboardPage } from './page.js';
 
 export type { DashboardFrame, MethodRow } from './frames.js';
 
+/** What `serveDashboard` takes: the metrics to show, where to serve the page, and who may watch. */
 export interface DashboardOptions {
-  /** The metrics plugin whose figures the page shows. */
+  /** The metrics plugin whose figures the page shows. Required. */
   readonly metrics: Metrics;
   /**
    * A Node HTTP server to share: the dashboard takes WebSocket upgrades on `path/ws`, and your
@@ -48,6 +49,7 @@ export interface DashboardOptions {
   readonly assets?: string;
 }
 
+/** A served dashboard: its URL, a request handler for a shared server, and `close()`. */
 export interface Dashboard {
   /** `http://host:port/path` of the page (its own server), or just `path` on a shared one. */
   readonly url: string;
@@ -77,6 +79,7 @@ function fileUnder(root: string, relative: string): string | undefined {
   return file;
 }
 
+/** Serves a live page of `metrics`' figures, fed over a saltline stream that `authorize` guards. */
 export async function serveDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { metrics, path = '/dashboard', interval = 1_000, side = 'server', authorize = loopback } = options;
   const assets = normalize(options.assets ?? defaultAssets());

@@ -6,11 +6,17 @@
  */
 import { RpcError, type RpcErrorCode } from '../errors.js';
 
+/** JSON-RPC 2.0 code for a body that is not valid JSON. */
 export const PARSE_ERROR = -32700;
+/** JSON-RPC 2.0 code for JSON that is not a valid request object. */
 export const INVALID_REQUEST = -32600;
+/** JSON-RPC 2.0 code for a method that is not exposed. */
 export const METHOD_NOT_FOUND = -32601;
+/** JSON-RPC 2.0 code for parameters a method cannot take (`INVALID_ARGUMENT`). */
 export const INVALID_PARAMS = -32602;
+/** JSON-RPC 2.0 code for a failure inside the server (`INTERNAL`). */
 export const INTERNAL_ERROR = -32603;
+/** The code every other saltline error travels as, with the saltline code in `error.data`. */
 export const SERVER_ERROR = -32000;
 
 /** A JSON-RPC 2.0 error object as it crosses the wire. */

@@ -6,6 +6,7 @@ import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { Transport, TransportReceiver } from '../transport.js';
 import { fromErrorObject, toErrorObject } from './errors.js';
 
+/** What the HTTP client transport takes: headers, the `fetch` to use and the bound on answers. */
 export interface HttpTransportOptions {
   /** Headers sent with every request (an `Authorization` token, say). Default: none beyond `Content-Type`. */
   readonly headers?: Readonly<Record<string, string>>;

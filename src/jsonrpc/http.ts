@@ -11,6 +11,7 @@ import { INVALID_REQUEST, PARSE_ERROR, protocolError } from './errors.js';
 import { type JsonRpcServeOptions, resolveLimits, withJsonRpcPlugins } from './limits.js';
 import { JsonRpcServer } from './server.js';
 
+/** What the HTTP handlers take: the serving options, less `expose` (the API is their first argument). */
 export interface JsonRpcHttpOptions extends Omit<JsonRpcServeOptions, 'expose'> {}
 
 /** An HTTP answer before it takes the platform's form. */

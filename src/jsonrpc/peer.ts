@@ -17,6 +17,7 @@ import { type JsonRpcLimits, type JsonRpcServeOptions, type ResolvedLimits, reso
 import { paramsOf } from './params.js';
 import { DEFAULT_CANCEL_METHOD, type JsonRpcId, JsonRpcServer } from './server.js';
 
+/** What `jsonRpcPeer` takes: the serving options, plus the calling side's timeout, limits and batching. */
 export interface JsonRpcPeerOptions extends JsonRpcServeOptions {
   /** Default per-call timeout in ms; `0` or `Infinity` for none. Default 30,000. */
   readonly timeout?: number;

@@ -21,6 +21,7 @@ import {
 import { nestsWithin, unsendable } from './json.js';
 import type { JsonRpcServeOptions, ResolvedLimits } from './limits.js';
 
+/** A request's id as JSON-RPC 2.0 allows it; answers to a request whose id could not be read carry `null`. */
 export type JsonRpcId = string | number | null;
 
 /** A response object as sent. */
@@ -50,6 +51,7 @@ function isId(value: unknown): value is JsonRpcId {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || value === null;
 }
 
+/** Answers JSON-RPC 2.0 texts against an API: one text in, the text to send back (or nothing) out. */
 export class JsonRpcServer {
   api: object | undefined;
   /** Requests whose handlers are running (forgotten on close, like the core's). */

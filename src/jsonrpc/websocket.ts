@@ -12,6 +12,7 @@ import type { Peer, PeerOptions } from '../types.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './limits.js';
 import { type JsonRpcPeerOptions, jsonRpcPeer } from './peer.js';
 
+/** What `serveJsonRpc` takes: `serveWebSocket`'s options, with JSON-RPC peers and a frame bound. */
 export interface ServeJsonRpcOptions extends Omit<ServeWebSocketOptions, 'peer' | 'createPeer'> {
   /**
    * Options for each connection's peer, or a function of the request: `{ expose: api }`. Handler

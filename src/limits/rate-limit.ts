@@ -10,6 +10,7 @@ import type { Plugin } from '../plugins.js';
 import type { Call, Interceptor } from '../types.js';
 import { Gcra, type Rate } from './gcra.js';
 
+/** What `rateLimit()` takes: rates per caller and per method, concurrency, and how callers are told apart. */
 export interface RateLimitOptions {
   /** Calls per second (and burst) per caller, over all methods. Default: no limit. */
   readonly perPeer?: Rate;
@@ -46,6 +47,7 @@ function refusal(message: string, data?: RateLimited): RpcError {
 
 const defaultKey = (call: Call): unknown => call.context?.principal ?? call.context?.peer;
 
+/** A plugin that refuses incoming calls over the limits with `RESOURCE_EXHAUSTED` and `retryAfterMs`. */
 export function rateLimit(options: RateLimitOptions): Plugin {
   const { maxKeys = 100_000, clock = () => performance.now(), key = defaultKey, maxInFlight = Infinity } = options;
   const perPeer = options.perPeer ? new Gcra(options.perPeer, maxKeys) : undefined;

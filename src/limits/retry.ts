@@ -7,6 +7,7 @@ import { RpcError } from '../errors.js';
 import type { Plugin } from '../plugins.js';
 import type { Interceptor } from '../types.js';
 
+/** What `retryRateLimited()` takes: which methods are safe to retry, and its clock and timer. */
 export interface RetryOptions {
   /** Methods safe to run twice: a list of names or a test. Required: nothing is retried unless named. */
   readonly idempotent: readonly string[] | ((method: string) => boolean);
@@ -33,6 +34,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** A calling-side plugin that retries an idempotent call once after a rate limit's `retryAfterMs`, within its deadline. */
 export function retryRateLimited(options: RetryOptions): Plugin {
   const { clock = () => performance.now(), wait = sleep } = options;
   const list = options.idempotent;

@@ -6,8 +6,10 @@
 import type { Side } from './call-watch.js';
 import type { Histogram } from './histogram.js';
 
+/** Where a rule stands, as in Prometheus: `pending` while its condition holds for less than `for`. */
 export type AlertState = 'inactive' | 'pending' | 'firing' | 'resolved';
 
+/** A condition on one side's calls, evaluated in the library; each state change is reported once. */
 export interface AlertRule {
   /** Names the rule in events, logs and the dashboard. */
   readonly name: string;

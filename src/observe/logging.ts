@@ -22,10 +22,12 @@ export interface ObserveLogger {
   isLevelEnabled?(level: string): boolean;
 }
 
+/** Levels from most to least verbose; `silent` writes nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
 
+/** What `logging()` takes: where lines go, how verbose, and what is masked or rate-limited. */
 export interface LoggingOptions {
   /** Where lines go. Default: none, and the plugin writes nothing. */
   readonly logger?: ObserveLogger;
@@ -58,6 +60,7 @@ interface CallLine {
   readonly peer: Peer | undefined;
 }
 
+/** A plugin that logs calls, connections and failures, with secrets masked and repeats rate-limited. */
 export function logging(options: LoggingOptions = {}): Logging {
   const { logger, redact: keys = secretKeys, clock = () => performance.now() } = options;
   const level = rank[options.level ?? 'info'];

@@ -13,6 +13,7 @@ import type { ObserveLogger } from './logging.js';
 import { toPrometheus } from './prometheus.js';
 import { watchSnapshots } from './watch.js';
 
+/** What `createMetrics()` takes: the caps on series, what is excluded, and the alert rules. */
 export interface MetricsOptions {
   /** Distinct methods counted per side; calls to any other count under `_OTHER`. Default 500. */
   readonly maxMethods?: number;
@@ -35,6 +36,7 @@ export interface MetricsOptions {
 /** The series calls to methods past the cap count under (OpenTelemetry's name for it). */
 export const OTHER = '_OTHER';
 
+/** One method's figures on one side, cumulative since the plugin started. */
 export interface MethodSnapshot {
   readonly method: string;
   readonly side: Side;
@@ -55,6 +57,7 @@ export interface MethodSnapshot {
   readonly rateLimited: number;
 }
 
+/** One peer's own scalar `stats()`, as the metrics plugin reads them. */
 export interface PeerSnapshot {
   readonly id: number;
   readonly pendingCalls: number;
@@ -64,6 +67,7 @@ export interface PeerSnapshot {
   readonly malformed: number;
 }
 
+/** Every method's and peer's figures and every alert at one moment. */
 export interface MetricsSnapshot {
   /** Wall-clock time of the snapshot (`Date.now()`). */
   readonly time: number;
@@ -72,6 +76,7 @@ export interface MetricsSnapshot {
   readonly alerts: readonly AlertStatus[];
 }
 
+/** The metrics plugin: give it to `createPeer` in `plugins`, read it as snapshots, Prometheus text or a watch. */
 export interface Metrics extends Plugin {
   snapshot(): MetricsSnapshot;
   /** The Prometheus text exposition format (version 0.0.4) of the current figures. */
@@ -110,6 +115,7 @@ function isRateLimited(error: unknown): boolean {
   return typeof data?.retryAfterMs === 'number';
 }
 
+/** A plugin that counts calls per method and side, with bounded series, latency histograms and alerts. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const { maxMethods = 500, maxMethodLength = 128, clock = () => performance.now() } = options;
   const exclude = options.exclude ?? ((method: string) => method.startsWith('$sys.'));

@@ -7,6 +7,7 @@
 /** Keys whose values never reach a log line. */
 export const secretKeys: RegExp = /authorization|cookie|token|secret|password|passwd|api[-_]?key|session|credential|private[-_]?key/i;
 
+/** What a masked value is replaced with in log lines. */
 export const REDACTED = '[REDACTED]';
 
 /** Nesting levels copied; deeper values become `'[…]'`. */

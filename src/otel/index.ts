@@ -25,6 +25,7 @@ import type { Plugin } from '../plugins.js';
 import type { Call } from '../types.js';
 import { extractTraceContext, injectTraceContext } from './trace-context.js';
 
+/** What `tracing()` takes: the providers to use and whether to trust the far side's trace. */
 export interface TracingOptions {
   /** Where spans go. Default: the global tracer provider (`trace.getTracerProvider()`). */
   readonly tracerProvider?: TracerProvider;
@@ -52,6 +53,7 @@ interface Traced {
   method: string;
 }
 
+/** A plugin that makes an OpenTelemetry span and a duration record per call, with W3C trace context in `meta`. */
 export function tracing(options: TracingOptions = {}): Plugin {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE);
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE);

@@ -8,6 +8,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** Longest `tracestate` accepted (the W3C limit is 32 members of at most 256 characters; this is generous). */
 const MAX_TRACESTATE = 512;
 
+/** Writes `span`'s W3C `traceparent` (and `tracestate`) into call `meta`; an invalid span writes nothing. */
 export function injectTraceContext(span: SpanContext, meta: Record<string, unknown>): void {
   if (!isSpanContextValid(span)) return;
   const flags = (span.traceFlags & 0xff).toString(16).padStart(2, '0');

@@ -21,6 +21,7 @@ export type PoolStrategy = 'least-pending' | 'round-robin';
 /** Makes the transport of member `index` (0 to `size − 1`), again each time that member is replaced. */
 export type PoolFactory = (index: number) => Transport | PromiseLike<Transport>;
 
+/** What `createPool` takes: how many members, how calls pick one, and which calls may be retried. */
 export interface PoolOptions {
   /** Members kept, each from one `factory` call. Default 4. */
   readonly size?: number;
@@ -58,6 +59,7 @@ export interface PoolMemberStats {
   readonly failures: number;
 }
 
+/** A pool's counters at one moment, per member and overall. */
 export interface PoolStats {
   readonly members: readonly PoolMemberStats[];
   /** Calls waiting for a member to come up. */
@@ -68,6 +70,7 @@ export interface PoolStats {
   readonly replacements: number;
 }
 
+/** Several members serving one API, seen as one callee: calls go to one member each. */
 export interface Pool {
   /** A typed proxy whose every call goes to one member; with `options`, each call uses them. */
   // biome-ignore lint/suspicious/noExplicitAny: without a type argument the proxy is untyped
@@ -94,6 +97,10 @@ const idempotence = (option: PoolOptions['idempotent']): ((method: string) => bo
   return (method) => names.has(method);
 };
 
+/**
+ * Starts `size` members from `factory` and spreads calls over them; a failed member is replaced
+ * after a backoff, and only idempotent calls are retried elsewhere (running one twice must be harmless).
+ */
 export function createPool(factory: PoolFactory, options: PoolOptions = {}): Pool {
   const size = options.size ?? DEFAULT_POOL_SIZE;
   if (!(Number.isInteger(size) && size >= 1)) throw new TypeError(`size must be a whole number of 1 or more, not ${size}`);
