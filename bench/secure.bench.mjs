@@ -31,6 +31,9 @@ const { createPeer } = await import('../src/index.ts');
 const { createPeer: createSecurePeer, generateIdentity } = await import('../src/secure/index.ts');
 const { fromPort } = await import('../adapters/worker.ts');
 const { RecordCipher, FROM_INITIATOR, WHOLE } = await import('../src/secure/records.ts');
+const { loadLibsodium, sodiumNative, tweetnaclBackend } = await import('../src/secure/backend.ts');
+/** Every secretbox backend this process can load, compared in one run. */
+const backends = [tweetnaclBackend, sodiumNative(), await loadLibsodium().catch(() => null)].filter(Boolean);
 
 const MB = 1e6;
 const RECORD_PAYLOAD = 64 * 1024 - 17; // what one record carries
@@ -46,7 +49,7 @@ if (!isMainThread) {
       createSecurePeer(transport, {
         expose: service,
         timeout: 0,
-        secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientKey },
+        secure: { identity: serverIdentity, networkKey, expectedRemoteKey: clientKey, crypto: kind.split(':')[1] ?? 'auto' },
       });
     parentPort.postMessage({ id });
   });
@@ -86,7 +89,11 @@ async function main() {
   };
   const peers = [];
   const client = (kind, port) => {
-    const peer = kind === 'plain' ? createPeer(fromPort(port), { timeout: 0 }) : createSecurePeer(fromPort(port), clientOptions);
+    const crypto = kind.split(':')[1] ?? 'auto';
+    const peer =
+      kind === 'plain'
+        ? createPeer(fromPort(port), { timeout: 0 })
+        : createSecurePeer(fromPort(port), { ...clientOptions, secure: { ...clientOptions.secure, crypto } });
     peers.push(peer);
     return peer;
   };
@@ -168,6 +175,39 @@ async function main() {
     { name: 'RecordCipher seal + open', run: recordRate(SMALL_RECORD, true) },
     { name: 'nacl.secretbox + nacl.secretbox.open', run: recordRate(SMALL_RECORD, false) },
   ]);
+
+  // Backends: the record layer alone (seal + open in one thread), then 1 MiB through the channel
+  // to the worker with both ends on that backend, beside plain, all interleaved in one run.
+  log('backends: record layer alone');
+  const bulkRate = (backend, size) => {
+    const bytes = makeBytes(size);
+    const key = nacl.randomBytes(32);
+    const sealer = new RecordCipher(key.slice(), FROM_INITIATOR, () => backend);
+    const opener = new RecordCipher(key.slice(), FROM_INITIATOR, () => backend);
+    return timedLoop(() => {
+      for (let offset = 0; offset < size; offset += RECORD_PAYLOAD) {
+        if (!opener.open(sealer.seal(WHOLE, bytes.subarray(offset, offset + RECORD_PAYLOAD)), true)) throw new Error('did not open');
+      }
+    }, 1);
+  };
+  const smallRate = (backend) => {
+    const payload = makeBytes(SMALL_RECORD);
+    const key = nacl.randomBytes(32);
+    const sealer = new RecordCipher(key.slice(), FROM_INITIATOR, () => backend);
+    const opener = new RecordCipher(key.slice(), FROM_INITIATOR, () => backend);
+    return timedLoop(() => {
+      if (!opener.open(sealer.seal(WHOLE, payload), true)) throw new Error('a record did not open');
+    }, 100);
+  };
+  const backendSmall = await interleave(backends.map((b) => ({ name: b.name, run: smallRate(b) })));
+  const backendBulk = await interleave(backends.map((b) => ({ name: b.name, run: bulkRate(b, 1024 * 1024) })));
+  log('backends: 1 MiB to the worker');
+  const MiB = makeBytes(1024 * 1024);
+  const backendApis = { plain: (await remote('plain')).remote() };
+  for (const b of backends) backendApis[b.name] = (await remote(`secure:${b.name}`)).remote();
+  const backendWire = await interleave(
+    Object.entries(backendApis).map(([name, api]) => ({ name, run: (ms) => seq(() => api.bytes(MiB), ms) })),
+  );
 
   const results = [];
   for (const transport of transports) {
@@ -265,6 +305,36 @@ async function main() {
       `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
       `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
       `${fmt(records[0].median / 2)}/s.`,
+    '',
+    table(
+      [
+        'secretbox backend',
+        'small record seal + open µs',
+        '1 MiB seal + open MB/s',
+        'min–max',
+        'vs tweetnacl',
+        '1 MiB to a worker MB/s',
+        'min–max',
+        'vs plain',
+      ],
+      backends.map((b, i) => {
+        const mbs = (x) => fmt((x * 1024 * 1024) / MB);
+        const wire = backendWire[i + 1];
+        return [
+          b.name,
+          (1e6 / backendSmall[i].median).toFixed(2),
+          `**${mbs(backendBulk[i].median)}**`,
+          `${mbs(backendBulk[i].min)}–${mbs(backendBulk[i].max)}`,
+          fmtRatio(ratio(backendBulk[i], backendBulk[0])),
+          `**${mbs(wire.median)}**`,
+          `${mbs(wire.min)}–${mbs(wire.max)}`,
+          `**${fmtRatio(ratio(wire, backendWire[0]))}**`,
+        ];
+      }),
+    ),
+    '',
+    `Plain 1 MiB to the same worker in that run: ${fmt((backendWire[0].median * 1024 * 1024) / MB)} MB/s. The other tables' ` +
+      `secure rows use \`crypto: 'auto'\` (sodium-native where it loads).`,
     '',
     `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median ` +
       `**${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,

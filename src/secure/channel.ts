@@ -110,6 +110,7 @@ export class SecureTransport implements Transport {
       rekeyRecords: seams?.rekeyRecords ?? REKEY_RECORDS,
       rekeyInterval: seams?.rekeyInterval ?? REKEY_INTERVAL,
       maxMessageSize,
+      backend: options.backend,
     };
     this.#now = seams?.clock ?? Date.now;
     this.#guard = options.handshakes ?? sharedGuard;

@@ -19,6 +19,7 @@ import { SecureTransport } from './channel.js';
 import { seamsOf } from './internal.js';
 import { type ResolvedSecureOptions, resolveSecureOptions, type SecureOptions } from './options.js';
 
+export { type CryptoChoice, loadLibsodium } from './backend.js';
 export { DEFAULT_FRESHNESS, type FreshnessLimits, type HelloGuard, handshakeGuard } from './freshness.js';
 export { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, type Identity, importIdentity } from './keys.js';
 export type { Authorize, AuthorizeRequest, SecureOptions } from './options.js';

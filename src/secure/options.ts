@@ -1,5 +1,6 @@
 /** `secure` options: what they mean, their defaults, and their checks. */
 import type { Transport } from '../transport.js';
+import { type BackendSource, backendSource, type CryptoChoice } from './backend.js';
 import { utf8 } from './bytes.js';
 import { HelloGuard } from './freshness.js';
 import { MAX_TOKEN } from './handshake.js';
@@ -58,6 +59,14 @@ export interface SecureOptions {
    * `reconnecting()` defaults to `initiator`.
    */
   readonly role?: 'initiator' | 'responder';
+  /**
+   * Which secretbox seals and opens records (all give the same bytes, so the two ends need not
+   * agree): `'sodium-native'` (native libsodium, Node only, the optional `sodium-native` package),
+   * `'libsodium'` (libsodium's WebAssembly build from `libsodium-wrappers`, loaded lazily; records
+   * use tweetnacl until it is ready), `'tweetnacl'`. Default `'auto'`: sodium-native when it can be
+   * loaded, else tweetnacl.
+   */
+  readonly crypto?: CryptoChoice;
 }
 
 export interface ResolvedSecureOptions {
@@ -70,9 +79,11 @@ export interface ResolvedSecureOptions {
   readonly role: 'initiator' | 'responder' | undefined;
   readonly handshakeTimeout: number;
   readonly handshakes: HelloGuard | undefined;
+  readonly backend: BackendSource;
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const CHOICES: readonly CryptoChoice[] = ['auto', 'tweetnacl', 'sodium-native', 'libsodium'];
 
 function key32(name: string, value: Uint8Array | undefined): Uint8Array | undefined {
   if (value === undefined) return undefined;
@@ -103,6 +114,8 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
   if (options.handshakes !== undefined && !(options.handshakes instanceof HelloGuard)) {
     throw new TypeError('secure.handshakes must come from handshakeGuard()');
   }
+  const crypto = options.crypto ?? 'auto';
+  if (!CHOICES.includes(crypto)) throw new TypeError(`secure.crypto must be one of ${CHOICES.join(', ')}`);
   return {
     identity: { publicKey: identity.publicKey.slice(), secretKey: identity.secretKey.slice() },
     networkKey: key32('networkKey', options.networkKey) ?? new Uint8Array(32),
@@ -113,5 +126,6 @@ export function resolveSecureOptions(options: SecureOptions): ResolvedSecureOpti
     handshakeTimeout: timeout,
     handshakes: options.handshakes,
     role: options.role,
+    backend: backendSource(crypto),
   };
 }

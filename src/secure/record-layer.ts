@@ -5,6 +5,7 @@
  */
 import { type ChunkFlag, Reassembler, split } from '../fragment.js';
 import type { Transport } from '../transport.js';
+import type { BackendSource } from './backend.js';
 import type { SessionKeys } from './handshake.js';
 import {
   CLOSE,
@@ -43,6 +44,8 @@ export interface RecordLimits {
   readonly rekeyInterval: number;
   /** Largest reassembled message. */
   readonly maxMessageSize: number;
+  /** The secretbox backend of each record. */
+  readonly backend: BackendSource;
 }
 
 export class RecordLayer {
@@ -63,8 +66,8 @@ export class RecordLayer {
     this.#transfer = link.encoding === 'clone';
     this.#limits = limits;
     this.#events = events;
-    this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER);
-    this.#opener = new RecordCipher(keys.receive, initiator ? FROM_RESPONDER : FROM_INITIATOR);
+    this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER, limits.backend);
+    this.#opener = new RecordCipher(keys.receive, initiator ? FROM_RESPONDER : FROM_INITIATOR, limits.backend);
     this.#reassembler = new Reassembler(limits.maxMessageSize);
     this.awaitingReady = initiator;
   }
@@ -83,8 +86,8 @@ export class RecordLayer {
     if (length > MAX_RECORD) return events.fail('an oversize record');
     const plain = this.#opener.open(record, this.#transfer);
     if (!plain) return events.fail('a record that did not open');
-    const type = plain[32]!;
-    const payload = plain.subarray(33);
+    const type = plain[0]!;
+    const payload = plain.subarray(1);
     if (this.awaitingReady) {
       if (type !== READY) return events.fail('a record before READY');
       if (payload.byteLength) return events.fail('a READY record with a payload');

@@ -5,6 +5,7 @@
 import nacl from 'tweetnacl';
 import { describe, it } from '#harness';
 import { msgpackCodec } from '../../src/msgpack.js';
+import type { CryptoChoice } from '../../src/secure/backend.js';
 import { concat, sameBytes } from '../../src/secure/bytes.js';
 import {
   diffieHellman,
@@ -18,6 +19,7 @@ import {
 import { channelBinding, generateIdentity, handshakeGuard } from '../../src/secure/index.js';
 import { FROM_INITIATOR, FROM_RESPONDER, READY, REKEY, RecordCipher, WHOLE } from '../../src/secure/records.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
+import { backends, useCrypto } from '../support/backends.js';
 import { checkLeaks } from '../support/connect.js';
 import {
   bytesOf,
@@ -68,9 +70,10 @@ interface Established extends SecureConnection {
   handled(): number;
 }
 
-function attackSuite(link: Link): void {
-  describe(`secure channel attacks over ${link.name}`, () => {
+function attackSuite(link: Link, crypto: CryptoChoice): void {
+  describe(`secure channel attacks over ${link.name} with ${crypto}`, () => {
     checkLeaks();
+    useCrypto(crypto);
 
     /** A pair whose channel is open both ways: one call answered. */
     async function established(options: ConnectOptions = {}): Promise<Established> {
@@ -518,4 +521,4 @@ function attackSuite(link: Link): void {
   });
 }
 
-for (const link of links) attackSuite(link);
+for (const { name } of backends) for (const link of links) attackSuite(link, name);

@@ -10,6 +10,7 @@ import { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, im
 import { isCanonicalSignature, isSmallOrderKey } from '../../src/secure/keys.js';
 import { FROM_INITIATOR, FROM_RESPONDER, nextKey, RecordCipher, WHOLE } from '../../src/secure/records.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
+import { backends } from '../support/backends.js';
 import { checkLeaks } from '../support/connect.js';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -116,20 +117,45 @@ describe('secure channel primitives', () => {
     ok(!isCanonicalSignature(high));
   });
 
-  it('seals a record in place to exactly what nacl.secretbox makes, and opens it by copy or in place', () => {
-    const key = nacl.randomBytes(32);
-    const payload = nacl.randomBytes(1000);
-    const record = new RecordCipher(key.slice(), FROM_INITIATOR).seal(WHOLE, payload);
-    const nonce = new Uint8Array(24);
-    nonce[0] = FROM_INITIATOR;
-    deepEqual(record, nacl.secretbox(concat(Uint8Array.of(WHOLE), payload), nonce, key));
-    equal(record.byteOffset, 16); // a view into the one padded buffer: nothing copied after sealing
-    const copied = new RecordCipher(key.slice(), FROM_INITIATOR).open(record, false)!;
-    deepEqual(copied.subarray(33), payload);
-    const inPlace = new RecordCipher(key.slice(), FROM_INITIATOR).open(record, true)!;
-    equal(inPlace.buffer, record.buffer);
-    deepEqual(inPlace.subarray(33), payload);
-  });
+  for (const { name, source } of backends) {
+    it(`seals a record with ${name} to exactly what nacl.secretbox makes, in a buffer of its own`, () => {
+      const key = nacl.randomBytes(32);
+      const payload = nacl.randomBytes(1000);
+      const record = new RecordCipher(key.slice(), FROM_INITIATOR, source).seal(WHOLE, payload);
+      const nonce = new Uint8Array(24);
+      nonce[0] = FROM_INITIATOR;
+      deepEqual(record, nacl.secretbox(concat(Uint8Array.of(WHOLE), payload), nonce, key));
+      ok(record.buffer.byteLength <= record.byteLength + 16, 'the record shares its buffer (it could not be transferred)');
+    });
+
+    it(`opens a record with ${name} by copy, leaving the record as it was`, () => {
+      const key = nacl.randomBytes(32);
+      const payload = nacl.randomBytes(1000);
+      const record = new RecordCipher(key.slice(), FROM_INITIATOR).seal(WHOLE, payload);
+      const before = record.slice();
+      const plain = new RecordCipher(key.slice(), FROM_INITIATOR, source).open(record, false)!;
+      deepEqual(plain, concat(Uint8Array.of(WHOLE), payload));
+      deepEqual(record, before);
+    });
+
+    it(`opens an owned record with ${name}, in place where the backend can`, () => {
+      const key = nacl.randomBytes(32);
+      const payload = nacl.randomBytes(1000);
+      const record = new RecordCipher(key.slice(), FROM_INITIATOR).seal(WHOLE, payload);
+      const plain = new RecordCipher(key.slice(), FROM_INITIATOR, source).open(record, true)!;
+      deepEqual(plain, concat(Uint8Array.of(WHOLE), payload));
+      if (name !== 'libsodium') equal(plain.buffer, record.buffer); // libsodium's WebAssembly heap is a copy anyway
+    });
+
+    it(`refuses a record with one flipped bit with ${name}, without advancing the counter`, () => {
+      const key = nacl.randomBytes(32);
+      const record = new RecordCipher(key.slice(), FROM_INITIATOR).seal(WHOLE, nacl.randomBytes(100));
+      record[40]! ^= 1;
+      const opener = new RecordCipher(key.slice(), FROM_INITIATOR, source);
+      equal(opener.open(record, true), undefined);
+      equal(opener.count, 0n);
+    });
+  }
 
   it('opens a record only under its own direction and counter', () => {
     const key = nacl.randomBytes(32);

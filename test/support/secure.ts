@@ -15,6 +15,7 @@ import { createPeer, generateIdentity, type Identity, type SecureOptions, type S
 import { type Seams, withSeams } from '../../src/secure/internal.js';
 import type { Transport } from '../../src/transport.js';
 import { AssertionError } from '../harness/assert.js';
+import { currentCrypto } from './backends.js';
 import { afterClose, listenerCheck, track } from './connect.js';
 
 // ---- links ------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ export function seamed(secure: SecureOptions, seams: Seams = {}): SecureOptions 
 
 /** The client's default: our identity, the server's key pinned. */
 export function clientSecure(overrides: Partial<SecureOptions> = {}): SecureOptions {
-  return { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey, ...overrides };
+  return { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey, crypto: currentCrypto(), ...overrides };
 }
 
 /** The server's default: accepts the client's key only, with a principal naming it. */
@@ -186,6 +187,7 @@ export function serverSecure(overrides: Partial<SecureOptions> = {}): SecureOpti
   return {
     identity: serverIdentity,
     networkKey,
+    crypto: currentCrypto(),
     authorize: ({ remoteKey }) => (sameBytes(remoteKey, clientIdentity.publicKey) ? { name: 'client' } : false),
     ...overrides,
   };
