@@ -171,10 +171,11 @@ const devServer = await startDevServer({
   logStartMessage: false,
 });
 
-// The operations demo's dashboard (at /dashboard) answers its own requests; the dev server the rest.
+// Demos that answer HTTP themselves (the operations dashboard at /dashboard, the JSON-RPC demo)
+// add a handler here that returns true for the requests it takes; the dev server serves the rest.
 const app = devServer.koaApp.callback();
-let operations;
-const server = http.createServer((request, response) => operations?.dashboard.handle(request, response) || app(request, response));
+const handlers = [];
+const server = http.createServer((request, response) => handlers.some((handle) => handle(request, response)) || app(request, response));
 const sockets = new Set();
 server.on('connection', (socket) => {
   sockets.add(socket);
@@ -200,17 +201,21 @@ for (const name of listDemos()) {
   if (!existsSync(file)) continue;
   const { attach } = await import(pathToFileURL(file).href);
   const origins = [base, `http://localhost:${port}`];
-  services.push({ name, service: await attach({ server, path: `/demos/${name}/`, origins }) });
+  const service = await attach({ server, path: `/demos/${name}/`, origins });
+  if (service.handle) handlers.push((request, response) => service.handle(request, response));
+  services.push({ name, service });
 }
 if (siteBuilt()) console.log(`saltline docs:  ${base}/`);
 else console.log('(no docs site: npm run docs builds it into site/)');
 const { startOperationsDemo } = await import(pathToFileURL(path.join(DEMOS, 'operations', 'load.mjs')).href);
-operations = await startOperationsDemo({ server, path: '/dashboard' });
+const operations = await startOperationsDemo({ server, path: '/dashboard' });
+handlers.push((request, response) => operations.dashboard.handle(request, response));
 console.log(`saltline demos: ${base}/demos/`);
 console.log(`  ${'dashboard'.padEnd(20)} ${base}/dashboard (a demo service under load, live)`);
 for (const name of listDemos()) console.log(`  ${name.padEnd(20)} ${base}/demos/${name}/`);
 for (const { name, service } of services) {
-  console.log(`  ${name.padEnd(20)} ws://${HOST}:${port}${new URL(service.url).pathname} (service)`);
+  const where = new URL(service.url, base).pathname;
+  console.log(`  ${name.padEnd(20)} ${service.handle ? `${base}${where} (HTTP)` : `ws://${HOST}:${port}${where} (service)`}`);
 }
 console.log(`(saltline from ${path.relative(ROOT, DIST) || '.'}${path.sep}; Ctrl+C to stop)`);
 

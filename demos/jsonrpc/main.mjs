@@ -1,35 +1,18 @@
 #!/usr/bin/env node
 /**
- * A saltline API served over JSON-RPC 2.0 HTTP, for a plain HTML page (index.html) and a Python
- * script (client.py). Run `npm run build` once, then `node demos/jsonrpc/main.mjs`; it listens on
+ * The JSON-RPC demo on its own, for a plain HTML page (index.html) and a Python script
+ * (client.py). Run `npm run build` once, then `node demos/jsonrpc/main.mjs`; it listens on
  * http://127.0.0.1:8090/ (PORT to change), serving the page at / and JSON-RPC at /rpc.
+ * `npm start` mounts the same service (server.mjs) at /demos/jsonrpc/.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { RpcError } from 'saltline';
-import { jsonRpcNodeListener } from 'saltline/jsonrpc';
+import { attach } from './server.mjs';
 
-const notes = [];
-const api = {
-  add: (a, b) => a + b,
-  notes: {
-    add(params) {
-      const text = typeof params === 'object' && params ? params.text : params;
-      if (typeof text !== 'string' || text.length === 0 || text.length > 200) {
-        throw new RpcError('INVALID_ARGUMENT', 'a note is 1 to 200 characters');
-      }
-      notes.push({ id: notes.length + 1, text });
-      if (notes.length > 50) notes.shift();
-      return notes.at(-1);
-    },
-    list: () => notes,
-  },
-};
-
-const rpc = jsonRpcNodeListener(api);
+const service = await attach({ path: '/' });
 const page = readFileSync(new URL('./index.html', import.meta.url));
 const server = createServer((request, response) => {
-  if (request.url === '/rpc') return rpc(request, response);
+  if (service.handle(request, response)) return;
   if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
     return;
