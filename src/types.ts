@@ -373,6 +373,7 @@ export interface RemoteDescriptor<C> {
   readonly '~remote': (peer: Peer) => C;
 }
 
+/** One end of a connection: calls the far side, serves what it exposes, and closes once. */
 export interface Peer {
   /**
    * A typed proxy of the far side's exposed API. With `options`, every call made through this

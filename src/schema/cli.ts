@@ -20,6 +20,7 @@ import { parse } from './parser.js';
 import type { Host } from './program.js';
 import type { ServiceDescriptor } from './service.js';
 
+/** Where the CLI writes: stdout and stderr in the `saltline` command, buffers in tests. */
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -193,6 +194,7 @@ async function exportIdlCommand(args: readonly string[], io: Io): Promise<number
   return 0;
 }
 
+/** Runs `saltline gen | check | fmt | export-idl` with `argv` (no program name); resolves to the exit code. */
 export async function runCli(
   argv: readonly string[],
   io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },

@@ -9,6 +9,7 @@ import type { CallContext } from '../context.js';
 import type { CallOptions } from '../types.js';
 import { type AnySchema, type MethodSpec, type ServiceDescriptor, service } from './service.js';
 
+/** One method of a code-first service: its parameters and result as Standard Schema validators. */
 export interface CodeFirstMethod {
   /** Positional parameters as a list of schemas, or named ones as a map. */
   readonly params: readonly AnySchema[] | Readonly<Record<string, AnySchema>>;
@@ -38,6 +39,7 @@ export type HandlersOf<T extends Record<string, CodeFirstMethod>> = {
   [K in keyof T]: (...args: [...List<ArgsOut<T[K]['params']>>, ctx: CallContext]) => ResultOf<T[K]> | Promise<ResultOf<T[K]>>;
 };
 
+/** A service described in code (zod, valibot, any Standard Schema) instead of IDL: `implement` and `remote` treat it like a generated one. */
 export function defineService<const T extends Record<string, CodeFirstMethod>>(
   name: string,
   version: string,

@@ -6,12 +6,14 @@ import { check } from './checker.js';
 import type { Diagnostic } from './diagnostics.js';
 import { type Host, Program, type ProgramOptions } from './program.js';
 
+/** A loaded program and every diagnostic of its files; `ok` when none is an error. */
 export interface Compiled {
   readonly program: Program;
   readonly diagnostics: readonly Diagnostic[];
   readonly ok: boolean;
 }
 
+/** Loads `paths` and their imports through `host`, parses and checks them. */
 export function compile(paths: readonly string[], host: Host, options: ProgramOptions = {}): Compiled {
   const program = Program.load(paths, host, options);
   const diagnostics = check(program);

@@ -11,6 +11,7 @@ export interface Related {
   readonly message: string;
 }
 
+/** One finding of the parser or checker, with its code (docs/idl.md lists them) and where it is. */
 export interface Diagnostic {
   readonly code: string;
   readonly severity: Severity;

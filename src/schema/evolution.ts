@@ -8,7 +8,9 @@ import { annotation, versionOf } from './checker.js';
 import type { Entry, Program } from './program.js';
 import { type Constraints, constraintsOf, type RType, resolveType } from './resolve.js';
 
+/** How a change between two versions of a schema affects peers still on the old one. */
 export type Verdict = 'compatible' | 'warning' | 'breaking';
+/** One difference `compare(old, new)` found, with where it is and its verdict. */
 export interface Change {
   readonly path: string;
   readonly message: string;

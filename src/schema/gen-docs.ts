@@ -21,6 +21,7 @@ function methodRow(m: Ast.Method): string {
   return `| \`${m.name}\` | \`${cell(open + params.join(', ') + close)}\` | \`${cell(result)}\` | ${m.raises.map((r) => r.name).join(', ') || '—'} | ${ttl?.kind === 'duration' ? ttl.text : '—'} | ${since ? since.join('.') : '—'} | ${cell(m.docs.join(' ')) || ''} |`;
 }
 
+/** Markdown reference pages for a program, one per root file: file name → text. */
 export function generateDocs(program: Program): Map<string, string> {
   const out = new Map<string, string>();
   for (const file of program.roots) {

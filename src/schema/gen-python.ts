@@ -47,6 +47,7 @@ function docstring(lines: readonly string[], indent: string): string {
   return lines.length ? `${indent}"""${lines.join(`\n${indent}`).replaceAll('"""', '\\"\\"\\"')}"""\n` : '';
 }
 
+/** Python for `bindings/python`: dataclasses, client classes and handler protocols, one module per file. */
 export function generatePython(program: Program): Map<string, string> {
   const out = new Map<string, string>();
   for (const file of program.files) {

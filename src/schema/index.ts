@@ -4,6 +4,7 @@
  * chain (parse, check, format, generate, compare) that `npx saltline` runs.
  */
 export type { StandardSchemaV1 } from '@standard-schema/spec';
+/** The syntax tree the parser builds, for tools that read `.saltline` files. */
 export type * as Ast from './ast.js';
 export { check } from './checker.js';
 export { type CodeFirstMethod, defineService, exportIdl } from './code-first.js';

@@ -10,6 +10,7 @@ import type { Diagnostic } from './diagnostics.js';
 
 export type TokenKind = 'ident' | 'int' | 'float' | 'duration' | 'string' | 'punct' | 'doc' | 'comment' | 'space' | 'bad' | 'eof';
 
+/** One token; whitespace and comments are tokens too, so the list gives back the source exactly (`fmt` relies on it). */
 export interface Token {
   readonly kind: TokenKind;
   readonly text: string;
@@ -45,6 +46,7 @@ export interface Lexed {
   readonly diagnostics: Diagnostic[];
 }
 
+/** Splits a source into tokens, within the length bounds of `options`; bad input becomes `bad` tokens, never a throw. */
 export function lex(source: string, file: string, options: LexOptions = {}): Lexed {
   const maxSource = options.maxSourceLength ?? 4_000_000;
   const maxToken = options.maxTokenLength ?? 65_536;

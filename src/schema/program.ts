@@ -8,6 +8,7 @@ import { primitives } from './ast.js';
 import { type Diagnostic, didYouMean } from './diagnostics.js';
 import { type ParseOptions, parse } from './parser.js';
 
+/** How the loader reads files: the file system in the CLI, a map in tests and browsers. */
 export interface Host {
   /** The text of a file, or undefined when there is none. */
   read(path: string): string | undefined;
@@ -35,6 +36,7 @@ export function joinPath(from: string, spec: string): string {
   return parts.join('/') || '.';
 }
 
+/** The files of one compilation, root files first, with their imports resolved (at most 1,000 files). */
 export class Program {
   readonly files: Ast.SourceFile[] = [];
   readonly roots: Ast.SourceFile[] = [];

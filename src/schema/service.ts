@@ -17,6 +17,7 @@ import { farServices } from './versions.js';
 /** Anything with `~standard`: saltline's own validators, zod, valibot, arktype. */
 export type AnySchema = StandardSchemaV1<unknown, unknown>;
 
+/** One parameter of a method and its validator. */
 export interface ParamSpec {
   readonly name: string;
   readonly schema: AnySchema;
@@ -26,6 +27,7 @@ export interface ParamSpec {
   readonly stream?: boolean;
 }
 
+/** What a service descriptor knows of one method: its kind, parameters and result, for validation. */
 export interface MethodSpec {
   readonly kind: 'call' | 'notify';
   /** Parameters travel as one map (`{ }` in the IDL) instead of an array. */
@@ -41,6 +43,7 @@ export interface MethodSpec {
   readonly cache?: Readonly<Record<string, unknown>>;
 }
 
+/** A service as generated code (or `defineService`) describes it: name, version, methods; `peer.remote(descriptor)` builds its client. */
 export interface ServiceDescriptor<Client = unknown, Handlers = unknown> {
   readonly name: string;
   readonly major: number;
@@ -54,6 +57,7 @@ export interface ServiceDescriptor<Client = unknown, Handlers = unknown> {
   readonly '~handlers'?: Handlers;
 }
 
+/** How a generated client or `implement` validates. */
 export interface ServiceOptions {
   /** Validate results too (the exposing side before sending, the caller on receipt). Default: implement true, clients false. */
   readonly strict?: boolean;
@@ -330,6 +334,7 @@ export interface ErrorType<D> {
   is(error: unknown): error is RpcError & { readonly data: D & { readonly type: string } };
 }
 
+/** An error the IDL declares: its name and status code, so handlers throw it and callers recognise it. */
 export function errorType<D>(name: string, code: RpcErrorCode, _fields: Record<string, unknown>): ErrorType<D> {
   return {
     name,

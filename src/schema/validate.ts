@@ -10,6 +10,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
 export type PathSegment = string | number;
+/** One validation failure: what was wrong and where (`["note", "tags", 1]`). */
 export interface Issue {
   readonly message: string;
   readonly path: readonly PathSegment[];
@@ -33,10 +34,12 @@ export class Context {
 /** Checks `value`, records issues in `ctx`, and returns the normalized value (the input itself when it does not fit). */
 export type Decode = (value: unknown, ctx: Context) => unknown;
 
+/** A Standard Schema validator that also normalises wire values (`int64` to `bigint`, defaults). */
 export interface Schema<Input = unknown, Output = Input> extends StandardSchemaV1<Input, Output> {
   readonly '~decode': Decode;
 }
 
+/** The value type a schema produces after normalisation. */
 export type Infer<S> = S extends Schema<unknown, infer O> ? O : never;
 
 /** Runs a decoder over a value: the normalized value, or every issue. */
@@ -80,6 +83,7 @@ function bounds(ctx: Context, n: number | bigint, c: NumberConstraints): void {
   if (c.max !== undefined && n > c.max) ctx.issue(`must be at most ${c.max}`);
 }
 
+/** A boolean. */
 export const bool = (): Schema<boolean> =>
   schema((v, ctx) => {
     if (typeof v !== 'boolean') ctx.issue(`expected a boolean, got ${typeName(v)}`);
@@ -126,6 +130,7 @@ export function wide(kind: keyof typeof WIDE, c: NumberConstraints = {}): Schema
   });
 }
 
+/** A number, within the bounds. */
 export const float = (c: NumberConstraints = {}): Schema<number> =>
   schema((v, ctx) => {
     if (typeof v !== 'number') ctx.issue(`expected a number, got ${typeName(v)}`);
@@ -138,6 +143,7 @@ function lengths(ctx: Context, n: number, c: LengthConstraints, unit: string): v
   if (c.maxLength !== undefined && n > c.maxLength) ctx.issue(`must be at most ${c.maxLength} ${unit} long`);
 }
 
+/** A string, within the length constraints and matching `pattern` when given. */
 export function string(c: StringConstraints = {}): Schema<string> {
   const pattern = c.pattern === undefined ? undefined : new RegExp(c.pattern, 'u');
   return schema((v, ctx) => {
@@ -150,6 +156,7 @@ export function string(c: StringConstraints = {}): Schema<string> {
   });
 }
 
+/** A `Uint8Array`, within the length constraints. */
 export const bytes = (c: LengthConstraints = {}): Schema<Uint8Array> =>
   schema((v, ctx) => {
     if (!(v instanceof Uint8Array)) ctx.issue(`expected bytes, got ${typeName(v)}`);
@@ -157,12 +164,14 @@ export const bytes = (c: LengthConstraints = {}): Schema<Uint8Array> =>
     return v;
   });
 
+/** A valid `Date`. */
 export const timestamp = (): Schema<Date> =>
   schema((v, ctx) => {
     if (!(v instanceof Date) || Number.isNaN(v.getTime())) ctx.issue(`expected a timestamp (Date), got ${typeName(v)}`);
     return v;
   });
 
+/** Accepts any value as it is. */
 export const any = (): Schema<unknown> => schema((v) => v);
 
 /** A reference resolved on first use, so types may refer to each other in any order. */
@@ -184,6 +193,7 @@ function deeper(ctx: Context): boolean {
   return false;
 }
 
+/** An array whose items each pass `of`, within the item-count constraints. */
 export function list<I, O>(of: Schema<I, O>, c: ItemConstraints = {}): Schema<I[], O[]> {
   const decode = of['~decode'];
   return schema((v, ctx) => {
@@ -277,6 +287,7 @@ export function struct<I, O>(name: string, fields: Record<string, FieldSpec>): S
   });
 }
 
+/** One of the listed string members. */
 export function enumOf<const T extends string>(name: string, members: readonly T[]): Schema<T> {
   const set = new Set<string>(members);
   return schema((v, ctx) => {

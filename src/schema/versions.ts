@@ -25,6 +25,7 @@ export function farServices(peer: Peer): FarServices | undefined {
   return state.get(peer);
 }
 
+/** What the `versions()` plugin announces in HELLO and where it reports drift. */
 export interface VersionsOptions {
   /** Services this side exposes (several majors of one service may be listed). Default none. */
   readonly provides?: readonly ServiceDescriptor[];
