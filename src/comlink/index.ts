@@ -3,4 +3,5 @@
  * window transports, to call `Comlink.expose`d objects and to serve `Comlink.wrap` callers.
  * See docs/guide/from-comlink.md.
  */
-export { type ComlinkLimits, type ComlinkPeerOptions, comlinkPeer } from './peer.js';
+export type { ComlinkLimits, ComlinkPeerOptions } from './options.js';
+export { comlinkPeer } from './peer.js';

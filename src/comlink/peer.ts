@@ -3,72 +3,24 @@
  * worker running `Comlink.expose(obj)` and `Comlink.wrap(port)` calls an object saltline exposes.
  * Functions passed as arguments (or returned) cross as comlink proxies: each gets its own
  * `MessageChannel`, served by a child peer until the far side releases it or this peer closes.
+ *
+ * This file is the calling half and the proxy bookkeeping; answering requests is `answering.ts`.
  */
 import { fromPort, type PortLike } from '../../adapters/worker.js';
 import { compose } from '../compose.js';
-import { type CallContext, contextHandlerOf } from '../context.js';
 import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
-import { assertExposable, resolveMethod } from '../lookup.js';
-import { announceReady, type Plugin, startPlugins, withPlugins } from '../plugins.js';
+import { assertExposable } from '../lookup.js';
+import { announceReady, startPlugins, withPlugins } from '../plugins.js';
 import { remoteOf } from '../proxy.js';
 import { transferablesOfAll } from '../transfer.js';
 import type { Transport } from '../transport.js';
-import type {
-  Call,
-  CallHandler,
-  CallOptions,
-  Interceptor,
-  Logger,
-  Peer,
-  PeerOptions,
-  PeerStats,
-  Remote,
-  RemoteDescriptor,
-} from '../types.js';
-import { errorOf, isReply, isRequest, proxied, raw, thrown, type WireRequest, type WireValue } from './wire.js';
-
-/** Bounds on what a comlink far side can make this side hold. */
-export interface ComlinkLimits {
-  /** Outgoing calls waiting for a reply; more reject with `RESOURCE_EXHAUSTED`. Default 10,000. */
-  readonly maxPendingCalls?: number;
-  /** Incoming calls running at once; more are answered with a thrown `RESOURCE_EXHAUSTED`. Default 1,000. */
-  readonly maxActiveHandlers?: number;
-  /** Proxies (callbacks, returned objects) alive at once, both ways; past it a call that needs one fails. Default 1,000. */
-  readonly maxProxies?: number;
-  /** Segments of a request's path; a longer path is answered as not found. Default 32. */
-  readonly maxPathLength?: number;
-}
-
-/** What `comlinkPeer` takes: the API it exposes, timeouts, plugins and bounds. */
-export interface ComlinkPeerOptions {
-  /** The object whose own enumerable functions (and nested plain objects) `Comlink.wrap` callers may call. Default: none. */
-  readonly expose?: object;
-  /** Default per-call timeout in ms; `0` or `Infinity` for none. The far handler runs on: comlink cannot cancel. Default 30,000. */
-  readonly timeout?: number;
-  /** Interceptor chains, outermost first. Default: none. */
-  readonly interceptors?: { readonly outgoing?: readonly Interceptor[]; readonly incoming?: readonly Interceptor[] };
-  /** Plugins: their interceptors run; comlink has no HELLO, so `ready` gets `undefined` once, as the peer starts. Default: none. */
-  readonly plugins?: readonly Plugin[];
-  /** Bounds; defaults as in `ComlinkLimits`. */
-  readonly limits?: ComlinkLimits;
-  /** Where failed calls of `notify` and dropped messages are reported. Default: silent. */
-  readonly logger?: Logger;
-  /** Let error stacks of this side's handlers cross (comlink sends them by default). Default false. */
-  readonly exposeStacks?: boolean;
-  /** Sees each handler error before it is sent; returns the error to send instead. Default: sent as is (name and message). */
-  readonly onSendError?: (error: unknown, call: { readonly method: string }) => unknown;
-}
-
-interface Shared {
-  readonly options: ComlinkPeerOptions;
-  readonly limits: Required<ComlinkLimits>;
-  /** Proxies alive, counted across the root peer and every child. */
-  proxies: number;
-}
+import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from '../types.js';
+import { Answering, type AnswerLink } from './answering.js';
+import type { ComlinkPeerOptions, Shared } from './options.js';
+import { errorOf, isReply, isRequest, proxied, raw, type WireValue } from './wire.js';
 
 const DEFAULT_TIMEOUT = 30_000;
-const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
 /** Ids of notifications: their replies are dropped unread. */
 const NOTIFY_PREFIX = 'n';
 
@@ -87,18 +39,13 @@ class ComlinkPeer implements Peer {
 
   readonly #transport: Transport;
   readonly #shared: Shared;
-  /** The function a child serves (a callback this side exported), called with path `[]`. */
-  readonly #fn: ((...args: unknown[]) => unknown) | undefined;
-  /** The peer handlers see as `ctx.peer`: the root. */
+  /** The root peer: children are made with it, and handlers see it as `ctx.peer`. */
   readonly #root: Peer;
   readonly #outgoing: CallHandler | undefined;
-  readonly #incoming: CallHandler | undefined;
+  readonly #answering: Answering;
   readonly #pending: PendingCalls<string>;
   readonly #children = new Set<ComlinkPeer>();
-  readonly #controllers = new Set<AbortController>();
-  #api: object | undefined;
   #nextId = 1;
-  #active = 0;
   #isClosed = false;
   #settleClosed!: (reason: unknown) => void;
   #proxy: unknown;
@@ -109,14 +56,17 @@ class ComlinkPeer implements Peer {
   constructor(transport: Transport, shared: Shared, fn: ((...args: unknown[]) => unknown) | undefined, root: Peer | undefined) {
     this.#transport = transport;
     this.#shared = shared;
-    this.#fn = fn;
     this.#root = root ?? this;
     this.#pending = new PendingCalls(shared.limits.maxPendingCalls);
-    const { options } = shared;
-    // A child serves its one function, or nothing: the root's API is not reachable through a proxy's port.
-    this.#api = root ? undefined : options.expose;
-    this.#outgoing = root ? undefined : compose(options.interceptors?.outgoing, (call) => this.#send(call));
-    this.#incoming = root ? undefined : compose(options.interceptors?.incoming, (call) => this.#invoke(call));
+    this.#outgoing = root ? undefined : compose(shared.options.interceptors?.outgoing, (call) => this.#send(call));
+    const link: AnswerLink = {
+      post: (message, transfer) => this.#post(message, transfer),
+      toWire: (value, ports, what) => this.#toWire(value, ports, what),
+      fromWire: (value, what) => this.#fromWire(value, what),
+      close: (reason) => this.close(reason),
+      isClosed: () => this.#isClosed,
+    };
+    this.#answering = new Answering(link, shared, fn, this.#root, !root);
     this.closed = new Promise((resolve) => (this.#settleClosed = resolve));
     transport.start({ message: (data) => this.#receive(data), closed: (reason) => this.#shutdown(reason) });
   }
@@ -129,7 +79,7 @@ class ComlinkPeer implements Peer {
 
   expose(api: object | undefined): void {
     assertExposable(api);
-    this.#api = api;
+    this.#answering.api = api;
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
@@ -171,7 +121,7 @@ class ComlinkPeer implements Peer {
 
   stats(): PeerStats {
     let pendingCalls = this.#pending.size;
-    let activeHandlers = this.#active;
+    let activeHandlers = this.#answering.active;
     for (const child of this.#children) {
       const stats = child.stats();
       pendingCalls += stats.pendingCalls;
@@ -294,7 +244,7 @@ class ComlinkPeer implements Peer {
     if (this.#isClosed) return;
     this.#received++;
     if (isReply(data)) return this.#onReply(data);
-    if (isRequest(data)) return this.#onRequest(data);
+    if (isRequest(data)) return this.#answering.onRequest(data);
     this.#malformed++;
     this.#shared.options.logger?.warn?.('comlink: dropped a message that is not comlink');
   }
@@ -313,137 +263,12 @@ class ComlinkPeer implements Peer {
     }
   }
 
-  // ---- answering --------------------------------------------------------------------------------
-
-  #onRequest(request: WireRequest): void {
-    const { id, type } = request;
-    if (type === 'RELEASE') {
-      // The far side dropped its proxy: answer, then close (a child) or stop serving (the root).
-      return void this.#post({ id, ...raw(undefined) }, []).then(
-        () => this.close('released by the far side'),
-        () => this.close('released by the far side'),
-      );
-    }
-    let method = '';
-    this.#active++;
-    const answer = (async () => {
-      if (type !== 'APPLY') throw new RpcError('UNIMPLEMENTED', `saltline exposes methods only: comlink's ${type} is refused`);
-      method = this.#methodOf(request.path);
-      const list = request.argumentList ?? [];
-      if (!Array.isArray(list)) throw new RpcError('INVALID_ARGUMENT', 'argumentList is not an array');
-      const args = list.map((value, i) => this.#fromWire(value, `argument ${i}`));
-      return this.#incoming ? this.#intercepted(method, args) : this.#handle(method, args, undefined);
-    })();
-    answer.then(
-      (result) => this.#reply(id, result, method),
-      (error: unknown) => this.#replyError(id, error, method),
-    );
-  }
-
-  #methodOf(path: unknown): string {
-    const { maxPathLength } = this.#shared.limits;
-    const segments = path ?? [];
-    if (!Array.isArray(segments) || segments.length > maxPathLength || !segments.every((s) => typeof s === 'string' && !s.includes('.'))) {
-      throw new RpcError('NOT_FOUND', 'no such method is exposed');
-    }
-    return segments.join('.');
-  }
-
-  async #intercepted(method: string, args: unknown[]): Promise<unknown> {
-    const controller = this.#controller();
-    try {
-      const context = this.#context(method, controller);
-      const call: Call = { method, args, meta: {}, signal: controller.signal, timeout: Infinity, resultMeta: undefined, context };
-      return await this.#incoming!(call);
-    } finally {
-      this.#controllers.delete(controller);
-    }
-  }
-
-  #invoke(call: Call): Promise<unknown> {
-    return this.#handle(call.method, call.args as unknown[], call.context);
-  }
-
-  async #handle(method: string, args: unknown[], context: CallContext | undefined): Promise<unknown> {
-    if (this.#active > this.#shared.limits.maxActiveHandlers) {
-      throw new RpcError('RESOURCE_EXHAUSTED', `more than ${this.#shared.limits.maxActiveHandlers} calls running`);
-    }
-    const resolved = this.#fn
-      ? method === ''
-        ? { fn: this.#fn, self: undefined }
-        : undefined
-      : method === ''
-        ? undefined
-        : resolveMethod(this.#api, method);
-    if (!resolved) throw new RpcError('NOT_FOUND', `no method ${JSON.stringify(method.slice(0, 100))} is exposed`);
-    const takesContext = contextHandlerOf(resolved.fn);
-    if (!takesContext) return resolved.fn.apply(resolved.self, args);
-    if (context) return takesContext.call(resolved.self, context, ...args);
-    const controller = this.#controller();
-    try {
-      return await takesContext.call(resolved.self, this.#context(method, controller), ...args);
-    } finally {
-      this.#controllers.delete(controller);
-    }
-  }
-
-  #controller(): AbortController {
-    const controller = new AbortController();
-    this.#controllers.add(controller);
-    return controller;
-  }
-
-  #context(method: string, controller: AbortController): CallContext {
-    return {
-      signal: controller.signal,
-      deadline: Infinity,
-      method,
-      meta: noMeta,
-      peer: this.#root,
-      remoteIdentity: undefined,
-      principal: undefined,
-    };
-  }
-
-  #reply(id: string, result: unknown, method: string): void {
-    if (this.#isClosed) return; // close forgot every running handler
-    this.#active--;
-    const ports: Transferable[] = [];
-    let wire: WireValue;
-    try {
-      wire = this.#toWire(result, ports, 'the result');
-    } catch (error) {
-      return this.#replyError(id, error, method, false);
-    }
-    this.#post({ id, ...wire }, [...(transferablesOfAll([result]) ?? []), ...ports]).catch((error: unknown) =>
-      this.#replyError(id, error, method, false),
-    );
-  }
-
-  #replyError(id: string, error: unknown, method: string, counted = true): void {
-    if (this.#isClosed) return;
-    if (counted) this.#active--;
-    const { onSendError, exposeStacks, logger } = this.#shared.options;
-    if (onSendError) {
-      try {
-        error = onSendError(error, { method }) ?? error;
-      } catch (hookError) {
-        logger?.warn?.("comlink: onSendError threw; only the error's name and message go", hookError);
-      }
-    }
-    this.#post({ id, ...thrown(error, exposeStacks === true) }, []).catch(() =>
-      this.#post({ id, ...thrown(new TypeError('Unserializable error'), false) }, []).catch(() => {}),
-    );
-  }
-
   #shutdown(reason: unknown): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
     const error = new RpcError('UNAVAILABLE', 'the peer closed', { cause: reason });
     this.#pending.rejectAll(error);
-    for (const controller of this.#controllers) controller.abort(error);
-    this.#controllers.clear();
-    this.#active = 0;
+    this.#answering.shutdown(error);
     for (const child of this.#children) child.close(reason);
     this.#settleClosed(reason);
   }

@@ -3,67 +3,20 @@
  * names resolve, nothing is declared twice, no cycle makes a value infinite, annotations sit
  * where they mean something with arguments of the right kind, constraints fit their types, and
  * methods have a legal shape. Each rule has its own code; see docs/idl.md for the list.
+ *
+ * This file walks the declarations; the rule groups that stand alone are in `check-annotations.ts`,
+ * `check-values.ts` and `check-cycles.ts`.
  */
 import type * as Ast from './ast.js';
+import { annotation, checkAnnotations, type Report, versionOf } from './check-annotations.js';
+import { checkCycles } from './check-cycles.js';
+import { checkConstraintsFit, checkDefaultFits, flatten } from './check-values.js';
 import { type Diagnostic, didYouMean } from './diagnostics.js';
-import type { Entry, Program } from './program.js';
-import { constraintsOf, type RType, resolveType } from './resolve.js';
+import type { Program } from './program.js';
+import { type RType, resolveType } from './resolve.js';
 
-type Place = 'type' | 'decl' | 'field' | 'param' | 'member' | 'method';
-type ArgKind = 'none' | 'number' | 'count' | 'string' | 'version' | 'duration' | 'optString' | 'names' | 'cache';
-
-const ANNOTATIONS: Record<string, { places: readonly Place[]; arg: ArgKind }> = {
-  min: { places: ['type', 'field', 'param'], arg: 'number' },
-  max: { places: ['type', 'field', 'param'], arg: 'number' },
-  minLength: { places: ['type', 'field', 'param'], arg: 'count' },
-  maxLength: { places: ['type', 'field', 'param'], arg: 'count' },
-  maxItems: { places: ['type', 'field', 'param'], arg: 'count' },
-  pattern: { places: ['type', 'field', 'param'], arg: 'string' },
-  since: { places: ['field', 'param', 'member', 'method'], arg: 'version' },
-  deprecated: { places: ['type', 'decl', 'field', 'param', 'member', 'method'], arg: 'optString' },
-  alias: { places: ['decl', 'type', 'field', 'param', 'member', 'method'], arg: 'names' },
-  timeout: { places: ['method'], arg: 'duration' },
-  idempotent: { places: ['method'], arg: 'none' },
-  cache: { places: ['method'], arg: 'cache' },
-  invalidates: { places: ['method'], arg: 'names' },
-};
-const CACHE_ARGS: Record<string, 'duration' | 'bool'> = {
-  ttl: 'duration',
-  swr: 'duration',
-  staleIfError: 'duration',
-  private: 'bool',
-  persist: 'bool',
-};
-/** Longest chain of types through required fields or aliases that the cycle check follows. */
-const MAX_CHAIN = 1000;
 /** Names that break a target language's objects (JS prototypes) whatever the escaping. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-
-const INT_RANGES: Record<string, [bigint, bigint]> = {
-  int8: [-128n, 127n],
-  int16: [-32768n, 32767n],
-  int32: [-2147483648n, 2147483647n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint8: [0n, 255n],
-  uint16: [0n, 65535n],
-  uint32: [0n, 4294967295n],
-  uint64: [0n, 2n ** 64n - 1n],
-};
-export const NUMERIC = new Set([...Object.keys(INT_RANGES), 'bigint', 'float32', 'float64']);
-
-/** Parses `2.1` (a float token) or `2` into [major, minor]. */
-export function versionOf(value: Ast.Value | undefined): [number, number] | undefined {
-  if (value?.kind === 'float' && /^\d+\.\d+$/.test(value.text)) {
-    const [a, b] = value.text.split('.');
-    return [Number(a), Number(b)];
-  }
-  if (value?.kind === 'int' && value.value >= 0n) return [Number(value.value), 0];
-  return undefined;
-}
-
-export function annotation(annotations: readonly Ast.Annotation[], name: string): Ast.Annotation | undefined {
-  return annotations.find((a) => a.name === name);
-}
 
 class Checker {
   readonly #program: Program;
@@ -73,6 +26,9 @@ class Checker {
   constructor(program: Program) {
     this.#program = program;
   }
+
+  /** What the rule modules report through: a diagnostic in the file being checked. */
+  readonly #report: Report = (...args) => this.#error(...args);
 
   #error(offset: number, code: string, message: string, related?: { offset: number; message: string }): void {
     this.#out.push({
@@ -90,16 +46,19 @@ class Checker {
       this.#file = file;
       for (const decl of file.decls) this.#decl(decl);
     }
-    this.#cycles();
+    checkCycles(this.#program, (entry, code, message) => {
+      this.#file = entry.file;
+      this.#error(entry.decl.offset, code, message);
+    });
     return this.#out;
   }
 
   #decl(decl: Ast.Decl): void {
-    this.#annotations(decl.annotations, decl.kind === 'alias' ? 'type' : 'decl');
+    checkAnnotations(decl.annotations, decl.kind === 'alias' ? 'type' : 'decl', this.#report);
     switch (decl.kind) {
       case 'alias': {
         const t = this.#type(decl.type);
-        this.#constraintsFit(decl.annotations, t);
+        checkConstraintsFit(this.#program, decl.annotations, t, this.#report);
         break;
       }
       case 'struct':
@@ -108,13 +67,13 @@ class Checker {
         break;
       case 'enum':
         this.#unique(decl.members, 'member');
-        for (const m of decl.members) this.#annotations(m.annotations, 'member');
+        for (const m of decl.members) checkAnnotations(m.annotations, 'member', this.#report);
         if (decl.members.length === 0) this.#error(decl.offset, 'E211', `enum '${decl.name}' has no members`);
         break;
       case 'union':
         this.#unique(decl.variants, 'variant');
         for (const v of decl.variants) {
-          this.#annotations(v.annotations, 'member');
+          checkAnnotations(v.annotations, 'member', this.#report);
           this.#type(v.type);
         }
         if (decl.variants.length === 0) this.#error(decl.offset, 'E211', `union '${decl.name}' has no variants`);
@@ -158,12 +117,12 @@ class Checker {
   }
 
   #field(f: Ast.Field, place: 'field' | 'param'): RType {
-    this.#annotations(f.annotations, place);
+    checkAnnotations(f.annotations, place, this.#report);
     const t = this.#type(f.type);
-    this.#constraintsFit(f.annotations, t);
+    checkConstraintsFit(this.#program, f.annotations, t, this.#report);
     if (f.default) {
       if (!f.optional) this.#error(f.default.offset, 'E302', `only an optional ${place} can have a default (write '${f.name}?')`);
-      this.#defaultFits(f.default, t);
+      checkDefaultFits(this.#program, f.default, t, this.#report);
     }
     return t;
   }
@@ -173,7 +132,7 @@ class Checker {
     if (ref.kind === 'map') {
       const key = this.#type(ref.key);
       const value = this.#type(ref.value);
-      const flat = this.#flat(key);
+      const flat = flatten(this.#program, key);
       const ok =
         flat.kind === 'unknown' ||
         (flat.kind === 'prim' && flat.name === 'string') ||
@@ -196,153 +155,11 @@ class Checker {
     return t;
   }
 
-  #flat(t: RType): RType {
-    if (t.kind !== 'ref' || t.entry.decl.kind !== 'alias') return t;
-    return resolveType(this.#program, t.entry.file, t.entry.decl.type, true);
-  }
-
-  #annotations(annotations: readonly Ast.Annotation[], place: Place): void {
-    const seen = new Set<string>();
-    for (const a of annotations) {
-      const spec = ANNOTATIONS[a.name];
-      if (!spec) {
-        this.#error(a.offset, 'E401', `unknown annotation '@${a.name}'${didYouMean(a.name, Object.keys(ANNOTATIONS))}`);
-        continue;
-      }
-      if (!spec.places.includes(place)) {
-        this.#error(a.offset, 'E402', `'@${a.name}' does not apply to a ${place === 'type' ? 'type alias' : place}`);
-        continue;
-      }
-      if (seen.has(a.name) && a.name !== 'alias') this.#error(a.offset, 'E408', `'@${a.name}' is given twice`);
-      seen.add(a.name);
-      this.#annotationArgs(a, spec.arg);
-    }
-  }
-
-  #annotationArgs(a: Ast.Annotation, kind: ArgKind): void {
-    const bad = (what: string) => this.#error(a.offset, 'E403', `'@${a.name}' takes ${what}`);
-    const [first] = a.args;
-    const v = first?.value;
-    switch (kind) {
-      case 'none':
-        if (a.args.length) bad('no arguments');
-        return;
-      case 'number':
-        if (a.args.length !== 1 || (v?.kind !== 'int' && v?.kind !== 'float')) bad('one number');
-        return;
-      case 'count':
-        if (a.args.length !== 1 || v?.kind !== 'int' || v.value < 0n || v.value > 2n ** 32n) bad('one whole number, 0 or more');
-        return;
-      case 'string':
-        if (a.args.length !== 1 || v?.kind !== 'string') return bad('one string');
-        try {
-          new RegExp(v.value, 'u');
-        } catch (error) {
-          this.#error(v.offset, 'E406', `invalid pattern: ${(error as Error).message}`);
-        }
-        return;
-      case 'version':
-        if (a.args.length !== 1 || !versionOf(v)) bad('a version such as 2.1');
-        return;
-      case 'duration':
-        if (a.args.length !== 1 || v?.kind !== 'duration') bad('a duration such as 30s');
-        return;
-      case 'optString':
-        if (a.args.length > 1 || (v && v.kind !== 'string')) bad('at most one string (the reason)');
-        return;
-      case 'names':
-        if (!a.args.length || a.args.some((x) => x.value.kind !== 'name' && x.value.kind !== 'string')) bad('one or more names');
-        return;
-      case 'cache': {
-        const names = new Set<string>();
-        for (const arg of a.args) {
-          const want = arg.name === undefined ? undefined : CACHE_ARGS[arg.name];
-          if (!want) {
-            const hint = arg.name ? didYouMean(arg.name, Object.keys(CACHE_ARGS)) : '';
-            this.#error(arg.value.offset, 'E403', `'@cache' takes named arguments (${Object.keys(CACHE_ARGS).join(', ')})${hint}`);
-          } else if ((want === 'duration') !== (arg.value.kind === 'duration') || (want === 'bool' && arg.value.kind !== 'bool')) {
-            this.#error(
-              arg.value.offset,
-              'E403',
-              `'@cache(${arg.name})' takes a ${want === 'duration' ? 'duration such as 30s' : 'true or false'}`,
-            );
-          }
-          names.add(arg.name ?? '');
-        }
-        if (!names.has('ttl')) bad('a ttl (e.g. @cache(ttl: 30s))');
-      }
-    }
-  }
-
-  /** Constraints must fit the type underneath: lengths on strings and bytes, bounds on numbers. */
-  #constraintsFit(annotations: readonly Ast.Annotation[], t: RType): void {
-    const flat = this.#flat(t);
-    if (flat.kind === 'unknown') return;
-    const kind = flat.kind === 'prim' ? flat.name : flat.kind === 'ref' ? flat.entry.decl.kind : flat.kind;
-    for (const a of annotations) {
-      const fits =
-        a.name === 'min' || a.name === 'max'
-          ? NUMERIC.has(kind)
-          : a.name === 'minLength' || a.name === 'maxLength'
-            ? kind === 'string' || kind === 'bytes'
-            : a.name === 'pattern'
-              ? kind === 'string'
-              : a.name === 'maxItems'
-                ? kind === 'list' || kind === 'map'
-                : true;
-      if (!fits) this.#error(a.offset, 'E404', `'@${a.name}' does not apply to ${kind}`);
-    }
-    const c = constraintsOf(annotations);
-    if (c.min !== undefined && c.max !== undefined && c.min > c.max)
-      this.#error(annotations[0]!.offset, 'E405', `@min(${c.min}) is above @max(${c.max})`);
-    if (c.minLength !== undefined && c.maxLength !== undefined && c.minLength > c.maxLength) {
-      this.#error(annotations[0]!.offset, 'E405', `@minLength(${c.minLength}) is above @maxLength(${c.maxLength})`);
-    }
-  }
-
-  #defaultFits(v: Ast.Value, t: RType): void {
-    const flat = this.#flat(t);
-    const bad = (what: string) => this.#error(v.offset, 'E307', `the default must be ${what}`);
-    if (flat.kind === 'unknown') return;
-    if (flat.kind === 'list') return v.kind === 'list' && v.items.length === 0 ? undefined : bad('[] for a list');
-    if (flat.kind === 'map') return bad('absent for a map (maps have no default)');
-    if (flat.kind === 'ref') {
-      const d = flat.entry.decl;
-      if (d.kind === 'enum') {
-        if (v.kind !== 'name' || !d.members.some((m) => m.name === v.name)) {
-          bad(
-            `a member of ${d.name}${
-              v.kind === 'name'
-                ? didYouMean(
-                    v.name,
-                    d.members.map((m) => m.name),
-                  )
-                : ''
-            }`,
-          );
-        }
-      } else bad(`absent for a ${d.kind}`);
-      return;
-    }
-    const range = INT_RANGES[flat.name];
-    if (range) {
-      if (v.kind !== 'int' || v.value < range[0] || v.value > range[1]) bad(`an integer in the range of ${flat.name}`);
-    } else if (flat.name === 'bigint') {
-      if (v.kind !== 'int') bad('an integer');
-    } else if (flat.name === 'float32' || flat.name === 'float64') {
-      if (v.kind !== 'int' && v.kind !== 'float') bad('a number');
-    } else if (flat.name === 'string') {
-      if (v.kind !== 'string') bad('a string');
-    } else if (flat.name === 'bool') {
-      if (v.kind !== 'bool') bad('true or false');
-    } else bad(`absent for ${flat.name}`);
-  }
-
   #service(s: Ast.ServiceDecl): void {
     this.#unique(s.methods, 'method');
     this.#reserved(s.reserved, s.methods, 'method');
     for (const m of s.methods) {
-      this.#annotations(m.annotations, 'method');
+      checkAnnotations(m.annotations, 'method', this.#report);
       this.#unique(m.params, 'parameter');
       let streams = 0;
       let optionalSeen = false;
@@ -401,55 +218,6 @@ class Checker {
 
   #errorNames(): string[] {
     return this.#program.visible(this.#file).filter((n) => this.#program.lookup(this.#file, n)?.decl.kind === 'error');
-  }
-
-  /** Alias cycles, and structs that contain themselves through required fields only (an infinite value). */
-  #cycles(): void {
-    const state = new Map<Entry, 'open' | 'done'>();
-    const report = (entry: Entry, code: string, message: string) => {
-      this.#file = entry.file;
-      this.#error(entry.decl.offset, code, message);
-    };
-    const refsOf = (entry: Entry): Entry[] => {
-      const d = entry.decl;
-      const direct = (ref: Ast.TypeRef): Entry[] => {
-        if (ref.kind !== 'named') return d.kind === 'alias' && ref.kind === 'list' ? direct(ref.of) : [];
-        const e = this.#program.lookup(entry.file, ref.name);
-        return e ? [e] : [];
-      };
-      if (d.kind === 'alias') return direct(d.type);
-      if (d.kind === 'struct') return d.fields.filter((f) => !f.optional).flatMap((f) => direct(f.type));
-      return [];
-    };
-    // A shared path, and a depth bound: a hostile file of a long chain of aliases must not overflow the stack.
-    const path: Entry[] = [];
-    const visit = (entry: Entry): void => {
-      const s = state.get(entry);
-      if (s === 'done') return;
-      if (s === 'open') {
-        const cycle = path.slice(path.indexOf(entry));
-        const names = [...cycle, entry].map((e) => e.decl.name).join(' -> ');
-        const aliasOnly = cycle.every((e) => e.decl.kind === 'alias');
-        report(
-          entry,
-          aliasOnly ? 'E212' : 'E213',
-          aliasOnly
-            ? `type alias cycle: ${names}`
-            : `'${entry.decl.name}' contains itself through required fields: ${names} (make one optional)`,
-        );
-        return;
-      }
-      if (path.length >= MAX_CHAIN) {
-        report(entry, 'E214', `types refer to each other more than ${MAX_CHAIN} deep`);
-        return;
-      }
-      state.set(entry, 'open');
-      path.push(entry);
-      for (const next of refsOf(entry)) visit(next);
-      path.pop();
-      state.set(entry, 'done');
-    };
-    for (const entry of this.#program.decls.values()) visit(entry);
   }
 }
 

@@ -4,7 +4,7 @@
  * positions may return less; a type reached from both may only gain optional fields.
  */
 import type * as Ast from './ast.js';
-import { annotation, versionOf } from './checker.js';
+import { annotation, versionOf } from './check-annotations.js';
 import type { Entry, Program } from './program.js';
 import { type Constraints, constraintsOf, type RType, resolveType } from './resolve.js';
 

@@ -3,7 +3,7 @@
  * result, raises, cache, since), the doc comments, and a type index.
  */
 import type * as Ast from './ast.js';
-import { annotation, versionOf } from './checker.js';
+import { annotation, versionOf } from './check-annotations.js';
 import { formatDecl, formatField, formatType } from './format.js';
 import { moduleName } from './gen-ts.js';
 import type { Program } from './program.js';

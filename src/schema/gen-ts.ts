@@ -4,7 +4,7 @@
  * `eval`, so it runs under Node's type stripping and a strict CSP.
  */
 import type * as Ast from './ast.js';
-import { annotation, versionOf } from './checker.js';
+import { annotation, versionOf } from './check-annotations.js';
 import { formatMethod } from './format.js';
 import { serviceHash } from './hash.js';
 import type { Entry, Program } from './program.js';
