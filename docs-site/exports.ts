@@ -58,8 +58,11 @@ export function publicApi(list: readonly Entry[] = entries()): PublicApi {
 /** A declaration counts as documented when it (or, for overloads, any of its siblings) has comment text. */
 function documented(symbol: ts.Symbol, checker: ts.TypeChecker): boolean {
   if (symbol.getDocumentationComment(checker).length > 0) return true;
-  return (symbol.declarations ?? []).some((declaration) =>
-    ts.getJSDocCommentsAndTags(declaration).some((doc) => ts.isJSDoc(doc) && doc.comment !== undefined && doc.comment !== ''),
+  return (symbol.declarations ?? []).some(
+    (declaration) =>
+      ts.getJSDocCommentsAndTags(declaration).some((doc) => ts.isJSDoc(doc) && doc.comment !== undefined && doc.comment !== '') ||
+      // A namespace re-export (`export type * as Ast from './ast.js'`) is its module: its header comment documents it.
+      (ts.isSourceFile(declaration) && /^\s*\/\*\*/.test(declaration.text)),
   );
 }
 

@@ -16,6 +16,7 @@ import { type LexOptions, lex, stringValue, type Token } from './lexer.js';
 import { parseAnnotations, parseField, parseType } from './parse-expressions.js';
 import { Recover, TokenCursor, TooManyErrors, type Trivia } from './token-cursor.js';
 
+/** Bounds of one parse, on top of the lexer's: nesting depth and the number of errors reported. */
 export interface ParseOptions extends LexOptions {
   /** Deepest nesting of type arguments and value lists. Default 64. */
   readonly maxDepth?: number;
@@ -23,6 +24,7 @@ export interface ParseOptions extends LexOptions {
   readonly maxErrors?: number;
 }
 
+/** A parsed file: its tree, its tokens (lossless) and what went wrong. */
 export interface Parsed {
   readonly ast: Ast.SourceFile;
   readonly tokens: readonly Token[];
