@@ -33,7 +33,7 @@ const { fromPort } = await import('../adapters/worker.ts');
 const { RecordCipher, FROM_INITIATOR, WHOLE } = await import('../src/secure/records.ts');
 const { loadLibsodium, sodiumNative, tweetnaclBackend } = await import('../src/secure/backend.ts');
 /** Every secretbox backend this process can load, compared in one run. */
-const backends = [tweetnaclBackend, sodiumNative(), await loadLibsodium().catch(() => null)].filter(Boolean);
+const backends = [tweetnaclBackend, sodiumNative(), await loadLibsodium(import('libsodium-wrappers')).catch(() => null)].filter(Boolean);
 
 const MB = 1e6;
 const RECORD_PAYLOAD = 64 * 1024 - 17; // what one record carries

@@ -58,7 +58,7 @@ async function interleave(cases: Record<string, (ms: number) => Promise<number>>
 }
 
 (globalThis as { runBench?: unknown }).runBench = async (rounds: number, ms: number) => {
-  const wasm = await loadLibsodium();
+  const wasm = await loadLibsodium(import('libsodium-wrappers'));
   return {
     small: await interleave({ tweetnacl: records(tweetnaclBackend, 16), libsodium: records(wasm, 16) }, rounds, ms),
     bulk: await interleave({ tweetnacl: records(tweetnaclBackend, MiB.byteLength), libsodium: records(wasm, MiB.byteLength) }, rounds, ms),

@@ -7,8 +7,8 @@
  *   over a buffer padded the NaCl way).
  * - `sodium-native`: native libsodium in Node, used by default when the optional package is
  *   installed. Loaded with `createRequire` through `process.getBuiltinModule`, so no bundler sees it.
- * - `libsodium`: libsodium's WebAssembly build (`libsodium-wrappers`), opt-in, imported lazily;
- *   records use tweetnacl until it is ready.
+ * - `libsodium`: libsodium's WebAssembly build (`libsodium-wrappers`), opt-in: the app imports it
+ *   and hands it to `loadLibsodium`; records use tweetnacl until it is ready.
  */
 import nacl from 'tweetnacl';
 
@@ -140,11 +140,13 @@ let wasm: SecretboxBackend | undefined;
 let wasmLoading: Promise<SecretboxBackend> | undefined;
 
 /**
- * Loads libsodium's WebAssembly build (once per realm) and resolves to its backend. Rejects when
- * `libsodium-wrappers` cannot be imported; channels that asked for it keep using tweetnacl.
+ * Readies libsodium's WebAssembly build (once per realm) from the module the app imported —
+ * `loadLibsodium(import('libsodium-wrappers'))` — and resolves to its backend. The app imports
+ * it, not saltline, so its bundler sees the import and an app without it bundles nothing of it.
+ * Until it is ready (or when it fails), channels that asked for `'libsodium'` use tweetnacl.
  */
-export function loadLibsodium(): Promise<SecretboxBackend> {
-  wasmLoading ??= import('libsodium-wrappers').then(async (imported) => {
+export function loadLibsodium(module: unknown): Promise<SecretboxBackend> {
+  wasmLoading ??= Promise.resolve(module).then(async (imported) => {
     const sodium = ((imported as { default?: Libsodium }).default ?? imported) as Libsodium;
     await sodium.ready;
     wasm = libsodiumBackend(sodium);
@@ -168,8 +170,8 @@ export function backendSource(choice: CryptoChoice): BackendSource {
       return () => backend;
     }
     case 'libsodium':
-      loadLibsodium().catch(() => {}); // a failed load leaves tweetnacl in use
-      return () => wasm ?? tweetnaclBackend;
+      return () => wasm ?? tweetnaclBackend; // once the app's loadLibsodium(...) has readied it
+
     default: {
       const backend = sodiumNative() ?? tweetnaclBackend;
       return () => backend;

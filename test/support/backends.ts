@@ -19,7 +19,7 @@ export interface TestBackend {
 const found: SecretboxBackend[] = [tweetnaclBackend];
 const native = sodiumNative();
 if (native) found.push(native);
-found.push(await loadLibsodium());
+found.push(await loadLibsodium(import('libsodium-wrappers')));
 
 export const backends: readonly TestBackend[] = found.map((backend) => ({
   name: backend.name,
