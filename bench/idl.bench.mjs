@@ -135,7 +135,7 @@ const markdown = [
     ['step', 'wall time', 'CPU time', 'goal'],
     [
       ['`parse` (lexer + parser)', ms(parsing.wall), ms(parsing.cpu), '< 50 ms'],
-      ['`compileSources` (parse + checker)', ms(compiling.wall), ms(compiling.cpu), '< 50 ms'],
+      ['`compileSources` (parse + checker)', ms(compiling.wall), ms(compiling.cpu), '– (the goal is for parsing)'],
     ],
   ),
   '',
