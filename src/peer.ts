@@ -3,7 +3,7 @@
  * interceptors, and the session underneath. See DESIGN §1 and docs/protocol.md.
  */
 import { describe } from './caller.js';
-import { compose } from './compose.js';
+import { compose, notificationCall, outgoingCall } from './compose.js';
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 import type { Reconnecting, ReconnectingPeer } from './dialer.js';
 import { RpcError } from './errors.js';
@@ -15,7 +15,7 @@ import { remoteOf } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
 import { finiteTimeout, Session } from './session.js';
 import type { Transport } from './transport.js';
-import type { Call, CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from './types.js';
+import type { CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from './types.js';
 
 /** Lets `for await (const x of api.ticks())` iterate the promise of a streaming call. */
 function iterateResult(this: Promise<unknown>): AsyncIterator<unknown> {
@@ -86,23 +86,9 @@ class RpcPeer implements Peer {
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
     const timeout = finiteTimeout(options?.timeout, this.#session.defaultTimeout);
-    const meta = options?.meta ? { ...options.meta } : undefined;
-    let result: Promise<unknown>;
-    if (this.#outgoing) {
-      const call: Call = {
-        method,
-        args,
-        meta: meta ?? {},
-        signal: options?.signal,
-        timeout,
-        resultMeta: undefined,
-        context: undefined,
-        cache: options?.cache,
-      };
-      result = this.#outgoing(call);
-    } else {
-      result = this.#session.send(method, args, meta, options?.signal, timeout, undefined);
-    }
+    const result = this.#outgoing
+      ? this.#outgoing(outgoingCall(method, args, options, timeout))
+      : this.#session.send(method, args, options?.meta ? { ...options.meta } : undefined, options?.signal, timeout, undefined);
     (result as unknown as Record<symbol, unknown>)[Symbol.asyncIterator] = iterateResult;
     return result as Promise<R>;
   }
@@ -115,17 +101,9 @@ class RpcPeer implements Peer {
     }
     if (hasRefs(args)) throw new RpcError('INVALID_ARGUMENT', 'a notification cannot carry callbacks or streams: use call()');
     if (!this.#outgoing) return session.notify(method, args, undefined);
-    const call: Call = {
-      method,
-      args,
-      meta: {},
-      signal: undefined,
-      timeout: Infinity,
-      resultMeta: undefined,
-      context: undefined,
-      notification: true,
-    };
-    this.#outgoing(call).catch((error: unknown) => session.logger?.warn?.(`notification ${describe(method)} not sent`, error));
+    this.#outgoing(notificationCall(method, args)).catch((error: unknown) =>
+      session.logger?.warn?.(`notification ${describe(method)} not sent`, error),
+    );
   }
 
   close(reason?: unknown): void {

@@ -7,7 +7,7 @@
  * This file is the calling half and the proxy bookkeeping; answering requests is `answering.ts`.
  */
 import { fromPort, type PortLike } from '../../adapters/worker.js';
-import { compose } from '../compose.js';
+import { compose, notificationCall, outgoingCall } from '../compose.js';
 import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
@@ -83,31 +83,14 @@ class ComlinkPeer implements Peer {
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
-    const call: Call = {
-      method,
-      args,
-      meta: options?.meta ? { ...options.meta } : {},
-      signal: options?.signal,
-      timeout: finite(options?.timeout, finite(this.#shared.options.timeout, DEFAULT_TIMEOUT)),
-      resultMeta: undefined,
-      context: undefined,
-    };
+    const call = outgoingCall(method, args, options, finite(options?.timeout, finite(this.#shared.options.timeout, DEFAULT_TIMEOUT)));
     return (this.#outgoing ? this.#outgoing(call) : this.#send(call)) as Promise<R>;
   }
 
   /** comlink has no notifications: an APPLY whose reply is dropped unread. */
   notify(method: string, ...args: unknown[]): void {
     if (this.#isClosed) return this.#shared.options.logger?.warn?.(`comlink: notify ${method} after close dropped`);
-    const call: Call = {
-      method,
-      args,
-      meta: {},
-      signal: undefined,
-      timeout: Infinity,
-      resultMeta: undefined,
-      context: undefined,
-      notification: true,
-    };
+    const call = notificationCall(method, args);
     (this.#outgoing ? this.#outgoing(call) : this.#send(call)).catch((error: unknown) =>
       this.#shared.options.logger?.warn?.(`comlink: notification ${method} not sent`, error),
     );

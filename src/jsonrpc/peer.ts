@@ -3,7 +3,7 @@
  * WebSocket, a port, the HTTP client transport). Either side may call and answer; replies are
  * matched by id, and the answering half is `JsonRpcServer`.
  */
-import { compose } from '../compose.js';
+import { compose, notificationCall, outgoingCall } from '../compose.js';
 import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
@@ -83,15 +83,7 @@ class JsonRpcPeer implements Peer {
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
-    const call: Call = {
-      method,
-      args,
-      meta: options?.meta ? { ...options.meta } : {},
-      signal: options?.signal,
-      timeout: finite(options?.timeout, this.#timeout),
-      resultMeta: undefined,
-      context: undefined,
-    };
+    const call = outgoingCall(method, args, options, finite(options?.timeout, this.#timeout));
     return (this.#outgoing ? this.#outgoing(call) : this.#send(call)) as Promise<R>;
   }
 
@@ -99,18 +91,10 @@ class JsonRpcPeer implements Peer {
     if (this.#isClosed) return this.#options.logger?.warn?.(`jsonrpc: notify ${method} after close dropped`);
     const params = paramsOf(args);
     assertSendable(params, this.#limits.maxDepth, 'params');
-    const call: Call = {
-      method,
-      args,
-      meta: {},
-      signal: undefined,
-      timeout: Infinity,
-      resultMeta: undefined,
-      context: undefined,
-      notification: true,
-    };
     if (!this.#outgoing) return this.#post(JSON.stringify({ jsonrpc: '2.0', method, params }));
-    this.#outgoing(call).catch((error: unknown) => this.#options.logger?.warn?.(`jsonrpc: notification ${method} not sent`, error));
+    this.#outgoing(notificationCall(method, args)).catch((error: unknown) =>
+      this.#options.logger?.warn?.(`jsonrpc: notification ${method} not sent`, error),
+    );
   }
 
   close(reason?: unknown): void {
