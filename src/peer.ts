@@ -89,8 +89,7 @@ class RpcPeer implements Peer {
     const result = this.#outgoing
       ? this.#outgoing(outgoingCall(method, args, options, timeout))
       : this.#session.send(method, args, options?.meta ? { ...options.meta } : undefined, options?.signal, timeout, undefined);
-    (result as unknown as Record<symbol, unknown>)[Symbol.asyncIterator] = iterateResult;
-    return result as Promise<R>;
+    return iterable(result) as Promise<R>;
   }
 
   notify(method: string, ...args: unknown[]): void {
