@@ -115,6 +115,15 @@ export const code: string = new RpcError('NOT_FOUND', 'x').code;
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], consumer);
   });
 
+  it('names @opentelemetry/api when saltline/otel is imported without it installed', () => {
+    writeFileSync(
+      join(consumer, 'otel.mjs'),
+      `await import('saltline/otel').then(() => console.log('loaded'), (e) => console.log(e.message));\n`,
+    );
+    const message = run(process.execPath, ['otel.mjs'], consumer);
+    equal(/Cannot find package '@opentelemetry\/api'/.test(message), true, message);
+  });
+
   it('runs the plugin that docs/guide/writing-plugins.md builds, with its tests passing', () => {
     const guide = readFileSync(join(root, 'docs', 'guide', 'writing-plugins.md'), 'utf8');
     const [plugin, tests] = [...guide.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!);
