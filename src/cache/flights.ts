@@ -1,7 +1,9 @@
 /**
  * Requests in flight, by cache key: identical calls share one, each waiter may abort on its own,
- * and the far side sees a cancel only when no waiter is left. An invalidation detaches them all:
- * later calls start afresh, and what was in flight learns it may not store its result.
+ * and the far side sees a cancel only when no waiter is left. Each waiter also keeps its own
+ * deadline: a shared request is sent without one, so the first caller's timeout cannot fail a
+ * later caller who would wait longer. An invalidation detaches them all: later calls start
+ * afresh, and what was in flight learns it may not store its result.
  */
 import { RpcError } from '../errors.js';
 import type { WirePolicy } from './policy.js';
@@ -25,6 +27,7 @@ export interface Flight {
 }
 
 const cancelled = (signal: AbortSignal) => new RpcError('CANCELLED', 'the call was cancelled', { cause: signal.reason });
+const timedOut = () => new RpcError('DEADLINE_EXCEEDED', 'the call timed out');
 
 export class Flights {
   /** Flights later callers may join. */
@@ -54,33 +57,40 @@ export class Flights {
     return flight;
   }
 
-  /** Waits for `flight` until `signal` aborts; the last waiter to leave cancels it. */
-  wait(flight: Flight, signal: AbortSignal | undefined): Promise<Outcome & { readonly first: boolean }> {
+  /**
+   * Waits for `flight` until `signal` aborts or `timeout` ms pass (`Infinity`: the request's own
+   * deadline applies); the last waiter to leave cancels it.
+   */
+  wait(flight: Flight, signal: AbortSignal | undefined, timeout: number): Promise<Outcome & { readonly first: boolean }> {
     flight.waiters++;
     return new Promise((resolve, reject) => {
-      const leave = () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let left = false;
+      const leave = (error?: RpcError, reason?: unknown) => {
+        if (left) return false;
+        left = true;
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         flight.waiters--;
+        if (error) {
+          if (flight.waiters === 0) flight.controller.abort(reason ?? error);
+          reject(error);
+        }
+        return true;
       };
-      const onAbort = () => {
-        leave();
-        if (flight.waiters === 0) flight.controller.abort(signal!.reason);
-        reject(cancelled(signal!));
-      };
-      if (signal?.aborted) return onAbort();
+      const onAbort = () => leave(cancelled(signal!), signal!.reason);
+      if (signal?.aborted) return void onAbort();
       signal?.addEventListener('abort', onAbort);
+      if (timeout < Infinity) timer = setTimeout(() => leave(timedOut()), timeout);
       flight.promise.then(
         (outcome) => {
-          if (signal?.aborted) return;
-          leave();
+          if (!leave()) return;
           const first = !flight.delivered;
           flight.delivered = true;
           resolve({ ...outcome, first });
         },
         (error: unknown) => {
-          if (signal?.aborted) return;
-          leave();
-          reject(error);
+          if (leave()) reject(error);
         },
       );
     });

@@ -1,0 +1,157 @@
+import { describe, it } from '#harness';
+import { cached, createCache, invalidate } from '../../src/cache/index.js';
+import { type CacheInfo, type CallContext, withContext } from '../../src/index.js';
+import { deepEqual, equal, rejectsWith } from '../harness/assert.js';
+import { clock, connect, counted, failingNetwork, gate } from '../support/cache.js';
+import { checkLeaks, connectors } from '../support/connect.js';
+
+/** A method whose call with id 0 answers at once and with any other id when `answer` opens (or it is cancelled). */
+function slowApi(answer: Promise<void>, seen: { cancelled?: unknown }) {
+  return {
+    slow: cached(
+      { maxAge: 10_000 },
+      withContext(async (ctx: CallContext, id: number) => {
+        if (id === 0) return 0;
+        const aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        void aborted.then(() => (seen.cancelled = ctx.signal.reason));
+        await Promise.race([answer, aborted]);
+        return id;
+      }),
+    ),
+  };
+}
+
+for (const connector of connectors) {
+  describe(`per-call deadlines of coalesced calls over ${connector.name}`, () => {
+    checkLeaks();
+
+    it("gives a coalesced call with a longer timeout its result after the first caller's timeout has passed", async () => {
+      const answer = gate();
+      const { client } = connect(connector, slowApi(answer.promise, {}));
+      await client.call('slow', [0]); // the caller learns that slow is cacheable
+      const short = client.call('slow', [1], { timeout: 5 });
+      const long = client.call('slow', [1], { timeout: 60_000 });
+      await rejectsWith(short, 'DEADLINE_EXCEEDED');
+      answer.open();
+      equal(await long, 1);
+    });
+
+    it('times out a coalesced call with a shorter timeout on its own, leaving the shared request running', async () => {
+      const answer = gate();
+      const seen: { cancelled?: unknown } = {};
+      const { client } = connect(connector, slowApi(answer.promise, seen));
+      await client.call('slow', [0]);
+      const long = client.call('slow', [1], { timeout: 60_000 });
+      await rejectsWith(client.call('slow', [1], { timeout: 5 }), 'DEADLINE_EXCEEDED');
+      await client.call('slow', [0], { cache: 'network-only' }); // a round trip: a cancel would have arrived
+      equal(seen.cancelled, undefined);
+      answer.open();
+      equal(await long, 1);
+    });
+
+    it('cancels the shared request on the far side when every waiter has timed out', async () => {
+      const seen: { cancelled?: unknown } = {};
+      const { client } = connect(connector, slowApi(new Promise(() => {}), seen));
+      await client.call('slow', [0]);
+      await Promise.all([1, 2].map(() => rejectsWith(client.call('slow', [1], { timeout: 5 }), 'DEADLINE_EXCEEDED')));
+      await client.call('slow', [0], { cache: 'network-only' });
+      equal(seen.cancelled !== undefined, true);
+    });
+  });
+
+  describe(`mustRevalidate over ${connector.name}`, () => {
+    checkLeaks();
+
+    // The etag keeps a stale entry stored (to be revalidated cheaply): it is there, and still not served.
+    const policy = {
+      maxAge: 1000,
+      staleWhileRevalidate: 3600_000,
+      staleIfError: 3600_000,
+      mustRevalidate: true,
+      etag: (_args: unknown[], result: unknown) => String(result),
+    };
+
+    it('revalidates a stale result before use instead of serving it under staleWhileRevalidate', async () => {
+      const runs = { n: 0 };
+      const t = clock();
+      const { client } = connect(
+        connector,
+        {
+          v: cached(
+            policy,
+            counted(runs, () => runs.n),
+          ),
+        },
+        { now: t.now },
+      );
+      await client.call('v');
+      t.time.now += 5000;
+      equal(await client.call('v'), 2);
+    });
+
+    it("serves no stale result under the caller's maxStale", async () => {
+      const t = clock();
+      const cache = createCache({ now: t.now, scope: 'srv' });
+      const { client } = connector.connect({ expose: { v: cached(policy, () => 'kept') }, cache: createCache() }, { cache });
+      await client.call('v');
+      t.time.now += 5000;
+      await rejectsWith(failingNetwork(cache).call('v', [], { cache: { maxStale: 3600_000 } }), 'UNAVAILABLE');
+    });
+
+    it('revalidates a stale result before use even for cache-first calls', async () => {
+      const runs = { n: 0 };
+      const t = clock();
+      const { client } = connect(
+        connector,
+        {
+          v: cached(
+            policy,
+            counted(runs, () => runs.n),
+          ),
+        },
+        { now: t.now },
+      );
+      await client.call('v');
+      t.time.now += 5000;
+      equal(await client.call('v', [], { cache: 'cache-first' }), 2);
+    });
+
+    it('rejects a cache-only call for a stale result', async () => {
+      const t = clock();
+      const { client } = connect(connector, { v: cached(policy, () => 'kept') }, { now: t.now });
+      await client.call('v');
+      t.time.now += 5000;
+      await rejectsWith(client.call('v', [], { cache: 'cache-only' }), 'NOT_FOUND');
+    });
+  });
+
+  describe(`staleIfError windows over ${connector.name}`, () => {
+    checkLeaks();
+
+    it('rejects with the network error once a stored result is past its staleIfError window', async () => {
+      const t = clock();
+      const cache = createCache({ now: t.now, scope: 'srv' });
+      const api = { v: cached({ maxAge: 1000, staleIfError: 60_000 }, () => 'kept') };
+      const { client } = connector.connect({ expose: api, cache: createCache() }, { cache });
+      await client.call('v');
+      t.time.now += 1000 + 60_000;
+      await rejectsWith(failingNetwork(cache).call('v'), 'UNAVAILABLE');
+    });
+
+    it('serves an invalidated result flagged stale when the far side is unreachable, within staleIfError', async () => {
+      const t = clock();
+      const cache = createCache({ now: t.now, scope: 'srv' });
+      const api = { v: cached({ maxAge: 60_000, staleIfError: 3600_000, tags: () => ['t'] }, () => 'kept') };
+      const { client, server } = connector.connect({ expose: api, cache: createCache() }, { cache });
+      await client.call('v');
+      invalidate(server, { tags: ['t'] });
+      await client.call('v', [], { cache: 'no-store' });
+      const infos: CacheInfo[] = [];
+      equal(await failingNetwork(cache).call('v', [], { cache: { onInfo: (info) => infos.push(info) } }), 'kept');
+      deepEqual(
+        infos.map((info) => info.stale),
+        [true],
+      );
+    });
+  });
+}
