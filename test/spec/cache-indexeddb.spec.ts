@@ -204,7 +204,53 @@ describe('the IndexedDB store', () => {
     }
     equal(store.failed, true);
   });
+
+  it('reopens a connection closed under it once (InvalidStateError), and still serves the persisted result', async () => {
+    const name = freshName();
+    const store = openStore(name);
+    const [connection] = await connectionsOpenedBy(async () => {
+      await client(store, catalogue(counter())).call('product', ['42']);
+      await store.flush();
+    });
+    connection!.close(); // as Safari does to a page in the background
+    const infos: CacheInfo[] = [];
+    const offline = client(store, undefined);
+    deepEqual(await offline.call('product', ['42'], { cache: { onInfo: (info) => infos.push(info) } }), { id: '42', run: 1 });
+    deepEqual([infos[0]?.source, store.failed], ['indexeddb', false]);
+  });
+
+  it('falls back to memory-only when the reopened connection is closed too, and the calls still succeed', async () => {
+    const store = openStore(freshName());
+    const runs = counter();
+    const connections = await connectionsOpenedBy(async (opened) => {
+      await client(store, catalogue(runs)).call('product', ['1']);
+      await store.flush();
+      opened[0]!.close();
+      await store.get('none'); // the one reopening
+    });
+    connections[1]!.close();
+    deepEqual(await client(store, catalogue(runs)).call('product', ['2']), { id: '2', run: 2 });
+    equal(store.failed, true);
+  });
 });
+
+/** The connections `indexedDB.open` made while `run` ran, in order (a test closes them under the store). */
+async function connectionsOpenedBy(run: (opened: IDBDatabase[]) => Promise<void>): Promise<IDBDatabase[]> {
+  const proto = IDBFactory.prototype;
+  const open = proto.open;
+  const connections: IDBDatabase[] = [];
+  proto.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+    const request = open.apply(this, args);
+    request.addEventListener('success', () => connections.push(request.result));
+    return request;
+  };
+  try {
+    await run(connections);
+  } finally {
+    proto.open = open;
+  }
+  return connections;
+}
 
 /** An entry of scope `shop` ordered `order`. */
 function entry(key: string, order: number): CacheEntry {
