@@ -124,7 +124,8 @@ export class ReadPath {
     }
     if (entry && (entry.invalidated || entry.order < link.staleBefore)) entry = { ...entry, invalidated: true };
     const age = entry ? Math.max(0, now - entry.storedAt) : 0;
-    const fresh = !!entry && !entry.invalidated && age < Math.min(entry.policy.a, request?.maxAge ?? Infinity);
+    const minFresh = Math.max(0, request?.minFresh ?? 0);
+    const fresh = !!entry && !entry.invalidated && age + minFresh < Math.min(entry.policy.a, request?.maxAge ?? Infinity);
     const info = (stale: boolean): CacheInfo => ({ source, age, stale, invalidated: false });
     const serve = (stale: boolean) => {
       this.counts.hits++;
@@ -148,7 +149,8 @@ export class ReadPath {
     if (mode === 'cache-first' && entry && !entry.invalidated && (fresh || !entry.policy.m)) return serve(!fresh);
     if (mode === 'default' && entry && !entry.invalidated) {
       if (fresh) return serve(false);
-      if (usableStale(Math.max(entry.policy.w ?? 0, request?.maxStale ?? 0))) {
+      // A caller asking for minFresh wants a result fresh for a while: not a stale one now.
+      if (!minFresh && usableStale(Math.max(entry.policy.w ?? 0, request?.maxStale ?? 0))) {
         if (!link.flights.has(key)) this.#background(link, key, call, next, entry);
         return serve(true);
       }
@@ -179,7 +181,7 @@ export class ReadPath {
     held: CacheEntry | undefined,
     request: Exclude<CacheRequest, string> | undefined,
   ): Promise<unknown> {
-    const coalesce = link.cacheable.has(call.method);
+    const coalesce = link.cacheable.has(call.method) && request?.dedupe !== false;
     let flight = coalesce ? link.flights.get(key) : undefined;
     if (flight) this.counts.coalesced++;
     else flight = this.#start(link, key, call, next, held, coalesce);

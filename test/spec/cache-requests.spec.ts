@@ -59,6 +59,84 @@ for (const connector of connectors) {
     });
   });
 
+  describe(`the minFresh and dedupe directives over ${connector.name}`, () => {
+    checkLeaks();
+
+    const policy = { maxAge: 10_000, staleWhileRevalidate: 60_000 };
+
+    it('goes to the network when a stored result would not stay fresh for minFresh more ms', async () => {
+      const runs = { n: 0 };
+      const t = clock();
+      const { client } = connect(
+        connector,
+        {
+          v: cached(
+            policy,
+            counted(runs, () => runs.n),
+          ),
+        },
+        { now: t.now },
+      );
+      await client.call('v');
+      t.time.now += 5000;
+      equal(await client.call('v', [], { cache: { minFresh: 6000 } }), 2);
+    });
+
+    it('serves a stored result that stays fresh for minFresh more ms', async () => {
+      const runs = { n: 0 };
+      const t = clock();
+      const { client } = connect(
+        connector,
+        {
+          v: cached(
+            policy,
+            counted(runs, () => runs.n),
+          ),
+        },
+        { now: t.now },
+      );
+      await client.call('v');
+      t.time.now += 5000;
+      equal(await client.call('v', [], { cache: { minFresh: 4000 } }), 1);
+    });
+
+    it('starts its own request for a call with dedupe: false instead of joining an identical one in flight', async () => {
+      const runs = { n: 0 };
+      const answer = gate();
+      const api = {
+        v: cached(
+          { maxAge: 0 },
+          counted(runs, async (id: number) => (id === 0 ? 0 : (await answer.promise, runs.n))),
+        ),
+      };
+      const { client } = connect(connector, api);
+      await client.call('v', [0]); // the caller learns that v is cacheable
+      const shared = client.call('v', [1]);
+      const own = client.call('v', [1], { cache: { dedupe: false } });
+      answer.open();
+      deepEqual(await Promise.all([shared, own]), [3, 3]);
+      equal(runs.n, 3);
+    });
+
+    it('lets no later call join a call made with dedupe: false', async () => {
+      const runs = { n: 0 };
+      const answer = gate();
+      const api = {
+        v: cached(
+          { maxAge: 0 },
+          counted(runs, async (id: number) => (id === 0 ? 0 : (await answer.promise, runs.n))),
+        ),
+      };
+      const { client } = connect(connector, api);
+      await client.call('v', [0]);
+      const own = client.call('v', [1], { cache: { dedupe: false } });
+      const later = client.call('v', [1]);
+      answer.open();
+      await Promise.all([own, later]);
+      equal(runs.n, 3);
+    });
+  });
+
   describe(`mustRevalidate over ${connector.name}`, () => {
     checkLeaks();
 
