@@ -2,8 +2,8 @@ import { describe, it, runtime } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { type CacheOptions, cached, createCache, indexedDbStore } from '../../src/cache/index.js';
 import type { CacheEntry, InvalidationMatch } from '../../src/cache/store.js';
-import { type CacheInfo, createPeer, type Peer } from '../../src/index.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { type CacheInfo, createPeer, type Peer, RpcError } from '../../src/index.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 
 // Node has no IndexedDB: fake-indexeddb stands in; Chromium runs these against the real one.
@@ -75,6 +75,19 @@ describe('the IndexedDB store', () => {
     await client(first, catalogue(counter(), { persist: false })).call('product', ['1']);
     await first.flush();
     equal(await first.get((await keysOf(name))[0] ?? 'none'), undefined);
+  });
+
+  it('persists nothing for a call whose handler throws', async () => {
+    const name = freshName();
+    const store = openStore(name);
+    const api = {
+      product: cached({ maxAge: 1000, persist: true, private: false }, () => {
+        throw new RpcError('INTERNAL', 'broken');
+      }),
+    };
+    await rejectsWith(client(store, api).call('product', ['1']), 'INTERNAL');
+    await store.flush();
+    equal((await keysOf(name)).length, 0);
   });
 
   it('does not persist private results unless the cache says persistPrivate', async () => {

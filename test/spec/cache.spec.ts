@@ -537,6 +537,22 @@ for (const connector of connectors) {
       await b.client.call('who', [], { cache: 'no-store' });
       equal(await a.client.call('who', [], { cache: 'cache-only' }), 'A');
     });
+
+    it("never sends B the etag of A's result for the same call", async () => {
+      const cache = createCache();
+      const seen: (string | undefined)[] = [];
+      const doc = (who: string) =>
+        cached(
+          { maxAge: 0, etag: () => who },
+          withContext((ctx: CallContext) => (seen.push(ifNoneMatch(ctx)), who)),
+        );
+      const a = connector.connect({ expose: { doc: doc('A') }, cache: createCache() }, { cache });
+      const b = connector.connect({ expose: { doc: doc('B') }, cache: createCache() }, { cache });
+      await a.client.call('doc', ['x']);
+      await a.client.call('doc', ['x']); // A's entry is held and revalidated with its etag
+      equal(await b.client.call('doc', ['x']), 'B');
+      deepEqual(seen, [undefined, 'A', undefined]);
+    });
   });
 }
 
