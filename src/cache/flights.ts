@@ -5,6 +5,7 @@
  * later caller who would wait longer. An invalidation detaches them all: later calls start
  * afresh, and what was in flight learns it may not store its result.
  */
+import { DeadlineTimer } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import type { WirePolicy } from './policy.js';
 import type { InvalidationMatch } from './store.js';
@@ -34,6 +35,9 @@ export class Flights {
   readonly #joinable = new Map<string, Flight>();
   /** Every flight, joinable or not, until it settles. */
   readonly #live = new Set<Flight>();
+  /** Waiters' deadlines (`performance.now()` ms), by what times each out: one timer serves them all, as in the core. */
+  readonly #deadlines = new Map<() => void, number>();
+  readonly #timer = new DeadlineTimer((now) => this.#expire(now));
 
   has(key: string): boolean {
     return this.#joinable.has(key);
@@ -64,12 +68,11 @@ export class Flights {
   wait(flight: Flight, signal: AbortSignal | undefined, timeout: number): Promise<Outcome & { readonly first: boolean }> {
     flight.waiters++;
     return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       let left = false;
       const leave = (error?: RpcError, reason?: unknown) => {
         if (left) return false;
         left = true;
-        clearTimeout(timer);
+        if (this.#deadlines.delete(onTimeout) && this.#deadlines.size === 0) this.#timer.clear();
         signal?.removeEventListener('abort', onAbort);
         flight.waiters--;
         if (error) {
@@ -79,9 +82,14 @@ export class Flights {
         return true;
       };
       const onAbort = () => leave(cancelled(signal!), signal!.reason);
+      const onTimeout = () => leave(timedOut());
       if (signal?.aborted) return void onAbort();
       signal?.addEventListener('abort', onAbort);
-      if (timeout < Infinity) timer = setTimeout(() => leave(timedOut()), timeout);
+      if (timeout < Infinity) {
+        const at = performance.now() + timeout;
+        this.#deadlines.set(onTimeout, at);
+        this.#timer.arm(at);
+      }
       flight.promise.then(
         (outcome) => {
           if (!leave()) return;
@@ -94,6 +102,16 @@ export class Flights {
         },
       );
     });
+  }
+
+  /** Times out the waiters whose deadline has come; returns the next deadline. */
+  #expire(now: number): number {
+    let next = Infinity;
+    for (const [onTimeout, at] of this.#deadlines) {
+      if (at <= now) onTimeout();
+      else if (at < next) next = at;
+    }
+    return next;
   }
 
   /** An invalidation arrived: no flight may be joined any more, and each learns what it missed. */

@@ -49,6 +49,20 @@ for (const connector of connectors) {
       equal(await long, 1);
     });
 
+    it("keeps a coalesced call whose timeout is past setTimeout's limit (about 24.8 days) waiting", async () => {
+      const answer = gate();
+      const { client } = connect(connector, slowApi(answer.promise, {}));
+      await client.call('slow', [0]);
+      const month = 30 * 86_400_000;
+      const waiting = client.call('slow', [1], { timeout: month }).then(
+        (value) => value,
+        (error: unknown) => error,
+      );
+      await client.call('slow', [0], { cache: 'network-only' }); // a round trip while it waits
+      answer.open();
+      equal(await waiting, 1);
+    });
+
     it('cancels the shared request on the far side when every waiter has timed out', async () => {
       const seen: { cancelled?: unknown } = {};
       const { client } = connect(connector, slowApi(new Promise(() => {}), seen));
