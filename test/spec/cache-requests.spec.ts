@@ -1,7 +1,7 @@
 import { describe, it } from '#harness';
-import { cached, createCache, invalidate } from '../../src/cache/index.js';
+import { cached, createCache, ifNoneMatch, invalidate } from '../../src/cache/index.js';
 import { type CacheInfo, type CallContext, withContext } from '../../src/index.js';
-import { deepEqual, equal, rejectsWith } from '../harness/assert.js';
+import { deepEqual, equal, ok, rejectsWith, throws } from '../harness/assert.js';
 import { clock, connect, counted, failingNetwork, gate } from '../support/cache.js';
 import { checkLeaks, connectors } from '../support/connect.js';
 
@@ -151,6 +151,41 @@ for (const connector of connectors) {
     });
   });
 
+  describe(`a policy's version over ${connector.name}`, () => {
+    checkLeaks();
+
+    /** A cache on scope `srv` (shared by every link to it) and a far side whose `doc` has `version` and a constant etag. */
+    function versions() {
+      const t = clock();
+      const cache = createCache({ now: t.now, scope: 'srv' });
+      const seen: (string | undefined)[] = [];
+      const serve = (version: string) => {
+        const doc = cached(
+          { maxAge: 1000, etag: () => 'same', version },
+          withContext((ctx: CallContext) => (seen.push(ifNoneMatch(ctx)), version)),
+        );
+        return connector.connect({ expose: { doc }, cache: createCache() }, { cache }).client;
+      };
+      return { t, seen, serve };
+    }
+
+    it("answers in full, not 'not modified', after the version changed though the etag did not", async () => {
+      const { t, seen, serve } = versions();
+      await serve('1').call('doc');
+      t.time.now += 2000;
+      equal(await serve('2').call('doc'), '2');
+      deepEqual(seen, [undefined, undefined]);
+    });
+
+    it("answers 'not modified' while the version is unchanged, showing the handler the etag without it", async () => {
+      const { t, seen, serve } = versions();
+      await serve('1').call('doc');
+      t.time.now += 2000;
+      equal(await serve('1').call('doc'), '1');
+      deepEqual(seen, [undefined, 'same']);
+    });
+  });
+
   describe(`mustRevalidate over ${connector.name}`, () => {
     checkLeaks();
 
@@ -247,3 +282,9 @@ for (const connector of connectors) {
     });
   });
 }
+
+describe('cached() checks a version', () => {
+  it('throws for a version over 64 characters', () => {
+    ok(throws(() => cached({ version: 'v'.repeat(65) }, () => 1)) instanceof TypeError);
+  });
+});
