@@ -43,6 +43,10 @@ export type CacheRequest =
       readonly maxAge?: number;
       /** How far past fresh a stored result is still accepted, in ms. Default: the policy's windows only. */
       readonly maxStale?: number;
+      /** A stored result is served as fresh only if it stays fresh this many ms more (never stale-while-revalidate). Default 0. */
+      readonly minFresh?: number;
+      /** `false`: the call neither joins an identical call in flight nor lets later ones join it. Default true. */
+      readonly dedupe?: boolean;
       /** Told where the result came from (`network`, `memory`, `indexeddb`), its age and staleness. */
       readonly onInfo?: (info: CacheInfo) => void;
     };

@@ -5,7 +5,7 @@
  */
 import { type CallContext, type ContextHandler, contextHandlerOf, withContext } from '../context.js';
 import type { Call } from '../types.js';
-import { type CachePolicy, checkedTags, type WirePolicy } from './policy.js';
+import { type CachePolicy, checkedTags, MAX_VERSION_LENGTH, type WirePolicy } from './policy.js';
 
 /** What the cache plugin's incoming interceptor records for a handler's context. */
 interface Serving {
@@ -30,10 +30,28 @@ export const IF_NONE_MATCH = 'cinm';
 
 const NOT_MODIFIED: unique symbol = Symbol('saltline.notModified');
 
-/** The etag the caller holds for this call, if any: compare it before doing the heavy work. */
-export function ifNoneMatch(ctx: CallContext): string | undefined {
+/** The caller's etag exactly as it came (with the version it was made under, if any). */
+function heldEtag(ctx: CallContext): string | undefined {
   const value = serving.get(ctx)?.call.meta[IF_NONE_MATCH];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Versions of the `cached` handlers running, by their context: `ifNoneMatch` strips them. */
+const versions = new WeakMap<CallContext, string>();
+
+/** An etag as it travels: prefixed by the policy's version, so another version's never matches. */
+const versioned = (etag: string, version: string | undefined) => (version === undefined ? etag : `${version}\u0000${etag}`);
+
+/**
+ * The etag the caller holds for this call, if any: compare it before doing the heavy work.
+ * Under a `version`, an etag the caller kept from another version is not reported.
+ */
+export function ifNoneMatch(ctx: CallContext): string | undefined {
+  const held = heldEtag(ctx);
+  const version = versions.get(ctx);
+  if (held === undefined || version === undefined) return held;
+  const prefix = versioned('', version);
+  return held.startsWith(prefix) ? held.slice(prefix.length) : undefined;
 }
 
 /** What a handler returns to answer "not modified": the caller's stored result stands. */
@@ -64,11 +82,15 @@ export function cached<A extends unknown[], R>(
   if (typeof handler !== 'function') throw new TypeError('cached() takes a policy and a handler');
   const inner = contextHandlerOf(handler);
   if (isGenerator(inner ?? handler)) throw new TypeError('a streaming handler cannot be cached');
+  const { version } = policy;
+  if (version !== undefined && (typeof version !== 'string' || version.length > MAX_VERSION_LENGTH))
+    throw new TypeError(`a cache policy's version is a string of at most ${MAX_VERSION_LENGTH}`);
   const run = (ctx: CallContext, args: A) => (inner ? inner(ctx, ...args) : handler(...args)) as R;
   return withContext(async (ctx: CallContext, ...args: A): Promise<Awaited<R>> => {
     const served = serving.get(ctx);
     if (!served) return run(ctx, args) as Awaited<R>;
     const iseq = served.seq();
+    if (version !== undefined) versions.set(ctx, version);
     if (policy.shared) {
       const memo = served.shared.get(ctx, args, policy as CachePolicy<never, never>);
       if (memo) return answer(served, ctx, memo.value, memo.wire) as Awaited<R>;
@@ -83,7 +105,7 @@ export function cached<A extends unknown[], R>(
     const tags = policy.tags?.(args, result);
     if (tags) wire.t = checkedTags(tags);
     const etag = policy.etag?.(args, result);
-    if (etag !== undefined) wire.g = String(etag);
+    if (etag !== undefined) wire.g = versioned(String(etag), version);
     if (policy.shared) served.shared.put(ctx, args, result, wire);
     return answer(served, ctx, result, wire) as Awaited<R>;
   });
@@ -91,7 +113,7 @@ export function cached<A extends unknown[], R>(
 
 /** Sends `value` with its policy, or "not modified" when the caller already holds that etag. */
 function answer(served: Serving, ctx: CallContext, value: unknown, wire: WirePolicy): unknown {
-  const unchanged = wire.g !== undefined && wire.g === ifNoneMatch(ctx);
+  const unchanged = wire.g !== undefined && wire.g === heldEtag(ctx);
   served.call.resultMeta = { ...served.call.resultMeta, c: unchanged ? { ...wire, n: 1 } : wire };
   return unchanged ? undefined : value;
 }

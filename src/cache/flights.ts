@@ -1,8 +1,11 @@
 /**
  * Requests in flight, by cache key: identical calls share one, each waiter may abort on its own,
- * and the far side sees a cancel only when no waiter is left. An invalidation detaches them all:
- * later calls start afresh, and what was in flight learns it may not store its result.
+ * and the far side sees a cancel only when no waiter is left. Each waiter also keeps its own
+ * deadline: a shared request is sent without one, so the first caller's timeout cannot fail a
+ * later caller who would wait longer. An invalidation detaches them all: later calls start
+ * afresh, and what was in flight learns it may not store its result.
  */
+import { DeadlineTimer } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import type { WirePolicy } from './policy.js';
 import type { InvalidationMatch } from './store.js';
@@ -25,12 +28,16 @@ export interface Flight {
 }
 
 const cancelled = (signal: AbortSignal) => new RpcError('CANCELLED', 'the call was cancelled', { cause: signal.reason });
+const timedOut = () => new RpcError('DEADLINE_EXCEEDED', 'the call timed out');
 
 export class Flights {
   /** Flights later callers may join. */
   readonly #joinable = new Map<string, Flight>();
   /** Every flight, joinable or not, until it settles. */
   readonly #live = new Set<Flight>();
+  /** Waiters' deadlines (`performance.now()` ms), by what times each out: one timer serves them all, as in the core. */
+  readonly #deadlines = new Map<() => void, number>();
+  readonly #timer = new DeadlineTimer((now) => this.#expire(now));
 
   has(key: string): boolean {
     return this.#joinable.has(key);
@@ -54,36 +61,57 @@ export class Flights {
     return flight;
   }
 
-  /** Waits for `flight` until `signal` aborts; the last waiter to leave cancels it. */
-  wait(flight: Flight, signal: AbortSignal | undefined): Promise<Outcome & { readonly first: boolean }> {
+  /**
+   * Waits for `flight` until `signal` aborts or `timeout` ms pass (`Infinity`: the request's own
+   * deadline applies); the last waiter to leave cancels it.
+   */
+  wait(flight: Flight, signal: AbortSignal | undefined, timeout: number): Promise<Outcome & { readonly first: boolean }> {
     flight.waiters++;
     return new Promise((resolve, reject) => {
-      const leave = () => {
+      let left = false;
+      const leave = (error?: RpcError, reason?: unknown) => {
+        if (left) return false;
+        left = true;
+        if (this.#deadlines.delete(onTimeout) && this.#deadlines.size === 0) this.#timer.clear();
         signal?.removeEventListener('abort', onAbort);
         flight.waiters--;
+        if (error) {
+          if (flight.waiters === 0) flight.controller.abort(reason ?? error);
+          reject(error);
+        }
+        return true;
       };
-      const onAbort = () => {
-        leave();
-        if (flight.waiters === 0) flight.controller.abort(signal!.reason);
-        reject(cancelled(signal!));
-      };
-      if (signal?.aborted) return onAbort();
+      const onAbort = () => leave(cancelled(signal!), signal!.reason);
+      const onTimeout = () => leave(timedOut());
+      if (signal?.aborted) return void onAbort();
       signal?.addEventListener('abort', onAbort);
+      if (timeout < Infinity) {
+        const at = performance.now() + timeout;
+        this.#deadlines.set(onTimeout, at);
+        this.#timer.arm(at);
+      }
       flight.promise.then(
         (outcome) => {
-          if (signal?.aborted) return;
-          leave();
+          if (!leave()) return;
           const first = !flight.delivered;
           flight.delivered = true;
           resolve({ ...outcome, first });
         },
         (error: unknown) => {
-          if (signal?.aborted) return;
-          leave();
-          reject(error);
+          if (leave()) reject(error);
         },
       );
     });
+  }
+
+  /** Times out the waiters whose deadline has come; returns the next deadline. */
+  #expire(now: number): number {
+    let next = Infinity;
+    for (const [onTimeout, at] of this.#deadlines) {
+      if (at <= now) onTimeout();
+      else if (at < next) next = at;
+    }
+    return next;
   }
 
   /** An invalidation arrived: no flight may be joined any more, and each learns what it missed. */

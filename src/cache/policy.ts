@@ -23,7 +23,15 @@ export interface CachePolicy<A extends unknown[] = unknown[], R = unknown> {
   readonly persist?: boolean;
   /** The exposing side also keeps it and answers every caller's identical call from it (per principal when private). Default false. */
   readonly shared?: boolean;
+  /**
+   * The result's format, at most 64 characters, folded into the etag: after it changes, an etag a
+   * caller kept from the old format never matches, so it gets the full result. Default none.
+   */
+  readonly version?: string;
 }
+
+/** Longest `version`. */
+export const MAX_VERSION_LENGTH = 64;
 
 /** At most this many tags travel with one result; more make it uncacheable. */
 const MAX_TAGS = 32;

@@ -124,7 +124,8 @@ export class ReadPath {
     }
     if (entry && (entry.invalidated || entry.order < link.staleBefore)) entry = { ...entry, invalidated: true };
     const age = entry ? Math.max(0, now - entry.storedAt) : 0;
-    const fresh = !!entry && !entry.invalidated && age < Math.min(entry.policy.a, request?.maxAge ?? Infinity);
+    const minFresh = Math.max(0, request?.minFresh ?? 0);
+    const fresh = !!entry && !entry.invalidated && age + minFresh < Math.min(entry.policy.a, request?.maxAge ?? Infinity);
     const info = (stale: boolean): CacheInfo => ({ source, age, stale, invalidated: false });
     const serve = (stale: boolean) => {
       this.counts.hits++;
@@ -144,10 +145,12 @@ export class ReadPath {
       }
       throw cacheMiss(call.method);
     }
-    if (mode === 'cache-first' && entry && !entry.invalidated) return serve(!fresh);
+    // cache-first takes a stale entry at any age, unless its policy says it must be revalidated first.
+    if (mode === 'cache-first' && entry && !entry.invalidated && (fresh || !entry.policy.m)) return serve(!fresh);
     if (mode === 'default' && entry && !entry.invalidated) {
       if (fresh) return serve(false);
-      if (usableStale(Math.max(entry.policy.w ?? 0, request?.maxStale ?? 0))) {
+      // A caller asking for minFresh wants a result fresh for a while: not a stale one now.
+      if (!minFresh && usableStale(Math.max(entry.policy.w ?? 0, request?.maxStale ?? 0))) {
         if (!link.flights.has(key)) this.#background(link, key, call, next, entry);
         return serve(true);
       }
@@ -178,11 +181,12 @@ export class ReadPath {
     held: CacheEntry | undefined,
     request: Exclude<CacheRequest, string> | undefined,
   ): Promise<unknown> {
-    const coalesce = link.cacheable.has(call.method);
+    const coalesce = link.cacheable.has(call.method) && request?.dedupe !== false;
     let flight = coalesce ? link.flights.get(key) : undefined;
     if (flight) this.counts.coalesced++;
     else flight = this.#start(link, key, call, next, held, coalesce);
-    return link.flights.wait(flight, call.signal).then(({ value, policy, invalidated, first }) => {
+    // A shared request goes without a deadline (see `#start`): each waiter keeps its own here.
+    return link.flights.wait(flight, call.signal, coalesce ? call.timeout : Infinity).then(({ value, policy, invalidated, first }) => {
       request?.onInfo?.({ source: 'network', age: 0, stale: false, invalidated });
       return first || !policy ? value : copy(value);
     });
@@ -193,7 +197,8 @@ export class ReadPath {
     const order = nextOrder();
     return link.flights.start(key, coalesce, (signal, flight) => {
       const meta = held?.policy.g !== undefined ? { ...call.meta, [IF_NONE_MATCH]: held.policy.g } : call.meta;
-      const network: Call = { ...call, meta, signal, resultMeta: undefined };
+      // Later callers may join a shared request, each with a deadline of its own: it has none.
+      const network: Call = { ...call, meta, signal, timeout: coalesce ? Infinity : call.timeout, resultMeta: undefined };
       const done = next(network).then(async (value) => {
         const policy = readWirePolicy(network.resultMeta?.c, this.#maxTtl);
         if (!policy) {

@@ -2,8 +2,8 @@ import { describe, it, runtime } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
 import { type CacheOptions, cached, createCache, indexedDbStore } from '../../src/cache/index.js';
 import type { CacheEntry, InvalidationMatch } from '../../src/cache/store.js';
-import { type CacheInfo, createPeer, type Peer } from '../../src/index.js';
-import { deepEqual, equal, ok } from '../harness/assert.js';
+import { type CacheInfo, createPeer, type Peer, RpcError } from '../../src/index.js';
+import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { afterClose, checkLeaks, track } from '../support/connect.js';
 
 // Node has no IndexedDB: fake-indexeddb stands in; Chromium runs these against the real one.
@@ -75,6 +75,19 @@ describe('the IndexedDB store', () => {
     await client(first, catalogue(counter(), { persist: false })).call('product', ['1']);
     await first.flush();
     equal(await first.get((await keysOf(name))[0] ?? 'none'), undefined);
+  });
+
+  it('persists nothing for a call whose handler throws', async () => {
+    const name = freshName();
+    const store = openStore(name);
+    const api = {
+      product: cached({ maxAge: 1000, persist: true, private: false }, () => {
+        throw new RpcError('INTERNAL', 'broken');
+      }),
+    };
+    await rejectsWith(client(store, api).call('product', ['1']), 'INTERNAL');
+    await store.flush();
+    equal((await keysOf(name)).length, 0);
   });
 
   it('does not persist private results unless the cache says persistPrivate', async () => {
@@ -204,7 +217,53 @@ describe('the IndexedDB store', () => {
     }
     equal(store.failed, true);
   });
+
+  it('reopens a connection closed under it once (InvalidStateError), and still serves the persisted result', async () => {
+    const name = freshName();
+    const store = openStore(name);
+    const [connection] = await connectionsOpenedBy(async () => {
+      await client(store, catalogue(counter())).call('product', ['42']);
+      await store.flush();
+    });
+    connection!.close(); // as Safari does to a page in the background
+    const infos: CacheInfo[] = [];
+    const offline = client(store, undefined);
+    deepEqual(await offline.call('product', ['42'], { cache: { onInfo: (info) => infos.push(info) } }), { id: '42', run: 1 });
+    deepEqual([infos[0]?.source, store.failed], ['indexeddb', false]);
+  });
+
+  it('falls back to memory-only when the reopened connection is closed too, and the calls still succeed', async () => {
+    const store = openStore(freshName());
+    const runs = counter();
+    const connections = await connectionsOpenedBy(async (opened) => {
+      await client(store, catalogue(runs)).call('product', ['1']);
+      await store.flush();
+      opened[0]!.close();
+      await store.get('none'); // the one reopening
+    });
+    connections[1]!.close();
+    deepEqual(await client(store, catalogue(runs)).call('product', ['2']), { id: '2', run: 2 });
+    equal(store.failed, true);
+  });
 });
+
+/** The connections `indexedDB.open` made while `run` ran, in order (a test closes them under the store). */
+async function connectionsOpenedBy(run: (opened: IDBDatabase[]) => Promise<void>): Promise<IDBDatabase[]> {
+  const proto = IDBFactory.prototype;
+  const open = proto.open;
+  const connections: IDBDatabase[] = [];
+  proto.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+    const request = open.apply(this, args);
+    request.addEventListener('success', () => connections.push(request.result));
+    return request;
+  };
+  try {
+    await run(connections);
+  } finally {
+    proto.open = open;
+  }
+  return connections;
+}
 
 /** An entry of scope `shop` ordered `order`. */
 function entry(key: string, order: number): CacheEntry {

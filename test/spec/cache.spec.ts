@@ -1,44 +1,10 @@
 import { describe, it } from '#harness';
 import { createMemoryPair } from '../../adapters/memory.js';
-import { type Cache, cached, createCache, ifNoneMatch, invalidate, notModified } from '../../src/cache/index.js';
-import { type CacheInfo, type CallContext, createPeer, type Peer, RpcError, withContext } from '../../src/index.js';
+import { cached, createCache, ifNoneMatch, invalidate, notModified } from '../../src/cache/index.js';
+import { type CacheInfo, type CallContext, createPeer, RpcError, withContext } from '../../src/index.js';
 import { deepEqual, equal, ok, rejectsWith, throws } from '../harness/assert.js';
-import { type Connector, checkLeaks, connectors, track } from '../support/connect.js';
-
-/** A clock the test moves: no sleeping. */
-function clock() {
-  const time = { now: 1_000_000 };
-  return { time, now: () => time.now };
-}
-
-/** A promise and its resolver: a handler that answers when the test says so. */
-function gate<T = void>() {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-interface Setup {
-  readonly client: Peer;
-  readonly server: Peer;
-  readonly cache: Cache;
-  readonly runs: Record<string, number>;
-}
-
-/** A server exposing `api` through a cache plugin, and a caching client. */
-function connect(connector: Connector, api: object, options: Parameters<typeof createCache>[0] = {}): Setup {
-  const cache = createCache(options);
-  const { client, server } = connector.connect({ expose: api, cache: createCache() }, { cache });
-  return { client, server, cache, runs: {} };
-}
-
-/** A counting handler under `policy`. */
-function counted<A extends unknown[], R>(runs: { n: number }, handler: (...args: A) => R) {
-  return (...args: A) => {
-    runs.n++;
-    return handler(...args);
-  };
-}
+import { clock, connect, counted, failingNetwork, gate } from '../support/cache.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 
 for (const connector of connectors) {
   describe(`cached results over ${connector.name}`, () => {
@@ -307,7 +273,7 @@ for (const connector of connectors) {
       await client.call('v');
       t.time.now += 5000;
       const infos: CacheInfo[] = [];
-      const failing = failingNetwork(client, cache);
+      const failing = failingNetwork(cache);
       equal(await failing.call('v', [], { cache: { onInfo: (info) => infos.push(info) } }), 'kept');
       equal(infos[0]?.stale, true);
       void server;
@@ -320,7 +286,7 @@ for (const connector of connectors) {
       const { client } = connector.connect({ expose: api, cache: createCache() }, { cache });
       await client.call('v');
       t.time.now += 5000;
-      await rejectsWith(failingNetwork(client, cache).call('v'), 'UNAVAILABLE');
+      await rejectsWith(failingNetwork(cache).call('v'), 'UNAVAILABLE');
     });
 
     it('invalidates by tag: the next user:42 call goes to the network while user:43 is still served', async () => {
@@ -571,18 +537,23 @@ for (const connector of connectors) {
       await b.client.call('who', [], { cache: 'no-store' });
       equal(await a.client.call('who', [], { cache: 'cache-only' }), 'A');
     });
-  });
-}
 
-/**
- * A second peer on the same cache (and scope) whose far side is gone: its calls fail
- * `UNAVAILABLE` beneath the cache, as the client's would with the network down.
- */
-function failingNetwork(_client: Peer, cache: Cache): Peer {
-  const [near, far] = createMemoryPair();
-  const down = track(createPeer(near, { cache, timeout: 1 }));
-  far.close();
-  return down;
+    it("never sends B the etag of A's result for the same call", async () => {
+      const cache = createCache();
+      const seen: (string | undefined)[] = [];
+      const doc = (who: string) =>
+        cached(
+          { maxAge: 0, etag: () => who },
+          withContext((ctx: CallContext) => (seen.push(ifNoneMatch(ctx)), who)),
+        );
+      const a = connector.connect({ expose: { doc: doc('A') }, cache: createCache() }, { cache });
+      const b = connector.connect({ expose: { doc: doc('B') }, cache: createCache() }, { cache });
+      await a.client.call('doc', ['x']);
+      await a.client.call('doc', ['x']); // A's entry is held and revalidated with its etag
+      equal(await b.client.call('doc', ['x']), 'B');
+      deepEqual(seen, [undefined, 'A', undefined]);
+    });
+  });
 }
 
 describe('cached() on the exposing side', () => {
