@@ -4,7 +4,7 @@
  * `eval`, so it runs under Node's type stripping and a strict CSP.
  */
 import type * as Ast from './ast.js';
-import { annotation, versionOf } from './check-annotations.js';
+import { annotation, CACHE_ARGS, versionOf } from './check-annotations.js';
 import { formatMethod } from './format.js';
 import { serviceHash } from './hash.js';
 import type { Entry, Program } from './program.js';
@@ -249,19 +249,12 @@ class TsModule {
   }
 }
 
-/** The `@cache` annotation as the cache plugin's policy (`cached(policy, fn)` of saltline/cache). */
-export function cachePolicy(a: Ast.Annotation): string {
-  const names: Record<string, string> = {
-    ttl: 'maxAge',
-    swr: 'staleWhileRevalidate',
-    staleIfError: 'staleIfError',
-    private: 'private',
-    persist: 'persist',
-  };
+/** The `@cache` annotation as the cache plugin's policy (`cached(policy, fn)` of saltline/cache), by the table in CACHE_ARGS. */
+function cachePolicy(a: Ast.Annotation): string {
   const parts = a.args.flatMap((x) => {
-    const name = x.name === undefined ? undefined : names[x.name];
-    if (!name) return [];
-    return [`${name}: ${x.value.kind === 'duration' ? x.value.ms : x.value.kind === 'bool' ? x.value.value : 'undefined'}`];
+    const field = x.name === undefined ? undefined : CACHE_ARGS[x.name]?.policy;
+    if (!field) return [];
+    return [`${field}: ${x.value.kind === 'duration' ? x.value.ms : x.value.kind === 'bool' ? x.value.value : 'undefined'}`];
   });
   return `{ ${parts.join(', ')} }`;
 }

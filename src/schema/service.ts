@@ -8,6 +8,7 @@
  * is dotted (`acme.notes.Notes@2.get`), so two majors can be exposed side by side.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { CachePolicy } from '../cache/policy.js';
 import { type CallContext, withContext } from '../context.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { CallOptions, Peer } from '../types.js';
@@ -40,7 +41,8 @@ export interface MethodSpec {
   readonly since?: readonly [number, number];
   readonly timeout?: number;
   readonly idempotent?: boolean;
-  readonly cache?: Readonly<Record<string, unknown>>;
+  /** The method's `@cache` annotation as the cache plugin's policy; `implement` applies it through `options.cached`. */
+  readonly cache?: CachePolicy;
 }
 
 /** A service as generated code (or `defineService`) describes it: name, version, methods; `peer.remote(descriptor)` builds its client. */
@@ -61,6 +63,12 @@ export interface ServiceDescriptor<Client = unknown, Handlers = unknown> {
 export interface ServiceOptions {
   /** Validate results too (the exposing side before sending, the caller on receipt). Default: implement true, clients false. */
   readonly strict?: boolean;
+  /**
+   * `cached` from `saltline/cache`: `implement` wraps each method that has a cache policy (`@cache`)
+   * with it. Passed in rather than imported so an app that caches nothing never bundles the cache.
+   * Default none: policies are ignored and every call runs its handler.
+   */
+  readonly cached?: (policy: CachePolicy, handler: (...args: never[]) => unknown) => unknown;
 }
 
 /** A descriptor; generated code calls this. */
@@ -200,12 +208,13 @@ export function implement<H>(
     const handler = (handlers as Record<string, unknown>)[name];
     if (typeof handler !== 'function') throw new TypeError(`implement(${descriptor.name}): no handler for '${name}'`);
     const label = `${descriptor.name}.${name}`;
-    methods[name] = withContext(async (ctx: CallContext, ...args: unknown[]) => {
+    const validated = withContext(async (ctx: CallContext, ...args: unknown[]) => {
       const decoded = decodeArgs(spec, args, label);
       const result = await (handler as (...a: unknown[]) => unknown)(...decoded, ctx);
       // A handler that returns a bad result is a bug on this side: INTERNAL, not the caller's fault.
       return strict ? decodeResult(spec, result, label, true, 'INTERNAL') : result;
     });
+    methods[name] = spec.cache && options.cached ? options.cached(spec.cache, validated) : validated;
   }
   // Nested by the dotted name, as the core's lookup walks it: { acme: { notes: { 'Notes@2': methods } } }.
   const root: Record<string, unknown> = {};

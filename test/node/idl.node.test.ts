@@ -246,6 +246,17 @@ describe('the generators', () => {
     });
   }
 
+  it('map every @cache field onto the cache plugin’s policy', () => {
+    const text =
+      'package p; service S version 1.0 { @cache(ttl: 1s, swr: 2s, staleIfError: 3m, mustRevalidate: true, private: false, ' +
+      'persist: true, shared: true) f() -> int32; }';
+    const ts = generateTs(compileSources({ 'a.saltline': text }).program).get('a.ts')!;
+    const policy =
+      'cache: { maxAge: 1000, staleWhileRevalidate: 2000, staleIfError: 180000, mustRevalidate: true, private: false, ' +
+      'persist: true, shared: true }';
+    ok(ts.includes(policy), ts);
+  });
+
   it('emit Python that compiles', () => {
     const dir = mkdtempSync(join(tmpdir(), 'saltline-py-'));
     try {

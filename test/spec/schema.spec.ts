@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { z } from 'zod';
 import { describe, it } from '#harness';
+import { cached, createCache } from '../../src/cache/index.js';
 import { defineService, implement, services, versions } from '../../src/schema/index.js';
 import { Editor, type Note, Notes, type NotesHandlers } from '../fixtures/idl/gen/notes.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
@@ -78,6 +79,28 @@ for (const connector of connectors) {
       const seen: string[] = [];
       for await (const event of client.remote(Notes).watch('inbox')) seen.push(event.type);
       deepEqual(seen, ['created']);
+    });
+
+    it('serves the second identical call of a method with @cache from the caller’s cache', async () => {
+      let runs = 0;
+      const counting = { ...handlers, get: (id: string) => (runs++, note(id)) };
+      const { client, server } = connector.connect(
+        { expose: implement(Notes, counting, { cached }), cache: createCache() },
+        { cache: createCache() },
+      );
+      await client.remote(Notes).get('n_000000000042');
+      const received = server.stats().messagesReceived;
+      const again = await client.remote(Notes).get('n_000000000042');
+      deepEqual([again.id, again.revision, runs, server.stats().messagesReceived], ['n_000000000042', 3n, 1, received]);
+    });
+
+    it('runs a method with @cache every time when implement is given no cached wrapper', async () => {
+      let runs = 0;
+      const counting = { ...handlers, get: (id: string) => (runs++, note(id)) };
+      const { client } = connector.connect({ expose: implement(Notes, counting), cache: createCache() }, { cache: createCache() });
+      await client.remote(Notes).get('n_000000000042');
+      await client.remote(Notes).get('n_000000000042');
+      equal(runs, 2);
     });
 
     it('validates a zod-defined service’s arguments the same way', async () => {
