@@ -34,6 +34,8 @@ const TS_PRIM: Record<string, string> = {
   any: 'unknown',
 };
 
+const TS_BUILT_IN = new Set(Object.values(TS_PRIM));
+
 /** The output file name of a source file: `notes.saltline` → `notes.ts`. */
 export function moduleName(path: string, ext = '.ts'): string {
   const base = path.split('/').pop()!;
@@ -86,7 +88,11 @@ class TsModule {
 
   type(t: Ast.TypeRef): string {
     if (t.kind === 'list') return `${this.type(t.of)}[]`.replace(/^(.* \| .*)\[\]$/, '($1)[]');
-    if (t.kind === 'map') return `Record<${this.type(t.key)}, ${this.type(t.value)}>`;
+    if (t.kind === 'map') {
+      // An enum's type includes its $unknown case, which is no key: s.Known drops it.
+      const k = this.type(t.key);
+      return `Record<${TS_BUILT_IN.has(k) ? k : `s.Known<${k}>`}, ${this.type(t.value)}>`;
+    }
     const entry = this.#program.lookup(this.#file, t.name);
     return entry ? this.#ref(entry) : (TS_PRIM[t.name] ?? 'unknown');
   }
@@ -153,10 +159,13 @@ class TsModule {
       }
       case 'enum': {
         const members = d.members.map((m) => JSON.stringify(m.name));
-        return `${doc}export type ${d.name} = ${members.join(' | ')};\nexport const ${d.name}: s.Schema<${d.name}> = s.enumOf(${JSON.stringify(entry.full)}, [${members.join(', ')}]);\n`;
+        return `${doc}export type ${d.name} = ${members.join(' | ')} | s.UnknownMember;\nexport const ${d.name}: s.Schema<${d.name}> = s.enumOf(${JSON.stringify(entry.full)}, [${members.join(', ')}]);\n`;
       }
       case 'union': {
-        const variants = d.variants.map((v) => `  | { type: ${JSON.stringify(v.name)}; value: ${this.type(v.type)} }`).join('\n');
+        const variants = [
+          ...d.variants.map((v) => `  | { type: ${JSON.stringify(v.name)}; value: ${this.type(v.type)} }`),
+          '  | s.UnknownVariant',
+        ].join('\n');
         const table = d.variants.map((v) => `  ${key(v.name)}: ${this.validator(v.type)},\n`).join('');
         return `${doc}export type ${d.name} =\n${variants};\nexport const ${d.name}: s.Schema<${d.name}> = s.union(${JSON.stringify(entry.full)}, {\n${table}});\n`;
       }

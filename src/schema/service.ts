@@ -128,10 +128,11 @@ async function* checkedItems(
   what: string,
   strict: boolean,
   code: RpcErrorCode,
+  tolerant = false,
 ): AsyncGenerator<unknown> {
   let index = 0;
   for await (const item of source) {
-    const ctx = new Context();
+    const ctx = new Context(tolerant);
     ctx.path.push(index++);
     const out = validate(schema, item, ctx);
     if (ctx.issues.length && strict) throw invalid(what, ctx.issues, code);
@@ -178,16 +179,17 @@ function decodeArgs(spec: MethodSpec, args: readonly unknown[], method: string):
   return spec.named ? [named] : out;
 }
 
-function decodeResult(spec: MethodSpec, value: unknown, method: string, strict: boolean, code: RpcErrorCode): unknown {
+/** Decodes a result; `tolerant` when a client reads it (a newer server's enum members become `$unknown`). */
+function decodeResult(spec: MethodSpec, value: unknown, method: string, strict: boolean, tolerant: boolean): unknown {
   if (!spec.result) return value;
   if (spec.stream) {
     if (typeof (value as AsyncIterable<unknown>)?.[Symbol.asyncIterator] !== 'function') return value;
-    return checkedItems(value as AsyncIterable<unknown>, spec.result, `${method} result`, strict, code);
+    return checkedItems(value as AsyncIterable<unknown>, spec.result, `${method} result`, strict, 'INTERNAL', tolerant);
   }
-  const ctx = new Context();
+  const ctx = new Context(tolerant);
   const out = validate(spec.result, value, ctx);
   if (ctx.issues.length) {
-    if (strict) throw invalid(`invalid result of ${method}`, ctx.issues, code);
+    if (strict) throw invalid(`invalid result of ${method}`, ctx.issues, 'INTERNAL');
     return value;
   }
   return out;
@@ -212,7 +214,7 @@ export function implement<H>(
       const decoded = decodeArgs(spec, args, label);
       const result = await (handler as (...a: unknown[]) => unknown)(...decoded, ctx);
       // A handler that returns a bad result is a bug on this side: INTERNAL, not the caller's fault.
-      return strict ? decodeResult(spec, result, label, true, 'INTERNAL') : result;
+      return strict ? decodeResult(spec, result, label, true, false) : result;
     });
     methods[name] = spec.cache && options.cached ? options.cached(spec.cache, validated) : validated;
   }
@@ -272,8 +274,8 @@ export function client<C>(peer: Peer, descriptor: ServiceDescriptor<C>, options:
       const options = args.length > arity && isCallOptions(args[args.length - 1]) ? (args.pop() as CallOptions) : undefined;
       const send = () => {
         const result = peer.call(wire, args, { timeout: spec.timeout, ...options });
-        if (spec.stream) return wrapStream(result, (v) => decodeResult(spec, v, label, strict, 'INTERNAL'));
-        return result.then((v) => decodeResult(spec, v, label, strict, 'INTERNAL'));
+        if (spec.stream) return wrapStream(result, (v) => decodeResult(spec, v, label, strict, true));
+        return result.then((v) => decodeResult(spec, v, label, strict, true));
       };
       const far = farServices(peer);
       if (!far) return send();

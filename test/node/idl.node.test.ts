@@ -360,6 +360,23 @@ describe('the idl-notes demo', () => {
   });
 });
 
+describe('the evolution fixtures', () => {
+  const dir = join(fixtures, 'evolution');
+
+  it('have generated code that is current', async () => {
+    for (const file of ['tasks-v1.saltline', 'tasks-v2.saltline']) {
+      const t = io();
+      equal(await runCli(['gen', join(dir, file), '--ts', join(dir, 'gen'), '--check'], t.io), 0, t.err.join(''));
+    }
+  });
+
+  it('differ by a change the check calls a warning, which the $unknown specs show old clients survive', async () => {
+    const t = io();
+    equal(await runCli(['check', join(dir, 'tasks-v1.saltline'), join(dir, 'tasks-v2.saltline')], t.io), 0);
+    ok(t.out.join('').includes('verdict: warning'), t.out.join(''));
+  });
+});
+
 describe('hostile input', () => {
   const count = Number(process.env.IDL_FUZZ_COUNT ?? 2000);
   it(`survives ${count} mutated copies of the example without a throw`, () => {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { describe, it } from '#harness';
 import { cached, createCache } from '../../src/cache/index.js';
 import { defineService, implement, services, versions } from '../../src/schema/index.js';
+import { Tasks as OldTasks, type TasksHandlers as OldTasksHandlers } from '../fixtures/idl/evolution/gen/tasks-v1.js';
+import { Tasks as NewTasks, type TasksHandlers as NewTasksHandlers } from '../fixtures/idl/evolution/gen/tasks-v2.js';
 import { Editor, type Note, Notes, type NotesHandlers } from '../fixtures/idl/gen/notes.js';
 import { deepEqual, equal, ok, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
@@ -116,6 +118,60 @@ for (const connector of connectors) {
       equal(await client.remote(Greeter).hi('ann'), 'hi ann');
       const error = await rejectsWith(client.call('demo.Greeter@1.hi', ['annabel']), 'INVALID_ARGUMENT');
       deepEqual((error.data as { issues: { path: unknown[] }[] }).issues[0]!.path, ['arg0']);
+    });
+  });
+
+  describe(`an older client of a newer service over ${connector.name}`, () => {
+    checkLeaks();
+
+    // The newer server (tasks-v2.saltline) added the enum member `archived` and the union variant `moved`.
+    const newer: NewTasksHandlers = {
+      get: (id) => ({ id, status: 'archived', revision: 4n }),
+      byStatus: () => ({ open: 1, done: 2, archived: 3 }),
+      events: async function* () {
+        yield { type: 'opened', value: 'a' } as const;
+        yield { type: 'moved', value: 'b' } as const;
+      },
+      setStatus: (id, status) => ({ id, status, revision: 1n }),
+    };
+
+    const older: OldTasksHandlers = {
+      get: (id) => ({ id, status: 'open', revision: 1n }),
+      byStatus: () => ({ open: 0, done: 0 }),
+      events: async function* () {},
+      setStatus: (id, status) => ({ id, status, revision: 1n }),
+    };
+
+    it('reads a new enum member as a typed $unknown value and still normalizes the rest', async () => {
+      const { client } = connector.connect({ expose: implement(NewTasks, newer) });
+      deepEqual(await client.remote(OldTasks).get('t1'), { id: 't1', status: { $unknown: 'archived' }, revision: 4n });
+    });
+
+    it('reads a new union variant in a stream as a typed $unknown variant', async () => {
+      const { client } = connector.connect({ expose: implement(NewTasks, newer) });
+      const seen: unknown[] = [];
+      for await (const event of client.remote(OldTasks).events()) seen.push(event);
+      deepEqual(seen, [
+        { type: 'opened', value: 'a' },
+        { type: '$unknown', $unknown: 'moved', value: 'b' },
+      ]);
+    });
+
+    it('keeps a new enum member that is a map key as its name', async () => {
+      const { client } = connector.connect({ expose: implement(NewTasks, newer) });
+      deepEqual(await client.remote(OldTasks).byStatus(), { open: 1, done: 2, archived: 3 });
+    });
+
+    it('rejects an enum member the server does not know in an argument with INVALID_ARGUMENT', async () => {
+      const { client } = connector.connect({ expose: implement(OldTasks, older) });
+      const error = await rejectsWith(client.remote(NewTasks).setStatus('t1', 'archived'), 'INVALID_ARGUMENT');
+      deepEqual((error.data as { issues: { path: unknown[] }[] }).issues[0]!.path, ['status']);
+    });
+
+    it('fails a handler that returns a $unknown value with INTERNAL', async () => {
+      const broken: OldTasksHandlers = { ...older, get: (id) => ({ id, status: { $unknown: 'x' }, revision: 1n }) };
+      const { client } = connector.connect({ expose: implement(OldTasks, broken) });
+      await rejectsWith(client.remote(OldTasks).get('t1'), 'INTERNAL');
     });
   });
 
