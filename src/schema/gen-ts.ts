@@ -20,6 +20,7 @@ const TS_PRIM: Record<string, string> = {
   int8: 'number',
   int16: 'number',
   int32: 'number',
+  int53: 'number',
   uint8: 'number',
   uint16: 'number',
   uint32: 'number',

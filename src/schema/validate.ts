@@ -103,12 +103,13 @@ const INT_BITS = {
   int8: [-128, 127],
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],
+  int53: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   uint8: [0, 255],
   uint16: [0, 65535],
   uint32: [0, 4294967295],
 } as const;
 
-/** A 8–32-bit integer as a `number`: range-checked, never wrapped. */
+/** An integer of at most 53 bits as a `number`: range-checked, never wrapped. */
 export function int(kind: keyof typeof INT_BITS, c: NumberConstraints = {}): Schema<number> {
   const [lo, hi] = INT_BITS[kind];
   return schema((v, ctx) => {

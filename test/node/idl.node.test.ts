@@ -8,11 +8,13 @@ import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js'
 import { generateDocs } from '../../src/schema/gen-docs.js';
 import {
   compileSources,
+  exportIdl,
   format,
   formatDiagnostics,
   generateJsonSchema,
   generatePython,
   generateTs,
+  int,
   parse,
 } from '../../src/schema/index.js';
 import { diagnosticCases } from '../fixtures/idl/diagnostics.js';
@@ -187,6 +189,8 @@ const table: [string, string, string, Verdict][] = [
   ['a field is renamed without @alias', 'name: string;', 'fullName: string;', 'breaking'],
   ['an input int32 widens to int64', 'n: int32; }', 'n: int64; }', 'compatible'],
   ['an output int32 widens to int64', 'count: int32;', 'count: int64;', 'breaking'],
+  ['an input int32 widens to the safe integer int53', 'n: int32; }', 'n: int53; }', 'compatible'],
+  ['an output int32 widens to the safe integer int53', 'count: int32;', 'count: int53;', 'breaking'],
   ['an output int32 narrows to int16', 'count: int32;', 'count: int16;', 'compatible'],
   ['an input int32 narrows to int16', 'n: int32; }', 'n: int16; }', 'breaking'],
   ['an input constraint is loosened', '@maxLength(10)', '@maxLength(20)', 'compatible'],
@@ -357,6 +361,49 @@ describe('the idl-notes demo', () => {
     const demo = new URL('../../demos/idl-notes/', import.meta.url).pathname;
     const t = io();
     equal(await runCli(['gen', join(demo, 'notes.saltline'), '--ts', join(demo, 'gen'), '--check'], t.io), 0, t.err.join(''));
+  });
+});
+
+describe('export-idl', () => {
+  const exported = async (name: 'Calc' | 'Shelf') => {
+    const services = await import('../fixtures/idl/code-first.js');
+    const text = exportIdl('demo', [services[name]]);
+    const compiled = compileSources({ 'demo.saltline': text });
+    deepEqual(compiled.diagnostics, []);
+    return { text, ts: generateTs(compiled.program).get('demo.ts')! };
+  };
+
+  it('gives zod’s .int() the safe integer type int53, a number in TypeScript, not int64', async () => {
+    const { text, ts } = await exported('Calc');
+    deepEqual(
+      [
+        text.includes('add(arg0: int53, arg1: int53) -> int53;'),
+        ts.includes('add(arg0: number, arg1: number, options?: CallOptions): Promise<number>;'),
+      ],
+      [true, true],
+    );
+  });
+
+  it('gives a zod integer whose bounds fit int32 that type, with its bounds', async () => {
+    ok((await exported('Calc')).text.includes('percent(@min(0) @max(100) arg0: int32) -> int32;'));
+  });
+
+  it('reads valibot schemas, giving its integer check int53 with its bounds', async () => {
+    const { text } = await exported('Shelf');
+    deepEqual(
+      ['@min(1) copies: int53;', 'put(arg0: ShelfPutArg0) -> int53;', 'enum ShelfKindArg0 { book, zine }'].filter(
+        (line) => !text.includes(line),
+      ),
+      [],
+    );
+  });
+
+  it('validates an int53 as a JavaScript safe integer', () => {
+    const validate = int('int53')['~standard'].validate;
+    deepEqual(
+      [2 ** 53 - 1, 2 ** 53, 1.5].map((n) => 'issues' in validate(n)),
+      [false, true, true],
+    );
   });
 });
 
