@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type * as Ast from '../../src/schema/ast.js';
 import { runCli } from '../../src/schema/cli.js';
 import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js';
 import { generateDocs } from '../../src/schema/gen-docs.js';
@@ -94,6 +95,126 @@ describe('the parser', () => {
 
   it('stops after maxErrors diagnostics', () => {
     equal(parse('package p;\n'.concat('struct { }\n'.repeat(500))).diagnostics.length, 100);
+  });
+});
+
+/** The grammar productions (docs/idl.md §3) a parsed file uses, by the names the grammar gives them. */
+function productions(file: Ast.SourceFile): string[] {
+  const found = new Set<string>();
+  const value = (v: Ast.Value, negative = false) => {
+    found.add(`value ${v.kind}`);
+    if (negative) found.add('value -');
+    if (v.kind === 'list') for (const item of v.items) value(item);
+  };
+  const leading = (x: Ast.Leading, what: string) => {
+    if (x.docs.length) found.add(`${what} DOC`);
+    for (const a of x.annotations) {
+      found.add('annot');
+      for (const arg of a.args) {
+        found.add(arg.name === undefined ? 'arg' : 'arg IDENT:');
+        value(arg.value, (arg.value.kind === 'int' || arg.value.kind === 'float') && arg.value.value < 0);
+      }
+    }
+  };
+  const type = (t: Ast.TypeRef) => {
+    found.add(t.kind === 'named' ? (t.name.includes('.') ? 'qname dotted' : 'qname') : `type ${t.kind}`);
+    if (t.kind === 'list') type(t.of);
+    if (t.kind === 'map') type(t.key), type(t.value);
+  };
+  const field = (f: Ast.Field | Ast.Param, what: string) => {
+    leading(f, what);
+    type(f.type);
+    if (f.optional) found.add(`${what} ?`);
+    if (f.default) found.add(`${what} = value`), value(f.default, f.default.kind === 'int' && f.default.value < 0n);
+    if ('stream' in f && f.stream) found.add('param stream');
+  };
+  if (file.saltline !== undefined) found.add('file saltline INT');
+  if (file.imports.length) found.add('import');
+  for (const d of file.decls) {
+    leading(d, 'decl');
+    found.add(d.kind);
+    if (d.kind === 'alias') type(d.type);
+    if (d.kind === 'struct') for (const f of d.fields) field(f, 'field');
+    if ((d.kind === 'struct' || d.kind === 'service') && d.reserved.length) found.add(`${d.kind} reserved`);
+    if (d.kind === 'enum') for (const m of d.members) leading(m, 'member'), found.add('member');
+    if (d.kind === 'union') for (const v of d.variants) leading(v, 'variant'), type(v.type), found.add('variant');
+    if (d.kind === 'error') found.add(d.fields.length ? 'error { field }' : 'error ;');
+    if (d.kind === 'error') for (const f of d.fields) field(f, 'field');
+    if (d.kind !== 'service') continue;
+    for (const m of d.methods) {
+      leading(m, 'method');
+      found.add(m.kind === 'notify' ? 'method notify' : 'method');
+      found.add(m.named ? 'params { }' : 'params ( )');
+      for (const p of m.params) field(p, 'param');
+      if (m.result) found.add(m.streamResult ? '-> stream type' : '-> type'), type(m.result);
+      if (m.raises.length > 1) found.add('raises qname, qname');
+    }
+  }
+  return [...found].sort();
+}
+
+describe('the grammar', () => {
+  const text = read('grammar.saltline');
+
+  it('has a fixture that uses every production, which compiles without a diagnostic', () => {
+    const everything = [
+      '-> stream type',
+      '-> type',
+      'alias',
+      'annot',
+      'arg',
+      'arg IDENT:',
+      'decl DOC',
+      'enum',
+      'error',
+      'error ;',
+      'error { field }',
+      'field = value',
+      'field ?',
+      'file saltline INT',
+      'import',
+      'member',
+      'member DOC',
+      'method',
+      'method notify',
+      'param DOC',
+      'param = value',
+      'param ?',
+      'param stream',
+      'params ( )',
+      'params { }',
+      'qname',
+      'qname dotted',
+      'raises qname, qname',
+      'service',
+      'service reserved',
+      'struct',
+      'struct reserved',
+      'type list',
+      'type map',
+      'union',
+      'value -',
+      'value bool',
+      'value duration',
+      'value float',
+      'value int',
+      'value list',
+      'value name',
+      'value string',
+      'variant',
+      'variant DOC',
+      'field DOC',
+    ].sort();
+    const compiled = compileSources({ 'grammar.saltline': text, 'common.saltline': sources['common.saltline'] }, ['grammar.saltline']);
+    deepEqual([productions(parse(text).ast), compiled.diagnostics], [everything, []]);
+  });
+
+  it('formats that fixture canonically and idempotently', () => {
+    const once = format(parse(text).ast);
+    deepEqual(
+      [parse(once).diagnostics, format(parse(once).ast) === once, productions(parse(once).ast)],
+      [[], true, productions(parse(text).ast)],
+    );
   });
 });
 
