@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import { z } from 'zod';
 import { describe, it } from '#harness';
 import { cached, createCache } from '../../src/cache/index.js';
-import { defineService, implement, services, versions } from '../../src/schema/index.js';
+import { client, defineService, implement, services, versions } from '../../src/schema/index.js';
+import { farServices } from '../../src/schema/versions.js';
 import { Tasks as OldTasks, type TasksHandlers as OldTasksHandlers } from '../fixtures/idl/evolution/gen/tasks-v1.js';
 import { Tasks as NewTasks, type TasksHandlers as NewTasksHandlers } from '../fixtures/idl/evolution/gen/tasks-v2.js';
 import { Editor, type Note, Notes, type NotesHandlers } from '../fixtures/idl/gen/notes.js';
@@ -74,6 +75,12 @@ for (const connector of connectors) {
       const broken = { ...handlers, get: () => ({ id: 'x' }) as unknown as Note };
       const { client } = connector.connect({ expose: implement(Notes, broken) });
       await rejectsWith(client.remote(Notes).get('n_000000000001'), 'INTERNAL');
+    });
+
+    it('rejects a result its schema rejects in a strict client', async () => {
+      const raw = { acme: { notes: { 'Notes@2': { get: () => ({ id: 'not a note' }) } } } };
+      const { client: peer } = connector.connect({ expose: raw });
+      await rejectsWith(client(peer, Notes, { strict: true }).get('n_000000000001'), 'INTERNAL');
     });
 
     it('streams results through the typed client', async () => {
@@ -209,6 +216,30 @@ for (const connector of connectors) {
       const { client } = connector.connect({ plugins: [versions({ provides: [V3] })] }, { plugins: [versions()] });
       const error = await rejectsWith(client.remote(Notes).get('n_000000000001'), 'FAILED_PRECONDITION');
       equal((error.data as { reason: string }).reason, 'NO_COMMON_MAJOR');
+    });
+
+    it('warns of schema drift when the far side serves the same version with another hash', async () => {
+      const warnings: string[] = [];
+      const drifted = { ...Notes, hash: 'fnv1a64:0000000000000000' };
+      const { client } = connector.connect(
+        { expose: implement(Notes, handlers), plugins: [versions({ provides: [drifted] })] },
+        { plugins: [versions({ uses: [Notes], logger: { warn: (m: string) => warnings.push(m) } })] },
+      );
+      await client.remote(Notes).get('n_000000000001');
+      deepEqual(
+        warnings.map((w) => w.startsWith('schema drift: acme.notes.Notes 2.1 differs')),
+        [true],
+      );
+    });
+
+    it('looks at no more than 256 services of a hostile far side’s HELLO', async () => {
+      const many = Array.from({ length: 1000 }, (_, i) => ({ ...Notes, name: `x.S${i}` }));
+      const { client } = connector.connect({ plugins: [versions({ provides: many })] }, { plugins: [versions()] });
+      await client
+        .remote(Notes)
+        .get('n_000000000001')
+        .catch(() => {});
+      equal(Object.keys(farServices(client)!.value!).length, 256);
     });
 
     it('interoperates with a far side that has no versions plugin', async () => {
