@@ -145,10 +145,18 @@ export function generatePython(program: Program): Map<string, string> {
               `    def __init__(self, peer: Any) -> None:\n        self._peer = peer\n\n${client.join('\n')}`,
           );
           body.push(`class ${d.name}Handler(Protocol):\n${handler.join('')}`);
+          // Nested as the wire name is walked (acme → notes → Notes@2); each method reads its arguments with from_wire.
+          const methods = d.methods.map((m) => {
+            const params = m.params.map(
+              (p) => `(${JSON.stringify(p.name)}, ${JSON.stringify(py(p.name))}, ${t(p.type)}, ${p.stream ? 'True' : 'False'})`,
+            );
+            return `${JSON.stringify(m.name)}: handler(impl.${py(m.name)}, [${params.join(', ')}]${m.named ? ', named=True' : ''})`;
+          });
+          const nested = wire.split('.').reduceRight((inner, part) => `{${JSON.stringify(part)}: ${inner}}`, `{${methods.join(', ')}}`);
           body.push(
             `def ${d.name.replace(/^./, (c) => c.toLowerCase())}_handlers(impl: ${d.name}Handler) -> dict[str, Any]:\n` +
-              `    """The dict to expose: wire names to the implementation's methods."""\n` +
-              `    return {${d.methods.map((m) => `${JSON.stringify(`${wire}.${m.name}`)}: impl.${py(m.name)}`).join(', ')}}\n`,
+              `    """The dict to expose (several merge with saltline.schema.merge); arguments arrive as the IDL's types."""\n` +
+              `    return ${nested}\n`,
           );
           break;
         }
@@ -165,7 +173,9 @@ export function generatePython(program: Program): Map<string, string> {
       'from dataclasses import dataclass, field',
       'from datetime import datetime',
       'from typing import Any, AsyncIterator, ClassVar, Literal, Protocol, Union',
-      ...(file.decls.some((d) => d.kind === 'service') ? ['', 'from saltline.schema import from_stream, from_wire, to_wire'] : []),
+      ...(file.decls.some((d) => d.kind === 'service')
+        ? ['', 'from saltline.schema import from_stream, from_wire, handler, to_wire']
+        : []),
       ...imports,
       '',
     ];

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import importlib
 import subprocess
 import sys
@@ -97,3 +98,80 @@ def test_an_argument_the_idl_rejects_is_invalid_argument_with_its_path(gen, ts_s
 def test_a_union_variant_this_side_does_not_know_is_read_as_unknown(gen):
     event = from_wire(gen.NoteEvent, {"type": "moved", "value": "n_000000000001"})
     assert event == UnknownVariant(unknown="moved", value="n_000000000001")
+
+
+class PythonNotes:
+    """The Notes service in Python, on the generated dataclasses: what the TypeScript client calls."""
+
+    def __init__(self, gen) -> None:
+        self.gen = gen
+
+    def note(self, id: str, **changes):
+        fields = dict(id=id, title="Hello", body=b"\x01\x02", revision=3, visibility="team",
+                      updatedAt=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+        return self.gen.Note(**{**fields, **changes})
+
+    async def get(self, id, ctx=None):
+        return self.note(id)
+
+    async def search(self, *, folder=None, cursor=None, limit=50, ctx=None):
+        return self.gen.NotePage(items=[self.note("n_000000000001")], next=f"limit={limit}")
+
+    async def update(self, note, expectedRevision, ctx=None):
+        title = f"{note.title} ({type(note).__name__}, {note.updatedAt.isoformat()}, {type(ctx).__name__})"
+        return self.note(note.id, title=title, revision=expectedRevision + 1)
+
+    async def watch(self, folder, ctx=None):
+        yield self.gen.NoteEvent_created(value=self.note("n_000000000002"))
+        yield self.gen.NoteEvent_deleted(value="n_000000000003")
+
+    async def upload(self, name, chunks, ctx=None):
+        size = sum([len(chunk) async for chunk in chunks])
+        return self.note("n_000000000004", title=f"{name}:{size}")
+
+    async def typing(self, id, user, ctx=None):
+        return None
+
+
+@pytest.fixture(scope="module")
+def ts_client(gen):
+    """The checks fixtures/idl_client.ts ran against a Python server exposing `notes_handlers(PythonNotes)`."""
+
+    async def main():
+        async with await saltline.serve("127.0.0.1", 0, expose=gen.notes_handlers(PythonNotes(gen))) as server:
+            process = await asyncio.create_subprocess_exec(
+                "node", "--import", "tsx", str(ROOT / "bindings" / "python" / "tests" / "fixtures" / "idl_client.ts"),
+                f"ws://127.0.0.1:{server.port}", cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+            out, _ = await asyncio.wait_for(process.communicate(), 120)
+            assert process.returncode == 0
+            return {line["name"]: line for line in map(json.loads, out.decode().splitlines())}
+
+    return asyncio.run(main())
+
+
+def check(results, name):
+    assert name in results, f"the TypeScript client did not run {name!r}"
+    assert results[name]["ok"], results[name]["detail"]
+    return results[name]["detail"]
+
+
+def test_a_python_result_passes_the_typescript_client_s_strict_validation(ts_client):
+    assert check(ts_client, "get returns a note the TypeScript schema accepts") == [
+        "n_000000000042", "bigint", "2026-01-01T00:00:00.000Z", "team"]
+
+
+def test_named_parameters_reach_the_python_handler_as_keywords(ts_client):
+    assert check(ts_client, "named parameters reach python as keywords, with python defaults") == ["limit=5", "limit=50"]
+
+
+def test_a_typescript_argument_reaches_the_python_handler_as_its_dataclass(ts_client):
+    assert check(ts_client, "a note argument reaches python as its dataclass") == (
+        "Draft (Note, 2026-05-01T00:00:00+00:00, Context)")
+
+
+def test_a_python_async_generator_reaches_typescript_as_union_variants(ts_client):
+    assert check(ts_client, "a streaming result arrives as union variants") == ["created", "deleted"]
+
+
+def test_a_typescript_stream_argument_reaches_the_python_handler(ts_client):
+    assert check(ts_client, "a stream argument reaches python") == "file:7"

@@ -1,17 +1,20 @@
 """What code generated from a `.saltline` file (`saltline gen --python`) calls: `to_wire` turns dataclass
 arguments into the maps the wire carries, and `from_wire` turns results back into the generated dataclasses by
-their type hints. Results are read tolerantly, as the TypeScript client reads them (docs/idl.md §8): unknown
+their type hints; `handler` does both for a service implemented in Python. Results are read tolerantly, as the TypeScript client reads them (docs/idl.md §8): unknown
 fields are ignored, an enum member this side does not know stays its string, and a union variant it does not know
 becomes an `UnknownVariant`. Recursion follows the value, whose depth the codec already bounds."""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
-from typing import Any, AsyncIterator, Literal
+from typing import Any, AsyncIterator, Callable, Literal
 
-__all__ = ["UnknownVariant", "from_stream", "from_wire", "to_wire"]
+from .context import with_context
+
+__all__ = ["UnknownVariant", "from_stream", "from_wire", "handler", "merge", "to_wire"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,3 +97,43 @@ async def from_stream(tp: Any, stream: AsyncIterator[Any]) -> AsyncIterator[Any]
     """Each item of a streaming result read as `tp`."""
     async for item in stream:
         yield from_wire(tp, item)
+
+
+async def _to_wire_stream(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for item in stream:
+        yield to_wire(item)
+
+
+def handler(fn: Callable[..., Any], params: list[tuple[str, str, Any, bool]], *, named: bool = False) -> Callable[..., Any]:
+    """`fn` (a method of a generated `...Handler`) as an exposable handler: each parameter, given as
+    `(wire name, Python name, type, is a stream)`, is read with `from_wire` (named ones from the one map the wire
+    carries, as keywords), the call's `Context` goes in as `ctx`, and the result goes out through `to_wire`."""
+
+    @with_context
+    async def call(ctx: Any, *args: Any) -> Any:
+        if named:
+            given = args[0] if args and isinstance(args[0], dict) else {}
+            keywords = {py: from_wire(tp, given[wire]) for wire, py, tp, _ in params if given.get(wire) is not None}
+            result = fn(**keywords, ctx=ctx)
+        else:
+            values = [from_stream(tp, arg) if stream else from_wire(tp, arg) for (_, _, tp, stream), arg in zip(params, args)]
+            result = fn(*values, ctx=ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        return _to_wire_stream(result) if hasattr(result, "__aiter__") else to_wire(result)
+
+    return call
+
+
+def merge(*apis: dict[str, Any]) -> dict[str, Any]:
+    """Several generated `..._handlers(...)` dicts (services of one package, or two majors) as one to expose."""
+    out: dict[str, Any] = {}
+    for api in apis:
+        for key, value in api.items():
+            if isinstance(out.get(key), dict) and isinstance(value, dict):
+                out[key] = merge(out[key], value)
+            elif key in out:
+                raise ValueError(f"{key!r} is exposed twice")
+            else:
+                out[key] = value
+    return out
