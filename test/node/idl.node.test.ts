@@ -550,4 +550,10 @@ describe('hostile input', () => {
   it(`survives ${count} mutated copies of the example without a throw`, () => {
     equal(fuzz(sources, 'notes.saltline', count, Number(process.env.IDL_FUZZ_SEED ?? 1)), count);
   });
+
+  // The grammar fixture reaches the productions the example lacks (negative numbers, lists, service reserved).
+  const grammar = { 'grammar.saltline': read('grammar.saltline'), 'common.saltline': sources['common.saltline'] };
+  it(`survives ${count / 2} mutated copies of the grammar fixture without a throw`, () => {
+    equal(fuzz(grammar, 'grammar.saltline', count / 2, Number(process.env.IDL_FUZZ_SEED ?? 1)), count / 2);
+  });
 });
