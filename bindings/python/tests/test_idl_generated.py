@@ -14,7 +14,7 @@ import pytest
 
 import saltline
 from saltline import RpcError
-from saltline.schema import UnknownVariant, from_wire
+from saltline.schema import UnknownVariant, from_wire, merge
 from conftest import ROOT, NodeProcess
 
 
@@ -175,3 +175,14 @@ def test_a_python_async_generator_reaches_typescript_as_union_variants(ts_client
 
 def test_a_typescript_stream_argument_reaches_the_python_handler(ts_client):
     assert check(ts_client, "a stream argument reaches python") == "file:7"
+
+
+def test_merge_joins_the_handlers_of_two_services_of_one_package(gen):
+    editor = type("Editor", (), {"confirm": lambda self, question, ctx=None: True, "cursor": lambda self, id, at, ctx=None: None})()
+    api = merge(gen.notes_handlers(PythonNotes(gen)), gen.editor_handlers(editor))
+    assert sorted(api["acme"]["notes"]) == ["Editor@1", "Notes@2"]
+
+
+def test_merge_refuses_a_method_exposed_twice(gen):
+    with pytest.raises(ValueError, match="exposed twice"):
+        merge(gen.notes_handlers(PythonNotes(gen)), gen.notes_handlers(PythonNotes(gen)))
