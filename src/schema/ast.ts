@@ -142,6 +142,7 @@ export const PRIMITIVES = [
   'int8',
   'int16',
   'int32',
+  'int53',
   'int64',
   'uint8',
   'uint16',
@@ -157,6 +158,22 @@ export const PRIMITIVES = [
 ] as const;
 export type Primitive = (typeof PRIMITIVES)[number];
 export const primitives: ReadonlySet<string> = new Set(PRIMITIVES);
+
+/**
+ * The values each fixed-width integer type holds, inclusive. `int53` is JavaScript's safe-integer
+ * range: a `number` in TypeScript, never a `bigint`, and what `export-idl` gives zod's `.int()`.
+ */
+export const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int53: [-(2n ** 53n - 1n), 2n ** 53n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 255n],
+  uint16: [0n, 65535n],
+  uint32: [0n, 4294967295n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
 
 /** Codes an `error` may carry: the RpcError codes a handler may raise on purpose. */
 export const ERROR_CODES = [

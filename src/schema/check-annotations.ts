@@ -27,12 +27,15 @@ const ANNOTATIONS: Record<string, { places: readonly Place[]; arg: ArgKind }> = 
   cache: { places: ['method'], arg: 'cache' },
   invalidates: { places: ['method'], arg: 'names' },
 };
-const CACHE_ARGS: Record<string, 'duration' | 'bool'> = {
-  ttl: 'duration',
-  swr: 'duration',
-  staleIfError: 'duration',
-  private: 'bool',
-  persist: 'bool',
+/** Each `@cache` argument: its kind, and the field of the cache plugin's `CachePolicy` it sets (durations in ms). */
+export const CACHE_ARGS: Readonly<Record<string, { readonly kind: 'duration' | 'bool'; readonly policy: string }>> = {
+  ttl: { kind: 'duration', policy: 'maxAge' },
+  swr: { kind: 'duration', policy: 'staleWhileRevalidate' },
+  staleIfError: { kind: 'duration', policy: 'staleIfError' },
+  mustRevalidate: { kind: 'bool', policy: 'mustRevalidate' },
+  private: { kind: 'bool', policy: 'private' },
+  persist: { kind: 'bool', policy: 'persist' },
+  shared: { kind: 'bool', policy: 'shared' },
 };
 
 /** Parses `2.1` (a float token) or `2` into [major, minor]. */
@@ -105,7 +108,7 @@ function checkArgs(a: Ast.Annotation, kind: ArgKind, report: Report): void {
     case 'cache': {
       const names = new Set<string>();
       for (const arg of a.args) {
-        const want = arg.name === undefined ? undefined : CACHE_ARGS[arg.name];
+        const want = arg.name === undefined ? undefined : CACHE_ARGS[arg.name]?.kind;
         if (!want) {
           const hint = arg.name ? didYouMean(arg.name, Object.keys(CACHE_ARGS)) : '';
           report(arg.value.offset, 'E403', `'@cache' takes named arguments (${Object.keys(CACHE_ARGS).join(', ')})${hint}`);

@@ -4,21 +4,12 @@
  * and values, never at the program's structure.
  */
 import type * as Ast from './ast.js';
+import { INT_RANGES } from './ast.js';
 import type { Report } from './check-annotations.js';
 import { didYouMean } from './diagnostics.js';
 import type { Program } from './program.js';
 import { constraintsOf, type RType, resolveType } from './resolve.js';
 
-const INT_RANGES: Record<string, [bigint, bigint]> = {
-  int8: [-128n, 127n],
-  int16: [-32768n, 32767n],
-  int32: [-2147483648n, 2147483647n],
-  int64: [-(2n ** 63n), 2n ** 63n - 1n],
-  uint8: [0n, 255n],
-  uint16: [0n, 65535n],
-  uint32: [0n, 4294967295n],
-  uint64: [0n, 2n ** 64n - 1n],
-};
 const NUMERIC = new Set([...Object.keys(INT_RANGES), 'bigint', 'float32', 'float64']);
 
 /** An alias followed to the type underneath it. */

@@ -7,7 +7,9 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { CallContext } from '../context.js';
 import type { CallOptions } from '../types.js';
+import { INT_RANGES } from './ast.js';
 import { type AnySchema, type MethodSpec, type ServiceDescriptor, service } from './service.js';
+import { valibotJsonSchema } from './valibot-json.js';
 
 /** One method of a code-first service: its parameters and result as Standard Schema validators. */
 export interface CodeFirstMethod {
@@ -83,10 +85,13 @@ function idlType(s: JsonSchema, hint: string, decls: string[], path: string): st
     case 'integer': {
       const min = typeof s.minimum === 'number' ? s.minimum : -Infinity;
       const max = typeof s.maximum === 'number' ? s.maximum : Infinity;
-      return min >= -(2 ** 31) && max < 2 ** 31 ? 'int32' : 'int64';
+      // int53 (a number in TS), not int64 (a bigint): zod's .int() is a safe integer, and a bigint would break its callers.
+      const type = min >= -(2 ** 31) && max < 2 ** 31 ? 'int32' : min >= -(2 ** 53 - 1) && max <= 2 ** 53 - 1 ? 'int53' : 'int64';
+      const [lo, hi] = INT_RANGES[type]!;
+      return `${min > lo ? bound('minimum', 'min') : ''}${max < hi ? bound('maximum', 'max') : ''}${type}`;
     }
     case 'number':
-      return 'float64';
+      return `${bound('minimum', 'min')}${bound('maximum', 'max')}float64`;
     case 'array':
       return `list<${idlType((s.items as JsonSchema) ?? {}, `${hint}Item`, decls, `${path}[]`).replace(/^(@\S+ )+/, '')}>`;
     case 'object': {
@@ -106,7 +111,11 @@ function idlType(s: JsonSchema, hint: string, decls: string[], path: string): st
 }
 
 function jsonSchemaOf(schema: AnySchema, path: string): JsonSchema {
-  const std = schema['~standard'] as { jsonSchema?: { input(o: { target: string }): JsonSchema } };
+  const std = schema['~standard'] as { vendor: string; jsonSchema?: { input(o: { target: string }): JsonSchema } };
+  const valibot = !std.jsonSchema && std.vendor === 'valibot' ? valibotJsonSchema(schema) : undefined;
+  if (valibot) return valibot;
+  if (std.vendor === 'valibot' && !std.jsonSchema)
+    throw new TypeError(`${path}: export-idl reads valibot's string, number, boolean, picklist, array and object schemas only`);
   if (!std.jsonSchema)
     throw new TypeError(`${path}: this schema library offers no Standard JSON Schema; describe the type with saltline's own validators`);
   try {

@@ -4,6 +4,7 @@
  * positions may return less; a type reached from both may only gain optional fields.
  */
 import type * as Ast from './ast.js';
+import { INT_RANGES } from './ast.js';
 import { annotation, versionOf } from './check-annotations.js';
 import type { Entry, Program } from './program.js';
 import { type Constraints, constraintsOf, type RType, resolveType } from './resolve.js';
@@ -27,17 +28,7 @@ const ORDER: Verdict[] = ['compatible', 'warning', 'breaking'];
 const worst = (a: Verdict, b: Verdict): Verdict => (ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b);
 
 /** Values each integer type holds, as [min, max], to tell widening from narrowing. */
-const RANGE: Record<string, [number, number]> = {
-  int8: [-(2 ** 7), 2 ** 7 - 1],
-  int16: [-(2 ** 15), 2 ** 15 - 1],
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  uint8: [0, 2 ** 8 - 1],
-  uint16: [0, 2 ** 16 - 1],
-  uint32: [0, 2 ** 32 - 1],
-  uint64: [0, 2 ** 64 - 1],
-  bigint: [-Infinity, Infinity],
-};
+const RANGE: Readonly<Record<string, readonly [bigint | number, bigint | number]>> = { ...INT_RANGES, bigint: [-Infinity, Infinity] };
 
 /** 1: `next` accepts more than `prev`; -1: fewer; 0: the same; undefined: unrelated. */
 function widening(prev: string, next: string): 1 | -1 | 0 | undefined {

@@ -4,6 +4,7 @@
  * false`), since a newer peer may send more fields. msgpack-only types carry `x-saltline`.
  */
 import type * as Ast from './ast.js';
+import { INT_RANGES } from './ast.js';
 import { moduleName } from './gen-ts.js';
 import type { Program } from './program.js';
 import { constraintsOf, type RType, resolveType } from './resolve.js';
@@ -23,15 +24,6 @@ function withConstraints(base: Json, t: RType): Json {
   return out;
 }
 
-const INT_RANGE: Record<string, [number, number]> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-};
-
 function schemaOf(t: RType): Json {
   switch (t.kind) {
     case 'list':
@@ -44,8 +36,10 @@ function schemaOf(t: RType): Json {
       return {};
     default: {
       const n = t.name;
-      const range = INT_RANGE[n];
-      if (range) return withConstraints({ type: 'integer', minimum: range[0], maximum: range[1] }, t);
+      const range = INT_RANGES[n];
+      // Only ranges a JSON number holds exactly; a 64-bit integer says what it is in x-saltline.
+      if (range && n !== 'int64' && n !== 'uint64')
+        return withConstraints({ type: 'integer', minimum: Number(range[0]), maximum: Number(range[1]) }, t);
       if (n === 'int64' || n === 'uint64' || n === 'bigint')
         return withConstraints({ type: 'integer', ...(n === 'uint64' ? { minimum: 0 } : {}), 'x-saltline': n }, t);
       if (n === 'float32' || n === 'float64') return withConstraints({ type: 'number' }, t);

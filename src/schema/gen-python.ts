@@ -26,11 +26,16 @@ const PY: Record<string, string> = {
 
 const py = (name: string) => (KEYWORDS.has(name) ? `${name}_` : name);
 
-function pyType(program: Program, file: Ast.SourceFile, t: Ast.TypeRef): string {
-  if (t.kind === 'list') return `list[${pyType(program, file, t.of)}]`;
-  if (t.kind === 'map') return `dict[${pyType(program, file, t.key)}, ${pyType(program, file, t.value)}]`;
+/**
+ * A type in Python. Names are bare: annotations are strings (`from __future__ import annotations`),
+ * and a client method evaluates its result type only when called. `quote` quotes them for the
+ * right side of an alias, evaluated at import, before later declarations exist.
+ */
+function pyType(program: Program, file: Ast.SourceFile, t: Ast.TypeRef, quote = false): string {
+  if (t.kind === 'list') return `list[${pyType(program, file, t.of, quote)}]`;
+  if (t.kind === 'map') return `dict[${pyType(program, file, t.key, quote)}, ${pyType(program, file, t.value, quote)}]`;
   const e = program.lookup(file, t.name);
-  if (e) return `"${e.decl.name}"`;
+  if (e) return quote ? `"${e.decl.name}"` : e.decl.name;
   return PY[t.name] ?? (/int/.test(t.name) ? 'int' : 'Any');
 }
 
@@ -67,7 +72,7 @@ export function generatePython(program: Program): Map<string, string> {
       const full = file.package ? `${file.package}.${d.name}` : d.name;
       switch (d.kind) {
         case 'alias':
-          body.push(`${d.name} = ${t(d.type).replace(/^"(.*)"$/, '$1')}\n`);
+          body.push(`${d.name} = ${pyType(program, file, d.type, true).replace(/^"(.*)"$/, '$1')}\n`);
           break;
         case 'enum':
           body.push(`${d.name} = Literal[${d.members.map((m) => JSON.stringify(m.name)).join(', ')}]\n`);
@@ -116,13 +121,18 @@ export function generatePython(program: Program): Map<string, string> {
           const ret = (m: Ast.Method) =>
             m.kind === 'notify' || !m.result ? 'None' : m.streamResult ? `AsyncIterator[${t(m.result)}]` : t(m.result);
           const client = d.methods.map((m) => {
+            // Arguments go out through to_wire (dataclasses become maps); a stream argument goes as it is.
             const args = m.named
-              ? `{${m.params.map((p) => `${JSON.stringify(p.name)}: ${py(p.name)}`).join(', ')}}`
-              : m.params.map((p) => py(p.name)).join(', ');
+              ? `to_wire({${m.params.map((p) => `${JSON.stringify(p.name)}: ${py(p.name)}`).join(', ')}})`
+              : m.params.map((p) => (p.stream ? py(p.name) : `to_wire(${py(p.name)})`)).join(', ');
+            const send = `self._peer.${m.kind === 'notify' ? 'notify' : 'call'}(${JSON.stringify(`${wire}.${m.name}`)}${args ? `, ${args}` : ''})`;
+            const read = m.result ? (m.streamResult ? 'from_stream' : 'from_wire') : '';
             const call =
               m.kind === 'notify'
-                ? `        self._peer.notify(${JSON.stringify(`${wire}.${m.name}`)}${args ? `, ${args}` : ''})\n`
-                : `        return await self._peer.call(${JSON.stringify(`${wire}.${m.name}`)}${args ? `, ${args}` : ''})\n`;
+                ? `        ${send}\n`
+                : read
+                  ? `        return ${read}(${t(m.result!)}, await ${send})\n`
+                  : `        await ${send}\n`;
             const def = m.kind === 'notify' ? 'def' : 'async def';
             return `    ${def} ${py(m.name)}(${sig(m).join(', ')}) -> ${ret(m)}:\n${docstring(m.docs, '        ')}${call}`;
           });
@@ -135,10 +145,18 @@ export function generatePython(program: Program): Map<string, string> {
               `    def __init__(self, peer: Any) -> None:\n        self._peer = peer\n\n${client.join('\n')}`,
           );
           body.push(`class ${d.name}Handler(Protocol):\n${handler.join('')}`);
+          // Nested as the wire name is walked (acme → notes → Notes@2); each method reads its arguments with from_wire.
+          const methods = d.methods.map((m) => {
+            const params = m.params.map(
+              (p) => `(${JSON.stringify(p.name)}, ${JSON.stringify(py(p.name))}, ${t(p.type)}, ${p.stream ? 'True' : 'False'})`,
+            );
+            return `${JSON.stringify(m.name)}: handler(impl.${py(m.name)}, [${params.join(', ')}]${m.named ? ', named=True' : ''})`;
+          });
+          const nested = wire.split('.').reduceRight((inner, part) => `{${JSON.stringify(part)}: ${inner}}`, `{${methods.join(', ')}}`);
           body.push(
             `def ${d.name.replace(/^./, (c) => c.toLowerCase())}_handlers(impl: ${d.name}Handler) -> dict[str, Any]:\n` +
-              `    """The dict to expose: wire names to the implementation's methods."""\n` +
-              `    return {${d.methods.map((m) => `${JSON.stringify(`${wire}.${m.name}`)}: impl.${py(m.name)}`).join(', ')}}\n`,
+              `    """The dict to expose (several merge with saltline.schema.merge); arguments arrive as the IDL's types."""\n` +
+              `    return ${nested}\n`,
           );
           break;
         }
@@ -155,6 +173,9 @@ export function generatePython(program: Program): Map<string, string> {
       'from dataclasses import dataclass, field',
       'from datetime import datetime',
       'from typing import Any, AsyncIterator, ClassVar, Literal, Protocol, Union',
+      ...(file.decls.some((d) => d.kind === 'service')
+        ? ['', 'from saltline.schema import from_stream, from_wire, handler, to_wire']
+        : []),
       ...imports,
       '',
     ];

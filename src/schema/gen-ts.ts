@@ -4,7 +4,7 @@
  * `eval`, so it runs under Node's type stripping and a strict CSP.
  */
 import type * as Ast from './ast.js';
-import { annotation, versionOf } from './check-annotations.js';
+import { annotation, CACHE_ARGS, versionOf } from './check-annotations.js';
 import { formatMethod } from './format.js';
 import { serviceHash } from './hash.js';
 import type { Entry, Program } from './program.js';
@@ -20,6 +20,7 @@ const TS_PRIM: Record<string, string> = {
   int8: 'number',
   int16: 'number',
   int32: 'number',
+  int53: 'number',
   uint8: 'number',
   uint16: 'number',
   uint32: 'number',
@@ -33,6 +34,8 @@ const TS_PRIM: Record<string, string> = {
   timestamp: 'Date',
   any: 'unknown',
 };
+
+const TS_BUILT_IN = new Set(Object.values(TS_PRIM));
 
 /** The output file name of a source file: `notes.saltline` → `notes.ts`. */
 export function moduleName(path: string, ext = '.ts'): string {
@@ -86,7 +89,11 @@ class TsModule {
 
   type(t: Ast.TypeRef): string {
     if (t.kind === 'list') return `${this.type(t.of)}[]`.replace(/^(.* \| .*)\[\]$/, '($1)[]');
-    if (t.kind === 'map') return `Record<${this.type(t.key)}, ${this.type(t.value)}>`;
+    if (t.kind === 'map') {
+      // An enum's type includes its $unknown case, which is no key: s.Known drops it.
+      const k = this.type(t.key);
+      return `Record<${TS_BUILT_IN.has(k) ? k : `s.Known<${k}>`}, ${this.type(t.value)}>`;
+    }
     const entry = this.#program.lookup(this.#file, t.name);
     return entry ? this.#ref(entry) : (TS_PRIM[t.name] ?? 'unknown');
   }
@@ -153,10 +160,13 @@ class TsModule {
       }
       case 'enum': {
         const members = d.members.map((m) => JSON.stringify(m.name));
-        return `${doc}export type ${d.name} = ${members.join(' | ')};\nexport const ${d.name}: s.Schema<${d.name}> = s.enumOf(${JSON.stringify(entry.full)}, [${members.join(', ')}]);\n`;
+        return `${doc}export type ${d.name} = ${members.join(' | ')} | s.UnknownMember;\nexport const ${d.name}: s.Schema<${d.name}> = s.enumOf(${JSON.stringify(entry.full)}, [${members.join(', ')}]);\n`;
       }
       case 'union': {
-        const variants = d.variants.map((v) => `  | { type: ${JSON.stringify(v.name)}; value: ${this.type(v.type)} }`).join('\n');
+        const variants = [
+          ...d.variants.map((v) => `  | { type: ${JSON.stringify(v.name)}; value: ${this.type(v.type)} }`),
+          '  | s.UnknownVariant',
+        ].join('\n');
         const table = d.variants.map((v) => `  ${key(v.name)}: ${this.validator(v.type)},\n`).join('');
         return `${doc}export type ${d.name} =\n${variants};\nexport const ${d.name}: s.Schema<${d.name}> = s.union(${JSON.stringify(entry.full)}, {\n${table}});\n`;
       }
@@ -249,19 +259,12 @@ class TsModule {
   }
 }
 
-/** The `@cache` annotation as the cache plugin's policy (`cached(policy, fn)` of saltline/cache). */
-export function cachePolicy(a: Ast.Annotation): string {
-  const names: Record<string, string> = {
-    ttl: 'maxAge',
-    swr: 'staleWhileRevalidate',
-    staleIfError: 'staleIfError',
-    private: 'private',
-    persist: 'persist',
-  };
+/** The `@cache` annotation as the cache plugin's policy (`cached(policy, fn)` of saltline/cache), by the table in CACHE_ARGS. */
+function cachePolicy(a: Ast.Annotation): string {
   const parts = a.args.flatMap((x) => {
-    const name = x.name === undefined ? undefined : names[x.name];
-    if (!name) return [];
-    return [`${name}: ${x.value.kind === 'duration' ? x.value.ms : x.value.kind === 'bool' ? x.value.value : 'undefined'}`];
+    const field = x.name === undefined ? undefined : CACHE_ARGS[x.name]?.policy;
+    if (!field) return [];
+    return [`${field}: ${x.value.kind === 'duration' ? x.value.ms : x.value.kind === 'bool' ? x.value.value : 'undefined'}`];
   });
   return `{ ${parts.join(', ')} }`;
 }

@@ -42,6 +42,7 @@ export {
   type Infer,
   type Issue,
   int,
+  type Known,
   lazy,
   list,
   map,
@@ -49,6 +50,8 @@ export {
   string,
   struct,
   timestamp,
+  type UnknownMember,
+  type UnknownVariant,
   union,
   wide,
 } from './validate.js';

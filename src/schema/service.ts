@@ -8,6 +8,7 @@
  * is dotted (`acme.notes.Notes@2.get`), so two majors can be exposed side by side.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { CachePolicy } from '../cache/policy.js';
 import { type CallContext, withContext } from '../context.js';
 import { RpcError, type RpcErrorCode } from '../errors.js';
 import type { CallOptions, Peer } from '../types.js';
@@ -40,7 +41,8 @@ export interface MethodSpec {
   readonly since?: readonly [number, number];
   readonly timeout?: number;
   readonly idempotent?: boolean;
-  readonly cache?: Readonly<Record<string, unknown>>;
+  /** The method's `@cache` annotation as the cache plugin's policy; `implement` applies it through `options.cached`. */
+  readonly cache?: CachePolicy;
 }
 
 /** A service as generated code (or `defineService`) describes it: name, version, methods; `peer.remote(descriptor)` builds its client. */
@@ -61,6 +63,12 @@ export interface ServiceDescriptor<Client = unknown, Handlers = unknown> {
 export interface ServiceOptions {
   /** Validate results too (the exposing side before sending, the caller on receipt). Default: implement true, clients false. */
   readonly strict?: boolean;
+  /**
+   * `cached` from `saltline/cache`: `implement` wraps each method that has a cache policy (`@cache`)
+   * with it. Passed in rather than imported so an app that caches nothing never bundles the cache.
+   * Default none: policies are ignored and every call runs its handler.
+   */
+  readonly cached?: (policy: CachePolicy, handler: (...args: never[]) => unknown) => unknown;
 }
 
 /** A descriptor; generated code calls this. */
@@ -120,10 +128,11 @@ async function* checkedItems(
   what: string,
   strict: boolean,
   code: RpcErrorCode,
+  tolerant = false,
 ): AsyncGenerator<unknown> {
   let index = 0;
   for await (const item of source) {
-    const ctx = new Context();
+    const ctx = new Context(tolerant);
     ctx.path.push(index++);
     const out = validate(schema, item, ctx);
     if (ctx.issues.length && strict) throw invalid(what, ctx.issues, code);
@@ -170,16 +179,17 @@ function decodeArgs(spec: MethodSpec, args: readonly unknown[], method: string):
   return spec.named ? [named] : out;
 }
 
-function decodeResult(spec: MethodSpec, value: unknown, method: string, strict: boolean, code: RpcErrorCode): unknown {
+/** Decodes a result; `tolerant` when a client reads it (a newer server's enum members become `$unknown`). */
+function decodeResult(spec: MethodSpec, value: unknown, method: string, strict: boolean, tolerant: boolean): unknown {
   if (!spec.result) return value;
   if (spec.stream) {
     if (typeof (value as AsyncIterable<unknown>)?.[Symbol.asyncIterator] !== 'function') return value;
-    return checkedItems(value as AsyncIterable<unknown>, spec.result, `${method} result`, strict, code);
+    return checkedItems(value as AsyncIterable<unknown>, spec.result, `${method} result`, strict, 'INTERNAL', tolerant);
   }
-  const ctx = new Context();
+  const ctx = new Context(tolerant);
   const out = validate(spec.result, value, ctx);
   if (ctx.issues.length) {
-    if (strict) throw invalid(`invalid result of ${method}`, ctx.issues, code);
+    if (strict) throw invalid(`invalid result of ${method}`, ctx.issues, 'INTERNAL');
     return value;
   }
   return out;
@@ -200,12 +210,13 @@ export function implement<H>(
     const handler = (handlers as Record<string, unknown>)[name];
     if (typeof handler !== 'function') throw new TypeError(`implement(${descriptor.name}): no handler for '${name}'`);
     const label = `${descriptor.name}.${name}`;
-    methods[name] = withContext(async (ctx: CallContext, ...args: unknown[]) => {
+    const validated = withContext(async (ctx: CallContext, ...args: unknown[]) => {
       const decoded = decodeArgs(spec, args, label);
       const result = await (handler as (...a: unknown[]) => unknown)(...decoded, ctx);
       // A handler that returns a bad result is a bug on this side: INTERNAL, not the caller's fault.
-      return strict ? decodeResult(spec, result, label, true, 'INTERNAL') : result;
+      return strict ? decodeResult(spec, result, label, true, false) : result;
     });
+    methods[name] = spec.cache && options.cached ? options.cached(spec.cache, validated) : validated;
   }
   // Nested by the dotted name, as the core's lookup walks it: { acme: { notes: { 'Notes@2': methods } } }.
   const root: Record<string, unknown> = {};
@@ -263,8 +274,8 @@ export function client<C>(peer: Peer, descriptor: ServiceDescriptor<C>, options:
       const options = args.length > arity && isCallOptions(args[args.length - 1]) ? (args.pop() as CallOptions) : undefined;
       const send = () => {
         const result = peer.call(wire, args, { timeout: spec.timeout, ...options });
-        if (spec.stream) return wrapStream(result, (v) => decodeResult(spec, v, label, strict, 'INTERNAL'));
-        return result.then((v) => decodeResult(spec, v, label, strict, 'INTERNAL'));
+        if (spec.stream) return wrapStream(result, (v) => decodeResult(spec, v, label, strict, true));
+        return result.then((v) => decodeResult(spec, v, label, strict, true));
       };
       const far = farServices(peer);
       if (!far) return send();

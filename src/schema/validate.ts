@@ -25,6 +25,15 @@ export class Context {
   readonly issues: Issue[] = [];
   readonly path: PathSegment[] = [];
   depth = 0;
+  /**
+   * Reading a result (a tolerant reader): a newer far side may add enum members and union
+   * variants, which become `$unknown` values instead of issues. Arguments are read strictly.
+   */
+  readonly tolerant: boolean;
+
+  constructor(tolerant = false) {
+    this.tolerant = tolerant;
+  }
 
   issue(message: string): void {
     if (this.issues.length < MAX_ISSUES) this.issues.push({ message, path: this.path.slice() });
@@ -94,12 +103,13 @@ const INT_BITS = {
   int8: [-128, 127],
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],
+  int53: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   uint8: [0, 255],
   uint16: [0, 65535],
   uint32: [0, 4294967295],
 } as const;
 
-/** A 8–32-bit integer as a `number`: range-checked, never wrapped. */
+/** An integer of at most 53 bits as a `number`: range-checked, never wrapped. */
 export function int(kind: keyof typeof INT_BITS, c: NumberConstraints = {}): Schema<number> {
   const [lo, hi] = INT_BITS[kind];
   return schema((v, ctx) => {
@@ -220,7 +230,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** A map with string (or enum) keys, as a plain object; `Map` instances are accepted too. */
 export function map<V, O>(
-  key: Schema<string>,
+  key: Schema<string> | Schema<string | UnknownMember>,
   value: Schema<V, O>,
   c: ItemConstraints = {},
 ): Schema<Record<string, V>, Record<string, O>> {
@@ -287,10 +297,29 @@ export function struct<I, O>(name: string, fields: Record<string, FieldSpec>): S
   });
 }
 
-/** One of the listed string members. */
-export function enumOf<const T extends string>(name: string, members: readonly T[]): Schema<T> {
+/** An enum member a newer far side added, as an older client reads it from a result. */
+export interface UnknownMember {
+  /** The member's name as received. */
+  readonly $unknown: string;
+}
+
+/** A union variant a newer far side added, as an older client reads it from a result. */
+export interface UnknownVariant {
+  readonly type: '$unknown';
+  /** The variant's name as received. */
+  readonly $unknown: string;
+  /** Its value as received, unvalidated. */
+  readonly value: unknown;
+}
+
+/** An enum type without its `$unknown` case: what a map keyed by the enum has as keys. */
+export type Known<T> = Exclude<T, UnknownMember>;
+
+/** One of the listed string members; when reading a result, another string is an `UnknownMember`. */
+export function enumOf<const T extends string>(name: string, members: readonly T[]): Schema<T | UnknownMember> {
   const set = new Set<string>(members);
   return schema((v, ctx) => {
+    if (typeof v === 'string' && !set.has(v) && ctx.tolerant) return { $unknown: v };
     if (typeof v !== 'string' || !set.has(v))
       ctx.issue(
         `expected one of ${name} (${members.join(', ')}), got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 64)) : typeName(v)}`,
@@ -299,11 +328,14 @@ export function enumOf<const T extends string>(name: string, members: readonly T
   });
 }
 
-/** A tagged union on the wire as `{ type, value }`. */
+/** A tagged union on the wire as `{ type, value }`; when reading a result, another type is an `UnknownVariant`. */
 export function union<I, O>(name: string, variants: Record<string, Schema<unknown, unknown>>): Schema<I, O> {
   const table = new Map(Object.entries(variants).map(([k, s]) => [k, s['~decode']]));
   return schema((v, ctx) => {
-    const decode = isRecord(v) && typeof v.type === 'string' ? table.get(v.type) : undefined;
+    const type = isRecord(v) && typeof v.type === 'string' ? v.type : undefined;
+    const decode = type === undefined ? undefined : table.get(type);
+    if (!decode && type !== undefined && ctx.tolerant)
+      return { type: '$unknown', $unknown: type, value: (v as Record<string, unknown>).value };
     if (!decode) {
       ctx.issue(`expected ${name} as { type, value } with type one of ${[...table.keys()].join(', ')}`);
       return v;

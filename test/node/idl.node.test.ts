@@ -3,16 +3,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type * as Ast from '../../src/schema/ast.js';
 import { runCli } from '../../src/schema/cli.js';
 import { compare, type Verdict, verdictOf } from '../../src/schema/evolution.js';
 import { generateDocs } from '../../src/schema/gen-docs.js';
 import {
   compileSources,
+  exportIdl,
   format,
   formatDiagnostics,
   generateJsonSchema,
   generatePython,
   generateTs,
+  int,
   parse,
 } from '../../src/schema/index.js';
 import { diagnosticCases } from '../fixtures/idl/diagnostics.js';
@@ -92,6 +95,126 @@ describe('the parser', () => {
 
   it('stops after maxErrors diagnostics', () => {
     equal(parse('package p;\n'.concat('struct { }\n'.repeat(500))).diagnostics.length, 100);
+  });
+});
+
+/** The grammar productions (docs/idl.md §3) a parsed file uses, by the names the grammar gives them. */
+function productions(file: Ast.SourceFile): string[] {
+  const found = new Set<string>();
+  const value = (v: Ast.Value, negative = false) => {
+    found.add(`value ${v.kind}`);
+    if (negative) found.add('value -');
+    if (v.kind === 'list') for (const item of v.items) value(item);
+  };
+  const leading = (x: Ast.Leading, what: string) => {
+    if (x.docs.length) found.add(`${what} DOC`);
+    for (const a of x.annotations) {
+      found.add('annot');
+      for (const arg of a.args) {
+        found.add(arg.name === undefined ? 'arg' : 'arg IDENT:');
+        value(arg.value, (arg.value.kind === 'int' || arg.value.kind === 'float') && arg.value.value < 0);
+      }
+    }
+  };
+  const type = (t: Ast.TypeRef) => {
+    found.add(t.kind === 'named' ? (t.name.includes('.') ? 'qname dotted' : 'qname') : `type ${t.kind}`);
+    if (t.kind === 'list') type(t.of);
+    if (t.kind === 'map') type(t.key), type(t.value);
+  };
+  const field = (f: Ast.Field | Ast.Param, what: string) => {
+    leading(f, what);
+    type(f.type);
+    if (f.optional) found.add(`${what} ?`);
+    if (f.default) found.add(`${what} = value`), value(f.default, f.default.kind === 'int' && f.default.value < 0n);
+    if ('stream' in f && f.stream) found.add('param stream');
+  };
+  if (file.saltline !== undefined) found.add('file saltline INT');
+  if (file.imports.length) found.add('import');
+  for (const d of file.decls) {
+    leading(d, 'decl');
+    found.add(d.kind);
+    if (d.kind === 'alias') type(d.type);
+    if (d.kind === 'struct') for (const f of d.fields) field(f, 'field');
+    if ((d.kind === 'struct' || d.kind === 'service') && d.reserved.length) found.add(`${d.kind} reserved`);
+    if (d.kind === 'enum') for (const m of d.members) leading(m, 'member'), found.add('member');
+    if (d.kind === 'union') for (const v of d.variants) leading(v, 'variant'), type(v.type), found.add('variant');
+    if (d.kind === 'error') found.add(d.fields.length ? 'error { field }' : 'error ;');
+    if (d.kind === 'error') for (const f of d.fields) field(f, 'field');
+    if (d.kind !== 'service') continue;
+    for (const m of d.methods) {
+      leading(m, 'method');
+      found.add(m.kind === 'notify' ? 'method notify' : 'method');
+      found.add(m.named ? 'params { }' : 'params ( )');
+      for (const p of m.params) field(p, 'param');
+      if (m.result) found.add(m.streamResult ? '-> stream type' : '-> type'), type(m.result);
+      if (m.raises.length > 1) found.add('raises qname, qname');
+    }
+  }
+  return [...found].sort();
+}
+
+describe('the grammar', () => {
+  const text = read('grammar.saltline');
+
+  it('has a fixture that uses every production, which compiles without a diagnostic', () => {
+    const everything = [
+      '-> stream type',
+      '-> type',
+      'alias',
+      'annot',
+      'arg',
+      'arg IDENT:',
+      'decl DOC',
+      'enum',
+      'error',
+      'error ;',
+      'error { field }',
+      'field = value',
+      'field ?',
+      'file saltline INT',
+      'import',
+      'member',
+      'member DOC',
+      'method',
+      'method notify',
+      'param DOC',
+      'param = value',
+      'param ?',
+      'param stream',
+      'params ( )',
+      'params { }',
+      'qname',
+      'qname dotted',
+      'raises qname, qname',
+      'service',
+      'service reserved',
+      'struct',
+      'struct reserved',
+      'type list',
+      'type map',
+      'union',
+      'value -',
+      'value bool',
+      'value duration',
+      'value float',
+      'value int',
+      'value list',
+      'value name',
+      'value string',
+      'variant',
+      'variant DOC',
+      'field DOC',
+    ].sort();
+    const compiled = compileSources({ 'grammar.saltline': text, 'common.saltline': sources['common.saltline'] }, ['grammar.saltline']);
+    deepEqual([productions(parse(text).ast), compiled.diagnostics], [everything, []]);
+  });
+
+  it('formats that fixture canonically and idempotently', () => {
+    const once = format(parse(text).ast);
+    deepEqual(
+      [parse(once).diagnostics, format(parse(once).ast) === once, productions(parse(once).ast)],
+      [[], true, productions(parse(text).ast)],
+    );
   });
 });
 
@@ -187,6 +310,8 @@ const table: [string, string, string, Verdict][] = [
   ['a field is renamed without @alias', 'name: string;', 'fullName: string;', 'breaking'],
   ['an input int32 widens to int64', 'n: int32; }', 'n: int64; }', 'compatible'],
   ['an output int32 widens to int64', 'count: int32;', 'count: int64;', 'breaking'],
+  ['an input int32 widens to the safe integer int53', 'n: int32; }', 'n: int53; }', 'compatible'],
+  ['an output int32 widens to the safe integer int53', 'count: int32;', 'count: int53;', 'breaking'],
   ['an output int32 narrows to int16', 'count: int32;', 'count: int16;', 'compatible'],
   ['an input int32 narrows to int16', 'n: int32; }', 'n: int16; }', 'breaking'],
   ['an input constraint is loosened', '@maxLength(10)', '@maxLength(20)', 'compatible'],
@@ -245,6 +370,17 @@ describe('the generators', () => {
       for (const [file, text] of files) equal(text, read(`gen/${file}`), `${file} differs: run saltline gen`);
     });
   }
+
+  it('map every @cache field onto the cache plugin’s policy', () => {
+    const text =
+      'package p; service S version 1.0 { @cache(ttl: 1s, swr: 2s, staleIfError: 3m, mustRevalidate: true, private: false, ' +
+      'persist: true, shared: true) f() -> int32; }';
+    const ts = generateTs(compileSources({ 'a.saltline': text }).program).get('a.ts')!;
+    const policy =
+      'cache: { maxAge: 1000, staleWhileRevalidate: 2000, staleIfError: 180000, mustRevalidate: true, private: false, ' +
+      'persist: true, shared: true }';
+    ok(ts.includes(policy), ts);
+  });
 
   it('emit Python that compiles', () => {
     const dir = mkdtempSync(join(tmpdir(), 'saltline-py-'));
@@ -349,9 +485,75 @@ describe('the idl-notes demo', () => {
   });
 });
 
+describe('export-idl', () => {
+  const exported = async (name: 'Calc' | 'Shelf') => {
+    const services = await import('../fixtures/idl/code-first.js');
+    const text = exportIdl('demo', [services[name]]);
+    const compiled = compileSources({ 'demo.saltline': text });
+    deepEqual(compiled.diagnostics, []);
+    return { text, ts: generateTs(compiled.program).get('demo.ts')! };
+  };
+
+  it('gives zod’s .int() the safe integer type int53, a number in TypeScript, not int64', async () => {
+    const { text, ts } = await exported('Calc');
+    deepEqual(
+      [
+        text.includes('add(arg0: int53, arg1: int53) -> int53;'),
+        ts.includes('add(arg0: number, arg1: number, options?: CallOptions): Promise<number>;'),
+      ],
+      [true, true],
+    );
+  });
+
+  it('gives a zod integer whose bounds fit int32 that type, with its bounds', async () => {
+    ok((await exported('Calc')).text.includes('percent(@min(0) @max(100) arg0: int32) -> int32;'));
+  });
+
+  it('reads valibot schemas, giving its integer check int53 with its bounds', async () => {
+    const { text } = await exported('Shelf');
+    deepEqual(
+      ['@min(1) copies: int53;', 'put(arg0: ShelfPutArg0) -> int53;', 'enum ShelfKindArg0 { book, zine }'].filter(
+        (line) => !text.includes(line),
+      ),
+      [],
+    );
+  });
+
+  it('validates an int53 as a JavaScript safe integer', () => {
+    const validate = int('int53')['~standard'].validate;
+    deepEqual(
+      [2 ** 53 - 1, 2 ** 53, 1.5].map((n) => 'issues' in validate(n)),
+      [false, true, true],
+    );
+  });
+});
+
+describe('the evolution fixtures', () => {
+  const dir = join(fixtures, 'evolution');
+
+  it('have generated code that is current', async () => {
+    for (const file of ['tasks-v1.saltline', 'tasks-v2.saltline']) {
+      const t = io();
+      equal(await runCli(['gen', join(dir, file), '--ts', join(dir, 'gen'), '--check'], t.io), 0, t.err.join(''));
+    }
+  });
+
+  it('differ by a change the check calls a warning, which the $unknown specs show old clients survive', async () => {
+    const t = io();
+    equal(await runCli(['check', join(dir, 'tasks-v1.saltline'), join(dir, 'tasks-v2.saltline')], t.io), 0);
+    ok(t.out.join('').includes('verdict: warning'), t.out.join(''));
+  });
+});
+
 describe('hostile input', () => {
   const count = Number(process.env.IDL_FUZZ_COUNT ?? 2000);
   it(`survives ${count} mutated copies of the example without a throw`, () => {
     equal(fuzz(sources, 'notes.saltline', count, Number(process.env.IDL_FUZZ_SEED ?? 1)), count);
+  });
+
+  // The grammar fixture reaches the productions the example lacks (negative numbers, lists, service reserved).
+  const grammar = { 'grammar.saltline': read('grammar.saltline'), 'common.saltline': sources['common.saltline'] };
+  it(`survives ${count / 2} mutated copies of the grammar fixture without a throw`, () => {
+    equal(fuzz(grammar, 'grammar.saltline', count / 2, Number(process.env.IDL_FUZZ_SEED ?? 1)), count / 2);
   });
 });
