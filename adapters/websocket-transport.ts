@@ -9,13 +9,15 @@ import { msgpackCodec } from '../src/codec/msgpack.js';
 import { RpcError, type RpcErrorCode } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
+import { sendCopy } from './send-copies.js';
 
 /** What the adapter needs of a socket: the browser `WebSocket` and `ws`'s `WebSocket` both fit. */
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType: string;
   readonly bufferedAmount: number;
-  send(data: any): void;
+  /** `ws` also takes a callback, called once the data is written. */
+  send(data: any, written?: (error?: unknown) => void): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: any) => void): void;
   removeEventListener(type: string, listener: (event: any) => void): void;
@@ -128,16 +130,17 @@ export class WebSocketTransport implements Transport {
   }
 
   /**
-   * Whether `send` copies before it returns: a browser socket always does; a `ws` client masks
-   * each frame into a new buffer unless an extension (permessage-deflate) is on; a `ws` server
-   * socket writes the bytes it is given later, and a connecting socket queues them, so neither does.
+   * `send` always copies (or consumes) the message before it returns, so the codec may reuse its
+   * buffer: a browser socket and an open `ws` client socket copy as they frame; for a `ws` server
+   * socket (which writes the bytes it is handed later), a deflating one, and a connecting one
+   * (which queues), the adapter copies.
    */
   get encoding(): BytesEncoding {
-    return { codec: msgpackCodec, maxMessageSize: this.#maxMessageSize, copiesOnSend: this.#copiesOnSend() };
+    return { codec: msgpackCodec, maxMessageSize: this.#maxMessageSize, copiesOnSend: true };
   }
 
-  #copiesOnSend(): boolean {
-    if (this.socket.readyState !== OPEN) return false;
+  /** Whether the open socket itself copies in `send`: a browser's does, and a `ws` client's masks into a new buffer. */
+  #socketCopies(): boolean {
     if (!this.#canPing()) return true;
     return this.initiator && (this.socket as { extensions?: unknown }).extensions === '';
   }
@@ -168,8 +171,10 @@ export class WebSocketTransport implements Transport {
 
   send(message: unknown): void {
     const state = this.socket.readyState;
-    if (state === OPEN) this.socket.send(message);
-    else if (state === CONNECTING) this.#queue.push(message as Uint8Array);
+    if (state === OPEN) {
+      if (typeof message === 'string' || this.#socketCopies()) this.socket.send(message);
+      else sendCopy(message as Uint8Array, this.#sendWritten);
+    } else if (state === CONNECTING) this.#queue.push((message as Uint8Array).slice());
     // Closing or closed: the close event reports it; what is sent now is lost, as on any dropped link.
   }
 
@@ -182,6 +187,8 @@ export class WebSocketTransport implements Transport {
     const socket = this.socket;
     if (socket.readyState === CONNECTING || socket.readyState === OPEN) socket.close(code, reason);
   }
+
+  readonly #sendWritten = (data: Uint8Array, written: (error?: unknown) => void): void => this.socket.send(data, written);
 
   #canPing(): boolean {
     return typeof this.socket.ping === 'function' && typeof this.socket.on === 'function';

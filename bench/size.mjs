@@ -89,6 +89,18 @@ const APPS = [
     ],
   ],
 ];
+/**
+ * The secure channel's secretbox backends (`secure.crypto`), what each adds to an app's bundles:
+ * `[label, module or undefined, note]`. tweetnacl is in every bundle of `saltline/secure` (the
+ * fallback); sodium-native is native code that Node loads at run time (no bundler sees it);
+ * libsodium's WebAssembly build is a chunk of its own, imported lazily by the app
+ * (`loadLibsodium(import('libsodium-wrappers'))`), so it is not in the initial bundle.
+ */
+const BACKENDS = [
+  ['tweetnacl', 'tweetnacl', 'in every saltline/secure bundle: the fallback'],
+  ['sodium-native', undefined, 'Node only: native, loaded at run time; nothing bundled'],
+  ['libsodium', 'libsodium-wrappers', 'a lazy chunk the app imports, WebAssembly inlined; not in the initial bundle'],
+];
 /** The peer libraries, measured the same way when installed (comlink is a devDependency; the others live in peer-bench's install). */
 const PEERS = [
   ['comlink', 'comlink'],
@@ -145,7 +157,7 @@ function peerBenchModules() {
 /**
  * Measures every entry; returns rows { key, role, min, gzip, added, budget, judged, ok, placeholder }.
  * Roles: core, adapter, other (entries); factory and helper (parts of an adapter entry, `added`
- * only); app and peer (whole bundles with dependencies, `gzip` only).
+ * only); app, backend and peer (whole bundles with dependencies, `gzip` only).
  */
 export async function measureSizes() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -216,6 +228,11 @@ export async function measureSizes() {
     const bytes = await minify(esbuild, contents, ['node:*', 'crypto']);
     rows.push({ key: label, role: 'app', min: bytes.byteLength, gzip: gz(bytes) });
   }
+  for (const [label, module, note] of BACKENDS) {
+    if (module && !existsSync(join(root, 'node_modules', module, 'package.json'))) continue;
+    const bytes = module ? await minify(esbuild, `export * from '${module}';`, ['node:*', 'crypto', 'path', 'fs'], root) : undefined;
+    rows.push({ key: `secure backend ${label} (${note})`, role: 'backend', min: bytes?.byteLength ?? 0, gzip: bytes ? gz(bytes) : 0 });
+  }
   const peerHome = peerBenchModules();
   for (const [label, module] of PEERS) {
     for (const dir of [root, peerHome].filter(Boolean)) {
@@ -258,7 +275,7 @@ const statusOf = (r) => (r.placeholder ? 'placeholder' : r.ok === undefined ? 'n
 
 export function sizeTable(rows) {
   const entries = rows.filter((r) => ['core', 'adapter', 'other', 'factory', 'helper'].includes(r.role));
-  const bundles = rows.filter((r) => r.role === 'app' || r.role === 'peer');
+  const bundles = rows.filter((r) => r.role === 'app' || r.role === 'peer' || r.role === 'backend');
   const lines = [
     '| entry (or part of one) | role | min | min+gzip | added (gzip) | added to | budget | status |',
     '| --- | --- | ---: | ---: | ---: | --- | ---: | --- |',
@@ -277,7 +294,7 @@ export function sizeTable(rows) {
       '| bundle | min | min+gzip |',
       '| --- | ---: | ---: |',
     );
-    for (const r of bundles) lines.push(`| ${r.role === 'peer' ? r.key : `saltline: ${r.key}`} | ${kb(r.min)} | ${kb(r.gzip)} |`);
+    for (const r of bundles) lines.push(`| ${r.role === 'app' ? `saltline: ${r.key}` : r.key} | ${kb(r.min)} | ${kb(r.gzip)} |`);
   }
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  * producer, whose `finally` then runs.
  */
 import { RpcError } from './errors.js';
+import { settled } from './outbox.js';
 import { STREAM_CANCEL, STREAM_CREDIT, STREAM_END } from './protocol.js';
 
 // The stream messages are defined with every other kind in protocol.ts.
@@ -297,7 +298,10 @@ export class StreamSource {
     this.#credit--;
     this.inFlight++;
     this.#link.send(message);
-    this.#pump();
+    // The next item is pulled after this tick's batch is encoded (its flush was queued first), so a
+    // producer that refills the buffer it just yielded cannot change an item before it goes.
+    this.#pulling = true;
+    void settled.then(this.#resume);
   };
 
   readonly #resume = (): void => {

@@ -17,9 +17,10 @@ export interface SecretboxBackend {
   readonly name: BackendName;
   /**
    * Seals `first ‖ rest` (a record's type byte and payload). Returns tag ‖ ciphertext as a view
-   * over a buffer only it uses (so the caller may transfer `box.buffer`).
+   * over a buffer only it uses (so the caller may transfer `box.buffer`), or, when `into` is given
+   * and has `sealRoom(rest)` bytes, a view of `into`, which it seals in place (no allocation).
    */
-  seal(first: number, rest: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  seal(first: number, rest: Uint8Array, nonce: Uint8Array, key: Uint8Array, into?: Uint8Array): Uint8Array;
   /**
    * Opens tag ‖ ciphertext; returns the plaintext, or undefined when the tag does not verify
    * (checked before any byte is decrypted). `owned` says `box` is ours alone: it may be decrypted
@@ -38,6 +39,13 @@ const TAG = 16;
 /** crypto_secretbox_ZEROBYTES: the zero padding in front of a NaCl plaintext. */
 const ZERO_BYTES = 32;
 
+/** Bytes a backend's `seal` needs in `into` for a payload of `rest` bytes (room for tweetnacl's padding). */
+export const sealRoom = (rest: number): number => ZERO_BYTES + 1 + rest;
+
+/** `into`'s first `length` bytes when it has room for them, else a new array of `length` bytes. */
+const room = (into: Uint8Array | undefined, length: number): Uint8Array =>
+  into && into.byteLength >= length ? into.subarray(0, length) : new Uint8Array(length);
+
 interface Lowlevel {
   crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
   crypto_secretbox_open(m: Uint8Array, c: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
@@ -50,9 +58,10 @@ const lowlevel = (nacl as unknown as { lowlevel: Lowlevel }).lowlevel;
  */
 export const tweetnaclBackend: SecretboxBackend = {
   name: 'tweetnacl',
-  seal(first, rest, nonce, key) {
-    const length = ZERO_BYTES + 1 + rest.byteLength;
-    const buffer = new Uint8Array(length);
+  seal(first, rest, nonce, key, into) {
+    const length = sealRoom(rest.byteLength);
+    const buffer = room(into, length);
+    buffer.fill(0, 0, ZERO_BYTES);
     buffer[ZERO_BYTES] = first;
     buffer.set(rest, ZERO_BYTES + 1);
     lowlevel.crypto_secretbox(buffer, buffer, length, nonce, key);
@@ -78,8 +87,8 @@ interface SodiumNative {
 function sodiumNativeBackend(sodium: SodiumNative): SecretboxBackend {
   return {
     name: 'sodium-native',
-    seal(first, rest, nonce, key) {
-      const box = new Uint8Array(TAG + 1 + rest.byteLength);
+    seal(first, rest, nonce, key, into) {
+      const box = room(into, TAG + 1 + rest.byteLength);
       box[TAG] = first;
       box.set(rest, TAG + 1);
       const body = box.subarray(TAG);

@@ -4,8 +4,8 @@
  * and reassembled. Anything wrong is reported as a failure; the channel then ends the session.
  */
 import { type ChunkFlag, Reassembler, split } from '../fragment.js';
-import type { Transport } from '../transport.js';
-import type { BackendSource } from './backend.js';
+import { bytesOf, type Transport } from '../transport.js';
+import { type BackendSource, sealRoom } from './backend.js';
 import type { SessionKeys } from './handshake.js';
 import {
   CLOSE,
@@ -22,6 +22,20 @@ import {
 } from './records.js';
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * One buffer where every channel of the realm seals records for links that copy what they send:
+ * the link has copied a record before `send` returns, so the next seal may reuse the buffer, and a
+ * stream of records allocates nothing. It grows to the largest record sealed (at most 64 KiB and a
+ * little), once per realm rather than once per channel. It holds ciphertext only.
+ */
+let scratch = new Uint8Array(0);
+
+function scratchFor(payload: number): Uint8Array {
+  const size = sealRoom(payload);
+  if (scratch.byteLength < size) scratch = new Uint8Array(Math.max(size, 2 * scratch.byteLength));
+  return scratch;
+}
 
 /** What the record layer tells its channel. */
 export interface RecordEvents {
@@ -58,12 +72,15 @@ export class RecordLayer {
   #keyTime = performance.now();
   readonly #link: Transport;
   readonly #transfer: boolean;
+  /** The link copies what it sends (a WebSocket, a fragmenting link): records are sealed in `scratch`. */
+  readonly #inPlace: boolean;
   readonly #limits: RecordLimits;
   readonly #events: RecordEvents;
 
   constructor(link: Transport, keys: SessionKeys, initiator: boolean, limits: RecordLimits, events: RecordEvents) {
     this.#link = link;
     this.#transfer = link.encoding === 'clone';
+    this.#inPlace = bytesOf(link)?.copiesOnSend === true;
     this.#limits = limits;
     this.#events = events;
     this.#sender = new RecordCipher(keys.send, initiator ? FROM_INITIATOR : FROM_RESPONDER, limits.backend);
@@ -139,7 +156,7 @@ export class RecordLayer {
 
   /** One record of `type` (READY and CLOSE are sent empty). */
   sendRecord(type: number, payload: Uint8Array = EMPTY): void {
-    const record = this.#sender.seal(type, payload);
+    const record = this.#sender.seal(type, payload, this.#inPlace ? scratchFor(payload.byteLength) : undefined);
     this.#link.send(record, this.#transfer ? [record.buffer as ArrayBuffer] : undefined);
   }
 

@@ -69,10 +69,13 @@ export class RecordCipher {
     return (BigInt(this.#high) << 32n) | BigInt(this.#low);
   }
 
-  /** Seals one record: a view over a buffer only it uses, so the caller can transfer `record.buffer`. */
-  seal(type: number, payload: Uint8Array): Uint8Array {
+  /**
+   * Seals one record: a view over a buffer only it uses, so the caller can transfer `record.buffer`;
+   * or, given `into` (`sealRoom(payload)` bytes, see ./backend.ts), a view of `into`, valid until it is reused.
+   */
+  seal(type: number, payload: Uint8Array, into?: Uint8Array): Uint8Array {
     if (this.#high >= MAX_COUNTER_HIGH) throw new RangeError('the record counter is exhausted');
-    const record = this.#backend().seal(type, payload, this.#setNonce(), this.#key);
+    const record = this.#backend().seal(type, payload, this.#setNonce(), this.#key, into);
     this.#advance();
     return record;
   }

@@ -2,6 +2,7 @@
 
 import nacl from 'tweetnacl';
 import { describe, it } from '#harness';
+import { sealRoom } from '../../src/secure/backend.js';
 import { concat, utf8 } from '../../src/secure/bytes.js';
 import { fromBase64url, toBase32, toBase64url } from '../../src/secure/encoding.js';
 import { Handshake } from '../../src/secure/handshake.js';
@@ -126,6 +127,17 @@ describe('secure channel primitives', () => {
       nonce[0] = FROM_INITIATOR;
       deepEqual(record, nacl.secretbox(concat(Uint8Array.of(WHOLE), payload), nonce, key));
       ok(record.buffer.byteLength <= record.byteLength + 16, 'the record shares its buffer (it could not be transferred)');
+    });
+
+    it(`seals a record with ${name} into a used buffer to exactly what nacl.secretbox makes`, () => {
+      const key = nacl.randomBytes(32);
+      const payload = nacl.randomBytes(1000);
+      const into = new Uint8Array(sealRoom(payload.byteLength) + 7).fill(0xff); // left dirty by an earlier record
+      const record = new RecordCipher(key.slice(), FROM_INITIATOR, source).seal(WHOLE, payload, into);
+      const nonce = new Uint8Array(24);
+      nonce[0] = FROM_INITIATOR;
+      deepEqual(record, nacl.secretbox(concat(Uint8Array.of(WHOLE), payload), nonce, key));
+      if (name !== 'libsodium') equal(record.buffer, into.buffer); // libsodium's WebAssembly heap hands back a copy
     });
 
     it(`opens a record with ${name} by copy, leaving the record as it was`, () => {

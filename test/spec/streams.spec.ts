@@ -14,6 +14,11 @@ function streamingService() {
     async *ticks(count: number) {
       for (let i = 0; i < count; i++) yield i;
     },
+    /** Yields one buffer again and again, refilled with 1, 2, ... `count`. */
+    async *refilled(count: number) {
+      const buffer = new Uint8Array(1024);
+      for (let i = 1; i <= count; i++) yield buffer.fill(i);
+    },
     readable(count: number) {
       let i = 0;
       return new ReadableStream<number>({
@@ -67,6 +72,20 @@ for (const connector of connectors) {
       const seen: number[] = [];
       for await (const tick of remote.ticks(5)) seen.push(tick);
       deepEqual(seen, [0, 1, 2, 3, 4]);
+    });
+
+    it('sends each item as it was when yielded, though the producer refills one buffer', async () => {
+      const { api } = streamingService();
+      const { client } = connector.connect({ expose: api });
+      const firsts: number[] = [];
+      for await (const chunk of client.remote<typeof api>().refilled(40)) {
+        ok(chunk.every((byte) => byte === chunk[0]));
+        firsts.push(chunk[0]!);
+      }
+      deepEqual(
+        firsts,
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
     });
 
     it('resolves a streaming call to an async iterable', async () => {
