@@ -2,6 +2,7 @@ import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { Codec } from './codec.js';
+import { textOver } from './text-size.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 /** What the JSON codec takes: the bounds it enforces on what it decodes. */
@@ -34,7 +35,8 @@ const MAX_BIGINT_DIGITS = 4096;
 
 /**
  * JSON in UTF-8 bytes, for debugging and for peers that speak JSON: every value of the msgpack
- * table survives (docs/protocol.md §11.4). Slower and larger than msgpack, and bytes travel as
+ * table survives (docs/protocol.md §11.4). It also reads JSON text, which is how it travels over
+ * a WebSocket once negotiated (§3.1). Slower and larger than msgpack, and bytes travel as
  * base64: use it where a person or another language reads the frames.
  */
 export function jsonCodec(options: JsonOptions = {}): Codec {
@@ -167,11 +169,19 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
       budget = maxValues;
       return encoder.encode(JSON.stringify(toJson(frame, 0)));
     },
+    text: true,
     decode: (data) => {
-      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
-      if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+      let text: string;
+      if (typeof data === 'string') {
+        if (textOver(data, maxMessageSize)) throw new RangeError('message larger than maxMessageSize');
+        text = data;
+      } else {
+        if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
+        if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+        text = decoder.decode(data);
+      }
       budget = maxValues;
-      return fromJson(JSON.parse(decoder.decode(data)), 0);
+      return fromJson(JSON.parse(text), 0);
     },
   };
 }
