@@ -2,6 +2,7 @@ import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { Codec } from './codec.js';
+import { scanJson } from './json-scan.js';
 import { textOver } from './text-size.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
@@ -9,9 +10,16 @@ import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 export interface JsonOptions {
   /** Refuses to decode longer inputs, in bytes. Default 32 MiB. */
   readonly maxMessageSize?: number;
-  /** Values in one message at most, counting every element, key and value at any depth, on both ends. Default 2,097,152. */
+  /**
+   * Values in one message at most, counting every element, key and value at any depth, on both
+   * ends; the JSON text is held to it too, before it is parsed, counting its own values and keys
+   * (a tagged value, `{"~": [tag, payload]}`, is 4 and its payload's). Default 2,097,152.
+   */
   readonly maxValues?: number;
-  /** Levels of arrays and objects in one value, the message being level 1, on both ends. Default 100. */
+  /**
+   * Levels of arrays and objects in one value, the message being level 1, on both ends; the JSON
+   * text may nest twice as deep (a tagged value is two levels of it). Default 100.
+   */
   readonly maxDepth?: number;
 }
 
@@ -43,6 +51,7 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const maxValues = options.maxValues ?? 2 ** 21;
   const maxDepth = options.maxDepth ?? 100;
+  const textDepth = 2 * maxDepth;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let budget = 0;
@@ -167,18 +176,24 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
     kind: 'bytes',
     encode: (frame) => {
       budget = maxValues;
-      return encoder.encode(JSON.stringify(toJson(frame, 0)));
+      const text = JSON.stringify(toJson(frame, 0));
+      // The sender refuses what a receiver with the same limits would.
+      scanJson(text, maxValues, textDepth);
+      return encoder.encode(text);
     },
     text: true,
     decode: (data) => {
       let text: string;
       if (typeof data === 'string') {
         if (textOver(data, maxMessageSize)) throw new RangeError('message larger than maxMessageSize');
+        scanJson(data, maxValues, textDepth);
         text = data;
       } else {
         if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
         if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
-        text = decoder.decode(data);
+        const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+        scanJson(bytes, maxValues, textDepth);
+        text = decoder.decode(bytes);
       }
       budget = maxValues;
       return fromJson(JSON.parse(text), 0);
