@@ -6,7 +6,6 @@
  */
 
 import { msgpackCodec } from '../src/codec/msgpack.js';
-import { textOver } from '../src/codec/text-size.js';
 import { RpcError, type RpcErrorCode } from '../src/errors.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/protocol.js';
 import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
@@ -202,7 +201,10 @@ export class WebSocketTransport implements Transport {
     this.#heard = true;
     const data = event.data;
     if (typeof data === 'string') {
-      if (textOver(data, this.#maxMessageSize)) return this.#tooBig(`a text frame of over ${this.#maxMessageSize} bytes`);
+      // Over the limit in UTF-8 bytes: the length settles most strings; only long ones are measured.
+      const max = this.#maxMessageSize;
+      if (data.length > max || (data.length * 3 > max && new Blob([data]).size > max))
+        return this.#tooBig(`a text frame of over ${max} bytes`);
       if (data === 'ping') this.send('pong');
       // A negotiated JSON frame, or not ours (the peer counts that as malformed).
       else if (data !== 'pong') this.#receiver?.message(data);
