@@ -10,6 +10,7 @@ import { checkLeaks, track } from '../support/connect.js';
 /** The rows of the value table in docs/protocol.md §11.1, each with what it must arrive as. */
 const table: [string, unknown, (value: unknown) => void][] = [
   ['null', null, (v) => equal(v, null)],
+  ['undefined (as null; CBOR keeps undefined)', [undefined], (v) => ok((v as unknown[])[0] == null, String(v))],
   ['booleans', [true, false], (v) => deepEqual(v, [true, false])],
   [
     'safe integers',
@@ -38,6 +39,14 @@ const table: [string, unknown, (value: unknown) => void][] = [
     'ArrayBuffer (bytes at least)',
     new Uint8Array([9, 8]).buffer,
     (v) => deepEqual([...new Uint8Array(v instanceof ArrayBuffer ? v : (v as Uint8Array))], [9, 8]),
+  ],
+  [
+    'DataView (its bytes)',
+    new DataView(new Uint8Array([7, 6, 5]).buffer, 1, 2),
+    (v) => {
+      ok(v instanceof Uint8Array, String(v));
+      deepEqual([...v], [6, 5]);
+    },
   ],
   ['arrays', [1, [2, [3]]], (v) => deepEqual(v, [1, [2, [3]]])],
   ['plain objects', { a: 1, b: { c: 'd' } }, (v) => deepEqual(v, { a: 1, b: { c: 'd' } })],
