@@ -1,7 +1,7 @@
 /* biome-ignore-all lint/suspicious/noExplicitAny: shapes must accept each platform's own signatures */
 /**
- * The WebSocket transport itself: one socket, binary frames, keep-alive, close codes mapped to
- * close reasons. `saltline/websocket` (websocket.ts) exports it; the redialling client and the
+ * The WebSocket transport itself: one socket, binary frames (text ones for negotiated JSON),
+ * keep-alive, close codes mapped to close reasons. `saltline/websocket` (websocket.ts) exports it; the redialling client and the
  * server build on it.
  */
 
@@ -136,7 +136,7 @@ export class WebSocketTransport implements Transport {
    * (which queues), the adapter copies.
    */
   get encoding(): BytesEncoding {
-    return { codec: msgpackCodec, maxMessageSize: this.#maxMessageSize, copiesOnSend: true };
+    return { codec: msgpackCodec, maxMessageSize: this.#maxMessageSize, copiesOnSend: true, text: true };
   }
 
   /** Whether the open socket itself copies in `send`: a browser's does, and a `ws` client's masks into a new buffer. */
@@ -208,22 +208,29 @@ export class WebSocketTransport implements Transport {
     this.#heard = true;
     const data = event.data;
     if (typeof data === 'string') {
+      // Over the limit in UTF-8 bytes: the length settles most strings; only long ones are measured.
+      const max = this.#maxMessageSize;
+      if (data.length > max || (data.length * 3 > max && new Blob([data]).size > max))
+        return this.#tooBig(`a text frame of over ${max} bytes`);
       if (data === 'ping') this.send('pong');
-      else if (data !== 'pong') this.#receiver?.message(data); // not ours: the peer counts it as malformed
+      // A negotiated JSON frame, or not ours (the peer counts that as malformed).
+      else if (data !== 'pong') this.#receiver?.message(data);
       return;
     }
     const size = (data as ArrayBuffer).byteLength;
-    if (size > this.#maxMessageSize) {
-      const error = new RpcError('RESOURCE_EXHAUSTED', `received a message of ${size} bytes, over ${this.#maxMessageSize}`);
-      this.socket.close(1009, 'message too big');
-      return this.#finish(error);
-    }
+    if (size > this.#maxMessageSize) return this.#tooBig(`a message of ${size} bytes, over ${this.#maxMessageSize}`);
     // A plain Uint8Array view either way: no copy, and bytes arrive as Uint8Array, not Buffer.
     const bytes = data as Uint8Array;
     this.#receiver?.message(
       data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     );
   };
+
+  /** A frame over the limit, binary or text, closes the socket with 1009 and the peer with RESOURCE_EXHAUSTED. */
+  #tooBig(what: string): void {
+    this.socket.close(1009, 'message too big');
+    this.#finish(new RpcError('RESOURCE_EXHAUSTED', `received ${what}`));
+  }
 
   readonly #onPong = (): void => {
     this.#heard = true;

@@ -3,7 +3,8 @@
  * (`fromWebSocket`), a redialling client (`connectWebSocket`, for `createPeer`) and a Node server that yields one
  * peer per connection (`serveWebSocket`, which loads `ws` only when called).
  *
- * Frames are binary (`binaryType = 'arraybuffer'`), one saltline message a frame. Keep-alive:
+ * Frames are binary (`binaryType = 'arraybuffer'`), one saltline message a frame; once the JSON
+ * codec is negotiated (`codecs()` from `saltline/codecs`), its frames are text frames. Keep-alive:
  * where the socket can ping (`ws`), protocol-level ping frames, which any WebSocket answers;
  * in a browser, which cannot send pings, a text frame `"ping"` that the far adapter answers with
  * `"pong"`. Both run below the codec and the secure channel, so they never touch saltline frames.

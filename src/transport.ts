@@ -19,6 +19,12 @@ export interface BytesEncoding {
    * message (a socket still connecting queues it).
    */
   readonly copiesOnSend?: boolean;
+  /**
+   * True when the transport also carries strings, each as a text frame (a WebSocket): `send` takes
+   * one and `message` may deliver one, held to `maxMessageSize` counted in UTF-8 bytes. The
+   * negotiated `json` codec then sends text (docs/protocol.md §3.1). Default false: bytes only.
+   */
+  readonly text?: boolean;
 }
 
 /**

@@ -9,10 +9,23 @@ interface CborLimits {
   readonly maxDepth: number;
 }
 
-/** Tags the codec reads: dates (0, 1), bignums (2, 3), Error (27), typed arrays (64–87), Set (258), Map (259). */
-const allowedTag = (tag: number) => tag <= 3 || tag === 27 || (tag >= 64 && tag <= 87) || tag === 258 || tag === 259;
+/** The tag of an error's wire form (docs/protocol.md §11.5, §12): unassigned by IANA, saltline's own. */
+export const ERROR_TAG = 39_999;
 
-export function scanCbor(bytes: Uint8Array, limits: CborLimits): void {
+/**
+ * Tags the codec reads: dates (0, 1), bignums (2, 3), cbor-x's Error (27), typed arrays (64–87),
+ * Set (258), Map (259), and saltline's errors.
+ */
+const allowedTag = (tag: number) => tag <= 3 || tag === 27 || (tag >= 64 && tag <= 87) || tag === 258 || tag === 259 || tag === ERROR_TAG;
+
+/** What `scanCbor` reports beside its checks, as bits: which error forms the bytes hold, so only such messages are walked. */
+export const GENERIC_OBJECT = 1;
+/** `ERROR_TAG` seen: an error's full wire form. */
+export const WIRE_ERROR = 2;
+
+/** Throws on what the codec refuses; returns `GENERIC_OBJECT` (tag 27) and `WIRE_ERROR` bits for the tags seen. */
+export function scanCbor(bytes: Uint8Array, limits: CborLimits): number {
+  let found = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   let values = 0;
@@ -81,6 +94,8 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): void {
       case 6: {
         const tag = argument(info);
         if (!allowedTag(tag)) fail(`tag ${tag}`);
+        if (tag === 27) found |= GENERIC_OBJECT;
+        if (tag === ERROR_TAG) found |= WIRE_ERROR;
         if (tag === 27 && genericName() === 'RegExp') fail('a RegExp');
         // A tag wraps one item, which the count of the level it stands in does not include.
         open[open.length - 1]!++;
@@ -99,4 +114,5 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): void {
     }
   }
   if (at !== bytes.byteLength) fail('trailing bytes');
+  return found;
 }

@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
-import { scanCbor } from './cbor-scan.js';
+import { boxErrors, unboxErrors } from './cbor-errors.js';
+import { GENERIC_OBJECT, scanCbor, WIRE_ERROR } from './cbor-scan.js';
 import type { Codec } from './codec.js';
 
 /** What the CBOR codec takes: the bounds it enforces on both ends, since a far side chooses the sizes. */
@@ -29,17 +30,21 @@ export function cborCodec(options: CborOptions = {}): Codec {
     name: 'cbor',
     kind: 'bytes',
     encode: (frame) => {
-      const bytes = encoder.encode(frame);
-      // The sender refuses what a receiver with the same limits would.
-      scanCbor(bytes, limits);
+      let bytes = encoder.encode(frame);
+      // The sender refuses what a receiver with the same limits would. Tag 27 is an Error that cbor-x cut to its message.
+      if (scanCbor(bytes, limits) & GENERIC_OBJECT) {
+        bytes = encoder.encode(boxErrors(frame, limits.maxDepth));
+        scanCbor(bytes, limits);
+      }
       return bytes;
     },
     decode: (data) => {
       if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
       if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-      scanCbor(bytes, limits);
-      return decoder.decode(bytes);
+      const found = scanCbor(bytes, limits);
+      const value = decoder.decode(bytes);
+      return found & WIRE_ERROR ? unboxErrors(value, limits.maxDepth) : value;
     },
   };
 }

@@ -15,6 +15,11 @@ export interface Codec {
   encodeShared?(frame: unknown): unknown;
   /** Throws on malformed input; the peer drops the message and counts it. */
   decode(data: unknown): unknown;
+  /**
+   * True when `encode` makes UTF-8 text and `decode` also takes it as a string (JSON): negotiated
+   * with `codecs()`, its frames go as text frames where the transport has them. Default false.
+   */
+  readonly text?: boolean;
 }
 
 /** A codec extension type: `encode` returns `null` to pass the value on to the next one. */

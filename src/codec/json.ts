@@ -2,15 +2,24 @@ import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { Codec } from './codec.js';
+import { scanJson } from './json-scan.js';
+import { textOver } from './text-size.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 /** What the JSON codec takes: the bounds it enforces on what it decodes. */
 export interface JsonOptions {
   /** Refuses to decode longer inputs, in bytes. Default 32 MiB. */
   readonly maxMessageSize?: number;
-  /** Values in one message at most, counting every element, key and value at any depth, on both ends. Default 2,097,152. */
+  /**
+   * Values in one message at most, counting every element, key and value at any depth, on both
+   * ends; the JSON text is held to it too, before it is parsed, counting its own values and keys
+   * (a tagged value, `{"~": [tag, payload]}`, is 4 and its payload's). Default 2,097,152.
+   */
   readonly maxValues?: number;
-  /** Levels of arrays and objects in one value, the message being level 1, on both ends. Default 100. */
+  /**
+   * Levels of arrays and objects in one value, the message being level 1, on both ends; the JSON
+   * text may nest twice as deep (a tagged value is two levels of it). Default 100.
+   */
   readonly maxDepth?: number;
 }
 
@@ -34,13 +43,15 @@ const MAX_BIGINT_DIGITS = 4096;
 
 /**
  * JSON in UTF-8 bytes, for debugging and for peers that speak JSON: every value of the msgpack
- * table survives (docs/protocol.md §11.4). Slower and larger than msgpack, and bytes travel as
+ * table survives (docs/protocol.md §11.4). It also reads JSON text, which is how it travels over
+ * a WebSocket once negotiated (§3.1). Slower and larger than msgpack, and bytes travel as
  * base64: use it where a person or another language reads the frames.
  */
 export function jsonCodec(options: JsonOptions = {}): Codec {
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   const maxValues = options.maxValues ?? 2 ** 21;
   const maxDepth = options.maxDepth ?? 100;
+  const textDepth = 2 * maxDepth;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let budget = 0;
@@ -165,13 +176,27 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
     kind: 'bytes',
     encode: (frame) => {
       budget = maxValues;
-      return encoder.encode(JSON.stringify(toJson(frame, 0)));
+      const text = JSON.stringify(toJson(frame, 0));
+      // The sender refuses what a receiver with the same limits would.
+      scanJson(text, maxValues, textDepth);
+      return encoder.encode(text);
     },
+    text: true,
     decode: (data) => {
-      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
-      if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+      let text: string;
+      if (typeof data === 'string') {
+        if (textOver(data, maxMessageSize)) throw new RangeError('message larger than maxMessageSize');
+        scanJson(data, maxValues, textDepth);
+        text = data;
+      } else {
+        if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
+        if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+        const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+        scanJson(bytes, maxValues, textDepth);
+        text = decoder.decode(bytes);
+      }
       budget = maxValues;
-      return fromJson(JSON.parse(decoder.decode(data)), 0);
+      return fromJson(JSON.parse(text), 0);
     },
   };
 }

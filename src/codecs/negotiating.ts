@@ -1,4 +1,6 @@
 import type { Codec } from '../codec/codec.js';
+import { textOver } from '../codec/text-size.js';
+import type { TextLink } from './text-link.js';
 
 /** Codec names a side may offer, and their length: what a HELLO may make the receiver look through. */
 const MAX_CODECS = 16;
@@ -8,7 +10,9 @@ const CODEC_BIT = 0x80;
 /**
  * The session's codec on one link while codecs are negotiated (docs/protocol.md §3.1). It sends
  * in the default codec until `choose` names one the far side offered, then in that one, each frame
- * prefixed `c1 8i` (`i`: its index in the far side's list); it reads both, by the prefix.
+ * prefixed `c1 8i` (`i`: its index in the far side's list); it reads both, by the prefix. Over a
+ * transport with text frames, a text codec's frames go as text (`TextLink`) and text frames are
+ * read by this side's first text codec.
  */
 export class NegotiatingCodec implements Codec {
   readonly kind = 'bytes' as const;
@@ -17,11 +21,17 @@ export class NegotiatingCodec implements Codec {
   /** What this side sends in, once chosen, and the prefix its frames carry. */
   #chosen: Codec | undefined;
   #prefix = 0;
+  readonly #text: Codec | undefined;
+  readonly #textLink: TextLink | undefined;
+  readonly #maxMessageSize: number;
   readonly encodeShared?: (frame: unknown) => unknown;
 
-  constructor(fallback: Codec, offered: readonly Codec[]) {
+  constructor(fallback: Codec, offered: readonly Codec[], maxMessageSize: number, textLink?: TextLink) {
     this.#default = fallback;
     this.#offered = offered.slice(0, MAX_CODECS);
+    this.#maxMessageSize = maxMessageSize;
+    this.#textLink = textLink;
+    this.#text = textLink && this.#offered.find((codec) => codec.text);
     // The outbox asks once whether a shared buffer may be used: only the default codec's, and only until a choice.
     if (fallback.encodeShared) this.encodeShared = (frame) => (this.#chosen ? this.encode(frame) : fallback.encodeShared!(frame));
   }
@@ -39,6 +49,7 @@ export class NegotiatingCodec implements Codec {
       if (index < 0) continue;
       this.#chosen = codec;
       this.#prefix = CODEC_BIT | index;
+      this.#textLink?.sendAsText(codec.text ? this.#prefix : 0);
       return;
     }
   }
@@ -55,6 +66,11 @@ export class NegotiatingCodec implements Codec {
   }
 
   decode(data: unknown): unknown {
+    if (typeof data === 'string' && this.#text) {
+      // The session bounds bytes only; text is held to the same limit, in UTF-8 bytes.
+      if (textOver(data, this.#maxMessageSize)) throw new RangeError('a text frame larger than maxMessageSize');
+      return this.#text.decode(data);
+    }
     if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) {
       return this.#default.decode(data);
     }

@@ -23,7 +23,8 @@ export function compression(options: CompressionOptions = {}): Plugin {
     features: compressors.map((compressor) => compressor.name),
     wrapTransport(transport, { peer, maxMessageSize }) {
       if (transport.encoding === 'clone') return transport;
-      const link = new CompressingLink(transport, transport.encoding, options, compressors, maxMessageSize);
+      // Compressed frames are bytes: layers above send none as text (a text frame is never compressed).
+      const link = new CompressingLink(transport, { ...transport.encoding, text: false }, options, compressors, maxMessageSize);
       links.set(peer, link);
       return link;
     },

@@ -221,4 +221,5 @@ export class CompressingLink implements Transport {
   }
 }
 
-const sizeOf = (data: unknown): number => (data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : 0);
+const sizeOf = (data: unknown): number =>
+  data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : typeof data === 'string' ? data.length : 0;

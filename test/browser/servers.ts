@@ -9,13 +9,17 @@
  *                            on `/__saltline/ws` tells how many it refused)
  * - `/__saltline/ws-silent`  a plain ws endpoint that accepts, then never answers anything (not even pings)
  * - `/__saltline/signal`     the WebRTC signaling service
+ * - `/__saltline/ws-json`    the test service offering the JSON codec (`codecs()`); `frames()` tells
+ *                            how many text and binary frames this connection has received
  *
  * Each saltline endpoint admits the test pages' own origin (`allowOrigins`), and no other.
  */
 import { WebSocketServer } from 'ws';
 import { signalingService } from '../../adapters/webrtc.js';
 import { type HttpServerLike, serveWebSocket, type WebSocketService, type WebSocketTransport } from '../../adapters/websocket.js';
+import { codecs } from '../../src/codecs/index.js';
 import { createPeer, type Peer } from '../../src/index.js';
+import { jsonCodec } from '../../src/json.js';
 import { service } from '../fixtures/service.js';
 
 export const paths = {
@@ -24,6 +28,7 @@ export const paths = {
   silent: '/__saltline/ws-silent',
   foreign: '/__saltline/ws-foreign',
   signal: '/__saltline/signal',
+  json: '/__saltline/ws-json',
 } as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: Node's own listener signatures
@@ -60,6 +65,24 @@ export async function start(server: Server): Promise<() => Promise<void>> {
           closeWith: (code: number, reason: string) => transports.get(peer)?.socket.close(code, reason),
         });
       },
+    ),
+  );
+  const frames = new WeakMap<Peer, { text: number; binary: number }>();
+  const json = { server, path: paths.json, allowOrigins, peer: { plugins: [codecs([jsonCodec()])] } };
+  services.push(
+    await serveWebSocket(
+      {
+        ...json,
+        createPeer: (transport, options) => {
+          const peer = createPeer(transport, options);
+          const counts = { text: 0, binary: 0 };
+          frames.set(peer, counts);
+          const socket = (transport as WebSocketTransport).socket;
+          socket.addEventListener('message', ({ data }) => counts[typeof data === 'string' ? 'text' : 'binary']++);
+          return peer;
+        },
+      },
+      (peer) => peer.expose({ ...service, frames: () => frames.get(peer) }),
     ),
   );
   const refuseAll = () => ({ status: 403, message: 'not you' });

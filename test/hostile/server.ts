@@ -6,14 +6,22 @@
  *   /rpc     the API below, plain
  *   /secure  the same API through `saltline/secure` (keys in ./keys.ts)
  *   /signal  the WebRTC signaling service
+ *   /plugins the API with the wire plugins on: `compression()` on `CompressionStream` (asynchronous)
+ *            and `codecs([cborCodec(), jsonCodec()])`, so a frame prefixed `c1 80` is CBOR, `c1 81` JSON
+ *   /zlib    the API with `compression()` on Node's `zlib` (synchronous)
  *
  * Options are defaults, except `--hello-timeout=MS`: the suite shortens the hello timeout so
  * that waiting it out stays cheap (the default is the servers' own, documented there).
  */
 import { createServer } from 'node:http';
+import zlib from 'node:zlib';
 import { signalingService } from '../../adapters/signaling.js';
 import { type ServeWebSocketOptions, serveWebSocket } from '../../adapters/websocket.js';
+import { cborCodec } from '../../src/cbor.js';
+import { codecs } from '../../src/codecs/index.js';
+import { compression, deflateRaw } from '../../src/compression/index.js';
 import { type Peer, type PeerOptions, withContext } from '../../src/index.js';
+import { jsonCodec } from '../../src/json.js';
 import { createPeer as createSecurePeer } from '../../src/secure/index.js';
 import { clientIdentity, serverIdentity } from './keys.js';
 
@@ -83,6 +91,11 @@ services.push(
     (peer) => peer.expose(api),
   ),
 );
+const withPlugins = (plugins: PeerOptions['plugins']): ServeWebSocketOptions => ({ ...common, peer: { ...peerOptions, plugins } });
+const wire = [compression(), codecs([cborCodec(), jsonCodec()])];
+services.push(await serveWebSocket({ ...withPlugins(wire), path: '/plugins' }, (peer) => peer.expose(api)));
+const zlibCompression = [compression({ compressors: [deflateRaw({ zlib })] })];
+services.push(await serveWebSocket({ ...withPlugins(zlibCompression), path: '/zlib' }, (peer) => peer.expose(api)));
 const signaling = signalingService();
 services.push(await serveWebSocket({ ...common, path: '/signal' }, (peer) => signaling.accept(peer)));
 

@@ -135,4 +135,12 @@ describe('hostile peers against serveWebSocket in a child process', () => {
     },
   );
   survives('12', (seen) => seen === 'closed');
+  // Bombs end the session; a flood is closed at the waiting cap, or inflated and answered in time.
+  survives('15a', (seen) => seen === 'closed');
+  survives('15b', (seen) => seen === 'closed');
+  survives('15c', (seen) => seen === 'closed');
+  survives('15d', (seen) => seen === 'closed' || seen === 'answered');
+  // Each frame is dropped as malformed; a later PING is answered.
+  survives('15e', (seen) => seen === 'answered');
+  survives('15f', (seen) => seen === 'answered');
 });

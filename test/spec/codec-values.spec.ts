@@ -10,6 +10,7 @@ import { checkLeaks, track } from '../support/connect.js';
 /** The rows of the value table in docs/protocol.md §11.1, each with what it must arrive as. */
 const table: [string, unknown, (value: unknown) => void][] = [
   ['null', null, (v) => equal(v, null)],
+  ['undefined (as null; CBOR keeps undefined)', [undefined], (v) => ok((v as unknown[])[0] == null, String(v))],
   ['booleans', [true, false], (v) => deepEqual(v, [true, false])],
   [
     'safe integers',
@@ -39,6 +40,14 @@ const table: [string, unknown, (value: unknown) => void][] = [
     new Uint8Array([9, 8]).buffer,
     (v) => deepEqual([...new Uint8Array(v instanceof ArrayBuffer ? v : (v as Uint8Array))], [9, 8]),
   ],
+  [
+    'DataView (its bytes)',
+    new DataView(new Uint8Array([7, 6, 5]).buffer, 1, 2),
+    (v) => {
+      ok(v instanceof Uint8Array, String(v));
+      deepEqual([...v], [6, 5]);
+    },
+  ],
   ['arrays', [1, [2, [3]]], (v) => deepEqual(v, [1, [2, [3]]])],
   ['plain objects', { a: 1, b: { c: 'd' } }, (v) => deepEqual(v, { a: 1, b: { c: 'd' } })],
   ['an object with a "~" key', { '~': [7, 'not a tag'] }, (v) => deepEqual(v, { '~': [7, 'not a tag'] })],
@@ -49,6 +58,21 @@ const table: [string, unknown, (value: unknown) => void][] = [
     (v) => {
       ok(v instanceof Error);
       equal(v.message, 'boom');
+    },
+  ],
+  [
+    'an RpcError with its code, data, own properties and cause chain',
+    Object.assign(new RpcError('NOT_FOUND', 'no user', { data: { id: 7 }, cause: new TypeError('lookup', { cause: new Error('db') }) }), {
+      retryable: false,
+    }),
+    (v) => {
+      ok(v instanceof RpcError, String(v));
+      deepEqual(
+        [v.code, v.message, v.data, (v as unknown as { retryable: unknown }).retryable],
+        ['NOT_FOUND', 'no user', { id: 7 }, false],
+      );
+      ok(v.cause instanceof TypeError && v.cause.message === 'lookup', String(v.cause));
+      ok(v.cause.cause instanceof Error && v.cause.cause.message === 'db', String(v.cause.cause));
     },
   ],
   [
@@ -160,7 +184,35 @@ describe('the json codec against hostile input', () => {
   it('refuses text that is not UTF-8', () => {
     throws(() => jsonCodec().decode(new Uint8Array([0x5b, 0xc1, 0x5d])));
   });
+
+  it('refuses text of more values than maxValues before JSON.parse builds any', () => {
+    const error = unparsed(() => jsonCodec({ maxValues: 100 }).decode(`[${'{},'.repeat(200)}{}]`));
+    ok(error instanceof RangeError && /values/.test(error.message), String(error));
+  });
+
+  it('refuses text nested deeper than twice maxDepth before JSON.parse builds any', () => {
+    const error = unparsed(() => jsonCodec({ maxDepth: 5 }).decode(`${'['.repeat(11)}${']'.repeat(11)}`));
+    ok(error instanceof RangeError && /deep/.test(error.message), String(error));
+  });
+
+  it('counts no value inside strings, escaped quotes included', () => {
+    const text = JSON.stringify([`"[{,:}]\\"${',{['.repeat(50)}`]);
+    deepEqual(jsonCodec({ maxValues: 2, maxDepth: 1 }).decode(text), [`"[{,:}]\\"${',{['.repeat(50)}`]);
+  });
 });
+
+/** The error `decode` throws, checking that `JSON.parse` was never called on the way. */
+function unparsed(decode: () => unknown): unknown {
+  const parse = JSON.parse;
+  let parsed = 0;
+  JSON.parse = (...args: Parameters<typeof parse>) => (parsed++, parse(...args));
+  try {
+    return throws(decode);
+  } finally {
+    JSON.parse = parse;
+    equal(parsed, 0, 'JSON.parse ran');
+  }
+}
 
 describe('the cbor codec against hostile input', () => {
   it('refuses an array that claims more items than the bytes that follow, before allocating', () => {

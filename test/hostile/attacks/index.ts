@@ -1,5 +1,7 @@
 /** Every attack of the hostile-peer suite, by the number the issue gives it. */
 import { callFlood, callFloodUnderBudget } from './call-flood.js';
+import { cborFrameAttack, jsonFrameAttack } from './codec-frames.js';
+import { bomb, compressedFlood, hugeLength } from './compression-bombs.js';
 import { creditBypass } from './credit-bypass.js';
 import { emptyMaps } from './empty-maps.js';
 import { heldNotifications } from './held-notifications.js';
@@ -94,5 +96,41 @@ export const attacks: readonly AttackCase[] = [
     name: '1,000 connections that never say hello',
     bound: '`maxConnections` (1,000; 503 before the handshake); `limits.helloTimeout` (10 s; 2 s in this suite)',
     run: idleConnections,
+  },
+  {
+    item: '15a',
+    name: 'a deflate frame announcing 64 KiB that inflates to 32 MiB (CompressionStream)',
+    bound: 'inflating stops past the announced length: `RESOURCE_EXHAUSTED`, the session closes',
+    run: bomb('/plugins'),
+  },
+  {
+    item: '15b',
+    name: 'the same bomb against zlib',
+    bound: "zlib's `maxOutputLength` is the announced length: `RESOURCE_EXHAUSTED`, the session closes",
+    run: bomb('/zlib'),
+  },
+  {
+    item: '15c',
+    name: 'a deflate frame announcing 4 GiB',
+    bound: 'an announced length over `maxMessageSize` closes the session before inflating',
+    run: hugeLength,
+  },
+  {
+    item: '15d',
+    name: '20,000 compressed frames in one burst while inflating is asynchronous',
+    bound: 'at most 4,096 frames or 4 × `maxMessageSize` wait behind an inflation; past it the session closes',
+    run: compressedFlood,
+  },
+  {
+    item: '15e',
+    name: 'CBOR frames claiming 2^64 items, a 4 GiB string, nesting a million deep, indefinite lengths',
+    bound: 'a scan before cbor-x: counts against the bytes left, `maxDepth` (100), `maxValues` (2^21), no indefinite lengths',
+    run: cborFrameAttack,
+  },
+  {
+    item: '15f',
+    name: 'a JSON frame of 32 MiB holding 11 million empty objects, then arrays nested a million deep',
+    bound: 'a scan of the text before `JSON.parse`: `maxValues` (2^21) values and keys, nesting 2 × `maxDepth` (200)',
+    run: jsonFrameAttack,
   },
 ];
