@@ -2,13 +2,14 @@
 /**
  * From the host: two clients, one on each of two hubs, meet through the Redis bus. Signaling: alice
  * joins a room on hub 1, bob joins it on hub 2 and sees her, and a signal crosses both ways. Relay:
- * two sockets of one pair exchange a binary frame across the hubs. Exits 0 when all of it worked.
+ * two secure peers (`fromRelay`), one on each hub, call each other through it. Exits 0 when all of it worked.
  *
  *   node deploy/smoke-client.mjs ws://127.0.0.1:8081 ws://127.0.0.1:8082
  */
 import { WebSocket } from 'ws';
 import { createPeer } from 'saltline';
-import { fromWebSocket } from 'saltline/websocket';
+import { createPeer as createSecurePeer, generateIdentity } from 'saltline/secure';
+import { fromRelay, fromWebSocket } from 'saltline/websocket';
 
 const [hub1, hub2] = process.argv.slice(2);
 let step = 'connecting';
@@ -67,19 +68,21 @@ if (offer.from !== b.id || answer.from !== a.id) throw new Error('signals crosse
 console.log('smoke: signaling across two hubs ok');
 
 step = 'relaying';
-const pair = `pair-${process.pid}-smoke`;
-const left = await open(`${hub1}/relay?pair=${pair}`);
-const right = await open(`${hub2}/relay?pair=${pair}`);
-const frame = new Promise((resolve) => right.once('message', (data) => resolve(new Uint8Array(data))));
-// The relay subscribes to the bus once the socket is open: resend until the far side has it.
-const sending = setInterval(() => left.send(new Uint8Array([1, 2, 3])), 200);
-const got = await frame;
-clearInterval(sending);
-if (got.join() !== '1,2,3') throw new Error(`relay delivered ${got}`);
-console.log('smoke: relay across two hubs ok');
+// Two secure peers, one on each hub, through the relay: the hubs forward frames they cannot read.
+const pair = `pair-${process.pid}-${Date.now()}`;
+const [left, right] = [generateIdentity(), generateIdentity()];
+const networkKey = new Uint8Array(32).fill(1);
+const secureEnd = async (url, me, other, name) =>
+  createSecurePeer(fromRelay(await open(`${url}/relay?pair=${pair}`)), {
+    secure: { identity: me, networkKey, expectedRemoteKey: other.publicKey },
+    expose: { whoami: () => name },
+  });
+const ends = [await secureEnd(hub1, left, right, 'left'), await secureEnd(hub2, right, left, 'right')];
+const names = await Promise.all(ends.map((end) => end.call('whoami')));
+if (names.join() !== 'right,left') throw new Error(`the relay answered ${names}`);
+console.log('smoke: secure peers through the relay across two hubs ok');
 
 alice.peer.close();
 bob.peer.close();
-left.close();
-right.close();
+for (const end of ends) end.close();
 clearTimeout(timer);

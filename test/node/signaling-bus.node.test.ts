@@ -90,7 +90,8 @@ describe('signalingService({ bus }) across two services', () => {
       },
       onNodeDown: (listener) => bus.onNodeDown(listener),
     }));
-    const [heardByAlice, heardByBob]: unknown[][][] = [[], []];
+    const heardByAlice: unknown[][] = [];
+    const heardByBob: unknown[][] = [];
     const joiningAlice = member(one, heardByAlice).call<{ id: string; members: string[] }>('join', ['same-instant']);
     await addCalled;
     const b = await member(two, heardByBob).call<{ id: string; members: string[] }>('join', ['same-instant']);
