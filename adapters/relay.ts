@@ -5,74 +5,97 @@
  * learns nothing and can forge nothing.
  *
  * The hub says `"paired"` (a text frame) to each socket once the other end is there, and closes a
- * socket when its other end leaves; frames sent before that would reach no one, so this transport
- * holds them until then. Neither end opened the link to the other, so it reports no `initiator`:
- * the secure channel then lets both ends say hello and picks the initiator from their keys.
+ * socket when its other end leaves. `fromRelay` resolves then, so the peer (and its secure
+ * handshake, with its timeout) starts only once the other end can answer; what the other end
+ * sends before the peer starts is kept (a few messages: its hello). Neither end opened the link to
+ * the other, so the transport reports no `initiator`: the secure channel then lets both ends say
+ * hello and picks the initiator from their keys.
  */
+import { RpcError } from '../src/errors.js';
 import type { BytesEncoding, Transport, TransportReceiver } from '../src/transport.js';
 import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 /** The hub relay's default cap on one frame, in bytes (its `maxMessageSize`). */
 const RELAY_MAX_MESSAGE_SIZE = 1 << 20;
-
+/** Messages kept from the other end before the peer starts; one more closes the link. */
+const MAX_EARLY_MESSAGES = 16;
 /** What the hub sends a socket once both ends of its pair are there. */
 const PAIRED = 'paired';
 
 /** Options of `fromRelay`: those of `fromWebSocket`, whose `maxMessageSize` defaults to the relay's 1 MiB here. */
 export type RelayTransportOptions = Omit<WebSocketTransportOptions, 'initiator'>;
 
-/** The transport `fromRelay` returns: it holds sends until the other end of the pair is there. */
+/** The transport `fromRelay` resolves with, once both ends of the pair are at the hub. */
 export class RelayTransport implements Transport {
-  readonly encoding: BytesEncoding;
   /** Neither end opened the link to the other (see the module comment). */
   readonly initiator = undefined;
+  /** Settles once the hub says the pair is complete; rejects if the socket closes first. */
+  readonly paired: Promise<void>;
   readonly #inner: WebSocketTransport;
-  /** Sends made before the hub said the pair is complete; `undefined` once it has. */
-  #held: unknown[] | undefined = [];
+  #receiver: TransportReceiver | undefined;
+  /** What arrived before `start`: the other end's messages, then maybe the close. */
+  readonly #early: unknown[] = [];
+  #closed: { reason: unknown } | undefined;
 
   constructor(socket: WebSocketLike, options: RelayTransportOptions = {}) {
     this.#inner = new WebSocketTransport(socket, { maxMessageSize: RELAY_MAX_MESSAGE_SIZE, ...options });
-    // Held messages are kept, so the codec may not reuse their buffers.
-    this.encoding = { ...this.#inner.encoding, copiesOnSend: false };
+    let isPaired = false;
+    this.paired = new Promise((resolve, reject) => {
+      this.#inner.start({
+        message: (data) => {
+          if (!isPaired && data === PAIRED) return ((isPaired = true), resolve());
+          if (this.#receiver) return this.#receiver.message(data);
+          if (this.#early.length < MAX_EARLY_MESSAGES) return void this.#early.push(data);
+          this.#ended(new RpcError('RESOURCE_EXHAUSTED', `over ${MAX_EARLY_MESSAGES} messages came before the peer started`));
+          this.#inner.close();
+        },
+        closed: (reason) => {
+          if (!isPaired) reject(RpcError.from(reason ?? 'the relay closed before the other end came', 'UNAVAILABLE'));
+          this.#ended(reason);
+        },
+      });
+    });
+    this.paired.catch(() => {}); // fromRelay's caller gets it
+  }
+
+  get encoding(): BytesEncoding {
+    return this.#inner.encoding;
   }
 
   get bufferedAmount(): number {
     return this.#inner.bufferedAmount;
   }
 
-  /** Whether the other end of the pair has arrived. */
-  get paired(): boolean {
-    return this.#held === undefined;
-  }
-
   start(receiver: TransportReceiver): void {
-    this.#inner.start({
-      message: (data) => {
-        if (data !== PAIRED || this.paired) return receiver.message(data);
-        const held = this.#held!;
-        this.#held = undefined;
-        for (const message of held) this.#inner.send(message);
-      },
-      closed: (reason) => receiver.closed(reason),
-    });
+    this.#receiver = receiver;
+    for (const data of this.#early.splice(0)) receiver.message(data);
+    if (this.#closed) receiver.closed(this.#closed.reason);
   }
 
   send(message: unknown): void {
-    if (this.#held) this.#held.push(message);
-    else this.#inner.send(message);
+    this.#inner.send(message);
   }
 
   close(): void {
-    this.#held = undefined;
     this.#inner.close();
+  }
+
+  #ended(reason: unknown): void {
+    if (this.#closed) return;
+    this.#closed = { reason };
+    this.#receiver?.closed(reason);
   }
 }
 
 /**
  * A transport over a socket you opened to a hub's relay, `new WebSocket(`${hub}/relay?pair=${pair}`)`
- * (a pair name is 8 to 128 letters, digits, `_` or `-`; make it unguessable). Give it to `createPeer`
- * from `saltline/secure` at once. `peer.close()` closes the socket; the other end's leaving closes the peer.
+ * (a pair name is 8 to 128 letters, digits, `_` or `-`; make it unguessable), once the other end of
+ * the pair is there too; give it to `createPeer` from `saltline/secure`. It rejects with the close
+ * reason (an `RpcError`) if the socket closes first: the pair is full, the hub went away, or you
+ * closed the socket to stop waiting. `peer.close()` closes the socket; the other end's leaving closes the peer.
  */
-export function fromRelay(socket: WebSocketLike, options: RelayTransportOptions = {}): RelayTransport {
-  return new RelayTransport(socket, options);
+export async function fromRelay(socket: WebSocketLike, options: RelayTransportOptions = {}): Promise<RelayTransport> {
+  const transport = new RelayTransport(socket, options);
+  await transport.paired;
+  return transport;
 }

@@ -72,12 +72,11 @@ step = 'relaying';
 const pair = `pair-${process.pid}-${Date.now()}`;
 const [left, right] = [generateIdentity(), generateIdentity()];
 const networkKey = new Uint8Array(32).fill(1);
-const secureEnd = async (url, me, other, name) =>
-  createSecurePeer(fromRelay(await open(`${url}/relay?pair=${pair}`)), {
-    secure: { identity: me, networkKey, expectedRemoteKey: other.publicKey },
-    expose: { whoami: () => name },
-  });
-const ends = [await secureEnd(hub1, left, right, 'left'), await secureEnd(hub2, right, left, 'right')];
+// Both ends must be at the relay before either transport is ready: open them together.
+const transports = await Promise.all([hub1, hub2].map(async (url) => fromRelay(await open(`${url}/relay?pair=${pair}`))));
+const secureEnd = (transport, me, other, name) =>
+  createSecurePeer(transport, { secure: { identity: me, networkKey, expectedRemoteKey: other.publicKey }, expose: { whoami: () => name } });
+const ends = [secureEnd(transports[0], left, right, 'left'), secureEnd(transports[1], right, left, 'right')];
 const names = await Promise.all(ends.map((end) => end.call('whoami')));
 if (names.join() !== 'right,left') throw new Error(`the relay answered ${names}`);
 console.log('smoke: secure peers through the relay across two hubs ok');

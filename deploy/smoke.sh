@@ -31,7 +31,7 @@ ts() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(ts)" -v n="$2" 'BEGIN{printf "smoke: %-24s %6.1f s\n", n, b-a}'; }
 START=$(ts)
 
-[ "$(id -u)" = 0 ] || fail "run as root: this script starts its own dockerd"
+[ "$(id -u)" = 0 ] || fail "run as root: this script starts its own dockerd (SALTLINE_CONTAINER_SMOKE=0 .ci/run skips it)"
 NODE=$(command -v node) || fail "node is not on PATH"
 REDIS_SERVER=$(command -v redis-server || echo /usr/bin/redis-server)
 missing=()
@@ -51,6 +51,7 @@ cleanup() {
     [ "$status" = 0 ] || { "${COMPOSE[@]}" logs --tail 30 2>/dev/null; $DOCKER logs saltline-hub-smoke 2>/dev/null | tail -30; }
     BUS_KEY=x "${COMPOSE[@]}" down -t 5 >/dev/null 2>&1
     $DOCKER rm -f saltline-hub-smoke >/dev/null 2>&1
+    $DOCKER image prune -f >/dev/null 2>&1 # the previous run's images, untagged by this one's
     kill -TERM "$DOCKERD_PID" 2>/dev/null
     for _ in $(seq 1 60); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$DOCKERD_PID" 2>/dev/null && kill -KILL "$DOCKERD_PID" 2>/dev/null

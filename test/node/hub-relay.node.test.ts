@@ -60,10 +60,17 @@ async function startHub(name: string, redisUrl?: string): Promise<Hub> {
   };
 }
 
-/** One end of `pair` on `hub`: a secure peer pinned to the other end's key, answering `whoami`. */
-function end(hub: Hub, pair: string, me: typeof alice, other: typeof alice, name: string): Peer {
-  const secure = { identity: me, networkKey, expectedRemoteKey: other.publicKey };
-  return track(createPeer(fromRelay(client(`${hub.url}/relay?pair=${pair}`)), { secure, expose: { whoami: () => name } }));
+/** The two ends of `pair`, alice on `hubA` and bob on `hubB`: secure peers pinned to each other's key, answering `whoami`. */
+async function pairUp(hubA: Hub, hubB: Hub, pair: string): Promise<[Peer, Peer]> {
+  const transports = await Promise.all([hubA, hubB].map((hub) => fromRelay(client(`${hub.url}/relay?pair=${pair}`))));
+  const end = (index: number, me: typeof alice, other: typeof alice, name: string) =>
+    track(
+      createPeer(transports[index]!, {
+        secure: { identity: me, networkKey, expectedRemoteKey: other.publicKey },
+        expose: { whoami: () => name },
+      }),
+    );
+  return [end(0, alice, bob, 'alice'), end(1, bob, alice, 'bob')];
 }
 
 describe('fromRelay: secure peers through the hub relay', () => {
@@ -81,24 +88,45 @@ describe('fromRelay: secure peers through the hub relay', () => {
   });
 
   it('lets two secure peers on two hubs sharing a bus call each other, each seeing the key it pinned', async () => {
-    const a = end(hubs[0]!, 'pair-across-hubs', alice, bob, 'alice');
-    const b = end(hubs[1]!, 'pair-across-hubs', bob, alice, 'bob');
+    const [a, b] = await pairUp(hubs[0]!, hubs[1]!, 'pair-across-hubs');
     deepEqual(await Promise.all([a.call('whoami'), b.call('whoami')]), ['bob', 'alice']);
     ok(Buffer.from(a.remoteIdentity!).equals(Buffer.from(bob.publicKey)), 'alice did not see bob’s key');
   });
 
   it('lets two secure peers on one hub without a bus call each other', async () => {
-    const a = end(hubs[2]!, 'pair-on-one-hub', alice, bob, 'alice');
-    const b = end(hubs[2]!, 'pair-on-one-hub', bob, alice, 'bob');
+    const [a, b] = await pairUp(hubs[2]!, hubs[2]!, 'pair-on-one-hub');
     deepEqual(await Promise.all([a.call('whoami'), b.call('whoami')]), ['bob', 'alice']);
   });
 
   it('closes a peer with UNAVAILABLE when the other end of its pair leaves', async () => {
-    const a = end(hubs[0]!, 'pair-that-ends', alice, bob, 'alice');
-    const b = end(hubs[1]!, 'pair-that-ends', bob, alice, 'bob');
+    const [a, b] = await pairUp(hubs[0]!, hubs[1]!, 'pair-that-ends');
     equal(await b.call('whoami'), 'alice');
     a.close();
     const reason = await b.closed;
     ok(reason instanceof RpcError && reason.code === 'UNAVAILABLE', `closed with ${String(reason)}`);
+  });
+
+  it('rejects fromRelay with the hub’s reason for a third socket on a full pair', async () => {
+    await pairUp(hubs[0]!, hubs[1]!, 'pair-already-full');
+    const third = await fromRelay(client(`${hubs[1]!.url}/relay?pair=pair-already-full`)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    ok(third instanceof RpcError && /pair is full/.test(third.message), `got ${String(third)}`);
+  });
+
+  it('closes the link with RESOURCE_EXHAUSTED when the other end sends over 16 messages before the peer starts', async () => {
+    const url = `${hubs[2]!.url}/relay?pair=pair-that-floods`;
+    const raw = client(url);
+    const [transport] = await Promise.all([
+      fromRelay(client(url)),
+      new Promise((resolve) => raw.once('message', resolve)), // "paired"
+    ]);
+    const gone = once(raw, 'close'); // the hub closes it once the transport's socket closes
+    for (let i = 0; i < 17; i++) raw.send(new Uint8Array([i]));
+    await gone;
+    let reason: unknown;
+    transport.start({ message: () => {}, closed: (why) => (reason = why) });
+    ok(reason instanceof RpcError && reason.code === 'RESOURCE_EXHAUSTED', `closed with ${String(reason)}`);
   });
 });
