@@ -129,4 +129,14 @@ describe('fromRelay: secure peers through the hub relay', () => {
     transport.start({ message: () => {}, closed: (why) => (reason = why) });
     ok(reason instanceof RpcError && reason.code === 'RESOURCE_EXHAUSTED', `closed with ${String(reason)}`);
   });
+
+  it('answers a keep-alive "ping" text frame (what a browser sends) with "pong" rather than closing the socket', async () => {
+    const raw = client(`${hubs[2]!.url}/relay?pair=pair-that-pings`);
+    await once(raw, 'open');
+    raw.send('ping');
+    const [answer, isBinary] = await once(raw, 'message');
+    deepEqual([String(answer), isBinary], ['pong', false]);
+    raw.close();
+    await once(raw, 'close');
+  });
 });
