@@ -196,8 +196,10 @@ export function signalingService(options: SignalingServiceOptions = {}): Signali
           members.set(member.id, member);
           member.rooms.add(room);
           if (bus) {
-            bus.publish(`room:${room}`, { joined: member.id });
+            // Into the shared set before the news: a member joining at once elsewhere either reads
+            // this entry or, having subscribed before reading, hears the news (else it could miss both).
             await bus.add(`room:${room}`, member.id);
+            if (member.rooms.has(room)) bus.publish(`room:${room}`, { joined: member.id });
           }
           return { id: member.id, members: ids };
         },

@@ -13,6 +13,7 @@ import { type WebSocketLike, WebSocketTransport, type WebSocketTransportOptions 
 
 export type { ReconnectPolicy } from '../src/dialer.js';
 export type { AllowOrigins } from './origin.js';
+export { fromRelay, RelayTransport, type RelayTransportOptions } from './relay.js';
 export type { ConnectionState, ConnectionStateChange, ConnectWebSocketOptions } from './websocket-reconnect.js';
 export { connectWebSocket } from './websocket-reconnect.js';
 export type {

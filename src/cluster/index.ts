@@ -1,6 +1,7 @@
 /**
- * `saltline/cluster`: N Node processes serving one API share broadcasts, signaling rooms and
- * presence through Redis pub/sub (`redisBus`), given to `serveWebSocket` and `signalingService`.
+ * `saltline/cluster`: N Node processes serving one API share broadcasts, signaling rooms,
+ * presence and cache invalidations through Redis pub/sub (`redisBus`), given to `serveWebSocket`,
+ * `signalingService` and `clusterInvalidations`.
  */
 export type { Bus } from '../../adapters/bus.js';
 export {
@@ -11,4 +12,5 @@ export {
   type RedisBusOptions,
   type RedisBusStats,
 } from './bus-options.js';
+export { type ClusterInvalidations, type ClusterInvalidationsOptions, clusterInvalidations } from './invalidations.js';
 export { redisBus } from './redis-bus.js';

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { connectWebSocket, fromWebSocket } from '../../adapters/websocket.js';
+import { createCache } from '../../src/cache/index.js';
 import { createPeer, type Peer } from '../../src/index.js';
 import { deepEqual, equal, ok } from '../harness/assert.js';
 import { type ClusterNode, startNode } from '../support/cluster.js';
@@ -94,6 +95,22 @@ describe('a cluster of 3 processes on one Redis', () => {
       got,
       [0, 1, 2].map(() => ['news', 'up', 'b']),
     );
+  });
+
+  it('invalidates a result cached by a client of one process when another process invalidates its tag', async () => {
+    const { expose, heard: h } = heard();
+    const cache = createCache();
+    const reader = track(createPeer(fromWebSocket(client(nodes[1]!.url('/rpc'))), { expose, cache }));
+    await reader.call('subscribe', ['invalidated-1']);
+    const first = await reader.call('price');
+    equal(await reader.call('price'), first);
+    equal(cache.stats().hits, 1);
+    // Process a invalidates, then broadcasts: b hears both in that order, and so does the reader.
+    await connect(nodes[0]!, '/rpc').peer.call('invalidate', ['prices', 'invalidated-1']);
+    await h.next((e) => e[0] === 'news' && e[1] === 'invalidated');
+    const second = await reader.call('price');
+    equal(cache.stats().hits, 1);
+    ok(second !== first, `still ${second}: the invalidation did not reach process b's client`);
   });
 
   it('removes the members of a killed process from their rooms and tells the others', async () => {
