@@ -9,6 +9,7 @@ import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
 import { Exchange } from './exchange.js';
+import { IncomingCall } from './incoming.js';
 import { type Resolved, resolveMethod, resolveTargetMethod } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
@@ -22,13 +23,20 @@ import type { Call, CallHandler, Interceptor, Logger, Peer, PeerOptions } from '
 
 const noMeta: Meta = Object.freeze(Object.create(null));
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
+  );
+}
+
 /** An incoming call: its handler running, then its result streams open. */
 export class Active extends Exchange {
   /** Made on the first read of the handler's signal: an AbortController costs, and most never look. */
   controller: AbortController | undefined = undefined;
   /** Why the call was aborted (cancel, timeout, close), for a signal first read after it was. */
   abortReason: unknown = undefined;
-  resultMeta: Meta | undefined = undefined;
+  /** The call the incoming interceptors saw: its `resultMeta` goes back with the result. */
+  call: IncomingCall | undefined = undefined;
   /** The caller cancelled: the handler's outcome is dropped when it comes. */
   cancelled = false;
 
@@ -110,6 +118,42 @@ export class Callee {
         target,
       );
     }
+    if (typeof target === 'string' && !this.#incoming && !message[6]) return this.#plainCall(message, target);
+    this.#track(message, target);
+  }
+
+  /**
+   * A call to a method by name, with no interceptors and no references in its arguments: a
+   * handler that answers at once (and takes no context) needs no record of the call, which is
+   * made only when it returns a promise (to be cancelled and counted while it runs).
+   */
+  #plainCall(message: CallMessage, method: string): void {
+    const resolved = resolveMethod(this.api, method);
+    if (!resolved || contextHandlerOf(resolved.fn)) return this.#track(message, method);
+    const id = message[1];
+    let result: unknown;
+    try {
+      result = resolved.fn.apply(resolved.self, message[3]);
+    } catch (error) {
+      return this.#replyError(id, undefined, error, method);
+    }
+    if (!isThenable(result) && !this.#options.outbox.closed) {
+      let withRefs = true;
+      try {
+        withRefs = hasRefs(result);
+      } catch {
+        // #reply below fails the call with the reason.
+      }
+      if (!withRefs) return this.#pushResult(id, result, result, false, undefined);
+    }
+    const entry = new Active(id);
+    this.active.set(id, entry);
+    this.#settle(id, entry, result, method);
+  }
+
+  /** Runs a call with its record in `active` from the start. */
+  #track(message: CallMessage, target: string | number | ObjectTarget): void {
+    const id = message[1];
     const entry = new Active(id);
     this.active.set(id, entry);
     let result: unknown;
@@ -126,11 +170,13 @@ export class Callee {
     } catch (error) {
       return this.#replyError(id, entry, error, target);
     }
-    if (
-      result instanceof Promise ||
-      (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
-    ) {
-      (result as PromiseLike<unknown>).then(
+    this.#settle(id, entry, result, target);
+  }
+
+  /** Replies with what a handler returned, once it settles. */
+  #settle(id: number, entry: Active, result: unknown, target: string | number | ObjectTarget): void {
+    if (isThenable(result)) {
+      result.then(
         (value) => this.#reply(id, entry, value),
         (error: unknown) => this.#replyError(id, entry, error, target),
       );
@@ -239,27 +285,28 @@ export class Callee {
       const resolved = this.#resolve(method);
       return this.#run(resolved, refs ? this.#import(args, entry) : args, undefined, method, meta, timeout, entry);
     }
-    const context = this.#contextFor(method, meta, timeout, entry);
-    const call: Call = {
-      method,
-      args: refs ? this.#import(args, entry) : args,
-      meta: { ...meta },
-      get signal() {
-        return context.signal;
-      },
-      timeout,
-      resultMeta: undefined,
-      context,
-    };
-    return incoming(call).then((value) => {
-      entry.resultMeta = call.resultMeta;
-      return value;
-    });
+    // The decoder made the metadata for this call alone: interceptors change it in place.
+    const call = this.#callOf(method, refs ? this.#import(args, entry) : args, meta === noMeta ? {} : meta, timeout, entry);
+    entry.call = call;
+    return incoming(call);
   }
 
-  /** The innermost step of the incoming chain. */
-  async #invoke(call: Call): Promise<unknown> {
-    return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
+  /** The innermost step of the incoming chain: settles with the handler's result, or its throw. */
+  #invoke(call: Call): Promise<unknown> {
+    try {
+      const result = this.#run(
+        this.#resolve(call.method),
+        call.args as unknown[],
+        call.context,
+        call.method,
+        call.meta,
+        Infinity,
+        undefined,
+      );
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #resolve(method: string): Resolved {
@@ -280,26 +327,13 @@ export class Callee {
   ): unknown {
     const takesContext = contextHandlerOf(resolved.fn);
     if (!takesContext) return resolved.fn.apply(resolved.self, args);
-    return takesContext.call(resolved.self, context ?? this.#contextFor(method, meta, timeout, entry), ...args);
+    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
+    return takesContext.call(resolved.self, context ?? this.#callOf(method, args, meta, timeout, entry ?? new Active(-1)), ...args);
   }
 
-  #contextFor(method: string, meta: Meta, timeout: number, entry: Active | undefined): CallContext {
-    // Date.now() only for a handler that sees its context; this runs as the call arrives.
-    const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
-    const { remoteIdentity, principal } = this.#options.identity();
-    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
-    const active = entry ?? new Active(-1);
-    return {
-      get signal() {
-        return active.signal;
-      },
-      deadline,
-      method,
-      meta,
-      peer: this.#options.peer,
-      remoteIdentity,
-      principal,
-    };
+  /** The call and context of one incoming call; runs as it arrives (its deadline counts from now). */
+  #callOf(method: string, args: unknown[], meta: Meta, timeout: number, entry: Active): IncomingCall {
+    return new IncomingCall(method, args, meta, timeout, this.#options.peer, this.#options.identity(), entry);
   }
 
   #reply(id: number, entry: Active, value: unknown): void {
@@ -308,7 +342,7 @@ export class Callee {
       entry.replied = true;
       return this.complete(entry, undefined);
     }
-    const { refs, transfers, outbox } = this.#options;
+    const { refs } = this.#options;
     let withRefs: boolean;
     let wireValue: unknown;
     try {
@@ -319,8 +353,13 @@ export class Callee {
       return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
     }
     entry.replied = true;
-    outbox.push(wire.result(id, wireValue, entry.resultMeta, withRefs, entry.retained), transfers ? transferablesOf(value) : undefined);
+    this.#pushResult(id, value, wireValue, withRefs, entry);
     if (entry.openStreams === 0) this.complete(entry, undefined);
+  }
+
+  #pushResult(id: number, value: unknown, wireValue: unknown, withRefs: boolean, entry: Active | undefined): void {
+    const message = wire.result(id, wireValue, entry?.call?.resultMeta, withRefs, entry?.retained);
+    this.#options.outbox.push(message, this.#options.transfers ? transferablesOf(value) : undefined);
   }
 
   #replyError(id: number, entry: Active | undefined, error: unknown, target: string | number | ObjectTarget): void {

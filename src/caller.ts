@@ -47,6 +47,17 @@ export interface CallerOptions {
   readonly maxPendingCalls: number;
   /** Arguments may carry transferables (clone transports). */
   readonly transfers: boolean;
+  /**
+   * Microtasks an idle caller waits before it clears its deadline timer: each outgoing
+   * interceptor puts one between a reply and the caller's next call.
+   */
+  readonly idleHops: number;
+}
+
+/** True when `meta` has a key: without the array `Object.keys` makes (interceptors hand every call a map, mostly empty). */
+function hasKeys(meta: Meta): boolean {
+  for (const _ in meta) return true;
+  return false;
 }
 
 export function describe(method: string | number | ObjectTarget): string {
@@ -68,6 +79,7 @@ export class Caller {
   #nextId = 1;
   #held: Held[] = [];
   #idleCheckScheduled = false;
+  #idleHops = 0;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   readonly #options: CallerOptions;
 
@@ -120,7 +132,7 @@ export class Caller {
       } catch (error) {
         return this.fail(pending, RpcError.from(error, 'INVALID_ARGUMENT'));
       }
-      const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
+      const hasMeta = meta !== undefined && hasKeys(meta);
       // A call that waits the default time (told in hello) leaves the timeout out.
       const wireTimeout = timeout === defaultTimeout && !withRefs ? undefined : timeout === Infinity ? null : Math.ceil(timeout);
       this.#queue(wire.call(id, target, wireArgs, hasMeta ? meta : undefined, wireTimeout, withRefs), this.#transfersOf(args));
@@ -135,7 +147,7 @@ export class Caller {
       );
       return;
     }
-    const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
+    const hasMeta = meta !== undefined && hasKeys(meta);
     this.#queue(wire.notify(method, args as unknown[], hasMeta ? meta : undefined), this.#transfersOf(args));
   }
 
@@ -229,19 +241,24 @@ export class Caller {
   }
 
   /**
-   * Clears the deadline timer once no call is pending, a microtask from now: a caller making
-   * calls one after another starts the next before then, and keeps the timer instead of paying
-   * for a new one per call.
+   * Clears the deadline timer once no call is pending, a few microtasks from now: a caller making
+   * calls one after another starts the next before then (after its interceptors' steps), and
+   * keeps the timer instead of paying for a new one per call.
    */
   #clearDeadlinesWhenIdle(): void {
     if (this.#idleCheckScheduled) return;
     this.#idleCheckScheduled = true;
+    this.#idleHops = this.#options.idleHops;
     void settled.then(this.#clearIfIdle);
   }
 
   readonly #clearIfIdle = (): void => {
-    this.#idleCheckScheduled = false;
-    if (this.pending.size === 0) this.#deadlines.clear();
+    if (this.pending.size !== 0) this.#idleCheckScheduled = false;
+    else if (--this.#idleHops > 0) void settled.then(this.#clearIfIdle);
+    else {
+      this.#idleCheckScheduled = false;
+      this.#deadlines.clear();
+    }
   };
 
   #removeHeld(id: number): boolean {
