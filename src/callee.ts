@@ -65,6 +65,14 @@ function quickError(code: RpcErrorCode, message: string): RpcError {
   }
 }
 
+/** The core's own refusals of a method nobody exposed (its name is the far side's choice, not a method). */
+const unexposed = new WeakSet<object>();
+
+/** True for the core's refusal of a call to a method nobody exposed; a handler's own `NOT_FOUND` is not one. */
+export function isUnexposedMethod(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unexposed.has(error);
+}
+
 export interface CalleeOptions {
   readonly outbox: Outbox;
   readonly refs: References;
@@ -311,8 +319,10 @@ export class Callee {
 
   #resolve(method: string): Resolved {
     const resolved = resolveMethod(this.api, method);
-    if (!resolved) throw quickError('NOT_FOUND', `no method ${describe(method)} is exposed`);
-    return resolved;
+    if (resolved) return resolved;
+    const error = quickError('NOT_FOUND', `no method ${describe(method)} is exposed`);
+    unexposed.add(error);
+    throw error;
   }
 
   /** Calls the handler; a context is made only for handlers that take one. */
