@@ -3,17 +3,22 @@
 // runs twice under `valgrind --tool=callgrind` (after 2,000 warm-up calls, N = 2,000 and 6,000
 // sequential `add(1, 2)` calls over a same-thread MessageChannel, plugins on both peers); the
 // per-call cost is the difference of the two totals / 4,000, so start-up and warm-up cancel out.
+// `raw`, `ids` and `shapes` are bench/floor.mjs's floors (bench/lib/floors.mjs) for the same count.
 //
-//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all]      (after `npx rollup -c`)
+//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all,raw,ids,shapes]      (after `npx rollup -c`)
 //   SALTLINE_DIST=/tmp/build node bench/callgrind.mjs bare          (another build of dist/)
+//   CALLGRIND_COUNTS=2000,12000 node bench/callgrind.mjs           (the two call counts)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ids, raw, shapes } from './lib/floors.mjs';
 
 const WARMUP = 2_000;
-const COUNTS = [2_000, 6_000];
+/** The two call counts whose totals are subtracted; more apart, less noise from one-off JIT and GC work. */
+const COUNTS = (process.env.CALLGRIND_COUNTS ?? '2000,6000').split(',').map(Number);
+const floors = { raw, ids, shapes };
 const dist = process.env.SALTLINE_DIST ?? fileURLToPath(new URL('../dist/', import.meta.url));
 const from = (file) => import(pathToFileURL(join(dist, file)).href);
 
@@ -45,6 +50,11 @@ async function pluginsFor(name) {
 
 /** The measured child: a pair of peers in one thread, `WARMUP + calls` sequential calls. */
 async function child(name, calls) {
+  if (Object.hasOwn(floors, name)) {
+    const end = floors[name]();
+    for (let i = 0; i < WARMUP + calls; i++) if ((await end.call()) !== 5) throw new Error('wrong answer');
+    return end.close();
+  }
   const { createPeer } = await from('index.js');
   const { fromPort } = await from('worker.js');
   const plugins = await pluginsFor(name);

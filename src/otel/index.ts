@@ -91,7 +91,7 @@ export function tracing(options: TracingOptions = {}): Plugin {
     end(traced, code: StatusCode, error: unknown) {
       const { span, side } = traced;
       // The core's own NOT_FOUND for a method nobody exposed: the name the far side chose is not a method.
-      if (side === 'server' && isUnexposedMethod(error)) {
+      if (side === 'server' && code === 'NOT_FOUND' && isUnexposedMethod(error)) {
         span.updateName(OTHER);
         span.setAttributes({ 'rpc.method': OTHER, 'rpc.method_original': traced.method });
         traced.method = OTHER;
