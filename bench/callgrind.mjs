@@ -26,6 +26,7 @@ const from = (file) => import(pathToFileURL(join(dist, file)).href);
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, isLevelEnabled: (level) => level !== 'debug' };
 
 async function pluginsFor(name) {
+  if (name === 'bare') return [];
   const { createMetrics, logging } = await from('observe.js');
   const otel = async () => {
     const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
@@ -33,8 +34,6 @@ async function pluginsFor(name) {
     return tracing({ tracerProvider: new BasicTracerProvider() });
   };
   switch (name) {
-    case 'bare':
-      return [];
     case 'metrics':
       return [createMetrics()];
     case 'logging':

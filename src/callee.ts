@@ -23,12 +23,6 @@ import type { Call, CallHandler, Interceptor, Logger, Peer, PeerOptions } from '
 
 const noMeta: Meta = Object.freeze(Object.create(null));
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
-  );
-}
-
 /** An incoming call: its handler running, then its result streams open. */
 export class Active extends Exchange {
   /** Made on the first read of the handler's signal: an AbortController costs, and most never look. */
@@ -126,42 +120,6 @@ export class Callee {
         target,
       );
     }
-    if (typeof target === 'string' && !this.#incoming && !message[6]) return this.#plainCall(message, target);
-    this.#track(message, target);
-  }
-
-  /**
-   * A call to a method by name, with no interceptors and no references in its arguments: a
-   * handler that answers at once (and takes no context) needs no record of the call, which is
-   * made only when it returns a promise (to be cancelled and counted while it runs).
-   */
-  #plainCall(message: CallMessage, method: string): void {
-    const resolved = resolveMethod(this.api, method);
-    if (!resolved || contextHandlerOf(resolved.fn)) return this.#track(message, method);
-    const id = message[1];
-    let result: unknown;
-    try {
-      result = resolved.fn.apply(resolved.self, message[3]);
-    } catch (error) {
-      return this.#replyError(id, undefined, error, method);
-    }
-    if (!isThenable(result) && !this.#options.outbox.closed) {
-      let withRefs = true;
-      try {
-        withRefs = hasRefs(result);
-      } catch {
-        // #reply below fails the call with the reason.
-      }
-      if (!withRefs) return this.#pushResult(id, result, result, false, undefined);
-    }
-    const entry = new Active(id);
-    this.active.set(id, entry);
-    this.#settle(id, entry, result, method);
-  }
-
-  /** Runs a call with its record in `active` from the start. */
-  #track(message: CallMessage, target: string | number | ObjectTarget): void {
-    const id = message[1];
     const entry = new Active(id);
     this.active.set(id, entry);
     let result: unknown;
@@ -178,13 +136,11 @@ export class Callee {
     } catch (error) {
       return this.#replyError(id, entry, error, target);
     }
-    this.#settle(id, entry, result, target);
-  }
-
-  /** Replies with what a handler returned, once it settles. */
-  #settle(id: number, entry: Active, result: unknown, target: string | number | ObjectTarget): void {
-    if (isThenable(result)) {
-      result.then(
+    if (
+      result instanceof Promise ||
+      (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')
+    ) {
+      (result as PromiseLike<unknown>).then(
         (value) => this.#reply(id, entry, value),
         (error: unknown) => this.#replyError(id, entry, error, target),
       );
@@ -299,22 +255,9 @@ export class Callee {
     return incoming(call);
   }
 
-  /** The innermost step of the incoming chain: settles with the handler's result, or its throw. */
-  #invoke(call: Call): Promise<unknown> {
-    try {
-      const result = this.#run(
-        this.#resolve(call.method),
-        call.args as unknown[],
-        call.context,
-        call.method,
-        call.meta,
-        Infinity,
-        undefined,
-      );
-      return result instanceof Promise ? result : Promise.resolve(result);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** The innermost step of the incoming chain. */
+  async #invoke(call: Call): Promise<unknown> {
+    return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
   }
 
   #resolve(method: string): Resolved {
@@ -352,7 +295,7 @@ export class Callee {
       entry.replied = true;
       return this.complete(entry, undefined);
     }
-    const { refs } = this.#options;
+    const { refs, transfers, outbox } = this.#options;
     let withRefs: boolean;
     let wireValue: unknown;
     try {
@@ -363,13 +306,11 @@ export class Callee {
       return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
     }
     entry.replied = true;
-    this.#pushResult(id, value, wireValue, withRefs, entry);
+    outbox.push(
+      wire.result(id, wireValue, entry.call?.resultMeta, withRefs, entry.retained),
+      transfers ? transferablesOf(value) : undefined,
+    );
     if (entry.openStreams === 0) this.complete(entry, undefined);
-  }
-
-  #pushResult(id: number, value: unknown, wireValue: unknown, withRefs: boolean, entry: Active | undefined): void {
-    const message = wire.result(id, wireValue, entry?.call?.resultMeta, withRefs, entry?.retained);
-    this.#options.outbox.push(message, this.#options.transfers ? transferablesOf(value) : undefined);
   }
 
   #replyError(id: number, entry: Active | undefined, error: unknown, target: string | number | ObjectTarget): void {

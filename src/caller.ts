@@ -54,12 +54,6 @@ export interface CallerOptions {
   readonly idleHops: number;
 }
 
-/** True when `meta` has a key: without the array `Object.keys` makes (interceptors hand every call a map, mostly empty). */
-function hasKeys(meta: Meta): boolean {
-  for (const _ in meta) return true;
-  return false;
-}
-
 export function describe(method: string | number | ObjectTarget): string {
   if (typeof method === 'number') return `callback ${method}`;
   if (typeof method === 'object') return `${describe(method[1])} of remote object ${method[0]}`;
@@ -132,7 +126,7 @@ export class Caller {
       } catch (error) {
         return this.fail(pending, RpcError.from(error, 'INVALID_ARGUMENT'));
       }
-      const hasMeta = meta !== undefined && hasKeys(meta);
+      const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
       // A call that waits the default time (told in hello) leaves the timeout out.
       const wireTimeout = timeout === defaultTimeout && !withRefs ? undefined : timeout === Infinity ? null : Math.ceil(timeout);
       this.#queue(wire.call(id, target, wireArgs, hasMeta ? meta : undefined, wireTimeout, withRefs), this.#transfersOf(args));
@@ -147,7 +141,7 @@ export class Caller {
       );
       return;
     }
-    const hasMeta = meta !== undefined && hasKeys(meta);
+    const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
     this.#queue(wire.notify(method, args as unknown[], hasMeta ? meta : undefined), this.#transfersOf(args));
   }
 

@@ -18,29 +18,42 @@ interface Party {
 }
 
 export class IncomingCall implements Call, CallContext {
+  // Declared, not defined: assigned once in the constructor (a defined field would be assigned twice).
+  declare readonly method: string;
+  declare readonly args: readonly unknown[];
+  /** The call's metadata as it arrived (the decoder made it for this call alone): interceptors may change it. */
+  declare readonly meta: Record<string, unknown>;
+  /** Milliseconds the caller waits from the call's arrival; `Infinity` for no limit. */
+  declare readonly timeout: number;
+  declare readonly peer: Peer;
+  declare readonly deadline: number;
+  declare readonly remoteIdentity: Uint8Array | undefined;
+  declare readonly principal: unknown;
   /** Set by the exposing side (a handler or an interceptor); sent back with the result. */
-  resultMeta: Record<string, unknown> | undefined = undefined;
-  readonly context: CallContext = this;
-  readonly deadline: number;
-  readonly remoteIdentity: Uint8Array | undefined;
-  readonly principal: unknown;
+  declare resultMeta: Record<string, unknown> | undefined;
+  declare readonly context: CallContext;
   readonly #entry: Abortable;
 
   constructor(
-    readonly method: string,
-    readonly args: readonly unknown[],
-    /** The call's metadata as it arrived (the decoder made it for this call alone): interceptors may change it. */
-    readonly meta: Record<string, unknown>,
-    /** Milliseconds the caller waits from the call's arrival; `Infinity` for no limit. */
-    readonly timeout: number,
-    readonly peer: Peer,
+    method: string,
+    args: readonly unknown[],
+    meta: Record<string, unknown>,
+    timeout: number,
+    peer: Peer,
     party: Party,
     entry: Abortable,
   ) {
+    this.method = method;
+    this.args = args;
+    this.meta = meta;
+    this.timeout = timeout;
+    this.peer = peer;
     // Date.now() only for a finite wait: this runs as the call arrives.
     this.deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
     this.remoteIdentity = party.remoteIdentity;
     this.principal = party.principal;
+    this.resultMeta = undefined;
+    this.context = this;
     this.#entry = entry;
   }
 
