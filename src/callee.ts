@@ -9,6 +9,7 @@ import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
 import { Exchange } from './exchange.js';
+import { IncomingCall } from './incoming.js';
 import { type Resolved, resolveMethod, resolveTargetMethod } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
@@ -28,7 +29,8 @@ export class Active extends Exchange {
   controller: AbortController | undefined = undefined;
   /** Why the call was aborted (cancel, timeout, close), for a signal first read after it was. */
   abortReason: unknown = undefined;
-  resultMeta: Meta | undefined = undefined;
+  /** The call the incoming interceptors saw: its `resultMeta` goes back with the result. */
+  call: IncomingCall | undefined = undefined;
   /** The caller cancelled: the handler's outcome is dropped when it comes. */
   cancelled = false;
 
@@ -55,6 +57,14 @@ function quickError(code: RpcErrorCode, message: string): RpcError {
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** The core's own refusals of a method nobody exposed (its name is the far side's choice, not a method). */
+const unexposed = new WeakSet<object>();
+
+/** True for the core's refusal of a call to a method nobody exposed; a handler's own `NOT_FOUND` is not one. */
+export function isUnexposedMethod(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unexposed.has(error);
 }
 
 export interface CalleeOptions {
@@ -239,22 +249,10 @@ export class Callee {
       const resolved = this.#resolve(method);
       return this.#run(resolved, refs ? this.#import(args, entry) : args, undefined, method, meta, timeout, entry);
     }
-    const context = this.#contextFor(method, meta, timeout, entry);
-    const call: Call = {
-      method,
-      args: refs ? this.#import(args, entry) : args,
-      meta: { ...meta },
-      get signal() {
-        return context.signal;
-      },
-      timeout,
-      resultMeta: undefined,
-      context,
-    };
-    return incoming(call).then((value) => {
-      entry.resultMeta = call.resultMeta;
-      return value;
-    });
+    // The decoder made the metadata for this call alone: interceptors change it in place.
+    const call = this.#callOf(method, refs ? this.#import(args, entry) : args, meta === noMeta ? {} : meta, timeout, entry);
+    entry.call = call;
+    return incoming(call);
   }
 
   /** The innermost step of the incoming chain. */
@@ -264,8 +262,10 @@ export class Callee {
 
   #resolve(method: string): Resolved {
     const resolved = resolveMethod(this.api, method);
-    if (!resolved) throw quickError('NOT_FOUND', `no method ${describe(method)} is exposed`);
-    return resolved;
+    if (resolved) return resolved;
+    const error = quickError('NOT_FOUND', `no method ${describe(method)} is exposed`);
+    unexposed.add(error);
+    throw error;
   }
 
   /** Calls the handler; a context is made only for handlers that take one. */
@@ -280,26 +280,13 @@ export class Callee {
   ): unknown {
     const takesContext = contextHandlerOf(resolved.fn);
     if (!takesContext) return resolved.fn.apply(resolved.self, args);
-    return takesContext.call(resolved.self, context ?? this.#contextFor(method, meta, timeout, entry), ...args);
+    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
+    return takesContext.call(resolved.self, context ?? this.#callOf(method, args, meta, timeout, entry ?? new Active(-1)), ...args);
   }
 
-  #contextFor(method: string, meta: Meta, timeout: number, entry: Active | undefined): CallContext {
-    // Date.now() only for a handler that sees its context; this runs as the call arrives.
-    const deadline = timeout === Infinity ? Infinity : Date.now() + timeout;
-    const { remoteIdentity, principal } = this.#options.identity();
-    // A call with no entry (an interceptor's own call object) gets a signal that never aborts.
-    const active = entry ?? new Active(-1);
-    return {
-      get signal() {
-        return active.signal;
-      },
-      deadline,
-      method,
-      meta,
-      peer: this.#options.peer,
-      remoteIdentity,
-      principal,
-    };
+  /** The call and context of one incoming call; runs as it arrives (its deadline counts from now). */
+  #callOf(method: string, args: unknown[], meta: Meta, timeout: number, entry: Active): IncomingCall {
+    return new IncomingCall(method, args, meta, timeout, this.#options.peer, this.#options.identity(), entry);
   }
 
   #reply(id: number, entry: Active, value: unknown): void {
@@ -319,7 +306,10 @@ export class Callee {
       return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
     }
     entry.replied = true;
-    outbox.push(wire.result(id, wireValue, entry.resultMeta, withRefs, entry.retained), transfers ? transferablesOf(value) : undefined);
+    outbox.push(
+      wire.result(id, wireValue, entry.call?.resultMeta, withRefs, entry.retained),
+      transfers ? transferablesOf(value) : undefined,
+    );
     if (entry.openStreams === 0) this.complete(entry, undefined);
   }
 

@@ -47,6 +47,11 @@ export interface CallerOptions {
   readonly maxPendingCalls: number;
   /** Arguments may carry transferables (clone transports). */
   readonly transfers: boolean;
+  /**
+   * Microtasks an idle caller waits before it clears its deadline timer: each outgoing
+   * interceptor puts one between a reply and the caller's next call.
+   */
+  readonly idleHops: number;
 }
 
 export function describe(method: string | number | ObjectTarget): string {
@@ -68,6 +73,7 @@ export class Caller {
   #nextId = 1;
   #held: Held[] = [];
   #idleCheckScheduled = false;
+  #idleHops = 0;
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   readonly #options: CallerOptions;
 
@@ -229,19 +235,24 @@ export class Caller {
   }
 
   /**
-   * Clears the deadline timer once no call is pending, a microtask from now: a caller making
-   * calls one after another starts the next before then, and keeps the timer instead of paying
-   * for a new one per call.
+   * Clears the deadline timer once no call is pending, a few microtasks from now: a caller making
+   * calls one after another starts the next before then (after its interceptors' steps), and
+   * keeps the timer instead of paying for a new one per call.
    */
   #clearDeadlinesWhenIdle(): void {
     if (this.#idleCheckScheduled) return;
     this.#idleCheckScheduled = true;
+    this.#idleHops = this.#options.idleHops;
     void settled.then(this.#clearIfIdle);
   }
 
   readonly #clearIfIdle = (): void => {
-    this.#idleCheckScheduled = false;
-    if (this.pending.size === 0) this.#deadlines.clear();
+    if (this.pending.size !== 0) this.#idleCheckScheduled = false;
+    else if (--this.#idleHops > 0) void settled.then(this.#clearIfIdle);
+    else {
+      this.#idleCheckScheduled = false;
+      this.#deadlines.clear();
+    }
   };
 
   #removeHeld(id: number): boolean {

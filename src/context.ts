@@ -11,7 +11,7 @@ export interface CallContext {
   readonly deadline: number;
   /** The method name as called, dotted for namespaces. */
   readonly method: string;
-  /** The call's metadata (trace context, tokens, ...), as the caller's interceptors set it. */
+  /** The call's metadata (trace context, tokens, ...), as the caller's interceptors set it and this side's incoming ones left it. */
   readonly meta: Readonly<Record<string, unknown>>;
   /** The peer that received the call; `undefined` when the function is called directly. */
   readonly peer: Peer | undefined;

@@ -148,6 +148,7 @@ export class Session {
       defaultTimeout: this.defaultTimeout,
       maxPendingCalls: limits.maxPendingCalls ?? 10_000,
       transfers,
+      idleHops: 1 + (options.interceptors?.outgoing?.length ?? 0),
     });
     this.callee = new Callee(options.expose, {
       outbox: this.outbox,

@@ -123,10 +123,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const peers = new Map<Peer, number>();
   let peerIds = 0;
 
-  const seriesFor = (method: string, side: Side): Series => {
+  /** The series of a method, `undefined` when excluded: the exclusion is asked only of methods not counted yet. */
+  const seriesFor = (method: string, side: Side): Series | undefined => {
     const map = series[side];
     let found = map.get(method);
     if (found) return found;
+    if (exclude(method)) return undefined;
     if (map.size >= maxMethods || method.length > maxMethodLength) method = OTHER;
     found = map.get(method);
     if (!found) map.set(method, (found = new Series(method, side)));
@@ -135,8 +137,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const watcher: CallWatcher<Running | undefined> = {
     start(call: Call, side: Side) {
-      if (exclude(call.method)) return undefined;
       const found = seriesFor(call.method, side);
+      if (!found) return undefined;
       found.inFlight++;
       return { series: found, started: clock() };
     },

@@ -19,6 +19,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { isUnexposedMethod } from '../callee.js';
 import { type CallWatcher, type Side, type StatusCode, serverFaults, watchCalls } from '../observe/call-watch.js';
 import { SECONDS_BOUNDS } from '../observe/histogram.js';
 import type { Plugin } from '../plugins.js';
@@ -90,7 +91,7 @@ export function tracing(options: TracingOptions = {}): Plugin {
     end(traced, code: StatusCode, error: unknown) {
       const { span, side } = traced;
       // The core's own NOT_FOUND for a method nobody exposed: the name the far side chose is not a method.
-      if (side === 'server' && code === 'NOT_FOUND' && /^no method /.test((error as Error).message)) {
+      if (side === 'server' && code === 'NOT_FOUND' && isUnexposedMethod(error)) {
         span.updateName(OTHER);
         span.setAttributes({ 'rpc.method': OTHER, 'rpc.method_original': traced.method });
         traced.method = OTHER;

@@ -46,6 +46,9 @@ const api = {
   find: () => {
     throw new RpcError('NOT_FOUND', 'no such user');
   },
+  lookup: () => {
+    throw new RpcError('NOT_FOUND', 'no method of payment on file');
+  },
   async *count(n: number) {
     for (let i = 0; i < n; i++) yield i;
   },
@@ -137,6 +140,13 @@ describe('saltline/otel', () => {
     equal(server.name, '_OTHER');
     equal(server.attributes['rpc.method'], '_OTHER');
     equal(server.attributes['rpc.method_original'], 'no.such');
+  });
+
+  it("keeps a method's own name when its handler's NOT_FOUND reads like the core's", async () => {
+    const otel = sdk();
+    const { client } = connector.connect({ expose: api, plugins: [tracing(otel)] });
+    await rejectsWith(client.call('lookup'), 'NOT_FOUND');
+    equal(otel.span(SpanKind.SERVER).name, 'lookup');
   });
 
   it('records one duration per call in seconds, in histograms with the advised bounds', async () => {

@@ -69,6 +69,14 @@ for (const connector of connectors) {
       deepEqual(seen, { maxAge: 60 });
     });
 
+    it('keeps its deadline timer from one sequential call to the next through an outgoing interceptor', async () => {
+      // A step between the reply and the caller, as a watching interceptor (metrics, logging) takes.
+      const watch: Interceptor = (next) => (call) => next(call).then((value) => value);
+      const { client } = connector.connect({ expose: api }, { interceptors: { outgoing: [watch] } });
+      equal(await client.call('add', [1, 2]), 3);
+      equal(client.stats().timers, 1);
+    });
+
     it('lets an outgoing interceptor answer without sending the call', async () => {
       const cache: Interceptor = (next) => (call) => (call.method === 'add' ? Promise.resolve('cached') : next(call));
       let runs = 0;
