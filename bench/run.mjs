@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark, and the docs that show them.
 //
 //   node bench/run.mjs [--only=size,peer,own,secure,cache,compression,idl] [--build] [--report-only]
+//   node bench/run.mjs --only=issue20      (issue 20's goals table alone, in a few minutes)
 //
 // 1. Builds dist/ when it is missing (or with --build): the benchmarks import the BUILT package.
 // 2. Size: min+gzip per entry against the budgets (bench/size.mjs).
@@ -18,6 +19,11 @@
 //    WebSocket for JSON-like results, with and without `saltline/compression`).
 // 8. The IDL: `node --expose-gc bench/idl.bench.mjs` (parsing a 5,000-line file, validating a
 //    call's arguments).
+// 9. Issue 20's goals (bench/lib/issue20.mjs), from what ran in this invocation: the peer comparison
+//    and the own benchmarks' streams over WebSocket. `--only=issue20` runs just what it needs: the
+//    peer comparison's scenarios 1 and 3 with saltline's adapters only (kept apart, as
+//    bench/results/issue20-peer-latest.json; the "Peer comparison" block is not rewritten) and
+//    `bench/own.mjs --only=ws-streams` (bench/results/issue20-own-latest.json).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
 // Size, Secure channel, IDL; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
@@ -29,9 +35,11 @@
 // The machine is shared: run when `uptime` shows a low load; the docs record the load.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { issue20Goals, issue20Table } from './lib/issue20.mjs';
 import { callsChart, goals, goalsTable, load, machine, machineLine, nestHeadings, writeBlock } from './lib/report.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +69,16 @@ const knobs = () =>
     .map((k) => `${k}=${process.env[k]}`)
     .join(' ');
 let failed = 0;
+
+/** The backend `secure.crypto: 'auto'` picks in this Node (src/secure/backend.ts): sodium-native when it loads. */
+function secureBackend() {
+  try {
+    createRequire(join(root, 'dist/secure.js'))('sodium-native');
+    return 'sodium-native';
+  } catch {
+    return 'tweetnacl (sodium-native did not load)';
+  }
+}
 
 mkdirSync(results, { recursive: true });
 mkdirSync(dirname(doc), { recursive: true });
@@ -149,55 +167,60 @@ if (only.includes('size')) {
 
 // ---- 3. peer comparison ------------------------------------------------------------------------------
 
-if (only.includes('peer')) {
+/**
+ * Runs the shared peer-bench harness (`run bench bench/peer-adapters`) with `env` added, keeps its
+ * results as bench/results/<name>-latest.{json,md}, and returns { data, markdown }, or undefined
+ * when it did not run (with --report-only: the last kept results).
+ */
+function peerBench(name, env = {}) {
+  const kept = join(results, `${name}-latest.json`);
+  const keptMd = join(results, `${name}-latest.md`);
+  if (reportOnly)
+    return existsSync(kept) ? { data: JSON.parse(readFileSync(kept, 'utf8')), markdown: readFileSync(keptMd, 'utf8') } : undefined;
   const dir = resolve(root, process.env.PEER_BENCH_DIR ?? '../shared/peer-bench');
   const run = join(dir, 'run');
-  const home =
-    process.env.PEER_BENCH_HOME ??
-    join(
-      process.env.TMPDIR ?? '/tmp',
-      `peer-bench-${
-        existsSync(join(dir, 'package-lock.json'))
-          ? createHash('sha256')
-              .update(readFileSync(join(dir, 'package-lock.json')))
-              .digest('hex')
-              .slice(0, 12)
-          : 'none'
-      }`,
-    );
-  let data;
-  let markdown;
-  if (reportOnly) {
-    if (existsSync(join(results, 'peer-latest.json'))) {
-      data = JSON.parse(readFileSync(join(results, 'peer-latest.json'), 'utf8'));
-      markdown = readFileSync(join(results, 'peer-latest.md'), 'utf8');
-    }
-  } else if (!existsSync(run)) {
+  const lock = join(dir, 'package-lock.json');
+  const hash = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex').slice(0, 12) : 'none';
+  const home = process.env.PEER_BENCH_HOME ?? join(process.env.TMPDIR ?? '/tmp', `peer-bench-${hash}`);
+  if (!existsSync(run)) {
     say(`PEER COMPARISON SKIPPED: the shared peer-bench harness is not at ${dir}`);
     say('  (it is expected next to this repository as ../shared/peer-bench; set PEER_BENCH_DIR to point elsewhere)');
     failed++;
-  } else {
-    say(`peer comparison: ${relative(root, run)} bench bench/peer-adapters  (~3 min; load ${loadStart})`);
-    const t0 = Date.now();
-    const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: process.env,
-    });
-    const json = join(home, 'results/latest.json');
-    if (r.status !== 0 || !existsSync(json) || statSync(json).mtimeMs < t0) {
-      say(`the peer-bench run failed (exit ${r.status}); the docs keep the previous peer comparison`);
-      failed++;
-    } else {
-      copyFileSync(json, join(results, 'peer-latest.json'));
-      copyFileSync(join(home, 'results/latest.md'), join(results, 'peer-latest.md'));
-      data = JSON.parse(readFileSync(json, 'utf8'));
-      markdown = readFileSync(join(home, 'results/latest.md'), 'utf8');
-      data.saltline = { machine: m, loadStart, loadEnd: load(), knobs: knobs() };
-      writeFileSync(join(results, 'peer-latest.json'), JSON.stringify(data, null, 1));
-    }
+    return undefined;
   }
-  if (data && markdown) {
+  const extra = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const started = load();
+  say(`peer comparison: ${[...extra, relative(root, run)].join(' ')} bench bench/peer-adapters  (load ${started})`);
+  const t0 = Date.now();
+  const r = spawnSync('bash', [run, 'bench', 'bench/peer-adapters'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const json = join(home, 'results/latest.json');
+  if (r.status !== 0 || !existsSync(json) || statSync(json).mtimeMs < t0) {
+    say(`the peer-bench run failed (exit ${r.status}); the docs keep the previous peer comparison`);
+    failed++;
+    return undefined;
+  }
+  const data = JSON.parse(readFileSync(json, 'utf8'));
+  const markdown = readFileSync(join(home, 'results/latest.md'), 'utf8');
+  data.saltline = { machine: m, loadStart: started, loadEnd: load(), knobs: [knobs(), ...extra].filter(Boolean).join(' ') };
+  writeFileSync(kept, JSON.stringify(data, null, 1));
+  writeFileSync(keptMd, markdown);
+  return { data, markdown };
+}
+
+/** What ran in this invocation, for issue 20's goals table (a suite left out: its rows say so). */
+const issue20 = {};
+/** The quick issue-20 run's peer comparison: MessagePort calls and payloads, saltline's adapters only. */
+const ISSUE20_PEER = { BENCH_SCENARIOS: '1,3', BENCH_ONLY: '^saltline(-secure)?\\.mjs$' };
+
+if (only.includes('peer')) {
+  const peer = peerBench('peer');
+  if (peer) {
+    const { data, markdown } = peer;
+    issue20.peer = data;
     writeFileSync(chart, callsChart(data));
     const sm = data.saltline ?? {};
     const rows = goals(data);
@@ -216,10 +239,10 @@ if (only.includes('peer')) {
           `(\`bench/peer-adapters/{port,ws}/saltline.mjs\`) use the built package with its defaults (30 s per-call timeout). Raw ` +
           `samples: \`bench/results/peer-latest.json\`.`,
         '',
-        `### Benchmark goals: ${met} of ${main.length} met in this run`,
+        `### Issue 7 goals: ${met} of ${main.length} met in this run`,
         '',
         'Paired ratios to the raw transport in the same run (median over rounds of saltline / raw in that round). The encrypted goals ' +
-          'are in "Secure channel" below (`bench/secure.bench.mjs`).',
+          'are in "Secure channel" below (`bench/secure.bench.mjs`); issue 20\'s goals in "Issue 20 goals" above.',
         '',
         goalsTable(rows),
         '',
@@ -228,21 +251,23 @@ if (only.includes('peer')) {
         nestHeadings(markdown.trim()),
       ].join('\n'),
     );
-    console.log('\nBenchmark goals (this run):\n' + goalsTable(rows));
+    console.log('\nIssue 7 goals (this run):\n' + goalsTable(rows));
   }
+} else if (only.includes('issue20')) {
+  issue20.peer = peerBench('issue20-peer', ISSUE20_PEER)?.data;
 }
 
 /**
- * Runs `node --expose-gc bench/<script> --json=<results>/<name>-latest.json` (or, with
+ * Runs `node --expose-gc bench/<script> [extraArgs] --json=<results>/<name>-latest.json` (or, with
  * --report-only, reads the last results) and returns them with this run's machine and load,
  * or undefined when there are none.
  */
-function jsonBench(name, script, what) {
+function jsonBench(name, script, what, extraArgs = []) {
   const out = join(results, `${name}-latest.json`);
   if (reportOnly) return existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
-  say(`${what}: node --expose-gc bench/${script} (load ${load()})`);
+  say(`${what}: node --expose-gc bench/${[script, ...extraArgs].join(' ')} (load ${load()})`);
   const loadStart = load();
-  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), `--json=${out}`], {
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'bench', script), ...extraArgs, `--json=${out}`], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -287,6 +312,9 @@ if (only.includes('own')) {
       `process.`;
     writeJsonBench('own', 'Own benchmarks', own, 'own.mjs', method);
   }
+  issue20.own = own;
+} else if (only.includes('issue20')) {
+  issue20.own = jsonBench('issue20-own', 'own.mjs', 'streams over WebSocket', ['--only=ws-streams']);
 }
 
 // ---- 5. the secure channel -----------------------------------------------------------------------
@@ -318,6 +346,41 @@ if (only.includes('compression')) {
 if (only.includes('idl')) {
   const idl = jsonBench('idl', 'idl.bench.mjs', 'the IDL benchmark');
   if (idl) writeJsonBench('idl', 'IDL', idl, 'idl.bench.mjs', '');
+}
+
+// ---- 9. issue 20's goals -------------------------------------------------------------------------
+
+if (['peer', 'own', 'issue20'].some((part) => only.includes(part))) {
+  const rows = issue20Goals(issue20);
+  const sm = issue20.peer?.saltline?.machine ?? issue20.own?.saltline?.machine ?? m;
+  const backend = secureBackend();
+  const met = rows.filter((r) => r.met).length;
+  const ran = (label, data, command) =>
+    data
+      ? `${label}: \`${command}\`${data.saltline?.knobs ? ` with \`${data.saltline.knobs}\`` : ''}, ${data.date}, load ` +
+        `${data.saltline?.loadStart ?? '?'} at the start, ${data.saltline?.loadEnd ?? '?'} at the end.`
+      : `${label}: did not run this time.`;
+  const table = issue20Table(rows, backend);
+  writeBlock(
+    doc,
+    'issue20',
+    'Issue 20 goals',
+    [
+      `Measured on ${machineLine(sm)} by \`node bench/run.mjs${args.length ? ` ${args.join(' ')}` : ''}\`; the suites' dates ` +
+        `and load averages (1 / 5 / 15 min) are below. **${met} of ${rows.length} met.**`,
+      '',
+      'Paired ratios (median over rounds of saltline / baseline in that round, both in one interleaved table). The encrypted rows use ' +
+        `\`createPeer\` from \`saltline/secure\` with its default backend (\`crypto: 'auto'\`): **${backend}** here. ` +
+        '`node bench/run.mjs --only=issue20` runs only what this table needs (a few minutes); `npm run bench` writes it from the ' +
+        'full peer comparison and own benchmarks.',
+      '',
+      `- ${ran('Peer comparison', issue20.peer, '../shared/peer-bench/run bench bench/peer-adapters')}`,
+      `- ${ran('Own benchmarks', issue20.own, `node --expose-gc bench/own.mjs${only.includes('own') ? '' : ' --only=ws-streams'}`)}`,
+      '',
+      table,
+    ].join('\n'),
+  );
+  console.log(`\nIssue 20 goals (this run):\n${table}`);
 }
 
 say(

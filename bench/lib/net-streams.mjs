@@ -31,6 +31,11 @@ const COUNT = envNum('BENCH_STREAM_CHUNKS', 256);
 const BYTES = COUNT * CHUNK;
 /** The data channel's raw baseline cuts each chunk into messages of this size too (saltline's default fragment). */
 const DC_MESSAGE = 16 * KiB;
+/** How the data-channel table was measured (its method line, after the WebSocket one). */
+const DC_METHOD =
+  ' Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the ' +
+  'raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into ' +
+  "64 KiB messages or into 16 KiB ones like saltline's fragments.";
 
 // ---- the far end ------------------------------------------------------------------------------
 
@@ -216,7 +221,33 @@ async function wsFarEnd() {
   return { far, urls, secure: { identity: clientIdentity, networkKey, expectedRemoteKey: serverIdentity.publicKey } };
 }
 
-export async function netStreams() {
+/** Stream throughput over a WebRTC data channel: raw 64 KiB and 16 KiB messages, and saltline. */
+async function dataChannelStreams(far, keep, clients) {
+  log(`stream throughput over a WebRTC data channel (${COUNT} × 64 KiB a call)`);
+  const rtc = await rtcConnection(far, ['raw', 'saltline']);
+  try {
+    const raw = keep(rawChannelClient(rtc.channels.raw));
+    const peer = keep(
+      peerStreamClient(createPeer(fromDataChannel(rtc.channels.saltline, { initiator: true, connection: rtc.connection }))),
+    );
+    const dcCases = [
+      { name: 'raw data channel, 64 KiB messages (paced: under 1 MiB buffered, polled every 5 ms)', client: raw, args: [CHUNK] },
+      { name: 'raw data channel, 16 KiB messages (same pacing)', client: raw, args: [DC_MESSAGE] },
+      { name: 'saltline (streamWindow 16; 16 KiB fragments)', client: peer },
+    ];
+    await check(dcCases);
+    return await measureStreams(dcCases);
+  } finally {
+    for (const client of clients.splice(0)) await client.close();
+    rtc.connection.close();
+  }
+}
+
+/**
+ * Stream throughput over WebSocket, then (unless `dataChannel` is false: the quick issue-20 run
+ * needs only WebSocket) over a WebRTC data channel. Returns { markdown, data }.
+ */
+export async function netStreams({ dataChannel = true } = {}) {
   const { far, urls, secure } = await wsFarEnd();
   const clients = [];
   const keep = (client) => (clients.push(client), client);
@@ -232,29 +263,11 @@ export async function netStreams() {
     await check(wsCases);
     const ws = await measureStreams(wsCases);
 
-    log(`stream throughput over a WebRTC data channel (${COUNT} × 64 KiB a call)`);
-    const rtc = await rtcConnection(far, ['raw', 'saltline']);
-    let dc;
-    try {
-      const raw = keep(rawChannelClient(rtc.channels.raw));
-      const peer = keep(
-        peerStreamClient(createPeer(fromDataChannel(rtc.channels.saltline, { initiator: true, connection: rtc.connection }))),
-      );
-      const dcCases = [
-        { name: 'raw data channel, 64 KiB messages (paced: under 1 MiB buffered, polled every 5 ms)', client: raw, args: [CHUNK] },
-        { name: 'raw data channel, 16 KiB messages (same pacing)', client: raw, args: [DC_MESSAGE] },
-        { name: 'saltline (streamWindow 16; 16 KiB fragments)', client: peer },
-      ];
-      await check(dcCases);
-      dc = await measureStreams(dcCases);
-    } finally {
-      for (const client of clients.splice(0)) await client.close();
-      rtc.connection.close();
-    }
+    const dc = dataChannel ? await dataChannelStreams(far, keep, clients) : undefined;
 
     const rows = [];
     const data = {};
-    const dcVs16 = ratio(dc[2].stats, dc[1].stats);
+    const dcVs16 = dc && ratio(dc[2].stats, dc[1].stats);
     const add = (transport, results, plain) =>
       results.forEach((r) => {
         const vsRaw = ratio(r.stats, results[0].stats);
@@ -275,7 +288,7 @@ export async function netStreams() {
         };
       });
     add('WebSocket', ws, ws[1]);
-    add('data channel', dc);
+    if (dc) add('data channel', dc);
     const markdown = [
       table(['transport', 'case', `MB/s (${COUNT} × 64 KiB a call)`, 'min–max', 'vs raw', 'secure / plain'], rows),
       '',
@@ -283,14 +296,11 @@ export async function netStreams() {
         `one consumes them with \`for await\`. "vs raw" is the paired ratio to the first row of the same transport; "secure / plain" is ` +
         `secure saltline against plain saltline (streamWindow 16) on the same \`ws\`. ` +
         'WebSocket: `ws` 8 on 127.0.0.1, the far end served by `serveWebSocket` (keep-alive off); the raw baseline sends every chunk at ' +
-        'once (no flow control: `ws` queues them on the TCP socket). ' +
-        'Data channel: one `@roamhq/wrtc` RTCPeerConnection per end, loopback candidates only, two ordered reliable channels on it; the ' +
-        'raw baseline paces by hand as the adapter does on `@roamhq/wrtc` (it has no `bufferedamountlow` event), with chunks cut into ' +
-        "64 KiB messages or into 16 KiB ones like saltline's fragments.",
+        'once (no flow control: `ws` queues them on the TCP socket).' +
+        (dc ? DC_METHOD : ''),
       '',
-      `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` +
-        "The secure channel's own goals (small calls ≥ 0.5× plain, 1 MiB ≥ 0.8× tweetnacl's secretbox alone) are measured by " +
-        '`bench/secure.bench.mjs` ("Secure channel" below), which `npm run bench` does not run.',
+      dc ? `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` : '',
+      'The secure channel\'s own figures are in "Secure channel" below (`bench/secure.bench.mjs`).',
     ].join('\n');
     return { markdown, data: { bytesPerCall: BYTES, cases: data, secureVsPlain: ratio(ws[3].stats, ws[1].stats), dcVsRaw16k: dcVs16 } };
   } finally {

@@ -1,4 +1,4 @@
-// Turns benchmark results into docs: the issue-7 goals table, the calls/s chart (SVG), and the
+// Turns benchmark results into docs: the issue-7 goals table (issue 20's: ./issue20.mjs), the calls/s chart (SVG), and the
 // generated blocks of docs/benchmarks.md (only between this tool's markers; everything else in
 // the file, including other engineers' sections, is left as it is).
 import { execFileSync } from 'node:child_process';
