@@ -299,8 +299,8 @@ export async function netStreams({ dataChannel = true } = {}) {
         'once (no flow control: `ws` queues them on the TCP socket).' +
         (dc ? DC_METHOD : ''),
       '',
-      dc ? `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` : '',
-      'The secure channel\'s own figures are in "Secure channel" below (`bench/secure.bench.mjs`).',
+      `${dc ? `saltline over the data channel against the raw 16 KiB messages (paired): **${fmtRatio(dcVs16)}**. ` : ''}` +
+        'The secure channel\'s own figures are in "Secure channel" below (`bench/secure.bench.mjs`).',
     ].join('\n');
     return { markdown, data: { bytesPerCall: BYTES, cases: data, secureVsPlain: ratio(ws[3].stats, ws[1].stats), dcVsRaw16k: dcVs16 } };
   } finally {
