@@ -20,10 +20,10 @@
 // 8. The IDL: `node --expose-gc bench/idl.bench.mjs` (parsing a 5,000-line file, validating a
 //    call's arguments).
 // 9. Issue 20's goals (bench/lib/issue20.mjs), from what ran in this invocation: the peer comparison
-//    and the own benchmarks' streams over WebSocket. `--only=issue20` runs just what it needs: the
+//    and the own benchmarks (streams over WebSocket, Chromium). `--only=issue20` runs just what it needs: the
 //    peer comparison's scenarios 1 and 3 with saltline's adapters only (kept apart, as
 //    bench/results/issue20-peer-latest.json; the "Peer comparison" block is not rewritten) and
-//    `bench/own.mjs --only=ws-streams` (bench/results/issue20-own-latest.json).
+//    `bench/own.mjs --only=ws-streams,chromium-ws` (bench/results/issue20-own-latest.json).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
 // Size, Secure channel, IDL; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
@@ -215,6 +215,8 @@ function peerBench(name, env = {}) {
 const issue20 = {};
 /** The quick issue-20 run's peer comparison: MessagePort calls and payloads, saltline's adapters only. */
 const ISSUE20_PEER = { BENCH_SCENARIOS: '1,3', BENCH_ONLY: '^saltline(-secure)?\\.mjs$' };
+/** ... and its own benchmarks: the WebSocket stream table, and 1 MiB over a WebSocket from Chromium. */
+const ISSUE20_OWN = 'ws-streams,chromium-ws';
 
 if (only.includes('peer')) {
   const peer = peerBench('peer');
@@ -314,7 +316,7 @@ if (only.includes('own')) {
   }
   issue20.own = own;
 } else if (only.includes('issue20')) {
-  issue20.own = jsonBench('issue20-own', 'own.mjs', 'streams over WebSocket', ['--only=ws-streams']);
+  issue20.own = jsonBench('issue20-own', 'own.mjs', 'streams over WebSocket and 1 MiB from Chromium', [`--only=${ISSUE20_OWN}`]);
 }
 
 // ---- 5. the secure channel -----------------------------------------------------------------------
@@ -375,7 +377,7 @@ if (['peer', 'own', 'issue20'].some((part) => only.includes(part))) {
         'full peer comparison and own benchmarks.',
       '',
       `- ${ran('Peer comparison', issue20.peer, '../shared/peer-bench/run bench bench/peer-adapters')}`,
-      `- ${ran('Own benchmarks', issue20.own, `node --expose-gc bench/own.mjs${only.includes('own') ? '' : ' --only=ws-streams'}`)}`,
+      `- ${ran('Own benchmarks', issue20.own, `node --expose-gc bench/own.mjs${only.includes('own') ? '' : ` --only=${ISSUE20_OWN}`}`)}`,
       '',
       table,
     ].join('\n'),
