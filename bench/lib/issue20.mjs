@@ -60,15 +60,17 @@ const ROWS = [
     },
   },
   {
-    label: 'encrypted 1 MiB over WebSocket, Chromium (MB/s vs raw WebSocket)',
+    label: 'encrypted 1 MiB over WebSocket, Chromium (MB/s vs the faster raw WebSocket: one message or 64 KiB ones)',
     target: 0.2,
     suite: 'chromium',
     secure: true,
     backend: "libsodium's WebAssembly build (`crypto: 'libsodium'`, the browser's opt-in backend)",
     why: WHY.crypto,
     figure: ({ own }) => {
+      // Against the faster raw baseline: Chromium sends one 1 MiB message slower than 16 of 64 KiB.
       const page = own?.suites?.['chromium-ws']?.data;
-      return compare(page?.libsodium, page?.raw, 1, 'MB/s');
+      const raw = [page?.raw, page?.raw64k].filter(Boolean).sort((a, b) => b.median - a.median)[0];
+      return compare(page?.libsodium, raw, 1, 'MB/s');
     },
   },
   {
