@@ -113,7 +113,6 @@ if (!reportOnly) {
 }
 
 const m = machine(root);
-const loadStart = load();
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 // ---- 2. size --------------------------------------------------------------------------------------
