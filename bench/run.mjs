@@ -353,6 +353,7 @@ if (only.includes('idl')) {
 
 if (['peer', 'own', 'issue20'].some((part) => only.includes(part))) {
   const rows = issue20Goals(issue20);
+  const shown = args.filter((a) => a !== '--report-only');
   const sm = issue20.peer?.saltline?.machine ?? issue20.own?.saltline?.machine ?? m;
   const backend = secureBackend();
   const met = rows.filter((r) => r.met).length;
@@ -367,7 +368,8 @@ if (['peer', 'own', 'issue20'].some((part) => only.includes(part))) {
     'issue20',
     'Issue 20 goals',
     [
-      `Measured on ${machineLine(sm)} by \`node bench/run.mjs${args.length ? ` ${args.join(' ')}` : ''}\`; the suites' dates ` +
+      `Measured on ${machineLine(sm)} by \`node bench/run.mjs${shown.length ? ` ${shown.join(' ')}` : ''}\`` +
+        `${reportOnly ? ' (this block rewritten from its kept results by --report-only)' : ''}; the suites' dates ` +
         `and load averages (1 / 5 / 15 min) are below. **${met} of ${rows.length} met.**`,
       '',
       'Paired ratios (median over rounds of saltline / baseline in that round, both in one interleaved table). The encrypted rows use ' +
