@@ -280,6 +280,11 @@ async function main() {
       fmtRatio(ratio(s, l)),
     ];
   };
+  const cryptoAlone =
+    `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} ` +
+    `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
+    `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
+    `${fmt(records[0].median / 2)}/s.`;
   const markdown = [
     ...(onlyBackends
       ? []
@@ -308,10 +313,7 @@ async function main() {
             results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
           ),
           '',
-          `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} ` +
-            `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
-            `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
-            `${fmt(records[0].median / 2)}/s.`,
+          cryptoAlone,
           '',
         ]),
     table(
