@@ -388,7 +388,7 @@ async function handshakeRows(backends, { clientIdentity, serverIdentity, network
     return n / ((performance.now() - t0) / 1000);
   };
   const handshake = (backend) => {
-    // A guard of its own: the shared one would (rightly) rate-limit a benchmark's hellos.
+    // A guard of its own for both ends: the shared one would (rightly) rate-limit a benchmark's hellos.
     const guard = handshakeGuard({ rate: 1e9, burst: 1e9, maxEntries: 1e7 });
     const secure = (identity, remote) => ({ identity, networkKey, expectedRemoteKey: remote.publicKey, crypto: backend.name });
     return asyncLoop(async () => {
@@ -398,7 +398,10 @@ async function handshakeRows(backends, { clientIdentity, serverIdentity, network
         timeout: 0,
         secure: { ...secure(serverIdentity, clientIdentity), handshakes: guard },
       });
-      const client = createSecurePeer(fromPort(port2), { timeout: 0, secure: secure(clientIdentity, serverIdentity) });
+      const client = createSecurePeer(fromPort(port2), {
+        timeout: 0,
+        secure: { ...secure(clientIdentity, serverIdentity), handshakes: guard },
+      });
       await client.remote().add(1, 1);
       client.close();
       server.close();
