@@ -5,7 +5,8 @@
 //   node bench/secure-browser.bench.mjs
 //
 // Rows: seal + open of a 16-byte record (as MB/s of payload), of 1 MiB in 64 KiB records, and
-// 1 MiB calls through a secure channel over a MessageChannel with both ends in the page. Bundles
+// 1 MiB calls through a secure channel over a MessageChannel with both ends in the page, and
+// handshakes/s between two peers in the page. Bundles
 // bench/browser/secure-page.ts with esbuild, drives Debian's Chromium with puppeteer-core (nothing
 // downloaded, nothing beyond loopback). Markdown on stdout. Knobs: BENCH_ROUNDS (7), BENCH_SLICE_MS (300).
 import { build } from 'esbuild';
@@ -50,6 +51,7 @@ try {
       row('record layer, 16-byte record seal + open', result.small),
       row('record layer, 1 MiB seal + open (64 KiB records)', result.bulk),
       row('secure channel, bytes(1 MiB), MessageChannel in the page', result.channel),
+      row('secure handshakes/s (not MB/s), two peers on a MessageChannel in the page', result.handshake),
     ].join('\n'),
   );
 } finally {

@@ -15,7 +15,8 @@
 // `nacl.secretbox` + `nacl.secretbox.open` of the same bytes; a call is two such records. Runs the
 // TypeScript sources through tsx's loader, registered here in both threads (no build needed).
 // Markdown on stdout, progress on stderr. Knobs: BENCH_ROUNDS, BENCH_SLICE_MS, BENCH_WARMUP_MS,
-// BENCH_DEPTH as in bench/lib/measure.mjs; BENCH_HANDSHAKES (40).
+// BENCH_DEPTH as in bench/lib/measure.mjs; BENCH_HANDSHAKES (40). `--backends` runs only the crypto
+// backends' tables (records, handshakes and their primitives, 1 MiB to the worker).
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ import { config, fmt, fmtRatio, gc, inflight, interleave, ratio, seq, table } fr
 
 register();
 const { createPeer } = await import('../src/index.ts');
-const { createPeer: createSecurePeer, generateIdentity } = await import('../src/secure/index.ts');
+const { createPeer: createSecurePeer, generateIdentity, handshakeGuard } = await import('../src/secure/index.ts');
 const { fromPort } = await import('../adapters/worker.ts');
 const { RecordCipher, FROM_INITIATOR, WHOLE } = await import('../src/secure/records.ts');
 const { loadLibsodium, sodiumNative, tweetnaclBackend } = await import('../src/secure/backend.ts');
@@ -63,6 +64,7 @@ if (!isMainThread) {
 async function main() {
   const log = (...a) => console.error('[secure-bench]', ...a);
   const json = process.argv.find((a) => a.startsWith('--json='))?.slice(7);
+  const onlyBackends = process.argv.includes('--backends');
   const clientIdentity = generateIdentity();
   const serverIdentity = generateIdentity();
   const networkKey = nacl.randomBytes(32);
@@ -201,6 +203,7 @@ async function main() {
   };
   const backendSmall = await interleave(backends.map((b) => ({ name: b.name, run: smallRate(b) })));
   const backendBulk = await interleave(backends.map((b) => ({ name: b.name, run: bulkRate(b, 1024 * 1024) })));
+  const handshakes = await handshakeRows(backends, { clientIdentity, serverIdentity, networkKey }, timedLoop, log);
   log('backends: 1 MiB to the worker');
   const MiB = makeBytes(1024 * 1024);
   const backendApis = { plain: (await remote('plain')).remote() };
@@ -210,7 +213,7 @@ async function main() {
   );
 
   const results = [];
-  for (const transport of transports) {
+  for (const transport of onlyBackends ? [] : transports) {
     const apis = {};
     for (const kind of ['plain', 'secure']) {
       apis[kind] = (await transport.connect(kind)).remote();
@@ -236,7 +239,7 @@ async function main() {
   // Handshakes: createPeer to the first answer, over a fresh port to the worker each time.
   log('handshakes');
   const times = [];
-  const count = Number(process.env.BENCH_HANDSHAKES ?? 40);
+  const count = onlyBackends ? 0 : Number(process.env.BENCH_HANDSHAKES ?? 40);
   for (let i = 0; i < count; i++) {
     const port = await open('secure');
     gc();
@@ -248,6 +251,7 @@ async function main() {
     await peer.closed;
   }
   times.sort((a, b) => a - b);
+  if (!count) times.push(Number.NaN);
   const handshake = { median: times[times.length >> 1], min: times[0], max: times[times.length - 1] };
 
   for (const peer of peers) peer.close();
@@ -276,36 +280,42 @@ async function main() {
       fmtRatio(ratio(s, l)),
     ];
   };
-  const markdown = [
-    table(
-      ['transport', 'add(2, 3)', 'plain calls/s', 'secure calls/s', 'min–max', 'secure / plain'],
-      results.flatMap((r) => [
-        callRow(r.transport, 'sequential', r.sequential),
-        callRow(r.transport, `${config.depth} in flight`, r.pipelined),
-      ]),
-    ),
-    '',
-    table(
-      [
-        'transport',
-        'bytes(u8), one way',
-        'plain MB/s',
-        'secure MB/s',
-        'min–max',
-        'nacl.secretbox + open MB/s',
-        'in-place secretbox + open MB/s',
-        'secure / plain',
-        'secure / nacl.secretbox',
-        'secure / in-place',
-      ],
-      results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
-    ),
-    '',
+  const cryptoAlone =
     `Crypto alone, one thread, seal + open of one ${SMALL_RECORD}-byte record: record layer **${(1e6 / records[0].median).toFixed(2)} ` +
-      `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
-      `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
-      `${fmt(records[0].median / 2)}/s.`,
-    '',
+    `µs** (${fmt(records[0].median)}/s), \`nacl.secretbox\` + \`nacl.secretbox.open\` ${(1e6 / records[1].median).toFixed(2)} µs ` +
+    `(${fmt(records[1].median)}/s); a call is two records, so its crypto alone caps sequential calls in one thread at ` +
+    `${fmt(records[0].median / 2)}/s.`;
+  const markdown = [
+    ...(onlyBackends
+      ? []
+      : [
+          table(
+            ['transport', 'add(2, 3)', 'plain calls/s', 'secure calls/s', 'min–max', 'secure / plain'],
+            results.flatMap((r) => [
+              callRow(r.transport, 'sequential', r.sequential),
+              callRow(r.transport, `${config.depth} in flight`, r.pipelined),
+            ]),
+          ),
+          '',
+          table(
+            [
+              'transport',
+              'bytes(u8), one way',
+              'plain MB/s',
+              'secure MB/s',
+              'min–max',
+              'nacl.secretbox + open MB/s',
+              'in-place secretbox + open MB/s',
+              'secure / plain',
+              'secure / nacl.secretbox',
+              'secure / in-place',
+            ],
+            results.flatMap((r) => Object.entries(r.payloads).map(([size, stats]) => payloadRow(r.transport, Number(size), stats))),
+          ),
+          '',
+          cryptoAlone,
+          '',
+        ]),
     table(
       [
         'secretbox backend',
@@ -333,11 +343,17 @@ async function main() {
       }),
     ),
     '',
+    handshakeTable(handshakes),
+    '',
     `Plain 1 MiB to the same worker in that run: ${fmt((backendWire[0].median * 1024 * 1024) / MB)} MB/s. The other tables' ` +
       `secure rows use \`crypto: 'auto'\` (sodium-native where it loads).`,
-    '',
-    `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): median ` +
-      `**${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
+    ...(onlyBackends
+      ? []
+      : [
+          '',
+          `Handshake, \`createPeer\` to the first answer, far end in the worker, a fresh MessagePort each time (${count} runs): ` +
+            `median **${handshake.median.toFixed(2)} ms** (min ${handshake.min.toFixed(2)}, max ${handshake.max.toFixed(2)}).`,
+        ]),
   ].join('\n');
   console.log(markdown);
   const load = os
@@ -353,4 +369,90 @@ async function main() {
       json,
       JSON.stringify({ date: new Date().toISOString(), machine, config, records, results, handshake, markdown }, null, 1),
     );
+}
+
+/**
+ * Per backend, interleaved: handshakes/s between two peers on a MessageChannel in this thread
+ * (createPeer on both ends to the first answer, then both closed), and the handshake's primitives.
+ */
+async function handshakeRows(backends, { clientIdentity, serverIdentity, networkKey }, timedLoop, log) {
+  log('backends: handshakes');
+  const asyncLoop = (once) => async (ms) => {
+    let n = 0;
+    const t0 = performance.now();
+    const end = t0 + ms;
+    do {
+      await once();
+      n++;
+    } while (performance.now() < end);
+    return n / ((performance.now() - t0) / 1000);
+  };
+  const handshake = (backend) => {
+    // A guard of its own for both ends: the shared one would (rightly) rate-limit a benchmark's hellos.
+    const guard = handshakeGuard({ rate: 1e9, burst: 1e9, maxEntries: 1e7 });
+    const secure = (identity, remote) => ({ identity, networkKey, expectedRemoteKey: remote.publicKey, crypto: backend.name });
+    return asyncLoop(async () => {
+      const { port1, port2 } = new MessageChannel();
+      const server = createSecurePeer(fromPort(port1), {
+        expose: service,
+        timeout: 0,
+        secure: { ...secure(serverIdentity, clientIdentity), handshakes: guard },
+      });
+      const client = createSecurePeer(fromPort(port2), {
+        timeout: 0,
+        secure: { ...secure(clientIdentity, serverIdentity), handshakes: guard },
+      });
+      await client.remote().add(1, 1);
+      client.close();
+      server.close();
+      await Promise.all([client.closed, server.closed]);
+    });
+  };
+  const message = nacl.randomBytes(64 + 12); // a label and a transcript hash, what each side signs
+  const primitives = {
+    X25519: (b) => {
+      const ours = b.boxKeyPair();
+      const theirs = b.boxKeyPair().publicKey;
+      return () => b.scalarMult(ours.secretKey, theirs);
+    },
+    'Ed25519 sign': (b) => {
+      const { secretKey } = b.signKeyPair(nacl.randomBytes(32));
+      return () => b.sign(message, secretKey);
+    },
+    'Ed25519 verify': (b) => {
+      const { publicKey, secretKey } = b.signKeyPair(nacl.randomBytes(32));
+      const signature = b.sign(message, secretKey);
+      return () => {
+        if (!b.verify(message, signature, publicKey)) throw new Error('did not verify');
+      };
+    },
+    'SHA-512, 128 bytes': (b) => {
+      const input = nacl.randomBytes(128);
+      return () => b.hash(input);
+    },
+  };
+  const rows = { handshake: await interleave(backends.map((b) => ({ name: b.name, run: handshake(b) }))) };
+  for (const [name, make] of Object.entries(primitives)) {
+    log(`backends: ${name}`);
+    rows[name] = await interleave(backends.map((b) => ({ name: b.name, run: timedLoop(make(b), 10) })));
+  }
+  return { backends: backends.map((b) => b.name), rows };
+}
+
+/** One row per backend: the handshake in ms, each primitive in µs, medians with the handshake's min–max. */
+function handshakeTable({ backends, rows }) {
+  const names = Object.keys(rows).filter((name) => name !== 'handshake');
+  return table(
+    ['backend', 'handshake, in-process pair (ms)', 'min–max', 'speed vs tweetnacl', ...names.map((name) => `${name} (µs)`)],
+    backends.map((name, i) => {
+      const hs = rows.handshake[i];
+      return [
+        name,
+        `**${(1e3 / hs.median).toFixed(2)}**`,
+        `${(1e3 / hs.max).toFixed(2)}–${(1e3 / hs.min).toFixed(2)}`,
+        fmtRatio(ratio(hs, rows.handshake[0])),
+        ...names.map((primitive) => (1e6 / rows[primitive][i].median).toFixed(1)),
+      ];
+    }),
+  );
 }

@@ -3,7 +3,7 @@
 // interleaved round by round so both see the same machine load.
 import { fromPort } from '../../adapters/worker.js';
 import { loadLibsodium, tweetnaclBackend } from '../../src/secure/backend.js';
-import { createPeer, generateIdentity } from '../../src/secure/index.js';
+import { createPeer, generateIdentity, handshakeGuard } from '../../src/secure/index.js';
 import { FROM_INITIATOR, RecordCipher, WHOLE } from '../../src/secure/records.js';
 
 const RECORD_PAYLOAD = 64 * 1024 - 17;
@@ -25,6 +25,33 @@ async function channel(crypto: 'tweetnacl' | 'libsodium') {
     const t0 = performance.now();
     while (performance.now() - t0 < ms) n += (await api.bytes(MiB)) > 0 ? 1 : 0;
     return (n * MiB.byteLength) / 1e6 / ((performance.now() - t0) / 1000);
+  };
+}
+
+/** Handshakes/s: two peers on a MessageChannel in the page, `createPeer` on both ends to the first answer, then closed. */
+function handshakes(crypto: 'tweetnacl' | 'libsodium') {
+  const server = generateIdentity();
+  const client = generateIdentity();
+  const guard = handshakeGuard({ rate: 1e9, burst: 1e9, maxEntries: 1e7 }); // both ends: the shared one rate-limits a benchmark
+  return async (ms: number) => {
+    let n = 0;
+    const t0 = performance.now();
+    do {
+      const { port1, port2 } = new MessageChannel();
+      const near = createPeer(fromPort(port1), {
+        expose: { ping: () => 1 },
+        secure: { identity: server, expectedRemoteKey: client.publicKey, crypto, handshakes: guard },
+      });
+      const far = createPeer(fromPort(port2), {
+        secure: { identity: client, expectedRemoteKey: server.publicKey, crypto, handshakes: guard },
+      });
+      await (far.remote() as unknown as { ping(): Promise<number> }).ping();
+      far.close();
+      near.close();
+      await Promise.all([near.closed, far.closed]);
+      n++;
+    } while (performance.now() - t0 < ms);
+    return n / ((performance.now() - t0) / 1000);
   };
 }
 
@@ -63,5 +90,6 @@ async function interleave(cases: Record<string, (ms: number) => Promise<number>>
     small: await interleave({ tweetnacl: records(tweetnaclBackend, 16), libsodium: records(wasm, 16) }, rounds, ms),
     bulk: await interleave({ tweetnacl: records(tweetnaclBackend, MiB.byteLength), libsodium: records(wasm, MiB.byteLength) }, rounds, ms),
     channel: await interleave({ tweetnacl: await channel('tweetnacl'), libsodium: await channel('libsodium') }, rounds, ms),
+    handshake: await interleave({ tweetnacl: handshakes('tweetnacl'), libsodium: handshakes('libsodium') }, rounds, ms),
   };
 };

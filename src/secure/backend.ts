@@ -1,7 +1,8 @@
 /**
- * Crypto backends for the record layer's XSalsa20-Poly1305 secretbox. Every backend produces
- * byte-identical boxes (tag ‖ ciphertext, the `crypto_secretbox_easy` layout), so which one an end
- * uses is its own business: no negotiation, and a channel may switch backend between records.
+ * Crypto backends for the record layer's XSalsa20-Poly1305 secretbox and the handshake's
+ * primitives (./primitives.ts). Every backend produces byte-identical boxes (tag ‖ ciphertext, the
+ * `crypto_secretbox_easy` layout) and the same handshake bytes, so which one an end uses is its own
+ * business: no negotiation, and a channel may switch backend between records.
  *
  * - `tweetnacl`: always there, the reference and the fallback (its `crypto_secretbox`, run in place
  *   over a buffer padded the NaCl way).
@@ -11,9 +12,17 @@
  *   and hands it to `loadLibsodium`; records use tweetnacl until it is ready.
  */
 import nacl from 'tweetnacl';
+import {
+  type HandshakePrimitives,
+  type LibsodiumPrimitives,
+  libsodiumPrimitives,
+  type SodiumNativePrimitives,
+  sodiumNativePrimitives,
+  tweetnaclPrimitives,
+} from './primitives.js';
 
-/** One implementation of secretbox. Nonces are 24 bytes, keys 32. */
-export interface SecretboxBackend {
+/** One implementation of secretbox (nonces are 24 bytes, keys 32) and of the handshake's primitives. */
+export interface SecretboxBackend extends HandshakePrimitives {
   readonly name: BackendName;
   /**
    * Seals `first ‖ rest` (a record's type byte and payload). Returns tag ‖ ciphertext as a view
@@ -57,6 +66,7 @@ const lowlevel = (nacl as unknown as { lowlevel: Lowlevel }).lowlevel;
  * after 16 bytes the function zeroes. One copy of the payload, no extra allocation.
  */
 export const tweetnaclBackend: SecretboxBackend = {
+  ...tweetnaclPrimitives,
   name: 'tweetnacl',
   seal(first, rest, nonce, key, into) {
     const length = sealRoom(rest.byteLength);
@@ -78,7 +88,7 @@ export const tweetnaclBackend: SecretboxBackend = {
   },
 };
 
-interface SodiumNative {
+interface SodiumNative extends SodiumNativePrimitives {
   crypto_secretbox_detached(c: Uint8Array, mac: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void;
   crypto_secretbox_open_detached(m: Uint8Array, c: Uint8Array, mac: Uint8Array, n: Uint8Array, k: Uint8Array): boolean;
 }
@@ -86,6 +96,7 @@ interface SodiumNative {
 /** libsodium's detached secretbox, in place (libsodium allows c = m). */
 function sodiumNativeBackend(sodium: SodiumNative): SecretboxBackend {
   return {
+    ...sodiumNativePrimitives(sodium),
     name: 'sodium-native',
     seal(first, rest, nonce, key, into) {
       const box = room(into, TAG + 1 + rest.byteLength);
@@ -103,7 +114,7 @@ function sodiumNativeBackend(sodium: SodiumNative): SecretboxBackend {
   };
 }
 
-interface Libsodium {
+interface Libsodium extends LibsodiumPrimitives {
   ready: Promise<void>;
   crypto_secretbox_easy(m: Uint8Array, n: Uint8Array, k: Uint8Array): Uint8Array;
   crypto_secretbox_open_easy(c: Uint8Array, n: Uint8Array, k: Uint8Array): Uint8Array;
@@ -112,6 +123,7 @@ interface Libsodium {
 /** libsodium-wrappers copies in and out of the WebAssembly heap: the box it returns is fresh. */
 function libsodiumBackend(sodium: Libsodium): SecretboxBackend {
   return {
+    ...libsodiumPrimitives(sodium),
     name: 'libsodium',
     seal(first, rest, nonce, key) {
       const message = new Uint8Array(1 + rest.byteLength);
@@ -182,8 +194,11 @@ export function backendSource(choice: CryptoChoice): BackendSource {
       return () => wasm ?? tweetnaclBackend; // once the app's loadLibsodium(...) has readied it
 
     default: {
-      const backend = sodiumNative() ?? tweetnaclBackend;
+      const backend = autoBackend();
       return () => backend;
     }
   }
 }
+
+/** `'auto'`'s backend: sodium-native when it can be loaded, else tweetnacl. Identities are made with it too. */
+export const autoBackend = (): SecretboxBackend => sodiumNative() ?? tweetnaclBackend;

@@ -195,7 +195,7 @@ export class SecureTransport implements Transport {
     const { identity, networkKey, psk, token } = this.#options;
     // A copy: the handshake wipes its ephemeral secret, and a test's fixed key must survive.
     const copy = ephemeral && { publicKey: ephemeral.publicKey.slice(), secretKey: ephemeral.secretKey.slice() };
-    return new Handshake(initiator, { identity, networkKey, psk, token, ephemeral: copy });
+    return new Handshake(initiator, { identity, networkKey, psk, token, ephemeral: copy, backend: this.#options.backend() });
   }
 
   readonly #timedOut = (): void => {
@@ -227,7 +227,7 @@ export class SecureTransport implements Transport {
   }
 
   /** Responder, message 1. A wrong MAC, a stale, replayed or over-budget hello throw before anything is sent: silence. */
-  #onHello(message: Uint8Array, hello = checkHello(this.#options.networkKey, message)): void {
+  #onHello(message: Uint8Array, hello = checkHello(this.#options.networkKey, message, this.#options.backend())): void {
     const refused = this.#guard.admit(hello.time, hello.mac, this.#now());
     if (refused) throw new HandshakeError(refused);
     const handshake = this.#handshake!;
@@ -243,7 +243,7 @@ export class SecureTransport implements Transport {
       return this.#onReply(message);
     }
     const ours = this.#handshake!.ephemeral;
-    const hello = checkHello(this.#options.networkKey, message);
+    const hello = checkHello(this.#options.networkKey, message, this.#options.backend());
     const theirs = hello.ephemeral;
     const order = compareBytes(ours.publicKey, theirs);
     if (order === 0) throw new HandshakeError('our own hello came back');

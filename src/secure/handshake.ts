@@ -8,10 +8,11 @@
  * Pure state: it makes and checks messages and throws a `HandshakeError` whose detail stays
  * local. Who answers what, authorization and timing are the channel's (channel.ts).
  */
-import nacl from 'tweetnacl';
+import { type SecretboxBackend, tweetnaclBackend } from './backend.js';
 import { concat, isZero, sameBytes, utf8, wipe } from './bytes.js';
 import { hmac } from './hmac.js';
-import { type Identity, isCanonicalSignature, isSmallOrderKey } from './keys.js';
+import { type Identity, signatureFault } from './keys.js';
+import type { KeyPair } from './primitives.js';
 import { Transcript } from './transcript.js';
 
 export const KEY_SIZE = 32;
@@ -48,7 +49,9 @@ export interface HandshakeConfig {
   readonly psk?: Uint8Array;
   readonly token?: Uint8Array;
   /** Tests only: a fixed ephemeral key pair (test vectors). */
-  readonly ephemeral?: nacl.BoxKeyPair;
+  readonly ephemeral?: KeyPair;
+  /** The primitives and secretbox of this handshake (`secure.crypto`'s backend); default tweetnacl. */
+  readonly backend?: SecretboxBackend;
 }
 
 /** Message 1, its MAC checked: what the responder's freshness checks need. */
@@ -73,11 +76,11 @@ export interface SessionKeys {
   readonly binding: Uint8Array;
 }
 
-// ---- building blocks (exported for the test vectors and the attack tests) ---------------------
+// ---- building blocks (exported for the test vectors and the attack tests; tweetnacl by default) --
 
 /** The MAC of message 1 over `e_I ‖ time`: proves knowledge of the network key without revealing it. */
-export function helloMac(networkKey: Uint8Array, body: Uint8Array): Uint8Array {
-  return hmac(networkKey, HELLO_LABEL, body).subarray(0, MAC_SIZE);
+export function helloMac(networkKey: Uint8Array, body: Uint8Array, backend = tweetnaclBackend): Uint8Array {
+  return hmac(networkKey, [HELLO_LABEL, body], backend.hash).subarray(0, MAC_SIZE);
 }
 
 /** Message 1's body: the ephemeral key and the time, as 8 bytes big-endian. */
@@ -90,42 +93,50 @@ export function helloBody(ephemeral: Uint8Array, time: number): Uint8Array {
   return body;
 }
 
-/** X25519, refusing the all-zero result that a low-order or zero public key yields. */
-export function diffieHellman(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const shared = nacl.scalarMult(secretKey, publicKey);
-  if (isZero(shared)) throw new HandshakeError('a low-order ephemeral key');
+/**
+ * X25519, refusing the all-zero result that a low-order or zero public key yields: libsodium
+ * refuses it itself, tweetnacl returns it, and both end here with the same error.
+ */
+export function diffieHellman(secretKey: Uint8Array, publicKey: Uint8Array, backend = tweetnaclBackend): Uint8Array {
+  const shared = backend.scalarMult(secretKey, publicKey);
+  if (!shared || isZero(shared)) throw new HandshakeError('a low-order ephemeral key');
   return shared;
 }
 
 /** The sealed body of messages 2 and 3: identity key ‖ signature ‖ token. */
-export function sealIdentity(key: Uint8Array, publicKey: Uint8Array, signature: Uint8Array, token: Uint8Array = EMPTY): Uint8Array {
-  return nacl.secretbox(concat(publicKey, signature, token), ZERO_NONCE, key);
+export function sealIdentity(
+  key: Uint8Array,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  token: Uint8Array = EMPTY,
+  backend = tweetnaclBackend,
+): Uint8Array {
+  return backend.seal(publicKey[0]!, concat(publicKey.subarray(1), signature, token), ZERO_NONCE, key);
 }
 
 /** Opens and checks the body of message 2 or 3 against the transcript hash it was signed over. */
-function openIdentity(key: Uint8Array, sealed: Uint8Array, label: Uint8Array, h: Uint8Array): RemoteIdentity {
-  const body = nacl.secretbox.open(sealed, ZERO_NONCE, key);
+function openIdentity(backend: SecretboxBackend, key: Uint8Array, sealed: Uint8Array, label: Uint8Array, h: Uint8Array): RemoteIdentity {
+  const body = backend.open(sealed, ZERO_NONCE, key, false);
   if (!body) throw new HandshakeError('an identity message that did not open');
   const remoteKey = body.slice(0, KEY_SIZE);
   const signature = body.subarray(KEY_SIZE, KEY_SIZE + SIGNATURE_SIZE);
-  if (isSmallOrderKey(remoteKey)) throw new HandshakeError('a small-order identity key');
-  if (!isCanonicalSignature(signature)) throw new HandshakeError('a non-canonical signature (S ≥ L)');
-  if (!nacl.sign.detached.verify(concat(label, h), signature, remoteKey)) throw new HandshakeError('a bad signature');
+  const fault = signatureFault(backend, concat(label, h), signature, remoteKey);
+  if (fault) throw new HandshakeError(fault);
   const token = body.byteLength > KEY_SIZE + SIGNATURE_SIZE ? body.slice(KEY_SIZE + SIGNATURE_SIZE) : undefined;
   return { remoteKey, token };
 }
 
 /** Signs the transcript hash under a role label, so one role's signature cannot pass as the other's. */
-export function signTranscript(label: Uint8Array, h: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return nacl.sign.detached(concat(label, h), secretKey);
+export function signTranscript(label: Uint8Array, h: Uint8Array, secretKey: Uint8Array, backend = tweetnaclBackend): Uint8Array {
+  return backend.sign(concat(label, h), secretKey);
 }
 
 /** Checks message 1's length and MAC, and nothing else (freshness is the channel's: freshness.ts). */
-export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Hello {
+export function checkHello(networkKey: Uint8Array, hello: Uint8Array, backend = tweetnaclBackend): Hello {
   if (hello.byteLength !== HELLO_SIZE) throw new HandshakeError('a hello of the wrong length');
   const body = hello.subarray(0, KEY_SIZE + TIME_SIZE);
   const mac = hello.subarray(KEY_SIZE + TIME_SIZE);
-  if (!sameBytes(mac, helloMac(networkKey, body))) throw new HandshakeError('a hello under another network key');
+  if (!sameBytes(mac, helloMac(networkKey, body, backend))) throw new HandshakeError('a hello under another network key');
   const view = new DataView(hello.buffer, hello.byteOffset + KEY_SIZE, TIME_SIZE);
   const time = view.getUint32(0) * 2 ** 32 + view.getUint32(4);
   return { ephemeral: hello.slice(0, KEY_SIZE), time, mac: mac.slice() };
@@ -135,17 +146,20 @@ export function checkHello(networkKey: Uint8Array, hello: Uint8Array): Hello {
 
 /** One side's handshake. Call the steps of its role in order; any throw ends the handshake. */
 export class Handshake {
-  readonly transcript = new Transcript();
-  readonly ephemeral: nacl.BoxKeyPair;
+  readonly transcript: Transcript;
+  readonly ephemeral: KeyPair;
   #remoteEphemeral: Uint8Array | undefined;
   readonly #config: HandshakeConfig;
+  readonly #backend: SecretboxBackend;
 
   constructor(
     readonly initiator: boolean,
     config: HandshakeConfig,
   ) {
     this.#config = config;
-    this.ephemeral = config.ephemeral ?? nacl.box.keyPair();
+    this.#backend = config.backend ?? tweetnaclBackend;
+    this.transcript = new Transcript(this.#backend.hash);
+    this.ephemeral = config.ephemeral ?? this.#backend.boxKeyPair();
     // Bind every later key to the network key as well as the hello's MAC.
     wipe(this.transcript.mixKey(config.networkKey));
   }
@@ -153,7 +167,7 @@ export class Handshake {
   /** Initiator, message 1, stamped with `time` (our clock, ms since the Unix epoch). */
   writeHello(time: number): Uint8Array {
     const body = helloBody(this.ephemeral.publicKey, time);
-    const hello = concat(body, helloMac(this.#config.networkKey, body));
+    const hello = concat(body, helloMac(this.#config.networkKey, body, this.#backend));
     this.transcript.mixHash(hello);
     return hello;
   }
@@ -162,7 +176,7 @@ export class Handshake {
    * Responder, message 1: a wrong length or MAC throws, and the responder must stay silent.
    * `checked` is what `checkHello` returned for it, when the caller checked it already.
    */
-  readHello(hello: Uint8Array, checked = checkHello(this.#config.networkKey, hello)): Hello {
+  readHello(hello: Uint8Array, checked = checkHello(this.#config.networkKey, hello, this.#backend)): Hello {
     this.#remoteEphemeral = checked.ephemeral;
     this.transcript.mixHash(hello);
     return checked;
@@ -173,8 +187,8 @@ export class Handshake {
     const t = this.transcript;
     t.mixHash(this.ephemeral.publicKey);
     const key = this.#mixShared();
-    const signature = signTranscript(RESPONDER_LABEL, t.h, this.#config.identity.secretKey);
-    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token);
+    const signature = signTranscript(RESPONDER_LABEL, t.h, this.#config.identity.secretKey, this.#backend);
+    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token, this.#backend);
     wipe(key);
     t.mixHash(sealed);
     return concat(this.ephemeral.publicKey, sealed);
@@ -189,7 +203,7 @@ export class Handshake {
     const key = this.#mixShared();
     const sealed = reply.subarray(KEY_SIZE);
     try {
-      return openIdentity(key, sealed, RESPONDER_LABEL, t.h);
+      return openIdentity(this.#backend, key, sealed, RESPONDER_LABEL, t.h);
     } finally {
       wipe(key);
       t.mixHash(sealed);
@@ -200,8 +214,8 @@ export class Handshake {
   writeAuth(): Uint8Array {
     const t = this.transcript;
     const key = t.mixKey(this.#config.psk);
-    const signature = signTranscript(INITIATOR_LABEL, t.h, this.#config.identity.secretKey);
-    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token);
+    const signature = signTranscript(INITIATOR_LABEL, t.h, this.#config.identity.secretKey, this.#backend);
+    const sealed = sealIdentity(key, this.#config.identity.publicKey, signature, this.#config.token, this.#backend);
     wipe(key);
     t.mixHash(sealed);
     return sealed;
@@ -213,7 +227,7 @@ export class Handshake {
     const t = this.transcript;
     const key = t.mixKey(this.#config.psk);
     try {
-      return openIdentity(key, auth, INITIATOR_LABEL, t.h);
+      return openIdentity(this.#backend, key, auth, INITIATOR_LABEL, t.h);
     } finally {
       wipe(key);
       t.mixHash(auth);
@@ -237,7 +251,7 @@ export class Handshake {
 
   #mixShared(): Uint8Array {
     if (!this.#remoteEphemeral) throw new HandshakeError('a message out of order');
-    const shared = diffieHellman(this.ephemeral.secretKey, this.#remoteEphemeral);
+    const shared = diffieHellman(this.ephemeral.secretKey, this.#remoteEphemeral, this.#backend);
     const key = this.transcript.mixKey(shared);
     wipe(shared);
     return key;

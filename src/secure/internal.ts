@@ -3,12 +3,12 @@
  * short rekey intervals, and a look at each secure transport. Attached to a `secure` options
  * object with `withSeams`; nothing in `saltline/secure` exports this module.
  */
-import type nacl from 'tweetnacl';
 import type { SecureTransport } from './channel.js';
+import type { KeyPair } from './primitives.js';
 
 export interface Seams {
   /** Ephemeral key pairs for the next handshakes, used in order (copied, then wiped as usual). */
-  readonly ephemerals?: nacl.BoxKeyPair[];
+  readonly ephemerals?: KeyPair[];
   /** Records per key before the sender rekeys (default 2^20). */
   readonly rekeyRecords?: number;
   /** Milliseconds per key before the sender rekeys (default 10 minutes). */

@@ -1,10 +1,12 @@
 /**
  * Long-term identities (Ed25519 signing keys), their encodings for storage and for people, and
- * the checks every public key and signature from the wire must pass before `nacl` sees them.
+ * the checks every public key and signature from the wire must pass before a backend sees them.
  */
 import nacl from 'tweetnacl';
-import { concat, sameBytes, utf8 } from './bytes.js';
+import { autoBackend } from './backend.js';
+import { concat, sameBytes, utf8, wipe } from './bytes.js';
 import { fromBase64url, toBase32, toBase64url } from './encoding.js';
+import type { HandshakePrimitives } from './primitives.js';
 
 /** An Ed25519 key pair: `publicKey` 32 bytes, `secretKey` 64 bytes (seed ‖ public key), as tweetnacl makes them. */
 export interface Identity {
@@ -14,7 +16,10 @@ export interface Identity {
 
 /** A new random identity. Keep `secretKey` private; give `publicKey` (or its fingerprint) to peers. */
 export function generateIdentity(): Identity {
-  return nacl.sign.keyPair();
+  const seed = nacl.randomBytes(32);
+  const identity = autoBackend().signKeyPair(seed);
+  wipe(seed);
+  return identity;
 }
 
 /** The identity as text for storage: base64url of its 32-byte seed (all it takes to rebuild it). */
@@ -26,7 +31,7 @@ export function exportIdentity(identity: Identity): string {
 export function importIdentity(seed: string | Uint8Array): Identity {
   const bytes = typeof seed === 'string' ? fromBase64url(seed) : seed;
   if (bytes.byteLength !== 32) throw new TypeError('an identity seed is 32 bytes');
-  return nacl.sign.keyPair.fromSeed(bytes);
+  return autoBackend().signKeyPair(bytes);
 }
 
 /** A public key as base64url text (43 characters). */
@@ -49,7 +54,7 @@ const FINGERPRINT_LABEL = utf8('saltline/1 fingerprint');
  * four. Enough to notice a swapped key by eye; pin the full key in code and storage.
  */
 export function fingerprint(publicKey: Uint8Array): string {
-  const digest = nacl.hash(concat(FINGERPRINT_LABEL, publicKey)).subarray(0, 10);
+  const digest = autoBackend().hash(concat(FINGERPRINT_LABEL, publicKey)).subarray(0, 10);
   return toBase32(digest).replace(/(.{4})(?=.)/g, '$1 ');
 }
 
@@ -89,6 +94,32 @@ export function isCanonicalSignature(signature: Uint8Array): boolean {
     if (s !== l) return s < l;
   }
   return false; // S == L
+}
+
+/** False for an Ed25519 key whose y (sign bit aside) is p or above: libsodium refuses it, tweetnacl reduces it. */
+export function isCanonicalKey(key: Uint8Array): boolean {
+  let high = (key[31]! & 0x7f) ^ 0x7f; // libsodium's ge25519_is_canonical: y ≥ p = 2^255 - 19
+  for (let i = 30; i > 0; i--) high |= key[i]! ^ 0xff;
+  return high !== 0 || key[0]! < 0xed;
+}
+
+/**
+ * Why a signature from the wire is refused, or undefined when it verifies. The checks ahead of
+ * `verify` are libsodium's own, done here so that every backend refuses the same inputs with the
+ * same reason: tweetnacl alone accepts all four.
+ */
+export function signatureFault(
+  backend: HandshakePrimitives,
+  message: Uint8Array,
+  signature: Uint8Array,
+  key: Uint8Array,
+): string | undefined {
+  if (isSmallOrderKey(key)) return 'a small-order identity key';
+  if (!isCanonicalKey(key)) return 'a non-canonical identity key';
+  if (!isCanonicalSignature(signature)) return 'a non-canonical signature (S ≥ L)';
+  // R of small order: under a key of mixed order, tweetnacl can accept such a signature, libsodium never does
+  if (isSmallOrderKey(signature.subarray(0, 32))) return 'a signature whose R is of small order';
+  return backend.verify(message, signature, key) ? undefined : 'a bad signature';
 }
 
 /** Checks an identity given in options: lengths, and that the public key belongs to the secret key. */

@@ -60,11 +60,11 @@ export interface SecureOptions {
    */
   readonly role?: 'initiator' | 'responder';
   /**
-   * Which secretbox seals and opens records (all give the same bytes, so the two ends need not
-   * agree): `'sodium-native'` (native libsodium, Node only, the optional `sodium-native` package),
-   * `'libsodium'` (libsodium's WebAssembly build from `libsodium-wrappers`, loaded lazily; records
-   * use tweetnacl until it is ready), `'tweetnacl'`. Default `'auto'`: sodium-native when it can be
-   * loaded, else tweetnacl.
+   * Which crypto backend seals and opens records and runs the handshake (all give the same
+   * bytes, so the two ends need not agree): `'sodium-native'` (native libsodium, Node only, the
+   * optional `sodium-native` package), `'libsodium'` (libsodium's WebAssembly build from
+   * `libsodium-wrappers`, loaded lazily; records and handshakes use tweetnacl until it is ready),
+   * `'tweetnacl'`. Default `'auto'`: sodium-native when it can be loaded, else tweetnacl.
    */
   readonly crypto?: CryptoChoice;
 }

@@ -10,7 +10,7 @@
 import { LAST, MORE, WHOLE } from '../fragment.js';
 import { type BackendSource, tweetnaclBackend } from './backend.js';
 import { utf8, wipe } from './bytes.js';
-import { hmac } from './hmac.js';
+import { type Hash, hmac } from './hmac.js';
 
 export { LAST, MORE, WHOLE };
 /** The responder's first record: confirms both sides hold the same keys. Empty. */
@@ -40,8 +40,8 @@ const TWO_32 = 2 ** 32;
 const REKEY_LABEL = utf8('saltline/1 rekey');
 
 /** The next key of a direction: HMAC-SHA-512(k, "saltline/1 rekey")[0:32]. One-way. */
-export function nextKey(key: Uint8Array): Uint8Array {
-  const mac = hmac(key, REKEY_LABEL);
+export function nextKey(key: Uint8Array, hash?: Hash): Uint8Array {
+  const mac = hmac(key, [REKEY_LABEL], hash);
   const next = mac.slice(0, 32);
   wipe(mac);
   return next;
@@ -94,7 +94,7 @@ export class RecordCipher {
 
   /** Moves to the next key and wipes the old one; the counter runs on. */
   rekey(): void {
-    const next = nextKey(this.#key);
+    const next = nextKey(this.#key, this.#backend().hash);
     wipe(this.#key);
     this.#key = next;
   }

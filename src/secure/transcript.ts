@@ -2,9 +2,8 @@
  * The handshake's running state, as in Noise: a transcript hash `h` over every handshake byte
  * and a chaining key `ck` into which each secret is mixed. Keys come only out of `ck`.
  */
-import nacl from 'tweetnacl';
 import { concat, utf8, wipe } from './bytes.js';
-import { hkdf } from './hmac.js';
+import { type Hash, hkdf } from './hmac.js';
 
 /** Names the protocol and its primitives; hashed to start `h` and `ck`. */
 const PROTOCOL_NAME = 'saltline/1 secure: X25519 Ed25519 XSalsa20-Poly1305 SHA-512';
@@ -15,20 +14,23 @@ export class Transcript {
   /** The transcript hash: SHA-512 of everything mixed so far. */
   h: Uint8Array;
   #ck: Uint8Array;
+  readonly #hash: Hash;
 
-  constructor() {
-    this.h = nacl.hash(utf8(PROTOCOL_NAME));
+  /** `hash` is the backend's SHA-512. */
+  constructor(hash: Hash) {
+    this.#hash = hash;
+    this.h = hash(utf8(PROTOCOL_NAME));
     this.#ck = this.h.slice();
   }
 
   /** h = SHA-512(h ‖ data). */
   mixHash(data: Uint8Array): void {
-    this.h = nacl.hash(concat(this.h, data));
+    this.h = this.#hash(concat(this.h, data));
   }
 
   /** (ck, k) = HKDF(ck, input); returns the 32-byte key k. */
   mixKey(input: Uint8Array = EMPTY): Uint8Array {
-    const [ck, k] = hkdf(this.#ck, input);
+    const [ck, k] = hkdf(this.#ck, input, this.#hash);
     wipe(this.#ck);
     this.#ck = ck;
     const key = k.slice(0, 32);
@@ -38,7 +40,7 @@ export class Transcript {
 
   /** The two traffic keys, (first, second) = HKDF(ck, empty), each cut to 32 bytes; wipes `ck`. */
   split(): [Uint8Array, Uint8Array] {
-    const [a, b] = hkdf(this.#ck, EMPTY);
+    const [a, b] = hkdf(this.#ck, EMPTY, this.#hash);
     const keys: [Uint8Array, Uint8Array] = [a.slice(0, 32), b.slice(0, 32)];
     wipe(a, b, this.#ck);
     return keys;

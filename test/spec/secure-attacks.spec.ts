@@ -476,7 +476,9 @@ function attackSuite(link: Link, crypto: CryptoChoice): void {
     });
 
     it('fails a responder whose initiator stalls after the reply', async () => {
-      const raw = rawAgainst(link, 'server', { secure: { handshakeTimeout: 30 } });
+      // Long enough for the hello to reach the responder and its reply to come back on a loaded machine
+      // (30 ms failed once in Chromium at load 17: the timeout fired before the hello arrived).
+      const raw = rawAgainst(link, 'server', { secure: { handshakeTimeout: 250 } });
       raw.send(new Handshake(true, { identity: clientIdentity, networkKey }).writeHello(Date.now()));
       await expectFailure(raw.peer, raw.log, 'the handshake timed out');
       equal(raw.received.length, 1);

@@ -5,10 +5,10 @@ import { describe, it } from '#harness';
 import { sealRoom } from '../../src/secure/backend.js';
 import { concat, utf8 } from '../../src/secure/bytes.js';
 import { fromBase64url, toBase32, toBase64url } from '../../src/secure/encoding.js';
-import { Handshake } from '../../src/secure/handshake.js';
+import { diffieHellman, Handshake, HandshakeError } from '../../src/secure/handshake.js';
 import { hkdf, hmac } from '../../src/secure/hmac.js';
 import { decodeKey, encodeKey, exportIdentity, fingerprint, generateIdentity, importIdentity } from '../../src/secure/index.js';
-import { isCanonicalSignature, isSmallOrderKey } from '../../src/secure/keys.js';
+import { isCanonicalKey, isCanonicalSignature, isSmallOrderKey, signatureFault } from '../../src/secure/keys.js';
 import { FROM_INITIATOR, FROM_RESPONDER, nextKey, RecordCipher, WHOLE } from '../../src/secure/records.js';
 import { deepEqual, equal, ok, throws } from '../harness/assert.js';
 import { backends } from '../support/backends.js';
@@ -16,21 +16,31 @@ import { checkLeaks } from '../support/connect.js';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
+/** libsodium's X25519 blocklist: the points of order dividing 8, on the curve and its twist, and p - 1, p, p + 1. */
+const LOW_ORDER_X25519 = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map(unhex);
 
 describe('secure channel primitives', () => {
   checkLeaks();
 
   it('computes HMAC-SHA-512 as RFC 4231 test cases 1, 2 and 6 say', () => {
     equal(
-      hex(hmac(new Uint8Array(20).fill(0x0b), utf8('Hi There'))),
+      hex(hmac(new Uint8Array(20).fill(0x0b), [utf8('Hi There')])),
       '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854',
     );
     equal(
-      hex(hmac(utf8('Jefe'), utf8('what do ya want '), utf8('for nothing?'))),
+      hex(hmac(utf8('Jefe'), [utf8('what do ya want '), utf8('for nothing?')])),
       '164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737',
     );
     equal(
-      hex(hmac(new Uint8Array(131).fill(0xaa), utf8('Test Using Larger Than Block-Size Key - Hash Key First'))),
+      hex(hmac(new Uint8Array(131).fill(0xaa), [utf8('Test Using Larger Than Block-Size Key - Hash Key First')])),
       '80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598',
     );
   });
@@ -169,6 +179,74 @@ describe('secure channel primitives', () => {
     });
   }
 
+  it('tells a canonical Ed25519 key (y < p) from a non-canonical one, whatever its sign bit', () => {
+    const key = (first: number, last: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? first : i === 31 ? last : 0xff));
+    ok(isCanonicalKey(key(0xec, 0x7f))); // p - 1
+    ok(!isCanonicalKey(key(0xed, 0x7f))); // p
+    ok(!isCanonicalKey(key(0xf0, 0xff))); // p + 3, sign bit set
+    ok(isCanonicalKey(key(0xff, 0x7e)));
+    for (let i = 0; i < 20; i++) ok(isCanonicalKey(generateIdentity().publicKey));
+  });
+
+  for (const { name, backend } of backends) {
+    it(`computes SHA-512, X25519 and Ed25519 with ${name} to the bytes tweetnacl makes`, () => {
+      const message = nacl.randomBytes(300);
+      deepEqual(backend.hash(message), nacl.hash(message));
+      const ours = backend.boxKeyPair();
+      const theirs = nacl.box.keyPair();
+      deepEqual(ours.publicKey, nacl.scalarMult.base(ours.secretKey));
+      deepEqual(backend.scalarMult(ours.secretKey, theirs.publicKey), nacl.scalarMult(theirs.secretKey, ours.publicKey));
+      const seed = nacl.randomBytes(32);
+      const identity = backend.signKeyPair(seed);
+      deepEqual(identity, nacl.sign.keyPair.fromSeed(seed));
+      const signature = backend.sign(message, identity.secretKey);
+      deepEqual(signature, nacl.sign.detached(message, identity.secretKey));
+      ok(backend.verify(message, signature, identity.publicKey));
+    });
+
+    it(`refuses every low-order X25519 key, whatever its top bit, with ${name} as a low-order ephemeral key`, () => {
+      const { secretKey } = backend.boxKeyPair();
+      for (const low of LOW_ORDER_X25519) {
+        for (const top of [0, 0x80]) {
+          const key = low.slice();
+          key[31]! |= top;
+          const error = throws(() => diffieHellman(secretKey, key, backend));
+          ok(error instanceof HandshakeError && error.message === 'a low-order ephemeral key', `${hex(key)}: ${String(error)}`);
+        }
+      }
+    });
+
+    it(`gives each hostile signature the same reason for refusing it with ${name}`, () => {
+      const { publicKey, secretKey } = nacl.sign.keyPair();
+      const message = utf8('message');
+      const good = nacl.sign.detached(message, secretKey);
+      const flipped = good.slice();
+      flipped[40]! ^= 1;
+      const highS = good.slice();
+      highS[63] = 0xff;
+      const smallR = concat(LOW_ORDER_X25519[1]!, good.subarray(32)); // R = the identity point
+      const nonCanonical = unhex('f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+      deepEqual(
+        [
+          signatureFault(backend, message, good, publicKey),
+          signatureFault(backend, message, flipped, publicKey),
+          signatureFault(backend, message, good, LOW_ORDER_X25519[1]!),
+          signatureFault(backend, message, good, nonCanonical),
+          signatureFault(backend, message, highS, publicKey),
+          signatureFault(backend, message, smallR, publicKey),
+        ],
+        [
+          undefined,
+          'a bad signature',
+          'a small-order identity key',
+          'a non-canonical identity key',
+          'a non-canonical signature (S ≥ L)',
+          'a signature whose R is of small order',
+        ],
+      );
+    });
+  }
+
   it('opens a record only under its own direction and counter', () => {
     const key = nacl.randomBytes(32);
     const sender = new RecordCipher(key.slice(), FROM_INITIATOR);
@@ -191,20 +269,22 @@ describe('secure channel primitives', () => {
     deepEqual(nextKey(key), next);
   });
 
-  it('gives both ends of a handshake the same keys, crossed, and the same binding', () => {
-    const networkKey = nacl.randomBytes(32);
-    const initiator = new Handshake(true, { identity: generateIdentity(), networkKey });
-    const responder = new Handshake(false, { identity: generateIdentity(), networkKey, token: utf8('r') });
-    responder.readHello(initiator.writeHello(Date.now()));
-    const seenByI = initiator.readIdentity(responder.writeIdentity());
-    deepEqual(seenByI.token, utf8('r'));
-    const seenByR = responder.readAuth(initiator.writeAuth());
-    equal(seenByR.token, undefined);
-    const i = initiator.finish();
-    const r = responder.finish();
-    deepEqual(i.send, r.receive);
-    deepEqual(i.receive, r.send);
-    deepEqual(i.binding, r.binding);
-    ok(hex(i.send) !== hex(i.receive));
-  });
+  for (const { name, backend } of backends) {
+    it(`gives both ends of a handshake with ${name} the same keys, crossed, and the same binding`, () => {
+      const networkKey = nacl.randomBytes(32);
+      const initiator = new Handshake(true, { identity: generateIdentity(), networkKey, backend });
+      const responder = new Handshake(false, { identity: generateIdentity(), networkKey, token: utf8('r'), backend });
+      responder.readHello(initiator.writeHello(Date.now()));
+      const seenByI = initiator.readIdentity(responder.writeIdentity());
+      deepEqual(seenByI.token, utf8('r'));
+      const seenByR = responder.readAuth(initiator.writeAuth());
+      equal(seenByR.token, undefined);
+      const i = initiator.finish();
+      const r = responder.finish();
+      deepEqual(i.send, r.receive);
+      deepEqual(i.receive, r.send);
+      deepEqual(i.binding, r.binding);
+      ok(hex(i.send) !== hex(i.receive));
+    });
+  }
 });

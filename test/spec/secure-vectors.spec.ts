@@ -1,5 +1,5 @@
 // The test vectors of docs/protocol.md ("Secure channel"), made by an independent implementation
-// (test/node/secure-reference.ts, Node's crypto): src/secure must reproduce every byte.
+// (test/node/secure-reference.ts, Node's crypto): src/secure must reproduce every byte, on every backend.
 
 import nacl from 'tweetnacl';
 import { describe, it } from '#harness';
@@ -32,46 +32,50 @@ for (const vector of secureVectors) {
   describe(`secure test vectors: ${vector.name}`, () => {
     checkLeaks();
 
-    it('derives the documented keys and messages from the fixed keys', () => {
-      equal(hex(initiator.publicKey), vector.initiatorKey);
-      equal(hex(responder.publicKey), vector.responderKey);
-      const i = new Handshake(true, {
-        identity: initiator,
-        networkKey,
-        psk,
-        token: tokenI,
-        ephemeral: ephemeral(vector.initiatorEphemeralSecret),
+    for (const { name, backend } of backends) {
+      it(`derives the documented keys and messages from the fixed keys with ${name}`, () => {
+        equal(hex(backend.signKeyPair(unhex(vector.initiatorSeed)).publicKey), vector.initiatorKey);
+        equal(hex(backend.signKeyPair(unhex(vector.responderSeed)).publicKey), vector.responderKey);
+        const i = new Handshake(true, {
+          identity: initiator,
+          networkKey,
+          psk,
+          token: tokenI,
+          ephemeral: ephemeral(vector.initiatorEphemeralSecret),
+          backend,
+        });
+        const r = new Handshake(false, {
+          identity: responder,
+          networkKey,
+          psk,
+          token: tokenR,
+          ephemeral: ephemeral(vector.responderEphemeralSecret),
+          backend,
+        });
+        equal(hex(i.ephemeral.publicKey), vector.initiatorEphemeral);
+        equal(hex(r.ephemeral.publicKey), vector.responderEphemeral);
+        const message1 = i.writeHello(helloTime);
+        equal(hex(message1), vector.message1);
+        r.readHello(message1);
+        const message2 = r.writeIdentity();
+        equal(hex(message2), vector.message2);
+        const seenByI = i.readIdentity(message2);
+        equal(hex(seenByI.remoteKey), vector.responderKey);
+        equal(hex(seenByI.token ?? EMPTY), vector.tokenR);
+        const message3 = i.writeAuth();
+        equal(hex(message3), vector.message3);
+        const seenByR = r.readAuth(message3);
+        equal(hex(seenByR.remoteKey), vector.initiatorKey);
+        equal(hex(seenByR.token ?? EMPTY), vector.tokenI);
+        const keysI = i.finish();
+        const keysR = r.finish();
+        equal(hex(keysI.send), vector.initiatorToResponder);
+        equal(hex(keysI.receive), vector.responderToInitiator);
+        equal(hex(keysR.send), vector.responderToInitiator);
+        equal(hex(keysI.binding), vector.channelBinding);
+        equal(hex(keysR.binding), vector.channelBinding);
       });
-      const r = new Handshake(false, {
-        identity: responder,
-        networkKey,
-        psk,
-        token: tokenR,
-        ephemeral: ephemeral(vector.responderEphemeralSecret),
-      });
-      equal(hex(i.ephemeral.publicKey), vector.initiatorEphemeral);
-      equal(hex(r.ephemeral.publicKey), vector.responderEphemeral);
-      const message1 = i.writeHello(helloTime);
-      equal(hex(message1), vector.message1);
-      r.readHello(message1);
-      const message2 = r.writeIdentity();
-      equal(hex(message2), vector.message2);
-      const seenByI = i.readIdentity(message2);
-      equal(hex(seenByI.remoteKey), vector.responderKey);
-      equal(hex(seenByI.token ?? EMPTY), vector.tokenR);
-      const message3 = i.writeAuth();
-      equal(hex(message3), vector.message3);
-      const seenByR = r.readAuth(message3);
-      equal(hex(seenByR.remoteKey), vector.initiatorKey);
-      equal(hex(seenByR.token ?? EMPTY), vector.tokenI);
-      const keysI = i.finish();
-      const keysR = r.finish();
-      equal(hex(keysI.send), vector.initiatorToResponder);
-      equal(hex(keysI.receive), vector.responderToInitiator);
-      equal(hex(keysR.send), vector.responderToInitiator);
-      equal(hex(keysI.binding), vector.channelBinding);
-      equal(hex(keysR.binding), vector.channelBinding);
-    });
+    }
 
     for (const { name, source } of backends) {
       it(`seals and opens the documented records, across a rekey, with ${name}`, () => {
@@ -92,30 +96,40 @@ for (const vector of secureVectors) {
       });
     }
 
-    it('puts exactly the documented handshake on the wire of a real channel', async () => {
-      const link = links[0]!;
-      const { client, server, wire } = connectSecure(link, {
-        client: {
-          secure: { identity: initiator, networkKey, psk, token: tokenI, expectedRemoteKey: responder.publicKey },
-          seams: at(vector.initiatorEphemeralSecret),
-        },
-        server: {
-          expose: { ping: () => 'pong' },
-          // A replay cache of this test's own: each vector puts the same hello on the wire.
-          secure: {
-            ...{ identity: responder, networkKey, psk, token: tokenR, expectedRemoteKey: initiator.publicKey, authorize: undefined },
-            handshakes: handshakeGuard(),
+    for (const { name: crypto } of backends) {
+      it(`puts exactly the documented handshake on the wire of a real channel with ${crypto}`, async () => {
+        const link = links[0]!;
+        const { client, server, wire } = connectSecure(link, {
+          client: {
+            secure: { identity: initiator, networkKey, psk, token: tokenI, expectedRemoteKey: responder.publicKey, crypto },
+            seams: at(vector.initiatorEphemeralSecret),
           },
-          seams: at(vector.responderEphemeralSecret),
-        },
+          server: {
+            expose: { ping: () => 'pong' },
+            // A replay cache of this test's own: each vector puts the same hello on the wire.
+            secure: {
+              ...{
+                identity: responder,
+                networkKey,
+                psk,
+                token: tokenR,
+                expectedRemoteKey: initiator.publicKey,
+                authorize: undefined,
+                crypto,
+              },
+              handshakes: handshakeGuard(),
+            },
+            seams: at(vector.responderEphemeralSecret),
+          },
+        });
+        equal(await client.remote().ping(), 'pong');
+        equal(hex(bytesOf(wire.up[0])), vector.message1);
+        equal(hex(bytesOf(wire.down[0])), vector.message2);
+        equal(hex(bytesOf(wire.up[1])), vector.message3);
+        equal(hex(bytesOf(wire.down[1])), vector.readyRecord);
+        equal(hex(channelBinding(client)!), vector.channelBinding);
+        equal(hex(channelBinding(server)!), vector.channelBinding);
       });
-      equal(await client.remote().ping(), 'pong');
-      equal(hex(bytesOf(wire.up[0])), vector.message1);
-      equal(hex(bytesOf(wire.down[0])), vector.message2);
-      equal(hex(bytesOf(wire.up[1])), vector.message3);
-      equal(hex(bytesOf(wire.down[1])), vector.readyRecord);
-      equal(hex(channelBinding(client)!), vector.channelBinding);
-      equal(hex(channelBinding(server)!), vector.channelBinding);
-    });
+    }
   });
 }
