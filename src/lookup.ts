@@ -3,21 +3,8 @@
  * properties are followed, through plain objects only, so a caller can never reach the
  * prototype chain, a getter, or `constructor`/`__proto__`/`toString` and friends.
  */
-const forbidden = new Set([
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
+/** `prototype` and every name `Object.prototype` has (`__proto__`, `constructor`, `toString`...). */
+const forbidden = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 export interface Resolved {
   readonly fn: (...args: unknown[]) => unknown;
@@ -144,18 +131,11 @@ function className(value: object): string {
 function rootMessage(api: object, methods: string[]): string {
   const [first] = methods;
   return (
-    `cannot expose an instance of ${className(api)}: ` +
-    `its methods (${methods.join(', ')}) live on its prototype, where no caller can reach them. ` +
-    `Expose a plain object of functions, e.g. { ${first}: instance.${first}.bind(instance) }, ` +
-    `or bind them onto the instance in its constructor (this.${first} = this.${first}.bind(this))`
+    `cannot expose an instance of ${className(api)}: its methods (${methods.join(', ')}) live on its prototype, ` +
+    `out of callers' reach; bind them: { ${first}: instance.${first}.bind(instance) }`
   );
 }
 
 function nestedMessage(value: object, path: string, key: string): string {
-  return (
-    `cannot expose ${path} (an instance of ${className(value)}): ` +
-    'namespaces must be plain objects, and nothing on a class instance is callable. ' +
-    `Put the functions in a plain object, e.g. ${key}: { method: instance.method.bind(instance) }, ` +
-    'and keep state out of the exposed object (in a closure)'
-  );
+  return `cannot expose ${path} (an instance of ${className(value)}): only plain objects nest; use ${key}: { method: instance.method.bind(instance) }`;
 }
