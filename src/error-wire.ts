@@ -1,4 +1,4 @@
-import { RpcError } from './errors.js';
+import { define, RpcError } from './errors.js';
 
 /**
  * The wire form of a thrown value. Errors keep their name, message, own properties, cause chain
@@ -29,6 +29,8 @@ const builtins: Record<string, ErrorConstructor | undefined> = Object.assign(Obj
 
 /** Fields carried in their own slots, and every name Object.prototype has, never as `props`. */
 const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+/** A key never carried in `props`: a reserved one, or an RpcError's `code` and `data`. */
+const carriedApart = (key: string, isRpc: boolean) => reserved.has(key) || (isRpc && (key === 'code' || key === 'data'));
 const MAX_DEPTH = 8;
 const MAX_ERRORS = 64;
 
@@ -59,7 +61,7 @@ function toWire(value: unknown, withStack: boolean, depth: number, budget: Budge
   }
   let props: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
-    if (reserved.has(key) || (isRpc && (key === 'code' || key === 'data'))) continue;
+    if (carriedApart(key, isRpc)) continue;
     const prop = (value as unknown as Record<string, unknown>)[key];
     if (typeof prop === 'function' || typeof prop === 'symbol') continue;
     (props ??= {})[key] = prop;
@@ -119,16 +121,11 @@ function fromWire(input: unknown, depth: number, budget: Budget): unknown {
   }
   if (isRecord(input.props)) {
     for (const key of Object.keys(input.props)) {
-      if (reserved.has(key) || (error instanceof RpcError && (key === 'code' || key === 'data'))) continue;
+      if (carriedApart(key, error instanceof RpcError)) continue;
       define(error, key, input.props[key], true);
     }
   }
   const remoteStack = typeof input.stack === 'string' ? input.stack : `${name}: ${message}\n    at <remote>`;
   define(error, 'stack', remoteStack);
   return error;
-}
-
-/** Defines rather than assigns, so a hostile key can never reach a setter or the prototype. */
-function define(target: object, key: string, value: unknown, enumerable = false): void {
-  Object.defineProperty(target, key, { value, enumerable, writable: true, configurable: true });
 }

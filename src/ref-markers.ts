@@ -7,7 +7,7 @@
  * receiver to look for markers.
  */
 
-import { RpcError } from './errors.js';
+import { define, RpcError } from './errors.js';
 import { isTarget, marking } from './target.js';
 
 export const MARKER = '~ref';
@@ -121,12 +121,7 @@ function swap(value: unknown, exportRef: Exporter, depth: number, copies: Map<ob
   const copy: Record<string, unknown> = {};
   copies.set(value, copy);
   for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, {
-      value: swap((value as Record<string, unknown>)[key], exportRef, depth + 1, copies),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    define(copy, key, swap((value as Record<string, unknown>)[key], exportRef, depth + 1, copies), true);
   }
   if (!Object.hasOwn(copy, MARKER)) return copy;
   const escaped = { [MARKER]: [ESCAPED, copy] };
