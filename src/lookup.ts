@@ -17,7 +17,8 @@ function ownData(target: object, key: string): unknown {
   return descriptor?.enumerable ? descriptor.value : undefined;
 }
 
-function isPlainObject(value: unknown): value is object {
+/** An object made by `{}` or `Object.create(null)`: the only kind whose fields are followed. */
+export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -8,6 +8,7 @@
  */
 
 import { define, RpcError } from './errors.js';
+import { isPlainObject } from './lookup.js';
 import { isTarget, marking } from './target.js';
 
 export const MARKER = '~ref';
@@ -37,11 +38,6 @@ export const UNTRACKED_NODES = 65_536;
 /** Thrown (never escapes) when the untracked walk has spent its budget. */
 const OVER_BUDGET: unique symbol = Symbol('over budget');
 let budget = 0;
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * The kind of reference a value is, or `undefined` for a value that copies. A promise (or any
