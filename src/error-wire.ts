@@ -1,4 +1,5 @@
 import { define, RpcError } from './errors.js';
+import { forbidden } from './lookup.js';
 
 /**
  * The wire form of a thrown value. Errors keep their name, message, own properties, cause chain
@@ -28,7 +29,7 @@ const builtins: Record<string, ErrorConstructor | undefined> = Object.assign(Obj
 });
 
 /** Fields carried in their own slots, and every name Object.prototype has, never as `props`. */
-const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', ...forbidden]);
 /** A key never carried in `props`: a reserved one, or an RpcError's `code` and `data`. */
 const carriedApart = (key: string, isRpc: boolean) => reserved.has(key) || (isRpc && (key === 'code' || key === 'data'));
 const MAX_DEPTH = 8;

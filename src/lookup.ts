@@ -4,7 +4,7 @@
  * prototype chain, a getter, or `constructor`/`__proto__`/`toString` and friends.
  */
 /** `prototype` and every name `Object.prototype` has (`__proto__`, `constructor`, `toString`...). */
-const forbidden = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+export const forbidden = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 export interface Resolved {
   readonly fn: (...args: unknown[]) => unknown;
@@ -78,8 +78,7 @@ export function assertExposable(api: unknown, check: ExposableCheck = {}): void 
   const maxDepth = check.maxDepth ?? 32;
   const maxNodes = check.maxNodes ?? 10_000;
   if (!isPlainObject(api)) {
-    const methods = prototypeMethods(api);
-    if (methods.length > 0 && !hasOwnFunction(api)) throw new TypeError(rootMessage(api, methods));
+    if (prototypeMethods(api).length > 0 && !hasOwnFunction(api)) throw new TypeError(unreachable(api, 'api'));
   }
   const seen = new Set<object>([api]);
   const pending: { value: object; path: string; depth: number }[] = [{ value: api, path: 'api', depth: 0 }];
@@ -94,7 +93,7 @@ export function assertExposable(api: unknown, check: ExposableCheck = {}): void 
       if (isPlainObject(value)) {
         if (next.depth < maxDepth) pending.push({ value, path, depth: next.depth + 1 });
       } else if (hasOwnFunction(value) || prototypeMethods(value).length > 0) {
-        throw new TypeError(nestedMessage(value, path, key));
+        throw new TypeError(unreachable(value, path));
       }
     }
   }
@@ -129,14 +128,13 @@ function className(value: object): string {
   return typeof name === 'string' && name ? name : '(anonymous class)';
 }
 
-function rootMessage(api: object, methods: string[]): string {
-  const [first] = methods;
+/** Why `value`, at `path` in the exposed object, exposes nothing, and the fix. */
+function unreachable(value: object, path: string): string {
+  const methods = prototypeMethods(value);
+  const name = methods[0] ?? 'method';
   return (
-    `cannot expose an instance of ${className(api)}: its methods (${methods.join(', ')}) live on its prototype, ` +
-    `out of callers' reach; bind them: { ${first}: instance.${first}.bind(instance) }`
+    `cannot expose ${path}, an instance of ${className(value)}: only plain objects' own functions are callable` +
+    (methods.length ? `, not its prototype's (${methods.join(', ')})` : '') +
+    `; bind them: { ${name}: instance.${name}.bind(instance) }`
   );
-}
-
-function nestedMessage(value: object, path: string, key: string): string {
-  return `cannot expose ${path} (an instance of ${className(value)}): only plain objects nest; use ${key}: { method: instance.method.bind(instance) }`;
 }
