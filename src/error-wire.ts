@@ -1,4 +1,5 @@
-import { RpcError } from './errors.js';
+import { define, RpcError } from './errors.js';
+import { forbidden } from './lookup.js';
 
 /**
  * The wire form of a thrown value. Errors keep their name, message, own properties, cause chain
@@ -28,7 +29,9 @@ const builtins: Record<string, ErrorConstructor | undefined> = Object.assign(Obj
 });
 
 /** Fields carried in their own slots, and every name Object.prototype has, never as `props`. */
-const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const reserved = new Set(['name', 'message', 'stack', 'cause', 'errors', ...forbidden]);
+/** A key never carried in `props`: a reserved one, or an RpcError's `code` and `data`. */
+const carriedApart = (key: string, isRpc: boolean) => reserved.has(key) || (isRpc && (key === 'code' || key === 'data'));
 const MAX_DEPTH = 8;
 const MAX_ERRORS = 64;
 
@@ -59,7 +62,7 @@ function toWire(value: unknown, withStack: boolean, depth: number, budget: Budge
   }
   let props: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
-    if (reserved.has(key) || (isRpc && (key === 'code' || key === 'data'))) continue;
+    if (carriedApart(key, isRpc)) continue;
     const prop = (value as unknown as Record<string, unknown>)[key];
     if (typeof prop === 'function' || typeof prop === 'symbol') continue;
     (props ??= {})[key] = prop;
@@ -87,6 +90,8 @@ export function plainWire(wire: WireError): WireError {
   return { name: wire.name ?? 'Error', message: wire.message ?? '', code: wire.code };
 }
 
+const text = (value: unknown, otherwise: string) => (typeof value === 'string' ? value : otherwise);
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -100,35 +105,29 @@ function fromWire(input: unknown, depth: number, budget: Budget): unknown {
   budget.left--;
   if (!isRecord(input)) return new RpcError('INTERNAL', 'malformed error from the remote peer');
   if ('thrown' in input) return input.thrown;
-  const name = typeof input.name === 'string' ? input.name : 'Error';
-  const message = typeof input.message === 'string' ? input.message : '';
+  const name = text(input.name, 'Error');
+  const message = text(input.message, '');
   const deeper = depth < MAX_DEPTH;
   const cause = 'cause' in input && deeper && budget.left > 0 ? { cause: fromWire(input.cause, depth + 1, budget) } : {};
   let error: Error;
   if (name === 'RpcError' || RpcError.isCode(input.code)) {
     // An RpcError, or a subclass with a name of its own: rebuilt as an RpcError that keeps the name.
     error = new RpcError(RpcError.isCode(input.code) ? input.code : 'UNKNOWN', message, { ...cause, data: input.data });
-    if (name !== 'RpcError') define(error, 'name', name);
   } else if (name === 'AggregateError') {
     const errors = Array.isArray(input.errors) && deeper ? inner(input.errors, (e) => fromWire(e, depth + 1, budget), budget) : [];
     error = new AggregateError(errors, message, cause);
   } else {
     const Builtin = builtins[name];
-    error = Builtin ? new Builtin(message, cause) : new Error(message, cause);
-    if (!Builtin) define(error, 'name', name);
+    error = new (Builtin ?? Error)(message, cause);
   }
+  // An RpcError subclass or an unknown class keeps its name; a built-in has it already.
+  if (error.name !== name) define(error, 'name', name);
   if (isRecord(input.props)) {
     for (const key of Object.keys(input.props)) {
-      if (reserved.has(key) || (error instanceof RpcError && (key === 'code' || key === 'data'))) continue;
+      if (carriedApart(key, error instanceof RpcError)) continue;
       define(error, key, input.props[key], true);
     }
   }
-  const remoteStack = typeof input.stack === 'string' ? input.stack : `${name}: ${message}\n    at <remote>`;
-  define(error, 'stack', remoteStack);
+  define(error, 'stack', text(input.stack, `${name}: ${message}\n    at <remote>`));
   return error;
-}
-
-/** Defines rather than assigns, so a hostile key can never reach a setter or the prototype. */
-function define(target: object, key: string, value: unknown, enumerable = false): void {
-  Object.defineProperty(target, key, { value, enumerable, writable: true, configurable: true });
 }

@@ -75,8 +75,13 @@ export class RpcError extends Error {
     return typeof value === 'string' && codeSet.has(value);
   }
 }
-Object.defineProperty(RpcError.prototype, 'name', { value: 'RpcError', writable: true, configurable: true });
+define(RpcError.prototype, 'name', 'RpcError');
 Object.defineProperty(RpcError.prototype, brand, { value: true });
+
+/** Defines rather than assigns, so a hostile key can never reach a setter or the prototype. */
+export function define(target: object, key: string, value: unknown, enumerable = false): void {
+  Object.defineProperty(target, key, { value, enumerable, writable: true, configurable: true });
+}
 
 /**
  * The error as an untrusted caller should see it: its name and message, and an `RpcError`'s code
@@ -86,12 +91,12 @@ Object.defineProperty(RpcError.prototype, brand, { value: true });
 export function publicError(error: unknown): Error {
   if (error instanceof RpcError) {
     const safe = new RpcError(error.code, error.message, error.data === undefined ? {} : { data: error.data });
-    if (error.name !== 'RpcError') Object.defineProperty(safe, 'name', { value: error.name, writable: true, configurable: true });
+    if (error.name !== 'RpcError') define(safe, 'name', error.name);
     return safe;
   }
   if (error instanceof Error) {
     const safe = new Error(error.message);
-    Object.defineProperty(safe, 'name', { value: String(error.name), writable: true, configurable: true });
+    define(safe, 'name', String(error.name));
     return safe;
   }
   return new RpcError('UNKNOWN', 'the handler failed');

@@ -3,21 +3,8 @@
  * properties are followed, through plain objects only, so a caller can never reach the
  * prototype chain, a getter, or `constructor`/`__proto__`/`toString` and friends.
  */
-const forbidden = new Set([
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'toLocaleString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  '__defineGetter__',
-  '__defineSetter__',
-  '__lookupGetter__',
-  '__lookupSetter__',
-]);
+/** `prototype` and every name `Object.prototype` has (`__proto__`, `constructor`, `toString`...). */
+export const forbidden = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 export interface Resolved {
   readonly fn: (...args: unknown[]) => unknown;
@@ -30,7 +17,8 @@ function ownData(target: object, key: string): unknown {
   return descriptor?.enumerable ? descriptor.value : undefined;
 }
 
-function isPlainObject(value: unknown): value is object {
+/** An object made by `{}` or `Object.create(null)`: the only kind whose fields are followed. */
+export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -90,8 +78,7 @@ export function assertExposable(api: unknown, check: ExposableCheck = {}): void 
   const maxDepth = check.maxDepth ?? 32;
   const maxNodes = check.maxNodes ?? 10_000;
   if (!isPlainObject(api)) {
-    const methods = prototypeMethods(api);
-    if (methods.length > 0 && !hasOwnFunction(api)) throw new TypeError(rootMessage(api, methods));
+    if (prototypeMethods(api).length > 0 && !hasOwnFunction(api)) throw new TypeError(unreachable(api, 'api'));
   }
   const seen = new Set<object>([api]);
   const pending: { value: object; path: string; depth: number }[] = [{ value: api, path: 'api', depth: 0 }];
@@ -106,7 +93,7 @@ export function assertExposable(api: unknown, check: ExposableCheck = {}): void 
       if (isPlainObject(value)) {
         if (next.depth < maxDepth) pending.push({ value, path, depth: next.depth + 1 });
       } else if (hasOwnFunction(value) || prototypeMethods(value).length > 0) {
-        throw new TypeError(nestedMessage(value, path, key));
+        throw new TypeError(unreachable(value, path));
       }
     }
   }
@@ -141,21 +128,13 @@ function className(value: object): string {
   return typeof name === 'string' && name ? name : '(anonymous class)';
 }
 
-function rootMessage(api: object, methods: string[]): string {
-  const [first] = methods;
+/** Why `value`, at `path` in the exposed object, exposes nothing, and the fix. */
+function unreachable(value: object, path: string): string {
+  const methods = prototypeMethods(value);
+  const name = methods[0] ?? 'method';
   return (
-    `cannot expose an instance of ${className(api)}: ` +
-    `its methods (${methods.join(', ')}) live on its prototype, where no caller can reach them. ` +
-    `Expose a plain object of functions, e.g. { ${first}: instance.${first}.bind(instance) }, ` +
-    `or bind them onto the instance in its constructor (this.${first} = this.${first}.bind(this))`
-  );
-}
-
-function nestedMessage(value: object, path: string, key: string): string {
-  return (
-    `cannot expose ${path} (an instance of ${className(value)}): ` +
-    'namespaces must be plain objects, and nothing on a class instance is callable. ' +
-    `Put the functions in a plain object, e.g. ${key}: { method: instance.method.bind(instance) }, ` +
-    'and keep state out of the exposed object (in a closure)'
+    `cannot expose ${path}, an instance of ${className(value)}: only plain objects' own functions are callable` +
+    (methods.length ? `, not its prototype's (${methods.join(', ')})` : '') +
+    `; bind them: { ${name}: instance.${name}.bind(instance) }`
   );
 }

@@ -79,7 +79,7 @@ export function withPlugins(options: PeerOptions): PeerOptions {
   const plugins = options.plugins ?? [];
   const names = new Set<string>();
   for (const plugin of plugins) {
-    if (typeof plugin?.name !== 'string' || plugin.name === '') throw new TypeError('a plugin needs a non-empty name');
+    if (!plugin?.name || typeof plugin.name !== 'string') throw new TypeError('a plugin needs a name');
     if (names.has(plugin.name)) throw new TypeError(`two plugins are named "${plugin.name}"`);
     names.add(plugin.name);
     const range = plugin.requires?.saltline;

@@ -122,6 +122,7 @@ export function isMeta(value: unknown, max: number): value is Meta {
 // Plain checks, no closures: parse() runs for every message received.
 const absent = (value: unknown) => value === undefined || value === null;
 const positive = (value: unknown) => typeof value === 'number' && value > 0;
+const isMap = (value: unknown) => typeof value === 'object' && !Array.isArray(value);
 const isRetained = (value: unknown) => Array.isArray(value) && value.every(isId);
 const isMethod = (value: unknown) => typeof value === 'string' && value.length <= MAX_METHOD_LENGTH;
 /** A CALL target: a method name, a callback's id, or `[object id, method name]`. */
@@ -134,6 +135,9 @@ export function kindOf(message: unknown): string {
   return typeof kind === 'number' ? String(kind) : typeof kind;
 }
 
+/** One reason per kind (the log names the kind): the details of a hostile message help no reader. */
+const malformed = (message: unknown[]) => new Malformed(`a malformed message of kind ${kindOf(message)}`);
+
 /**
  * Judges one message from the far side. `maxMetaEntries` bounds CALL and NOTIFY metadata; a
  * RESULT's metadata over it is dropped (§2.4), as is a CANCEL's unknown code (§2.6).
@@ -143,69 +147,57 @@ export function parse(message: unknown, maxMetaEntries: number): Message | Malfo
   switch (message[0]) {
     case CALL: {
       const id = message[1];
-      if (!isId(id)) return new Malformed('a call without a valid id');
-      const target = message[2];
-      if (
-        !isTarget(target) ||
-        !Array.isArray(message[3]) ||
-        !(absent(message[4]) || isMeta(message[4], maxMetaEntries)) ||
-        !(absent(message[5]) || (typeof message[5] === 'number' && message[5] >= 0))
-      ) {
-        return new Malformed('malformed call', id);
-      }
-      return message as CallMessage;
+      if (!isId(id)) return malformed(message);
+      return isTarget(message[2]) &&
+        Array.isArray(message[3]) &&
+        (absent(message[4]) || isMeta(message[4], maxMetaEntries)) &&
+        (absent(message[5]) || (typeof message[5] === 'number' && message[5] >= 0))
+        ? (message as CallMessage)
+        : new Malformed('malformed call', id);
     }
-    case RESULT: {
-      if (!isId(message[1])) return new Malformed('a reply without a valid id');
+    case RESULT:
       if (message.length > 3 && !(absent(message[3]) || isMeta(message[3], maxMetaEntries))) message[3] = null;
-      if (message.length > 4 && !(absent(message[4]) || (isId(message[4]) && message[4] < 4)))
-        return new Malformed('a reply with bad flags');
-      if (message.length > 5 && !(absent(message[5]) || isRetained(message[5]))) return new Malformed('a reply with a bad retained list');
-      return message as ResultMessage;
-    }
+      return isId(message[1]) &&
+        (message.length < 5 || absent(message[4]) || (isId(message[4]) && message[4] < 4)) &&
+        (message.length < 6 || absent(message[5]) || isRetained(message[5]))
+        ? (message as ResultMessage)
+        : malformed(message);
     case ERROR:
-      if (!isId(message[1])) return new Malformed('a reply without a valid id');
-      if (message.length > 3 && !(absent(message[3]) || isRetained(message[3]))) return new Malformed('a reply with a bad retained list');
-      return message as ErrorMessage;
-    case NOTIFY: {
-      const method = message[1];
-      if (
-        typeof method !== 'string' ||
-        method.length > MAX_METHOD_LENGTH ||
-        !Array.isArray(message[2]) ||
-        !(absent(message[3]) || isMeta(message[3], maxMetaEntries))
-      ) {
-        return new Malformed('a malformed notification');
-      }
-      return message as NotifyMessage;
-    }
-    case CANCEL:
-      return isId(message[1]) ? (message as CancelMessage) : new Malformed('a cancel without a valid id');
+      return isId(message[1]) && (message.length < 4 || absent(message[3]) || isRetained(message[3]))
+        ? (message as ErrorMessage)
+        : malformed(message);
+    case NOTIFY:
+      return isMethod(message[1]) && Array.isArray(message[2]) && (absent(message[3]) || isMeta(message[3], maxMetaEntries))
+        ? (message as NotifyMessage)
+        : malformed(message);
     case HELLO: {
       const features = message[3];
-      if (!(absent(features) || (typeof features === 'object' && !Array.isArray(features)))) return new Malformed('a malformed hello');
+      if (!(absent(features) || isMap(features))) return malformed(message);
       const { maxMessageSize, timeout, plugins } = (features ?? {}) as Record<string, unknown>;
-      if (!(absent(maxMessageSize) || positive(maxMessageSize))) return new Malformed('a hello with a bad maxMessageSize');
-      if (!(absent(timeout) || positive(timeout))) return new Malformed('a hello with a bad timeout');
-      if (!(absent(plugins) || (typeof plugins === 'object' && !Array.isArray(plugins)))) return new Malformed('a hello with bad plugins');
+      if (
+        !(
+          (absent(maxMessageSize) || positive(maxMessageSize)) &&
+          (absent(timeout) || positive(timeout)) &&
+          (absent(plugins) || isMap(plugins))
+        )
+      )
+        return malformed(message);
       if (features == null) message[3] = {};
       return message as HelloMessage;
     }
     case STREAM_CREDIT: {
-      if (!isId(message[1])) return new Malformed(`a message of kind ${STREAM_CREDIT} without a valid reference id`);
       const count = message[2];
-      return Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT
+      return isId(message[1]) && Number.isSafeInteger(count) && (count as number) > 0 && (count as number) <= MAX_GRANT
         ? (message as StreamCreditMessage)
-        : new Malformed('a stream credit with a bad count');
+        : malformed(message);
     }
+    case CANCEL:
     case STREAM_DATA:
     case STREAM_END:
     case RELEASE:
     case STREAM_CANCEL:
     case ABORT:
-      return isId(message[1])
-        ? (message as ReferenceMessage)
-        : new Malformed(`a message of kind ${message[0]} without a valid reference id`);
+      return isId(message[1]) ? (message as CancelMessage | ReferenceMessage) : malformed(message);
     case PING:
     case PONG:
     case GOODBYE:

@@ -9,6 +9,7 @@
  * unhandled rejection. The proxy answers them itself.
  */
 
+import { forbidden } from './lookup.js';
 import type { CallOptions, Peer, RemoteDescriptor } from './types.js';
 
 type Send = (method: string, args: unknown[]) => Promise<unknown>;
@@ -30,9 +31,10 @@ const inspectHook = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * What the proxy answers locally, by name. `undefined` answers mean "no such member": `then`
- * (so the proxy is not a promise), `constructor`, `prototype`, `toJSON` (so `JSON.stringify`
- * drops it like any function). `bind`, `call` and `apply` are `Function.prototype`'s: they invoke
- * the proxy, so `remote.a.call(null, 1)` sends "a".
+ * (so the proxy is not a promise), `toJSON` (so `JSON.stringify` drops it like any function), and
+ * every other name of `Object.prototype` (`constructor`, `__proto__`...) and `prototype` (see
+ * `local`). `bind`, `call` and `apply` are `Function.prototype`'s: they invoke the proxy, so
+ * `remote.a.call(null, 1)` sends "a".
  */
 const answers = {
   // biome-ignore lint/suspicious/noThenProperty: declared absent, so an awaited proxy is not mistaken for a promise
@@ -41,26 +43,28 @@ const answers = {
   toLocaleString: describe,
   valueOf: itself,
   toJSON: undefined,
-  constructor: undefined,
-  prototype: undefined,
-  ['__proto__']: undefined, // computed: a literal `__proto__:` would set the prototype
   bind: Function.prototype.bind,
   call: Function.prototype.call,
   apply: Function.prototype.apply,
   hasOwnProperty: Object.prototype.hasOwnProperty,
   isPrototypeOf: Object.prototype.isPrototypeOf,
   propertyIsEnumerable: Object.prototype.propertyIsEnumerable,
-  __defineGetter__: undefined,
-  __defineSetter__: undefined,
-  __lookupGetter__: undefined,
-  __lookupSetter__: undefined,
 };
 
 /** The names the proxy answers itself and never sends; `Remote<T>` leaves them out. */
-export type LocalName = keyof typeof answers;
+export type LocalName =
+  | keyof typeof answers
+  | 'constructor'
+  | 'prototype'
+  | '__proto__'
+  | '__defineGetter__'
+  | '__defineSetter__'
+  | '__lookupGetter__'
+  | '__lookupSetter__';
 
 /** Every other symbol (iterators included, so `for of` and spreading throw the engine's TypeError) is `undefined`. */
 const local = new Map<string | symbol, unknown>([
+  ...[...forbidden].map((name): [string, undefined] => [name, undefined]),
   ...Object.entries(answers),
   [Symbol.toPrimitive, describe],
   [Symbol.toStringTag, 'saltline remote'],

@@ -24,6 +24,10 @@ export const released = () => new RpcError('NOT_FOUND', 'the callback was releas
 export const releasedObject = () => new RpcError('NOT_FOUND', 'the remote object was released');
 export const tooMany = (what: string, limit: number) => new RpcError('RESOURCE_EXHAUSTED', `more than ${limit} references ${what}`);
 
+/** The references a stream item may carry: the message's limit, or what the stream has left when less. */
+export const itemLimit = (perMessage: number, left: number): [limit: number, what: string] =>
+  left < perMessage ? [left, 'in one stream'] : [perMessage, 'in one message'];
+
 /** What the importing half needs from the table it belongs to. */
 export interface ImportContext {
   readonly host: ReferenceHost;
@@ -119,9 +123,7 @@ export class Imports {
         const proxy = (...args: unknown[]) =>
           // After a close the call itself fails with UNAVAILABLE, which says more than "released".
           this.entries.has(id) || this.#context.closed ? this.#context.host.callRef(id, args) : Promise.reject(released());
-        proxies.set(proxy, { table: this.#context.table, id });
-        if (!entry.owner) this.#registry?.register(proxy, id);
-        return proxy;
+        return this.#track(proxy, id, entry);
       }
       case OBJECT:
         return this.#importObject(id, { kind: OBJECT, owner: isResult ? undefined : owner });
@@ -151,6 +153,11 @@ export class Imports {
     const own = new Map<symbol, unknown>(dispose ? [[dispose, () => this.release(id)]] : []);
     const proxy = createObjectProxy(send, own);
     markRemote(proxy);
+    return this.#track(proxy, id, entry);
+  }
+
+  /** Lets `retain`/`release` find a proxy's reference; one no call owns is released when collected. */
+  #track<T extends object>(proxy: T, id: number, entry: Imported): T {
     proxies.set(proxy, { table: this.#context.table, id });
     if (!entry.owner) this.#registry?.register(proxy, id);
     return proxy;
@@ -179,16 +186,9 @@ export class Imports {
    */
   deliverWithRefs(id: number, entry: ImportedStream, item: unknown): void {
     const { perStream, perMessage } = this.#context;
-    const left = perStream - entry.itemRefs;
     let value: unknown;
     try {
-      value = this.importUpTo(
-        item,
-        entry.owner,
-        false,
-        Math.min(perMessage, left),
-        left < perMessage ? 'in one stream' : 'in one message',
-      );
+      value = this.importUpTo(item, entry.owner, false, ...itemLimit(perMessage, perStream - entry.itemRefs));
     } catch (error) {
       this.#context.table.send([STREAM_CANCEL, id]);
       entry.stream.fail(error);

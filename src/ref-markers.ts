@@ -7,7 +7,8 @@
  * receiver to look for markers.
  */
 
-import { RpcError } from './errors.js';
+import { define, RpcError } from './errors.js';
+import { isPlainObject } from './lookup.js';
 import { isTarget, marking } from './target.js';
 
 export const MARKER = '~ref';
@@ -37,11 +38,6 @@ export const UNTRACKED_NODES = 65_536;
 /** Thrown (never escapes) when the untracked walk has spent its budget. */
 const OVER_BUDGET: unique symbol = Symbol('over budget');
 let budget = 0;
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * The kind of reference a value is, or `undefined` for a value that copies. A promise (or any
@@ -121,12 +117,7 @@ function swap(value: unknown, exportRef: Exporter, depth: number, copies: Map<ob
   const copy: Record<string, unknown> = {};
   copies.set(value, copy);
   for (const key of Object.keys(value)) {
-    Object.defineProperty(copy, key, {
-      value: swap((value as Record<string, unknown>)[key], exportRef, depth + 1, copies),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    define(copy, key, swap((value as Record<string, unknown>)[key], exportRef, depth + 1, copies), true);
   }
   if (!Object.hasOwn(copy, MARKER)) return copy;
   const escaped = { [MARKER]: [ESCAPED, copy] };

@@ -15,7 +15,7 @@ import {
   type ReferenceLimits,
 } from './exchange.js';
 import { ABORT, RELEASE, type ReferenceMessage } from './protocol.js';
-import { Imports, tooMany } from './ref-imports.js';
+import { Imports, itemLimit, tooMany } from './ref-imports.js';
 import { FUNCTION, hasRefs, OBJECT, READABLE, type RefKind, SIGNAL, STREAM, swapRefs } from './ref-markers.js';
 import { disposeObject, exporters } from './retain.js';
 import {
@@ -122,10 +122,8 @@ export class References implements StreamLink {
     const entry = this.#exports.get(id);
     if (!entry) return;
     this.#exports.delete(id);
-    if (entry.kind === STREAM) {
-      if (entry.result && owner) owner.openStreams--;
-      entry.source.cancel();
-    } else this.#dropped(id, entry);
+    if (entry.kind === STREAM && entry.result && owner) owner.openStreams--;
+    this.#end(id, entry);
   }
 
   #export(value: unknown, kind: RefKind, owner: Exchange | undefined, isResult: boolean): unknown[] {
@@ -180,9 +178,7 @@ export class References implements StreamLink {
     if (!hasRefs(item)) return [STREAM_DATA, id, item];
     const entry = this.#exports.get(id);
     if (entry?.kind !== STREAM) return [STREAM_DATA, id, null]; // cancelled meanwhile: never sent
-    const left = this.#perStream - entry.itemRefs;
-    const what = left < this.#perMessage ? 'in one stream' : 'in one message';
-    const value = this.#exportUpTo(item, owner, false, Math.min(this.#perMessage, left), what);
+    const value = this.#exportUpTo(item, owner, false, ...itemLimit(this.#perMessage, this.#perStream - entry.itemRefs));
     entry.itemRefs += this.#counted;
     return [STREAM_DATA, id, value, 1];
   }
@@ -221,6 +217,12 @@ export class References implements StreamLink {
     }
   }
 
+  /** An export is over: a stream's source stops, anything else is dropped. */
+  #end(id: number, entry: Exported): void {
+    if (entry.kind === STREAM) entry.source.cancel();
+    else this.#dropped(id, entry);
+  }
+
   /** An exported reference ended (released, revoked, its call complete, or the close). */
   #dropped(id: number, entry: Exported): void {
     if (entry.kind === SIGNAL) return entry.signal.removeEventListener('abort', entry.onAbort);
@@ -242,8 +244,7 @@ export class References implements StreamLink {
       const entry = this.#exports.get(id);
       if (!entry || entry.owner !== owner) continue;
       this.#exports.delete(id);
-      if (entry.kind === STREAM) entry.source.cancel();
-      else this.#dropped(id, entry);
+      this.#end(id, entry);
     }
     this.#in.complete(owner, reason);
     owner.exported = owner.imported = undefined;
@@ -260,10 +261,7 @@ export class References implements StreamLink {
   /** The peer closed: every reference is gone. */
   closeAll(reason: unknown): void {
     this.#closedWith = reason ?? true;
-    for (const [id, entry] of this.#exports) {
-      if (entry.kind === STREAM) entry.source.cancel();
-      else this.#dropped(id, entry);
-    }
+    for (const [id, entry] of this.#exports) this.#end(id, entry);
     this.#in.closeAll(reason);
     this.#exports.clear();
   }

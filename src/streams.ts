@@ -241,12 +241,16 @@ export class StreamSource {
 
   /** Ends the stream from this side with `error`, which the consumer receives. */
   #stop(error: unknown): void {
-    if (this.#done) return;
+    if (!this.#done) this.#end([STREAM_END, this.id, this.#encodeError(error)], true);
+  }
+
+  /** Sends the stream's STREAM_END; `close` lets an iterator that did not end itself clean up. */
+  #end(message: unknown[], close: boolean): void {
     this.#done = true;
     this.#endSent = true;
-    this.#link.send([STREAM_END, this.id, this.#encodeError(error)]);
+    this.#link.send(message);
     this.#link.finished(this);
-    this.#closeIterator();
+    if (close) this.#closeIterator();
   }
 
   #closeIterator(): void {
@@ -281,13 +285,7 @@ export class StreamSource {
   readonly #onItem = (result: IteratorResult<unknown>): void => {
     this.#pulling = false;
     if (this.#done) return;
-    if (result.done) {
-      this.#done = true;
-      this.#endSent = true;
-      this.#link.send([STREAM_END, this.id]);
-      this.#link.finished(this);
-      return;
-    }
+    if (result.done) return this.#end([STREAM_END, this.id], false);
     let message: unknown[];
     try {
       message = this.#encode(result.value);
@@ -311,11 +309,7 @@ export class StreamSource {
 
   readonly #onError = (error: unknown): void => {
     this.#pulling = false;
-    if (this.#done) return;
-    this.#done = true;
-    this.#endSent = true;
-    this.#link.send([STREAM_END, this.id, this.#encodeError(error)]);
-    this.#link.finished(this);
+    if (!this.#done) this.#end([STREAM_END, this.id, this.#encodeError(error)], false);
   };
 }
 

@@ -127,6 +127,13 @@ describe('remote proxy: names the language asks for are answered locally', () =>
     );
   });
 
+  it('answers every name of Object.prototype itself, none as a remote method', async () => {
+    const { client } = connectors[0]!.connect({ expose: api });
+    const a = client.remote<any>().a;
+    const sent = Object.getOwnPropertyNames(Object.prototype).filter((name) => String(a[name]) === `[saltline remote a.${name}]`);
+    deepEqual(sent, []);
+  });
+
   it('throws a TypeError for new remote.a() and sends nothing', async () => {
     deepEqual(await callsSentBy((remote) => ok(throws(() => new remote.a()) instanceof TypeError)), []);
   });
