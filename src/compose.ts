@@ -7,7 +7,7 @@ export function compose(interceptors: readonly Interceptor[] | undefined, last: 
 }
 
 /** What outgoing interceptors see of `call(method, args, options)`, the same for every kind of peer. */
-export function outgoingCall(method: string, args: readonly unknown[], options: CallOptions | undefined, timeout: number): Call {
+export function outgoingCall(method: string, args: readonly unknown[], options: CallOptions | undefined, timeout: number): EndingCall {
   return {
     method,
     args,
@@ -17,10 +17,65 @@ export function outgoingCall(method: string, args: readonly unknown[], options: 
     resultMeta: undefined,
     context: undefined,
     cache: options?.cache,
+    ending: undefined,
   };
 }
 
 /** What outgoing interceptors see of `notify(method, ...args)`: nothing comes back. */
-export function notificationCall(method: string, args: readonly unknown[]): Call {
-  return { method, args, meta: {}, signal: undefined, timeout: Infinity, resultMeta: undefined, context: undefined, notification: true };
+export function notificationCall(method: string, args: readonly unknown[]): EndingCall {
+  return {
+    method,
+    args,
+    meta: {},
+    signal: undefined,
+    timeout: Infinity,
+    resultMeta: undefined,
+    context: undefined,
+    notification: true,
+    ending: undefined,
+  };
 }
+
+/**
+ * An end-of-call hook, so that watching a call (saltline/observe, saltline/otel) costs no promise
+ * chained on its result: an interceptor whose `next` is in `endsCalls` may put one on the call it
+ * passes on (`call.ending`, each hook linking to the one before). The core, when it takes the call,
+ * sets `claimed` on each and later calls `end` once the call is over (its result streams ended);
+ * when it never takes the call (refused before it was sent, held by a reconnecting peer), the
+ * interceptor sees `claimed` still false after `next` returns, takes its hook off the call and
+ * watches the promise itself (so the core only ever finds hooks it claimed).
+ */
+export interface CallEnd {
+  /** The hook an interceptor further out put on the same call. */
+  readonly next: CallEnd | undefined;
+  /** Set by the core as it takes the call: it will call `end`. */
+  claimed: boolean;
+  /** A result that carries references (streams) passes through here before the caller or handler gets it. */
+  result(value: unknown): unknown;
+  /** The call is over: `error` is `undefined` on success. */
+  end(error: unknown): void;
+}
+
+/** A call that may carry end-of-call hooks. */
+export type EndingCall = Call & { ending?: CallEnd | undefined };
+
+/** Handlers that honour `CallEnd`: the core's innermost steps, and watchers directly outside them. */
+export const endsCalls: WeakSet<CallHandler> = new WeakSet();
+
+/**
+ * What the core does with a call's hooks, innermost first: `CLAIM` them as it takes the call, pass a
+ * result with references through them (`RESULT`, returns what they made of it), `END` them with the
+ * call's error (`undefined` on success).
+ */
+export function endHooks(call: Call | undefined, step: typeof CLAIM | typeof RESULT | typeof END, value?: unknown): unknown {
+  for (let ending = (call as EndingCall | undefined)?.ending; ending; ending = ending.next) {
+    if (step === CLAIM) ending.claimed = true;
+    else if (step === RESULT) value = ending.result(value);
+    else ending.end(value);
+  }
+  return value;
+}
+
+export const CLAIM = 0;
+export const RESULT = 1;
+export const END = 2;

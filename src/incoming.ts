@@ -3,12 +3,15 @@
  * both the `Call` and its `CallContext` (`call.context === call`), so an intercepted call costs one
  * allocation, not a call, a context, two getter closures and a copy of its metadata.
  */
+import type { CallEnd } from './compose.js';
 import type { CallContext } from './context.js';
 import type { Call, Peer } from './types.js';
 
 /** What an incoming call reads its signal from: the session's record of it, whose controller is made on first read. */
 interface Abortable {
   readonly signal: AbortSignal;
+  readonly id: number;
+  readonly call: unknown;
 }
 
 /** Who the far side is, as the secure channel established it. */
@@ -32,6 +35,8 @@ export class IncomingCall implements Call, CallContext {
   /** Set by the exposing side (a handler or an interceptor); sent back with the result. */
   declare resultMeta: Record<string, unknown> | undefined;
   declare readonly context: CallContext;
+  /** End-of-call hooks of the watchers directly outside the session (compose.ts `CallEnd`). */
+  declare ending: CallEnd | undefined;
   readonly #entry: Abortable;
 
   constructor(
@@ -54,7 +59,13 @@ export class IncomingCall implements Call, CallContext {
     this.principal = party.principal;
     this.resultMeta = undefined;
     this.context = this;
+    this.ending = undefined;
     this.#entry = entry;
+  }
+
+  /** The session's record of a call (not a notification) holds this call: the session ends it (compose.ts `CallEnd`). */
+  get endsWithSession(): boolean {
+    return this.#entry.call === this && this.#entry.id >= 0;
   }
 
   /** Aborted when the caller cancels, its timeout passes, or the peer closes; made on first read. */
