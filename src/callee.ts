@@ -4,7 +4,7 @@
  */
 
 import { describe } from './caller.js';
-import { CLAIM, compose, END, endHooks, endsCalls, RESULT } from './compose.js';
+import { compose, endHooks } from './compose.js';
 import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
@@ -98,10 +98,7 @@ export class Callee {
   constructor(api: object | undefined, options: CalleeOptions) {
     this.api = api;
     this.#options = options;
-    const last: CallHandler = (call) => this.#invoke(call);
-    // Calls end in complete(): watchers directly outside need not chain on them.
-    endsCalls.add(last);
-    this.#incoming = compose(options.interceptors, last);
+    this.#incoming = compose(options.interceptors, (call) => this.#invoke(call));
   }
 
   get running(): number {
@@ -214,7 +211,7 @@ export class Callee {
     if (this.active.get(entry.id) !== entry) return;
     this.active.delete(entry.id);
     this.#options.refs.complete(entry, reason);
-    endHooks(entry.call, END, reason);
+    endHooks(entry.call, 2, reason);
   }
 
   #import(args: unknown[], entry: Active): unknown[] {
@@ -261,7 +258,7 @@ export class Callee {
 
   /** The innermost step of the incoming chain. */
   async #invoke(call: Call): Promise<unknown> {
-    if (call instanceof IncomingCall && call.endsWithSession) endHooks(call, CLAIM);
+    if (call instanceof IncomingCall && call.endsWithSession) endHooks(call, 0);
     return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
   }
 
@@ -306,7 +303,7 @@ export class Callee {
     try {
       // A promise inside the result, or more references than the far side takes, fails the call.
       withRefs = hasRefs(value);
-      wireValue = withRefs ? refs.exportValue(endHooks(entry.call, RESULT, value), entry, true) : value;
+      wireValue = withRefs ? refs.exportValue(endHooks(entry.call, 1, value), entry, true) : value;
     } catch (error) {
       return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
     }

@@ -2,7 +2,7 @@
  * The calling half of a session: calls waiting for their reply (and then for their result
  * streams), held until the far side's hello, timed by one deadline timer, cancelled by signal.
  */
-import { CLAIM, END, endHooks, RESULT } from './compose.js';
+import { endHooks } from './compose.js';
 import { DeadlineTimer } from './deadlines.js';
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
@@ -115,7 +115,7 @@ export class Caller {
     return new Promise((resolve, reject) => {
       const onAbort = signal ? () => this.cancel(id, 'CANCELLED', signal.reason) : undefined;
       const pending = new Pending(id, resolve, reject, deadline, signal, onAbort, call);
-      endHooks(call, CLAIM);
+      endHooks(call, 0);
       this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.#deadlines.arm(deadline);
@@ -178,7 +178,7 @@ export class Caller {
     const flags = message[4] ?? 0;
     let value = flags & RESULT_UNDEFINED ? undefined : message[2];
     try {
-      if (flags & RESULT_REFS) value = endHooks(call.call, RESULT, refs.importValue(value, call, true));
+      if (flags & RESULT_REFS) value = endHooks(call.call, 1, refs.importValue(value, call, true));
     } catch (error) {
       this.malformed++;
       return this.fail(call, new RpcError('INTERNAL', 'a malformed reply', { cause: error }));
@@ -222,7 +222,7 @@ export class Caller {
     if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
     if (this.pending.size === 0) this.#clearDeadlinesWhenIdle();
     this.#options.refs.complete(call, reason);
-    endHooks(call.call, END, reason);
+    endHooks(call.call, 2, reason);
   }
 
   /** Fails every pending call, held ones included, with `error`. */

@@ -3,6 +3,7 @@ import type { Call, CallHandler, CallOptions, Interceptor } from './types.js';
 /** Wraps `last` in `interceptors`, outermost first; `undefined` when there are none (the fast path). */
 export function compose(interceptors: readonly Interceptor[] | undefined, last: CallHandler): CallHandler | undefined {
   if (!interceptors || interceptors.length === 0) return undefined;
+  endsCalls.add(last);
   return interceptors.reduceRight<CallHandler>((next, interceptor) => interceptor(next), last);
 }
 
@@ -22,18 +23,8 @@ export function outgoingCall(method: string, args: readonly unknown[], options: 
 }
 
 /** What outgoing interceptors see of `notify(method, ...args)`: nothing comes back. */
-export function notificationCall(method: string, args: readonly unknown[]): EndingCall {
-  return {
-    method,
-    args,
-    meta: {},
-    signal: undefined,
-    timeout: Infinity,
-    resultMeta: undefined,
-    context: undefined,
-    notification: true,
-    ending: undefined,
-  };
+export function notificationCall(method: string, args: readonly unknown[]): Call {
+  return { ...outgoingCall(method, args, undefined, Infinity), notification: true };
 }
 
 /**
@@ -59,23 +50,22 @@ export interface CallEnd {
 /** A call that may carry end-of-call hooks. */
 export type EndingCall = Call & { ending?: CallEnd | undefined };
 
-/** Handlers that honour `CallEnd`: the core's innermost steps, and watchers directly outside them. */
+/**
+ * Innermost steps (every `compose`'s `last`) and watchers directly outside them: where a `CallEnd`
+ * may be put on the call. Only the session claims one; elsewhere the watcher sees it unclaimed.
+ */
 export const endsCalls: WeakSet<CallHandler> = new WeakSet();
 
 /**
- * What the core does with a call's hooks, innermost first: `CLAIM` them as it takes the call, pass a
- * result with references through them (`RESULT`, returns what they made of it), `END` them with the
- * call's error (`undefined` on success).
+ * What the core does with a call's hooks, innermost first: step 0 claims them as it takes the call,
+ * 1 passes a result with references through them (returns what they made of it), 2 ends them with
+ * the call's error (`undefined` on success).
  */
-export function endHooks(call: Call | undefined, step: typeof CLAIM | typeof RESULT | typeof END, value?: unknown): unknown {
+export function endHooks(call: Call | undefined, step: 0 | 1 | 2, value?: unknown): unknown {
   for (let ending = (call as EndingCall | undefined)?.ending; ending; ending = ending.next) {
-    if (step === CLAIM) ending.claimed = true;
-    else if (step === RESULT) value = ending.result(value);
+    if (step === 0) ending.claimed = true;
+    else if (step === 1) value = ending.result(value);
     else ending.end(value);
   }
   return value;
 }
-
-export const CLAIM = 0;
-export const RESULT = 1;
-export const END = 2;

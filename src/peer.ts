@@ -3,7 +3,7 @@
  * interceptors, and the session underneath. See DESIGN §1 and docs/protocol.md.
  */
 import { describe } from './caller.js';
-import { compose, endsCalls, notificationCall, outgoingCall } from './compose.js';
+import { compose, notificationCall, outgoingCall } from './compose.js';
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 import type { Reconnecting, ReconnectingPeer } from './dialer.js';
 import { RpcError } from './errors.js';
@@ -57,14 +57,11 @@ class RpcPeer implements Peer {
     const session = line(this);
     this.#session = session;
     this.closed = session.closed;
-    const last: CallHandler = (call) => {
+    this.#outgoing = compose(options.interceptors?.outgoing, (call) => {
       if (!call.notification) return session.send(call.method, call.args, call.meta, call.signal, call.timeout, call);
       session.notify(call.method, call.args, call.meta);
       return Promise.resolve(undefined);
-    };
-    // The session ends the calls it takes (caller.ts): watchers directly outside need not chain on them.
-    endsCalls.add(last);
-    this.#outgoing = compose(options.interceptors?.outgoing, last);
+    });
   }
 
   /** The line underneath, for the facade of `reconnecting()`. */
