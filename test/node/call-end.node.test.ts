@@ -6,6 +6,7 @@
 import { createHook } from 'node:async_hooks';
 import { describe, it } from 'node:test';
 import type { Interceptor } from '../../src/index.js';
+import { rateLimit } from '../../src/limits/index.js';
 import { createMetrics } from '../../src/observe/index.js';
 import { deepEqual, equal } from '../harness/assert.js';
 import { checkLeaks, connectors } from '../support/connect.js';
@@ -37,6 +38,17 @@ describe('the end-of-call hook', () => {
     const metrics = createMetrics();
     const watched = await promisesPerCalls({ interceptors: metrics.interceptors as never }, 10);
     const passed = await promisesPerCalls({ interceptors: { outgoing: [passOn], incoming: [passOn] } }, 10);
+    equal(watched, passed);
+  });
+
+  it('lets metrics placed before rateLimit watch a call with no more promises than an interceptor that only passes it on', async () => {
+    const limit = rateLimit({ maxInFlight: 10 }).interceptors!.incoming![0]!;
+    const metrics = createMetrics().interceptors!;
+    const watched = await promisesPerCalls(
+      { interceptors: { outgoing: [...metrics.outgoing!], incoming: [...metrics.incoming!, limit] } },
+      10,
+    );
+    const passed = await promisesPerCalls({ interceptors: { outgoing: [passOn], incoming: [passOn, limit] } }, 10);
     equal(watched, passed);
   });
 
