@@ -160,14 +160,17 @@ export class Callee {
     if (this.running >= this.#options.maxActiveHandlers) return false;
     const entry = new Active(-1);
     this.notifications.add(entry);
-    const done = () => void this.notifications.delete(entry);
+    const done = (error?: unknown) => {
+      this.notifications.delete(entry);
+      endHooks(entry.call, 2, error);
+    };
     const fail = (error: unknown) => {
-      done();
+      done(error);
       this.#options.logger?.warn?.(`notification ${describe(method)} failed`, error);
     };
     try {
       const result = this.#dispatch(method, message[2], false, message[3] ?? noMeta, Infinity, entry);
-      if (result instanceof Promise) result.then(done, fail);
+      if (result instanceof Promise) result.then(() => done(), fail);
       else done();
     } catch (error) {
       fail(error);
@@ -258,7 +261,8 @@ export class Callee {
 
   /** The innermost step of the incoming chain. */
   async #invoke(call: Call): Promise<unknown> {
-    if (call instanceof IncomingCall && call.endsWithSession) endHooks(call, 0);
+    // Only the session makes an IncomingCall: this one is its record's, and ends with it (or with the notification).
+    if (call instanceof IncomingCall) endHooks(call, 0);
     return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
   }
 

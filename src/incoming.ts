@@ -10,8 +10,6 @@ import type { Call, Peer } from './types.js';
 /** What an incoming call reads its signal from: the session's record of it, whose controller is made on first read. */
 interface Abortable {
   readonly signal: AbortSignal;
-  readonly id: number;
-  readonly call: unknown;
 }
 
 /** Who the far side is, as the secure channel established it. */
@@ -61,11 +59,6 @@ export class IncomingCall implements Call, CallContext {
     this.context = this;
     this.ending = undefined;
     this.#entry = entry;
-  }
-
-  /** The session's record of a call (not a notification) holds this call: the session ends it (compose.ts `CallEnd`). */
-  get endsWithSession(): boolean {
-    return this.#entry.call === this && this.#entry.id >= 0;
   }
 
   /** Aborted when the caller cancels, its timeout passes, or the peer closes; made on first read. */
