@@ -5,7 +5,8 @@
 // per-call cost is the difference of the two totals / 4,000, so start-up and warm-up cancel out.
 // `raw`, `ids` and `shapes` are bench/floor.mjs's floors (bench/lib/floors.mjs) for the same count.
 //
-//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all,raw,ids,shapes]      (after `npx rollup -c`)
+//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all,raw,ids,shapes,sdk]  (after `npx rollup -c`)
+// `sdk` is the OpenTelemetry SDK's own cost: two spans per call, no saltline (sdkSpans below).
 //   SALTLINE_DIST=/tmp/build node bench/callgrind.mjs bare          (another build of dist/)
 //   CALLGRIND_COUNTS=2000,12000 node bench/callgrind.mjs           (the two call counts)
 import { execFileSync } from 'node:child_process';
@@ -47,8 +48,31 @@ async function pluginsFor(name) {
   }
 }
 
+/**
+ * The OpenTelemetry SDK alone, outside saltline: per "call", a CLIENT and a SERVER span started
+ * and ended with the attributes the plugin gives them, from the same `BasicTracerProvider` setup,
+ * awaiting a resolved promise between (as the calls do).
+ */
+async function sdkSpans(calls) {
+  const { SpanKind } = await import('@opentelemetry/api');
+  const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
+  const tracer = new BasicTracerProvider().getTracer('saltline');
+  const attributes = { 'rpc.system.name': 'saltline', 'rpc.method': 'add' };
+  const ended = { ...attributes, 'rpc.status_code': 'OK' };
+  for (let i = 0; i < WARMUP + calls; i++) {
+    const client = tracer.startSpan('add', { kind: SpanKind.CLIENT, attributes });
+    const server = tracer.startSpan('add', { kind: SpanKind.SERVER, attributes });
+    await undefined;
+    server.setAttributes(ended);
+    server.end();
+    client.setAttributes(ended);
+    client.end();
+  }
+}
+
 /** The measured child: a pair of peers in one thread, `WARMUP + calls` sequential calls. */
 async function child(name, calls) {
+  if (name === 'sdk') return sdkSpans(calls);
   if (Object.hasOwn(floors, name)) {
     const end = floors[name]();
     for (let i = 0; i < WARMUP + calls; i++) if ((await end.call()) !== 5) throw new Error('wrong answer');

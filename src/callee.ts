@@ -4,7 +4,7 @@
  */
 
 import { describe } from './caller.js';
-import { compose } from './compose.js';
+import { compose, endHooks } from './compose.js';
 import { type CallContext, contextHandlerOf } from './context.js';
 import { errorToWire } from './error-wire.js';
 import { publicError, RpcError, type RpcErrorCode } from './errors.js';
@@ -160,14 +160,17 @@ export class Callee {
     if (this.running >= this.#options.maxActiveHandlers) return false;
     const entry = new Active(-1);
     this.notifications.add(entry);
-    const done = () => void this.notifications.delete(entry);
+    const done = (error?: unknown) => {
+      this.notifications.delete(entry);
+      endHooks(entry.call, 2, error);
+    };
     const fail = (error: unknown) => {
-      done();
+      done(error);
       this.#options.logger?.warn?.(`notification ${describe(method)} failed`, error);
     };
     try {
       const result = this.#dispatch(method, message[2], false, message[3] ?? noMeta, Infinity, entry);
-      if (result instanceof Promise) result.then(done, fail);
+      if (result instanceof Promise) result.then(() => done(), fail);
       else done();
     } catch (error) {
       fail(error);
@@ -211,6 +214,7 @@ export class Callee {
     if (this.active.get(entry.id) !== entry) return;
     this.active.delete(entry.id);
     this.#options.refs.complete(entry, reason);
+    endHooks(entry.call, 2, reason);
   }
 
   #import(args: unknown[], entry: Active): unknown[] {
@@ -257,6 +261,8 @@ export class Callee {
 
   /** The innermost step of the incoming chain. */
   async #invoke(call: Call): Promise<unknown> {
+    // Only the session makes an IncomingCall: this one is its record's, and ends with it (or with the notification).
+    if (call instanceof IncomingCall) endHooks(call, 0);
     return this.#run(this.#resolve(call.method), call.args as unknown[], call.context, call.method, call.meta, Infinity, undefined);
   }
 
@@ -301,7 +307,7 @@ export class Callee {
     try {
       // A promise inside the result, or more references than the far side takes, fails the call.
       withRefs = hasRefs(value);
-      wireValue = withRefs ? refs.exportValue(value, entry, true) : value;
+      wireValue = withRefs ? refs.exportValue(endHooks(entry.call, 1, value), entry, true) : value;
     } catch (error) {
       return this.#replyError(id, entry, RpcError.from(error, 'INVALID_ARGUMENT'), '');
     }

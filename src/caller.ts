@@ -2,6 +2,7 @@
  * The calling half of a session: calls waiting for their reply (and then for their result
  * streams), held until the far side's hello, timed by one deadline timer, cancelled by signal.
  */
+import { endHooks } from './compose.js';
 import { DeadlineTimer } from './deadlines.js';
 import { errorFromWire } from './error-wire.js';
 import { RpcError } from './errors.js';
@@ -60,6 +61,11 @@ export function describe(method: string | number | ObjectTarget): string {
   return JSON.stringify(method.length > 64 ? `${method.slice(0, 64)}…` : method);
 }
 
+/** Metadata to send: none when empty. */
+function someMeta(meta: Meta | undefined): Meta | undefined {
+  return meta && Object.keys(meta).length > 0 ? meta : undefined;
+}
+
 export class Caller {
   /** Outgoing calls until complete: replied and their result streams ended. */
   readonly pending = new Map<number, Pending>();
@@ -114,6 +120,7 @@ export class Caller {
     return new Promise((resolve, reject) => {
       const onAbort = signal ? () => this.cancel(id, 'CANCELLED', signal.reason) : undefined;
       const pending = new Pending(id, resolve, reject, deadline, signal, onAbort, call);
+      endHooks(call, 0);
       this.pending.set(id, pending);
       if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
       if (deadline !== Infinity) this.#deadlines.arm(deadline);
@@ -126,23 +133,21 @@ export class Caller {
       } catch (error) {
         return this.fail(pending, RpcError.from(error, 'INVALID_ARGUMENT'));
       }
-      const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
       // A call that waits the default time (told in hello) leaves the timeout out.
       const wireTimeout = timeout === defaultTimeout && !withRefs ? undefined : timeout === Infinity ? null : Math.ceil(timeout);
-      this.#queue(wire.call(id, target, wireArgs, hasMeta ? meta : undefined, wireTimeout, withRefs), this.#transfersOf(args));
+      this.#queue(wire.call(id, target, wireArgs, someMeta(meta), wireTimeout, withRefs), this.#transfersOf(args));
     });
   }
 
   notify(method: string, args: readonly unknown[], meta: Meta | undefined): void {
-    if (this.refusal) return this.#options.logger?.warn?.(`notification ${describe(method)} dropped: ${this.refusal().message}`);
-    if (!this.ready && this.#held.length >= this.#options.maxPendingCalls) {
-      this.#options.logger?.warn?.(
-        `notification ${describe(method)} dropped: more than ${this.#options.maxPendingCalls} messages wait for hello`,
-      );
-      return;
-    }
-    const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
-    this.#queue(wire.notify(method, args as unknown[], hasMeta ? meta : undefined), this.#transfersOf(args));
+    const { logger, maxPendingCalls } = this.#options;
+    const refused = this.refusal
+      ? this.refusal().message
+      : !this.ready && this.#held.length >= maxPendingCalls
+        ? `more than ${maxPendingCalls} messages wait for hello`
+        : undefined;
+    if (refused) return logger?.warn?.(`notification ${describe(method)} dropped: ${refused}`);
+    this.#queue(wire.notify(method, args as unknown[], someMeta(meta)), this.#transfersOf(args));
   }
 
   #transfersOf(args: readonly unknown[]): Transferable[] | undefined {
@@ -176,7 +181,7 @@ export class Caller {
     const flags = message[4] ?? 0;
     let value = flags & RESULT_UNDEFINED ? undefined : message[2];
     try {
-      if (flags & RESULT_REFS) value = refs.importValue(value, call, true);
+      if (flags & RESULT_REFS) value = endHooks(call.call, 1, refs.importValue(value, call, true));
     } catch (error) {
       this.malformed++;
       return this.fail(call, new RpcError('INTERNAL', 'a malformed reply', { cause: error }));
@@ -220,6 +225,7 @@ export class Caller {
     if (call.onAbort) call.signal!.removeEventListener('abort', call.onAbort);
     if (this.pending.size === 0) this.#clearDeadlinesWhenIdle();
     this.#options.refs.complete(call, reason);
+    endHooks(call.call, 2, reason);
   }
 
   /** Fails every pending call, held ones included, with `error`. */

@@ -3,6 +3,7 @@
  * both the `Call` and its `CallContext` (`call.context === call`), so an intercepted call costs one
  * allocation, not a call, a context, two getter closures and a copy of its metadata.
  */
+import type { CallEnd } from './compose.js';
 import type { CallContext } from './context.js';
 import type { Call, Peer } from './types.js';
 
@@ -32,6 +33,8 @@ export class IncomingCall implements Call, CallContext {
   /** Set by the exposing side (a handler or an interceptor); sent back with the result. */
   declare resultMeta: Record<string, unknown> | undefined;
   declare readonly context: CallContext;
+  /** End-of-call hooks of the watchers directly outside the session (compose.ts `CallEnd`). */
+  declare ending: CallEnd | undefined;
   readonly #entry: Abortable;
 
   constructor(
@@ -54,6 +57,7 @@ export class IncomingCall implements Call, CallContext {
     this.principal = party.principal;
     this.resultMeta = undefined;
     this.context = this;
+    this.ending = undefined;
     this.#entry = entry;
   }
 

@@ -4,10 +4,11 @@
  * shared by every peer of a server (as `serveWebSocket` shares it) limits them all: the caller is
  * its secure channel's principal when it has one, else its peer.
  */
+import { endsCalls } from '../compose.js';
 import { RpcError } from '../errors.js';
 import { watchCalls } from '../observe/call-watch.js';
 import type { Plugin } from '../plugins.js';
-import type { Call, Interceptor } from '../types.js';
+import type { Call, CallHandler, Interceptor } from '../types.js';
 import { Gcra, type Rate } from './gcra.js';
 
 /** What `rateLimit()` takes: rates per caller and per method, concurrency, and how callers are told apart. */
@@ -64,7 +65,7 @@ export function rateLimit(options: RateLimitOptions): Plugin {
     // The slot is released however the call ends: result, error, throw, or its stream's end or cancel.
     const watched = watchCalls<unknown>({ start: (call) => key(call), end: release }, 'server');
     const run = watched(next);
-    return (call) => {
+    const handler: CallHandler = (call) => {
       const who = key(call);
       const now = clock();
       let wait = perPeer?.take(who, now) ?? 0;
@@ -75,6 +76,10 @@ export function rateLimit(options: RateLimitOptions): Plugin {
       running.set(who, count + 1);
       return run(call);
     };
+    // Calls pass on as they are or are refused before the session sees them (their end hooks left
+    // unclaimed): watchers outside (metrics, tracing) may still use the session's end hook.
+    if (endsCalls.has(run)) endsCalls.add(handler);
+    return handler;
   };
 
   return {

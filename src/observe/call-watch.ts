@@ -3,8 +3,10 @@
  * each call start and end once, with its status code, also when the result is a stream (the call
  * ends when the stream ends, fails or is cancelled, and each item is counted).
  */
+
+import { type CallEnd, type EndingCall, endsCalls } from '../compose.js';
 import { RpcError } from '../errors.js';
-import type { Call, Interceptor } from '../types.js';
+import type { Call, CallHandler, Interceptor } from '../types.js';
 
 /** Which end of the call this side is: `client` for outgoing calls, `server` for incoming ones. */
 export type Side = 'client' | 'server';
@@ -38,57 +40,96 @@ export const serverFaults: ReadonlySet<string> = new Set([
   'DATA_LOSS',
 ]);
 
-/** An interceptor that reports each call of `side` to `watcher`. */
+/**
+ * One call's end, reported once however many ways it is seen: by the core (`CallEnd`, when this
+ * watcher sits directly outside it) or by the promise and stream of its result.
+ */
+class Ending<S> implements CallEnd {
+  claimed = false;
+  #done = false;
+  /** The result streams: the wrapped stream says how the call ended (the core sees a cancel as a plain end). */
+  #streaming = false;
+
+  constructor(
+    readonly next: CallEnd | undefined,
+    readonly watcher: CallWatcher<S>,
+    readonly state: S,
+  ) {}
+
+  result(value: unknown): unknown {
+    const watched = watchStream(value, this);
+    this.#streaming ||= watched !== value;
+    return watched;
+  }
+
+  end(error: unknown): void {
+    if (error === undefined && this.#streaming) return;
+    this.finish(error === undefined ? 'OK' : codeOf(error), error);
+  }
+
+  finish(code: StatusCode, error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.watcher.end(this.state, code, error);
+  }
+}
+
+/**
+ * An interceptor that reports each call of `side` to `watcher`. Directly outside the core, it
+ * leaves the end of each call the core takes to the core (no promise chained per call).
+ */
 export function watchCalls<S>(watcher: CallWatcher<S>, side: Side): Interceptor {
-  return (next) => (call) => {
-    const state = watcher.start(call, side);
-    let result: Promise<unknown>;
-    try {
-      result = watcher.run ? watcher.run(state, () => next(call)) : next(call);
-    } catch (error) {
-      watcher.end(state, codeOf(error), error);
-      throw error;
-    }
-    return result.then(
-      (value) => {
-        if (call.notification) {
-          watcher.end(state, 'OK', undefined);
-          return value;
-        }
-        return watchResult(value, watcher, state);
-      },
-      (error: unknown) => {
-        watcher.end(state, codeOf(error), error);
+  return (next) => {
+    const direct = endsCalls.has(next);
+    const handler: CallHandler = (call) => {
+      const state = watcher.start(call, side);
+      const ending = new Ending(direct ? (call as EndingCall).ending : undefined, watcher, state);
+      if (direct) (call as EndingCall).ending = ending;
+      let result: Promise<unknown>;
+      try {
+        result = watcher.run ? watcher.run(state, () => next(call)) : next(call);
+      } catch (error) {
+        if (direct) (call as EndingCall).ending = ending.next;
+        ending.finish(codeOf(error), error);
         throw error;
-      },
-    );
+      }
+      if (ending.claimed) return result;
+      if (direct) (call as EndingCall).ending = ending.next;
+      return result.then(
+        (value) => {
+          if (call.notification) {
+            ending.finish('OK', undefined);
+            return value;
+          }
+          const watched = watchStream(value, ending);
+          if (watched === value) ending.finish('OK', undefined);
+          return watched;
+        },
+        (error: unknown) => {
+          ending.finish(codeOf(error), error);
+          throw error;
+        },
+      );
+    };
+    if (direct) endsCalls.add(handler);
+    return handler;
   };
 }
 
-/** A result stream is passed on wrapped, so its end ends the call; any other result ends it now. */
-function watchResult<S>(value: unknown, watcher: CallWatcher<S>, state: S): unknown {
+/** A result stream is passed on wrapped, so its end ends the call; any other value is returned as it is. */
+function watchStream<S>(value: unknown, ending: Ending<S>): unknown {
   if (typeof value === 'object' && value !== null) {
-    if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return watchReadable(value, watcher, state);
+    if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return watchReadable(value, ending);
     const iterable = value as Partial<AsyncIterable<unknown>>;
-    if (typeof iterable[Symbol.asyncIterator] === 'function') return watchIterable(iterable as AsyncIterable<unknown>, watcher, state);
+    if (typeof iterable[Symbol.asyncIterator] === 'function') return watchIterable(iterable as AsyncIterable<unknown>, ending);
   }
-  watcher.end(state, 'OK', undefined);
   return value;
 }
 
-/** Ends the call once, whichever way the stream stops. */
-function ender<S>(watcher: CallWatcher<S>, state: S): (code: StatusCode, error: unknown) => void {
-  let ended = false;
-  return (code, error) => {
-    if (ended) return;
-    ended = true;
-    watcher.end(state, code, error);
-  };
-}
-
-function watchIterable<S>(source: AsyncIterable<unknown>, watcher: CallWatcher<S>, state: S): AsyncIterableIterator<unknown> {
+function watchIterable<S>(source: AsyncIterable<unknown>, ending: Ending<S>): AsyncIterableIterator<unknown> {
   let iterator: AsyncIterator<unknown> | undefined;
-  const end = ender(watcher, state);
+  const { watcher, state } = ending;
+  const end = (code: StatusCode, error: unknown) => ending.finish(code, error);
   const cancelled = new RpcError('CANCELLED', 'the stream was cancelled');
   const wrapped: AsyncIterableIterator<unknown> = {
     [Symbol.asyncIterator]: () => wrapped,
@@ -119,9 +160,10 @@ function watchIterable<S>(source: AsyncIterable<unknown>, watcher: CallWatcher<S
   return wrapped;
 }
 
-function watchReadable<S>(source: ReadableStream<unknown>, watcher: CallWatcher<S>, state: S): ReadableStream<unknown> {
+function watchReadable<S>(source: ReadableStream<unknown>, ending: Ending<S>): ReadableStream<unknown> {
   const reader = source.getReader();
-  const end = ender(watcher, state);
+  const { watcher, state } = ending;
+  const end = (code: StatusCode, error: unknown) => ending.finish(code, error);
   return new ReadableStream(
     {
       async pull(controller) {
