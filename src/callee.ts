@@ -165,7 +165,7 @@ export class Callee {
       endHooks(entry.call, 2, error);
     };
     const fail = (error: unknown) => {
-      done(error);
+      done(error ?? RpcError.from(error));
       this.#options.logger?.warn?.(`notification ${describe(method)} failed`, error);
     };
     try {
@@ -323,7 +323,7 @@ export class Callee {
     if (entry) {
       if (this.active.get(id) !== entry || entry.replied) return;
       entry.replied = true;
-      this.complete(entry, error);
+      this.complete(entry, error ?? RpcError.from(error)); // a thrown undefined is still a failure
       if (entry.cancelled) return;
     }
     const { onSendError, logger, exposeStacks, outbox } = this.#options;

@@ -209,7 +209,8 @@ export class Caller {
       call.replied = true;
       call.reject(error);
     }
-    this.complete(call, error);
+    // A far side may throw undefined or null; the end hook still has to see a failure.
+    this.complete(call, error ?? RpcError.from(error));
   }
 
   /** A CALL that could not be sent fails its own call. */

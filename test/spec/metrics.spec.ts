@@ -69,6 +69,9 @@ for (const connector of connectors) {
       missing: () => {
         throw new RpcError('NOT_FOUND', 'no such user');
       },
+      throwsNothing: () => {
+        throw undefined;
+      },
       async *count(n: number) {
         for (let i = 0; i < n; i++) yield i;
       },
@@ -86,6 +89,22 @@ for (const connector of connectors) {
       deepEqual(series(server, 'fail', 'server').calls, { INTERNAL: 1 });
       deepEqual(series(client, 'add', 'client').calls, { OK: 2 });
       deepEqual(series(client, 'fail', 'client').calls, { INTERNAL: 1 });
+    });
+
+    it('counts a handler that throws undefined as a failure on both sides, not OK', async () => {
+      const server = createMetrics();
+      const client = createMetrics();
+      const pair = connector.connect({ expose: api, plugins: [server] }, { plugins: [client] });
+      // What was thrown crosses as it is (undefined); the call still failed.
+      equal(
+        await pair.client.call('throwsNothing').then(
+          () => 'resolved',
+          () => 'rejected',
+        ),
+        'rejected',
+      );
+      deepEqual(series(server, 'throwsNothing', 'server').calls, { UNKNOWN: 1 });
+      deepEqual(series(client, 'throwsNothing', 'client').calls, { UNKNOWN: 1 });
     });
 
     it('measures each call on the injected clock', async () => {
