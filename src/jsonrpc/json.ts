@@ -2,30 +2,17 @@
  * What JSON can carry, checked before anything is sent, and how deep a received text nests,
  * checked before it is parsed: a hostile peer's `[[[[...` never reaches `JSON.parse`.
  */
+import { scanJson } from '../codec/json-scan.js';
 import { RpcError } from '../errors.js';
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** Whether the arrays and objects of a JSON text nest at most `max` levels deep; one pass, no allocation. */
+/** Whether the arrays and objects of a JSON text nest at most `max` levels deep: the JSON codec's scan, one pass, no allocation. */
 export function nestsWithin(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > max) return false;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  try {
+    scanJson(text, Number.POSITIVE_INFINITY, max);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /** Why a value cannot cross as JSON, or `undefined` when it can: a plain walk, no more than `maxDepth` levels. */
