@@ -1,5 +1,14 @@
 const MAX_DELAY = 0x7fffffff;
 
+/** A call's timeout when neither the call nor its peer names one (ms). */
+export const DEFAULT_TIMEOUT = 30_000;
+
+/** `timeout`, else `fallback`; 0, a negative number, NaN or Infinity mean no deadline (Infinity). */
+export function finiteTimeout(timeout: number | undefined, fallback: number): number {
+  const value = timeout ?? fallback;
+  return value > 0 && value < Infinity ? value : Infinity;
+}
+
 /**
  * One timer for every deadline of a peer, armed for the earliest one: the per-call path sets
  * a number, not a timer. `expire(now)` handles what is due and returns the next deadline.

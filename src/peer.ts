@@ -5,6 +5,7 @@
 import { describe } from './caller.js';
 import { compose, notificationCall, outgoingCall } from './compose.js';
 import type { ConnectionState, ConnectionStateChange } from './connection-state.js';
+import { finiteTimeout } from './deadlines.js';
 import type { Reconnecting, ReconnectingPeer } from './dialer.js';
 import { RpcError } from './errors.js';
 import { type Line, starterOf } from './line.js';
@@ -13,7 +14,7 @@ import { keepMap } from './map-keepers.js';
 import { startPlugins, withPlugins } from './plugins.js';
 import { remoteOf } from './proxy.js';
 import { hasRefs } from './ref-markers.js';
-import { finiteTimeout, Session } from './session.js';
+import { Session } from './session.js';
 import type { Transport } from './transport.js';
 import type { CallHandler, CallOptions, Peer, PeerOptions, PeerStats, Remote, RemoteDescriptor } from './types.js';
 

@@ -8,6 +8,7 @@ import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { cloneCodec } from './codec/clone.js';
 import type { Codec } from './codec/codec.js';
+import { DEFAULT_TIMEOUT, finiteTimeout } from './deadlines.js';
 import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
@@ -29,13 +30,6 @@ import { References } from './ref-table.js';
 import { MAX_STREAM_WINDOW } from './streams.js';
 import { bytesOf, type Transport } from './transport.js';
 import type { Call, Logger, Peer, PeerOptions, PeerStats } from './types.js';
-
-const DEFAULT_TIMEOUT = 30_000;
-
-export function finiteTimeout(timeout: number | undefined, fallback: number): number {
-  const value = timeout ?? fallback;
-  return value > 0 && value < Infinity ? value : Infinity;
-}
 
 /** The default per-call timeout `options` give: what a session announces in hello. */
 export const defaultTimeoutOf = (options: PeerOptions): number => finiteTimeout(options.timeout, DEFAULT_TIMEOUT);

@@ -8,6 +8,7 @@
  */
 import { fromPort, type PortLike } from '../../adapters/worker.js';
 import { compose, notificationCall, outgoingCall } from '../compose.js';
+import { DEFAULT_TIMEOUT, finiteTimeout } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
@@ -20,14 +21,8 @@ import { Answering, type AnswerLink } from './answering.js';
 import type { ComlinkPeerOptions, Shared } from './options.js';
 import { errorOf, isReply, isRequest, proxied, raw, type WireValue } from './wire.js';
 
-const DEFAULT_TIMEOUT = 30_000;
 /** Ids of notifications: their replies are dropped unread. */
 const NOTIFY_PREFIX = 'n';
-
-function finite(timeout: number | undefined, fallback: number): number {
-  const value = timeout ?? fallback;
-  return value > 0 && value < Infinity ? value : Infinity;
-}
 
 function isPort(value: unknown): value is PortLike {
   return typeof value === 'object' && value !== null && typeof (value as PortLike).postMessage === 'function';
@@ -83,7 +78,12 @@ class ComlinkPeer implements Peer {
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
-    const call = outgoingCall(method, args, options, finite(options?.timeout, finite(this.#shared.options.timeout, DEFAULT_TIMEOUT)));
+    const call = outgoingCall(
+      method,
+      args,
+      options,
+      finiteTimeout(options?.timeout, finiteTimeout(this.#shared.options.timeout, DEFAULT_TIMEOUT)),
+    );
     return (this.#outgoing ? this.#outgoing(call) : this.#send(call)) as Promise<R>;
   }
 

@@ -4,6 +4,7 @@
  * matched by id, and the answering half is `JsonRpcServer`.
  */
 import { compose, notificationCall, outgoingCall } from '../compose.js';
+import { DEFAULT_TIMEOUT, finiteTimeout } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import { PendingCalls } from '../interop/pending-calls.js';
 import { assertExposable } from '../lookup.js';
@@ -30,13 +31,7 @@ export interface JsonRpcPeerOptions extends JsonRpcServeOptions {
   readonly batch?: boolean;
 }
 
-const DEFAULT_TIMEOUT = 30_000;
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-function finite(timeout: number | undefined, fallback: number): number {
-  const value = timeout ?? fallback;
-  return value > 0 && value < Infinity ? value : Infinity;
-}
 
 class JsonRpcPeer implements Peer {
   readonly closed: Promise<unknown>;
@@ -63,7 +58,7 @@ class JsonRpcPeer implements Peer {
     this.#transport = transport;
     this.#options = options;
     this.#limits = resolveLimits(options.limits);
-    this.#timeout = finite(options.timeout, DEFAULT_TIMEOUT);
+    this.#timeout = finiteTimeout(options.timeout, DEFAULT_TIMEOUT);
     this.#pending = new PendingCalls(this.#limits.maxPendingCalls, (id) => this.#cancel(id));
     this.#server = new JsonRpcServer(options, this.#limits, this);
     this.#outgoing = compose(options.interceptors?.outgoing, (call) => this.#send(call));
@@ -83,7 +78,7 @@ class JsonRpcPeer implements Peer {
   }
 
   call<R = unknown>(method: string, args: readonly unknown[] = [], options?: CallOptions): Promise<R> {
-    const call = outgoingCall(method, args, options, finite(options?.timeout, this.#timeout));
+    const call = outgoingCall(method, args, options, finiteTimeout(options?.timeout, this.#timeout));
     return (this.#outgoing ? this.#outgoing(call) : this.#send(call)) as Promise<R>;
   }
 

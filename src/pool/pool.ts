@@ -5,11 +5,12 @@
  * (running one twice must be harmless). A call's streams and callbacks live on the member that
  * took it, so they stay there: such calls are never retried.
  */
+
+import { DEFAULT_TIMEOUT, finiteTimeout } from '../deadlines.js';
 import { RpcError } from '../errors.js';
 import { createPeer as createPlainPeer, iterable } from '../peer.js';
 import { createRemoteProxy } from '../proxy.js';
 import { hasRefs } from '../ref-markers.js';
-import { finiteTimeout } from '../session.js';
 import type { Transport } from '../transport.js';
 import type { CallOptions, Peer, PeerOptions, Remote } from '../types.js';
 import { Slot } from './slot.js';
@@ -89,7 +90,6 @@ export interface Pool {
 export const DEFAULT_POOL_SIZE = 4;
 /** Default `maxWaiting`. */
 export const DEFAULT_MAX_WAITING = 1000;
-const DEFAULT_TIMEOUT = 30_000;
 
 const idempotence = (option: PoolOptions['idempotent']): ((method: string) => boolean) => {
   if (typeof option === 'function') return option;
