@@ -26,6 +26,13 @@ export type ContextHandler<A extends unknown[], R> = ((...args: A) => R) & {
   readonly [CONTEXT_HANDLER]: (ctx: CallContext, ...args: A) => R;
 };
 
+const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** The context of a call whose wire carries no deadline, metadata or identity (JSON-RPC, comlink). */
+export function plainContext(method: string, signal: AbortSignal, peer: Peer | undefined): CallContext {
+  return { signal, deadline: Infinity, method, meta: noMeta, peer, remoteIdentity: undefined, principal: undefined };
+}
+
 const neverAborted = new AbortController().signal;
 
 /**

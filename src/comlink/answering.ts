@@ -5,15 +5,13 @@
  * and the proxy bookkeeping both halves use.
  */
 import { compose } from '../compose.js';
-import { type CallContext, contextHandlerOf } from '../context.js';
+import { type CallContext, contextHandlerOf, plainContext } from '../context.js';
 import { RpcError } from '../errors.js';
 import { resolveMethod } from '../lookup.js';
 import { transferablesOfAll } from '../transfer.js';
 import type { Call, CallHandler, Peer } from '../types.js';
 import type { Shared } from './options.js';
 import { raw, thrown, type WireRequest, type WireValue } from './wire.js';
-
-const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** What the answering half uses of its peer: the wire and the peer's own close. */
 export interface AnswerLink {
@@ -90,7 +88,7 @@ export class Answering {
   async #intercepted(method: string, args: unknown[]): Promise<unknown> {
     const controller = this.#controller();
     try {
-      const context = this.#context(method, controller);
+      const context = plainContext(method, controller.signal, this.#root);
       const call: Call = { method, args, meta: {}, signal: controller.signal, timeout: Infinity, resultMeta: undefined, context };
       return await this.#incoming!(call);
     } finally {
@@ -119,7 +117,7 @@ export class Answering {
     if (context) return takesContext.call(resolved.self, context, ...args);
     const controller = this.#controller();
     try {
-      return await takesContext.call(resolved.self, this.#context(method, controller), ...args);
+      return await takesContext.call(resolved.self, plainContext(method, controller.signal, this.#root), ...args);
     } finally {
       this.#controllers.delete(controller);
     }
@@ -129,18 +127,6 @@ export class Answering {
     const controller = new AbortController();
     this.#controllers.add(controller);
     return controller;
-  }
-
-  #context(method: string, controller: AbortController): CallContext {
-    return {
-      signal: controller.signal,
-      deadline: Infinity,
-      method,
-      meta: noMeta,
-      peer: this.#root,
-      remoteIdentity: undefined,
-      principal: undefined,
-    };
   }
 
   #reply(id: string, result: unknown, method: string): void {

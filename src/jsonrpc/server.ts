@@ -5,7 +5,7 @@
  * responses §5.1 specifies. Used by `jsonRpcPeer` and by the HTTP handler.
  */
 import { compose } from '../compose.js';
-import { type CallContext, contextHandlerOf } from '../context.js';
+import { type CallContext, contextHandlerOf, plainContext } from '../context.js';
 import { RpcError } from '../errors.js';
 import { resolveMethod } from '../lookup.js';
 import type { Call, CallHandler, Peer } from '../types.js';
@@ -37,8 +37,6 @@ export type ResponseSink = (response: Record<string, unknown>) => void;
 
 /** LSP's notification that cancels a request. */
 export const DEFAULT_CANCEL_METHOD = '$/cancelRequest';
-
-const noMeta: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Errors the method lookup throws, so the chain's outcome maps to -32601 and not to a handler's NOT_FOUND. */
 const missing = new WeakSet<object>();
@@ -206,7 +204,7 @@ export class JsonRpcServer {
       const incoming = this.#incoming;
       if (!incoming) return await this.#handle(method, args, undefined, id);
       controller = this.#controller(id);
-      const context = this.#context(method, controller);
+      const context = plainContext(method, controller.signal, this.#peer);
       const call: Call = {
         method,
         args,
@@ -253,21 +251,9 @@ export class JsonRpcServer {
     if (context) return takesContext.call(resolved.self, context, ...args);
     const controller = this.#controller(id);
     try {
-      return await takesContext.call(resolved.self, this.#context(method, controller), ...args);
+      return await takesContext.call(resolved.self, plainContext(method, controller.signal, this.#peer), ...args);
     } finally {
       this.#release(controller, id);
     }
-  }
-
-  #context(method: string, controller: AbortController): CallContext {
-    return {
-      signal: controller.signal,
-      deadline: Infinity,
-      method,
-      meta: noMeta,
-      peer: this.#peer,
-      remoteIdentity: undefined,
-      principal: undefined,
-    };
   }
 }
