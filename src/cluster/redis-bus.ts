@@ -93,6 +93,8 @@ class RedisClusterBus implements RedisBus {
   readonly #counts = { published: 0, received: 0, refused: 0, unsent: 0, missed: 0 };
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** When Redis last became ready: the others get one heartbeat to put theirs back before they count as down. */
+  #readySince = 0;
 
   constructor(client: any, subscriber: any, key: Uint8Array, options: RedisBusOptions) {
     this.#client = client;
@@ -114,7 +116,10 @@ class RedisClusterBus implements RedisBus {
     client.on('error', report);
     subscriber.on('error', report);
     // Redis came back (maybe restarted empty): beat and put this process's entries back at once.
-    client.on('ready', () => void this.#restore());
+    client.on('ready', () => {
+      this.#readySince = Date.now();
+      void this.#restore();
+    });
   }
 
   async start(): Promise<void> {
@@ -298,6 +303,8 @@ class RedisClusterBus implements RedisBus {
       const until = String(Date.now() + this.#heartbeat);
       const value = `${until}.${mac(this.#key, 'node', this.node, until).toString('base64url')}`;
       await this.#command(['SET', this.#nodeKey(this.node), value, 'PX', String(this.#heartbeat)]);
+      // Redis restarted empty: a live process whose client reconnects a moment later than ours is not down.
+      if (Date.now() - this.#readySince < this.#heartbeat) return;
       const others = [...this.#known];
       const alive = await this.#alive(others);
       for (const node of others) if (!alive.has(node)) this.#down(node);

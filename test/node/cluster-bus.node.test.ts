@@ -190,6 +190,8 @@ describe('redisBus({ url, key })', () => {
     const losses: BusLoss[] = [];
     const a = await bus({ onLoss: (loss) => losses.push(loss) });
     const b = await bus({ onLoss: (loss) => losses.push(loss) });
+    const downs: string[] = [];
+    b.onNodeDown((node) => downs.push(node));
     b.subscribe('news', () => {});
     await subscribed('news');
     a.publish('news', 1);
@@ -208,5 +210,6 @@ describe('redisBus({ url, key })', () => {
       { channel: 'news', missed: 1, node: a.node },
     ]);
     ok(b.stats().missed === 1 && a.stats().unsent === 1);
+    deepEqual(downs, [], 'a process whose client reconnected after ours is not reported down');
   });
 });
