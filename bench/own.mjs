@@ -2,7 +2,7 @@
 // saltline's own benchmarks, against the BUILT package (dist/):
 //
 //   node --expose-gc bench/own.mjs [--json=FILE]
-//     [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake,chromium-ws,plugins]
+//     [--only=memory,worker-calls,worker-payload,worker-streams,net-streams,handshake,chromium-ws,plugins,cpu]
 //
 // `--only=ws-streams` runs net-streams' WebSocket table alone (what issue 20's goals table needs;
 // bench/run.mjs --only=issue20); it is not part of a run without --only.
@@ -22,6 +22,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { createPeer } from '../dist/index.js';
 import { fromPort } from '../dist/worker.js';
 import { chromiumWs } from './lib/chromium-ws.mjs';
+import { cpuSuite } from './lib/cpu.mjs';
 import { MiB1, makeBytes, service } from './lib/fixtures.mjs';
 import { config, fmt, fmtRatio, gc, inflight, interleave, log, ratio, seq, table } from './lib/measure.mjs';
 import { handshakes, netStreams } from './lib/net-streams.mjs';
@@ -283,6 +284,7 @@ export const suites = [
   { id: 'handshake', title: 'Connection and handshake time over WebSocket', run: handshakes },
   { id: 'chromium-ws', title: '1 MiB over WebSocket from Chromium, plain and encrypted', run: chromiumWs },
   { id: 'plugins', title: 'Per-call cost of logging, metrics and tracing (MessageChannel, same thread)', run: pluginCost },
+  { id: 'cpu', title: 'CPU of both ends per MiB and per call (issue 20)', run: cpuSuite },
 ];
 
 // ---- main -------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@
 //    and the own benchmarks (streams over WebSocket, Chromium). `--only=issue20` runs just what it needs: the
 //    peer comparison's scenarios 1 and 3 with saltline's adapters only (kept apart, as
 //    bench/results/issue20-peer-latest.json; the "Peer comparison" block is not rewritten) and
-//    `bench/own.mjs --only=ws-streams,chromium-ws` (bench/results/issue20-own-latest.json).
+//    `bench/own.mjs --only=ws-streams,chromium-ws,cpu` (bench/results/issue20-own-latest.json; `cpu`
+//    is the CPU of both ends per MiB, the steadier figure beside each row: bench/lib/cpu.mjs).
 // Each part writes its generated block of docs/benchmarks.md (Peer comparison, Own benchmarks,
 // Size, Secure channel, IDL; and docs/bench-calls.svg); raw results go to bench/results/.
 // --report-only rewrites the blocks from there.
@@ -34,13 +35,12 @@
 // own benchmarks also BENCH_PEERS, BENCH_STREAM_CHUNKS, BENCH_HANDSHAKES (see bench/own.mjs).
 // The machine is shared: run when `uptime` shows a low load; the docs record the load.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issue20Goals, issue20Table } from './lib/issue20.mjs';
-import { callsChart, goals, goalsTable, load, machine, machineLine, nestHeadings, writeBlock } from './lib/report.mjs';
+import { callsChart, goals, goalsTable, load, machine, machineLine, nestHeadings, peerBenchPaths, writeBlock } from './lib/report.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, 'bench/results');
@@ -176,11 +176,8 @@ function peerBench(name, env = {}) {
   const keptMd = join(results, `${name}-latest.md`);
   if (reportOnly)
     return existsSync(kept) ? { data: JSON.parse(readFileSync(kept, 'utf8')), markdown: readFileSync(keptMd, 'utf8') } : undefined;
-  const dir = resolve(root, process.env.PEER_BENCH_DIR ?? '../shared/peer-bench');
+  const { dir, home } = peerBenchPaths(root);
   const run = join(dir, 'run');
-  const lock = join(dir, 'package-lock.json');
-  const hash = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex').slice(0, 12) : 'none';
-  const home = process.env.PEER_BENCH_HOME ?? join(process.env.TMPDIR ?? '/tmp', `peer-bench-${hash}`);
   if (!existsSync(run)) {
     say(`PEER COMPARISON SKIPPED: the shared peer-bench harness is not at ${dir}`);
     say('  (it is expected next to this repository as ../shared/peer-bench; set PEER_BENCH_DIR to point elsewhere)');
@@ -214,8 +211,8 @@ function peerBench(name, env = {}) {
 const issue20 = {};
 /** The quick issue-20 run's peer comparison: MessagePort calls and payloads, saltline's adapters only. */
 const ISSUE20_PEER = { BENCH_SCENARIOS: '1,3', BENCH_ONLY: '^saltline(-secure)?\\.mjs$' };
-/** ... and its own benchmarks: the WebSocket stream table, and 1 MiB over a WebSocket from Chromium. */
-const ISSUE20_OWN = 'ws-streams,chromium-ws';
+/** ... and its own benchmarks: the WebSocket stream table, 1 MiB over a WebSocket from Chromium, CPU of both ends. */
+const ISSUE20_OWN = 'ws-streams,chromium-ws,cpu';
 
 if (only.includes('peer')) {
   const peer = peerBench('peer');
@@ -315,7 +312,7 @@ if (only.includes('own')) {
   }
   issue20.own = own;
 } else if (only.includes('issue20')) {
-  issue20.own = jsonBench('issue20-own', 'own.mjs', 'streams over WebSocket and 1 MiB from Chromium', [`--only=${ISSUE20_OWN}`]);
+  issue20.own = jsonBench('issue20-own', 'own.mjs', 'streams over WebSocket, 1 MiB from Chromium, CPU per MiB', [`--only=${ISSUE20_OWN}`]);
 }
 
 // ---- 5. the secure channel -----------------------------------------------------------------------

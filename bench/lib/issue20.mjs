@@ -51,6 +51,7 @@ const payload = (table, name, bytes) => compare(table?.[name], rawOf(table), byt
 const ROWS = [
   {
     label: 'encrypted 1 MiB over WebSocket, Node (MB/s vs raw ws)',
+    cpu: ['WebSocket, 1 MiB', 'secure', 'raw'],
     target: 0.4,
     suite: 'peer',
     secure: true,
@@ -75,6 +76,7 @@ const ROWS = [
   },
   {
     label: 'encrypted 64 KiB over a worker (MB/s vs raw)',
+    cpu: ['worker, 64 KiB', 'secure', 'raw'],
     target: 0.3,
     suite: 'peer',
     secure: true,
@@ -85,6 +87,7 @@ const ROWS = [
   },
   {
     label: 'encrypted 1 MiB over a worker (MB/s vs raw)',
+    cpu: ['worker, 1 MiB', 'secure', 'raw'],
     target: 0.3,
     suite: 'peer',
     secure: true,
@@ -95,6 +98,7 @@ const ROWS = [
   },
   {
     label: 'encrypted small calls, sequential, same thread (calls/s vs plain saltline)',
+    cpu: ['MessageChannel, same thread, add(2, 3)', 'secure', 'saltline'],
     target: 0.6,
     suite: 'peer',
     secure: true,
@@ -106,6 +110,7 @@ const ROWS = [
   },
   {
     label: 'MessageChannel, sequential (calls/s vs raw)',
+    cpu: ['MessageChannel, same thread, add(2, 3)', 'saltline', 'raw'],
     target: 0.8,
     suite: 'peer',
     why: WHY.sequential,
@@ -126,6 +131,7 @@ const ROWS = [
   },
   {
     label: '1 MiB over WebSocket (MB/s vs raw ws)',
+    cpu: ['WebSocket, 1 MiB', 'saltline', 'raw'],
     target: 1.0,
     suite: 'peer',
     why: WHY.copies,
@@ -135,6 +141,7 @@ const ROWS = [
   },
   {
     label: '1 MiB over a worker (MB/s vs raw)',
+    cpu: ['worker, 1 MiB', 'saltline', 'raw'],
     target: 1.0,
     suite: 'peer',
     why: WHY.copies,
@@ -145,12 +152,35 @@ const ROWS = [
 ];
 
 /**
+ * The steadier figure beside a row's wall-clock ratio (bench/lib/cpu.mjs): baseline CPU / saltline CPU
+ * of both ends, so it reads like the goal (≥ target is as good), per allocator mode; undefined when
+ * the `cpu` suite did not run or the row has no such case.
+ */
+function cpuFigure(own, [row, ours, base]) {
+  const modes = own?.suites?.cpu?.data;
+  if (!modes || !row) return undefined;
+  const inverse = (mode) => {
+    const r = ratio(modes[mode]?.rows?.[row]?.[ours], modes[mode]?.rows?.[row]?.[base]);
+    return r === undefined ? undefined : 1 / r;
+  };
+  return { pinned: inverse('pinned'), default: inverse('default') };
+}
+
+/**
  * Issue 20's rows from one run. `results` holds what ran this time: `peer` (the peer-bench
  * results JSON) and `own` (bench/own.mjs's JSON); a suite left out makes its rows "did not run".
  */
 export function issue20Goals(results) {
   return ROWS.map((r) => {
-    const base = { label: r.label, target: r.target, suite: SUITES[r.suite], secure: !!r.secure, backend: r.backend, why: r.why };
+    const base = {
+      label: r.label,
+      target: r.target,
+      suite: SUITES[r.suite],
+      secure: !!r.secure,
+      backend: r.backend,
+      why: r.why,
+      cpu: cpuFigure(results.own, r.cpu ?? []),
+    };
     if (!results[SOURCE[r.suite]]) return { ...base, status: `not measured: the ${SUITES[r.suite]} did not run this time` };
     const figure = r.figure(results);
     if (figure === undefined) return { ...base, status: `not measured: no such case in the ${SUITES[r.suite]}` };
@@ -162,14 +192,17 @@ export function issue20Goals(results) {
 /** The markdown table of `issue20Goals`; `backend` is the secretbox backend the encrypted rows used. */
 export function issue20Table(rows, backend) {
   const lines = [
-    '| goal (issue 20) | target | this run | saltline / baseline (medians) | status | suite | measured reason for a miss |',
-    '| --- | ---: | ---: | ---: | --- | --- | --- |',
+    '| goal (issue 20) | target | this run | saltline / baseline (medians) | status | by CPU of both ends: pinned · default allocator | suite | measured reason for a miss |',
+    '| --- | ---: | ---: | ---: | --- | ---: | --- | --- |',
   ];
   for (const r of rows) {
     const suite = r.secure && r.ratio !== undefined ? `${r.suite}; \`${SECURE}\` on ${r.backend ?? backend}` : r.suite;
     const why = r.met === false || r.ratio === undefined ? r.why : '';
     const medians = r.ratio === undefined ? '' : `${fmt(r.ours)} / ${fmt(r.base)} ${r.unit}`;
-    lines.push(`| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${medians} | ${r.status} | ${suite} | ${why} |`);
+    const cpu = r.cpu ? `${fmtRatio(r.cpu.pinned)} · ${fmtRatio(r.cpu.default)}` : '–';
+    lines.push(
+      `| ${r.label} | ≥ ${r.target.toFixed(2)}× | ${fmtRatio(r.ratio)} | ${medians} | ${r.status} | ${cpu} | ${suite} | ${why} |`,
+    );
   }
   return lines.join('\n');
 }

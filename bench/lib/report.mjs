@@ -2,11 +2,24 @@
 // generated blocks of docs/benchmarks.md (only between this tool's markers; everything else in
 // the file, including other engineers' sections, is left as it is).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join, resolve } from 'node:path';
 import { fmt, fmtRatio, median } from './measure.mjs';
 
 // ---- machine ------------------------------------------------------------------------------------
+
+/**
+ * The shared peer-bench harness (`dir`, PEER_BENCH_DIR, default ../shared/peer-bench) and where its
+ * `run` installs it (`home`, PEER_BENCH_HOME, default ${TMPDIR:-/tmp}/peer-bench-<hash of its lockfile>).
+ */
+export function peerBenchPaths(root) {
+  const dir = resolve(root, process.env.PEER_BENCH_DIR ?? '../shared/peer-bench');
+  const lock = join(dir, 'package-lock.json');
+  const hash = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex').slice(0, 12) : 'none';
+  return { dir, home: process.env.PEER_BENCH_HOME ?? join(process.env.TMPDIR ?? '/tmp', `peer-bench-${hash}`) };
+}
 
 export function machine(root) {
   let model = os.cpus()[0]?.model ?? 'unknown';
