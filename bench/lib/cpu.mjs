@@ -26,22 +26,20 @@ const SELF = fileURLToPath(import.meta.url);
 /** glibc malloc pinned: no dynamic mmap threshold, no trimming (so freed memory is not faulted in again). */
 export const PINNED_MALLOC = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 const MiB = 1024 * 1024;
-const adapter = (path) => new URL(`../peer-adapters/${path}`, import.meta.url).href;
-const RAW = { port: new URL('./cpu-raw.mjs#port', import.meta.url).href, ws: new URL('./cpu-raw.mjs#ws', import.meta.url).href };
+/** An adapter: the module's URL and the export that holds it (the peer-bench's adapter format). */
+const adapter = (path) => ({ url: new URL(`../peer-adapters/${path}`, import.meta.url).href, name: 'default' });
+const baseline = (name) => ({ url: new URL('./cpu-raw.mjs', import.meta.url).href, name });
 const LIBS = {
-  port: { raw: RAW.port, saltline: adapter('port/saltline.mjs'), secure: adapter('port/saltline-secure.mjs') },
-  ws: { raw: RAW.ws, saltline: adapter('ws/saltline.mjs'), secure: adapter('ws/saltline-secure.mjs') },
+  port: { raw: baseline('port'), saltline: adapter('port/saltline.mjs'), secure: adapter('port/saltline-secure.mjs') },
+  ws: { raw: baseline('ws'), saltline: adapter('ws/saltline.mjs'), secure: adapter('ws/saltline-secure.mjs') },
 };
-const load = async (url) => {
-  const module = await import(url);
-  return url.endsWith('#ws') ? module.ws : url.endsWith('#port') ? module.port : module.default;
-};
+const load = async ({ url, name }) => (await import(url))[name];
 
 // ---- the far end: a worker thread serving each adapter on a transferred port or an HTTP server --
 
 if (!isMainThread) {
-  parentPort.on('message', async ({ url, port }) => {
-    const lib = await load(url);
+  parentPort.on('message', async ({ lib: which, port }) => {
+    const lib = await load(which);
     if (port) {
       lib.serve(port, service);
       return parentPort.postMessage({});
@@ -69,21 +67,21 @@ async function slice(call, calls) {
   return { cpu: (used.user + used.system) / 1000, faults: process.resourceUsage().minorPageFault - faults, wall };
 }
 
-/** The cases: [row, library, what one call moves (bytes, or 0 for add), calls per slice, call]. */
+/** The cases: `{ row, lib, bytes, calls, call }`, what one call moves (0 for add) and calls per slice. */
 async function openCases(worker) {
-  const served = (url, port) => {
-    worker.postMessage({ url, port }, port ? [port] : []);
+  const served = (lib, port) => {
+    worker.postMessage({ lib, port }, port ? [port] : []);
     return once(worker, 'message').then(([reply]) => reply);
   };
   const clients = [];
   const client = async (kind, lib) => {
-    const url = LIBS[kind][lib];
+    const which = LIBS[kind][lib];
     let c;
     if (kind === 'port') {
       const { port1, port2 } = new MessageChannel();
-      await served(url, port1);
-      c = await (await load(url)).client(port2);
-    } else c = await (await load(url)).client((await served(url)).url);
+      await served(which, port1);
+      c = await (await load(which)).client(port2);
+    } else c = await (await load(which)).client((await served(which)).url);
     clients.push(c);
     return c;
   };

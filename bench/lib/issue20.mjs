@@ -19,6 +19,8 @@ const WHY = {
   copies: '[Fewer copies, streams over WebSocket, size](#fewer-copies-streams-over-websocket-size-issue-20-items-2-4-and-5-hand-written)',
   crypto: '[Crypto backends](#crypto-backends-issue-20-hand-written)',
   smallCalls: '[Why sequential calls in one thread stay below 0.5×](#secure-channel)',
+  allocator:
+    '[The worker rows, the allocator, and CPU per MiB](#issue-20-round-2-the-worker-rows-the-allocator-and-cpu-per-mib-hand-written)',
 };
 
 const SUITES = {
@@ -80,7 +82,7 @@ const ROWS = [
     target: 0.3,
     suite: 'peer',
     secure: true,
-    why: WHY.crypto,
+    why: `${WHY.allocator}; ${WHY.crypto}`,
     figure: ({ peer }) => {
       return payload(payloadTable(peer, /worker/i)?.bytes64k, SECURE, 64 * 1024);
     },
@@ -91,7 +93,7 @@ const ROWS = [
     target: 0.3,
     suite: 'peer',
     secure: true,
-    why: WHY.crypto,
+    why: `${WHY.allocator}; ${WHY.crypto}`,
     figure: ({ peer }) => {
       return payload(payloadTable(peer, /worker/i)?.bytes1m, SECURE, MiB);
     },
@@ -134,7 +136,7 @@ const ROWS = [
     cpu: ['WebSocket, 1 MiB', 'saltline', 'raw'],
     target: 1.0,
     suite: 'peer',
-    why: WHY.copies,
+    why: `${WHY.copies}; ${WHY.allocator}`,
     figure: ({ peer }) => {
       return payload(payloadTable(peer, /websocket/i)?.bytes1m, PLAIN, MiB);
     },
@@ -144,7 +146,7 @@ const ROWS = [
     cpu: ['worker, 1 MiB', 'saltline', 'raw'],
     target: 1.0,
     suite: 'peer',
-    why: WHY.copies,
+    why: `${WHY.allocator}; ${WHY.copies}`,
     figure: ({ peer }) => {
       return payload(payloadTable(peer, /worker/i)?.bytes1m, PLAIN, MiB);
     },
