@@ -24,7 +24,7 @@ import { peerBenchPaths } from './report.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 /** glibc malloc pinned: no dynamic mmap threshold, no trimming (so freed memory is not faulted in again). */
-export const PINNED_MALLOC = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+const PINNED_MALLOC = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 const MiB = 1024 * 1024;
 /** An adapter: the module's URL and the export that holds it (the peer-bench's adapter format). */
 const adapter = (path) => ({ url: new URL(`../peer-adapters/${path}`, import.meta.url).href, name: 'default' });
@@ -170,7 +170,8 @@ function markdownOf(modes) {
 
 /**
  * The own benchmarks' suite: this file run twice in a child process, once with glibc's allocator
- * as it comes and once pinned (PINNED_MALLOC), so each mode is measured whole.
+ * as it comes and once pinned (PINNED_MALLOC), so each mode is measured whole. Where the C library
+ * is not glibc, GLIBC_TUNABLES means nothing and both runs measure the same allocator.
  */
 export async function cpuSuite() {
   // In the peer-bench's install when it is there, the adapters load its `ws` (with the native
