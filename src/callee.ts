@@ -13,6 +13,7 @@ import { IncomingCall } from './incoming.js';
 import { type Resolved, resolveMethod, resolveTargetMethod } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
+import type { Admission, Admit } from './plugins.js';
 import type { CallMessage, CancelMessage, Meta, NotifyMessage, ObjectTarget } from './protocol.js';
 import * as wire from './protocol.js';
 import { hasRefs } from './ref-markers.js';
@@ -77,6 +78,8 @@ export interface CalleeOptions {
   readonly exposeStacks: boolean;
   readonly maxActiveHandlers: number;
   readonly transfers: boolean;
+  /** The plugins' admission check; `undefined` when none has one. */
+  readonly admit: Admit | undefined;
   /** The far side's verified key and principal, read when a handler asks for its context. */
   readonly identity: () => { readonly remoteIdentity?: Uint8Array | undefined; readonly principal?: unknown };
 }
@@ -120,6 +123,9 @@ export class Callee {
         target,
       );
     }
+    // Asked before anything of the call is imported or intercepted.
+    const refusal = typeof target === 'string' && this.#options.admit?.(this.admission(target));
+    if (refusal) return this.#replyError(id, undefined, refusal, target);
     const entry = new Active(id);
     this.active.set(id, entry);
     let result: unknown;
@@ -149,6 +155,13 @@ export class Callee {
     }
   }
 
+  /** What the plugins' `admit` sees of a call to `method`. */
+  admission(method: string): Admission {
+    const { peer, identity } = this.#options;
+    const party = identity();
+    return { method, peer, principal: party.principal, remoteIdentity: party.remoteIdentity };
+  }
+
   /** A malformed CALL with a valid id still gets its answer. */
   refuse(id: number, why: string): void {
     if (!this.active.has(id)) this.#replyError(id, undefined, quickError('INVALID_ARGUMENT', why), '');
@@ -158,6 +171,8 @@ export class Callee {
   onNotify(message: NotifyMessage): boolean {
     const method = message[1];
     if (this.running >= this.#options.maxActiveHandlers) return false;
+    if (this.#options.admit?.(this.admission(method))) return true; // refused: dropped, as its answer would be
+
     const entry = new Active(-1);
     this.notifications.add(entry);
     const done = (error?: unknown) => {

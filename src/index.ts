@@ -5,7 +5,7 @@ export { type CallContext, type ContextHandler, withContext } from './context.js
 export { type Dial, type DialContext, type Reconnecting, type ReconnectingPeer, type ReconnectPolicy, reconnecting } from './dialer.js';
 export { codes, publicError, RpcError, type RpcErrorCode, type RpcErrorOptions } from './errors.js';
 export { createPeer } from './peer.js';
-export type { Plugin } from './plugins.js';
+export type { Admission, Plugin } from './plugins.js';
 export { PROTOCOL_VERSION } from './protocol.js';
 export { release, retain } from './retain.js';
 export type { RemoteStream } from './streams.js';

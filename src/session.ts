@@ -13,7 +13,7 @@ import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
+import { admission, announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -154,6 +154,7 @@ export class Session {
       exposeStacks,
       maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
       transfers,
+      admit: admission(this.#plugins),
       identity: this.#remoteParty,
     });
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));

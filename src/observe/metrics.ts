@@ -208,6 +208,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     name: options.name ?? 'metrics',
     interceptors: { outgoing: [watchCalls(watcher, 'client')], incoming: [watchCalls(watcher, 'server')] },
+    // A call a later plugin refused on admission (a rate limit) never reached the interceptors: counted here.
+    refused(call, error) {
+      const found = seriesFor(call.method, 'server');
+      if (!found) return;
+      found.inFlight++; // as if it had started: end() counts it done
+      watcher.end({ series: found, started: clock() }, error.code, error);
+    },
     setup: (peer) => void peers.set(peer, ++peerIds),
     teardown: (peer) => void peers.delete(peer),
     snapshot,
