@@ -16,6 +16,14 @@ export interface Codec {
   /** Throws on malformed input; the peer drops the message and counts it. */
   decode(data: unknown): unknown;
   /**
+   * Optional: where each message of a batch frame (`data` encodes an array of messages) ends, as
+   * offsets into `data` (bytes; UTF-16 units for a text frame), the last being its length, so
+   * the differences are the messages' encoded sizes (the batch's own framing counted to the
+   * first). Walks the frame without building its values, within `decode`'s limits; throws
+   * where `decode` would on malformed framing. Read by `createMetrics()`'s byte counts.
+   */
+  boundaries?(data: unknown): readonly number[];
+  /**
    * True when `encode` makes UTF-8 text and `decode` also takes it as a string (JSON): negotiated
    * with `codecs()`, its frames go as text frames where the transport has them. Default false.
    */

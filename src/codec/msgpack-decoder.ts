@@ -123,7 +123,40 @@ export class MsgpackDecoder {
    * checks everything again; this pass only has to count.
    */
   #countAll(): void {
-    for (let toRead = 1; toRead > 0; toRead--) {
+    this.#skip(1);
+    this.#pos = 0;
+    this.#values = 0;
+  }
+
+  /**
+   * Where each element of the array that fills `bytes` (a batch frame) ends, found as `#countAll`
+   * counts: nothing built, every value counted against `maxValues`, no recursion (so no depth to bound).
+   */
+  ends(bytes: Uint8Array): number[] {
+    if (this.#busy) return this.#another().ends(bytes);
+    this.#begin(bytes);
+    try {
+      const head = this.#u8();
+      const count = head >= 0x90 && head < 0xa0 ? head - 0x90 : head === 0xdc ? this.#u16() : head === 0xdd ? this.#u32() : -1;
+      if (count < 0) throw new RangeError('msgpack: a batch frame is not an array');
+      if (count > this.#end - this.#pos)
+        throw new RangeError(`msgpack: ${count} values claimed, but only ${this.#end - this.#pos} bytes remain`);
+      this.#claim(count);
+      const ends: number[] = [];
+      for (let i = 0; i < count; i++) {
+        this.#skip(1);
+        ends.push(this.#pos);
+      }
+      if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
+      return ends;
+    } finally {
+      this.#finish();
+    }
+  }
+
+  /** Moves past `toRead` values without building them, counting what containers hold against the budget. */
+  #skip(toRead: number): void {
+    for (; toRead > 0; toRead--) {
       const head = this.#bytes[this.#take(1, 'a value')]!;
       let entries = 0;
       if (head < 0x80 || head >= 0xe0) continue;
@@ -180,8 +213,6 @@ export class MsgpackDecoder {
       this.#claim(entries);
       toRead += entries;
     }
-    this.#pos = 0;
-    this.#values = 0;
   }
 
   /** Past an extension's payload, or into it (one value to read) when this decoder reads it in place. */

@@ -65,17 +65,30 @@ export class NegotiatingCodec implements Codec {
     return out;
   }
 
+  /** The boundaries of a frame in whichever codec it is in (offsets past the prefix moved by its 2 bytes). */
+  boundaries(data: unknown): readonly number[] {
+    if (typeof data === 'string' && this.#text?.boundaries) return this.#text.boundaries(data);
+    const codec = this.#codecOf(data);
+    if (codec === this.#default) return this.#default.boundaries?.(data) ?? [];
+    const ends = codec.boundaries?.((data as Uint8Array).subarray(2)) ?? [];
+    return ends.map((end) => end + 2);
+  }
+
+  /** The codec a byte frame is in, by its prefix. */
+  #codecOf(data: unknown): Codec {
+    if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) return this.#default;
+    const codec = this.#offered[data[1]! & ~CODEC_BIT];
+    if (!codec) throw new RangeError('a frame in a codec this side did not offer');
+    return codec;
+  }
+
   decode(data: unknown): unknown {
     if (typeof data === 'string' && this.#text) {
       // The session bounds bytes only; text is held to the same limit, in UTF-8 bytes.
       if (textOver(data, this.#maxMessageSize)) throw new RangeError('a text frame larger than maxMessageSize');
       return this.#text.decode(data);
     }
-    if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) {
-      return this.#default.decode(data);
-    }
-    const codec = this.#offered[data[1]! & ~CODEC_BIT];
-    if (!codec) throw new RangeError('a frame in a codec this side did not offer');
-    return codec.decode(data.subarray(2));
+    const codec = this.#codecOf(data);
+    return codec === this.#default ? codec.decode(data) : codec.decode((data as Uint8Array).subarray(2));
   }
 }
