@@ -49,6 +49,15 @@ export class Active extends Exchange {
 }
 keepMap(new Active(0));
 
+/** A CALL or NOTIFY (`id` undefined) refused before its arguments were decoded: it stands for the message. */
+export class Refusal {
+  constructor(
+    readonly id: unknown,
+    readonly method: string,
+    readonly error: RpcError,
+  ) {}
+}
+
 /** An error built without capturing a stack: refusals a flood of bad calls can trigger by the million. */
 function quickError(code: RpcErrorCode, message: string): RpcError {
   const limit = Error.stackTraceLimit;
@@ -94,6 +103,8 @@ export class Callee {
   readonly notifications = new Set<Active>();
   /** Calls dropped as malformed. */
   malformed = 0;
+  /** The frame being handled had its calls admitted as they were decoded (`Codec.decodeAdmitted`). */
+  admittedFrame = false;
 
   readonly #options: CalleeOptions;
   readonly #incoming: CallHandler | undefined;
@@ -123,8 +134,9 @@ export class Callee {
         target,
       );
     }
-    // Asked before anything of the call is imported or intercepted.
-    const refusal = typeof target === 'string' && this.#options.admit?.(this.admission(target));
+    // Asked before anything of the call is imported or intercepted, unless asked as it was decoded.
+    const { admit } = this.#options;
+    const refusal = admit && !this.admittedFrame && typeof target === 'string' && admit(this.admission(target));
     if (refusal) return this.#replyError(id, undefined, refusal, target);
     const entry = new Active(id);
     this.active.set(id, entry);
@@ -162,6 +174,21 @@ export class Callee {
     return { method, peer, principal: party.principal, remoteIdentity: party.remoteIdentity };
   }
 
+  /**
+   * For `Codec.decodeAdmitted`: asks `admit` of a call whose header was just read, before its
+   * arguments are; a `Refusal` takes the refused message's place in the decoded frame.
+   */
+  admitHeader(kind: number, id: unknown, method: string): Refusal | undefined {
+    this.admittedFrame = true;
+    const error = this.#options.admit!(this.admission(method));
+    return error && new Refusal(kind === wire.CALL ? id : undefined, method, error);
+  }
+
+  /** A call refused before its arguments were decoded gets its error reply; a notification is dropped. */
+  refused({ id, method, error }: Refusal): void {
+    if (wire.isId(id) && !this.active.has(id)) this.#replyError(id, undefined, error, method);
+  }
+
   /** A malformed CALL with a valid id still gets its answer. */
   refuse(id: number, why: string): void {
     if (!this.active.has(id)) this.#replyError(id, undefined, quickError('INVALID_ARGUMENT', why), '');
@@ -171,7 +198,8 @@ export class Callee {
   onNotify(message: NotifyMessage): boolean {
     const method = message[1];
     if (this.running >= this.#options.maxActiveHandlers) return false;
-    if (this.#options.admit?.(this.admission(method))) return true; // refused: dropped, as its answer would be
+    const { admit } = this.#options;
+    if (admit && !this.admittedFrame && admit(this.admission(method))) return true; // refused: dropped, as its answer would be
 
     const entry = new Active(-1);
     this.notifications.add(entry);

@@ -1,3 +1,5 @@
+import { CALL, MAX_BATCH, NOTIFY } from '../protocol.js';
+import type { AdmitHeader } from './codec.js';
 import { decodeUtf8, KeyCache } from './utf8.js';
 
 /**
@@ -56,16 +58,20 @@ export class MsgpackDecoder {
     this.#fallback = fallback;
   }
 
-  /** One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. */
-  decode(bytes: Uint8Array): unknown {
+  /**
+   * One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. With
+   * `admit`, the value is a frame: each CALL's or NOTIFY's header is shown to `admit` as it is
+   * read, and a message it refuses is skipped unbuilt, its place taken by what `admit` returned.
+   */
+  decode(bytes: Uint8Array, admit?: AdmitHeader): unknown {
     // An extension of the user's may decode with this codec from inside a decode.
-    if (this.#busy) return this.#another().decode(bytes);
+    if (this.#busy) return this.#another().decode(bytes, admit);
     this.#begin(bytes);
     try {
       // A message shorter than the budget cannot hold more values than it has bytes.
       if (bytes.length > this.#limits.maxValues) this.#countAll();
       this.#claim(1);
-      const value = this.#value(1);
+      const value = admit ? this.#frame(admit) : this.#value(1);
       if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
       return value;
     } finally {
@@ -339,6 +345,59 @@ export class MsgpackDecoder {
       default:
         throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
     }
+  }
+
+  /** The length of the array whose header is at `#pos` (moving past it), or -1 (not moving) for any other value. */
+  #arrayHeader(): number {
+    const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
+    if (head >= 0x90 && head < 0xa0) return (this.#pos++, head - 0x90);
+    if (head !== 0xdc && head !== 0xdd) return -1;
+    this.#pos++;
+    return head === 0xdc ? this.#u16() : this.#u32();
+  }
+
+  /** A frame: one message, or a batch (an array of messages), each read by `#message`. */
+  #frame(admit: AdmitHeader): unknown {
+    const start = this.#pos;
+    const count = this.#arrayHeader();
+    const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
+    const batch = count > 0 && ((head >= 0x90 && head < 0xa0) || head === 0xdc || head === 0xdd);
+    if (!batch || count > MAX_BATCH) {
+      this.#pos = start;
+      // A batch over the protocol's cap is decoded as it is, for the session to refuse whole, no call admitted.
+      return batch ? this.#value(1) : this.#message(1, admit);
+    }
+    this.#open('an array', count, count, 1);
+    const messages = new Array<unknown>(count);
+    for (let i = 0; i < count; i++) messages[i] = this.#message(2, admit);
+    return messages;
+  }
+
+  /** One message at `depth`, built as `#value` builds it, unless `admit` refuses its header. */
+  #message(depth: number, admit: AdmitHeader): unknown {
+    const start = this.#pos;
+    const count = this.#arrayHeader();
+    if (count < 2) {
+      this.#pos = start;
+      return this.#value(depth);
+    }
+    this.#open('an array', count, count, depth);
+    const message = new Array<unknown>(count);
+    const kind = (message[0] = this.#value(depth + 1));
+    message[1] = this.#value(depth + 1);
+    let read = 2;
+    let refusal: unknown;
+    if (kind === CALL && count > 2) {
+      const target = (message[read++] = this.#value(depth + 1));
+      if (typeof target === 'string') refusal = admit(CALL, message[1], target);
+    } else if (kind === NOTIFY && typeof message[1] === 'string') refusal = admit(NOTIFY, undefined, message[1]);
+    if (refusal !== undefined) {
+      // Still checked as decoding checks it (lengths, value budget), but nothing built.
+      this.#skip(count - read);
+      return refusal;
+    }
+    for (let i = read; i < count; i++) message[i] = this.#value(depth + 1);
+    return message;
   }
 
   /** Checks a container's claimed size before anything is allocated for it. */

@@ -181,5 +181,6 @@ export function msgpackCodec(options: MsgpackOptions = {}): Codec {
     encodeShared: (frame) => checked(encoder.encodeSharedRef(frame)),
     decode: (data) => decoder.decode(inputBytes(data, maxMessageSize)),
     boundaries: (data) => decoder.ends(inputBytes(data, maxMessageSize)),
+    decodeAdmitted: (data, admit) => decoder.decode(inputBytes(data, maxMessageSize), admit),
   };
 }

@@ -96,6 +96,14 @@ export function countingCodec(codec: Codec, counts: ByteCounts, maxCalls: number
       frame(value, data, false);
       return value;
     },
+    // A call refused as it was decoded stands as a refusal, not a message: its bytes count to the peer only.
+    decodeAdmitted:
+      codec.decodeAdmitted &&
+      ((data, admit) => {
+        const value = codec.decodeAdmitted!(data, admit);
+        frame(value, data, false);
+        return value;
+      }),
     boundaries: codec.boundaries && ((data) => codec.boundaries!(data)),
   };
   if (codec.encodeShared) {

@@ -1,11 +1,16 @@
 import { describe, it } from '#harness';
+import { createMemoryPair } from '../../adapters/memory.js';
 import { Callee } from '../../src/callee.js';
-import { type Admission, type Interceptor, type Plugin, RpcError } from '../../src/index.js';
+import type { CodecExtension } from '../../src/codec/codec.js';
+import { codecs } from '../../src/codecs/index.js';
+import { type Admission, createPeer, type Interceptor, type Plugin, RpcError } from '../../src/index.js';
+import { jsonCodec } from '../../src/json.js';
 import { rateLimit } from '../../src/limits/index.js';
+import { msgpackCodec } from '../../src/msgpack.js';
 import { createMetrics } from '../../src/observe/index.js';
 import { References } from '../../src/ref-table.js';
 import { deepEqual, equal, rejectsWith } from '../harness/assert.js';
-import { checkLeaks, connectors } from '../support/connect.js';
+import { checkLeaks, connectors, track } from '../support/connect.js';
 
 const api = {
   get: (n: number) => n,
@@ -124,3 +129,83 @@ for (const connector of connectors) {
     });
   });
 }
+
+/** A value of a msgpack extension type whose decoder counts its runs. */
+class Payload {
+  constructor(readonly n: number) {}
+}
+
+function countingCodec() {
+  const counts = { decoded: 0 };
+  const extension: CodecExtension<Uint8Array> = {
+    type: 40,
+    encode: (value) => (value instanceof Payload ? new Uint8Array([value.n]) : null),
+    decode: (data) => (counts.decoded++, new Payload(data[0]!)),
+  };
+  return { counts, codec: () => msgpackCodec({ extensions: [extension] }) };
+}
+
+describe('admission before decoding, over a byte transport with msgpack', () => {
+  checkLeaks();
+
+  const order: string[] = [];
+  const recorded = {
+    get: (n: number) => (order.push(`get ${n}`), n),
+    put: (n: number) => (order.push(`put ${n}`), n),
+    take: (payload: Payload) => payload.n,
+  };
+
+  /** A pair over one memory link, the server limited as `plugins` say, both with the counting codec. */
+  function connect(plugins: Plugin[], clientPlugins: Plugin[] = []) {
+    const { counts, codec } = countingCodec();
+    const [near, far] = createMemoryPair('bytes');
+    const server = track(createPeer(far, { expose: recorded, plugins, codec: codec() }));
+    const client = track(createPeer(near, { plugins: clientPlugins, codec: codec() }));
+    return { client, server, near, counts };
+  }
+
+  it("never decodes a refused call's arguments: its extension type's decoder does not run", async () => {
+    const { client, counts } = connect([onePerSecond()]);
+    equal(await client.call('take', [new Payload(5)]), 5);
+    equal(counts.decoded, 1);
+    await rejectsWith(client.call('take', [new Payload(6)]), 'RESOURCE_EXHAUSTED');
+    equal(counts.decoded, 1);
+  });
+
+  it('carries retryAfterMs in the refusal of a call refused before decoding', async () => {
+    const { client } = connect([rateLimit({ perPeer: { rate: 10 }, clock: still })]);
+    await client.call('get', [1]);
+    const refused = await rejectsWith(client.call('get', [2]), 'RESOURCE_EXHAUSTED');
+    deepEqual(refused.data, { retryAfterMs: 100 });
+  });
+
+  it('runs the admitted calls of one batch frame in their order and refuses the others in place', async () => {
+    const { client, near } = connect([rateLimit({ perMethod: { put: { rate: 1 } }, clock: still })]);
+    await client.call('get', [0]);
+    order.length = 0;
+    near.record = true;
+    const results = await Promise.all(
+      ['put 1', 'get 2', 'put 3', 'get 4', 'put 5'].map((text) => {
+        const [method, n] = text.split(' ') as [string, string];
+        return client.call(method, [Number(n)]).catch((error: RpcError) => error.code);
+      }),
+    );
+    equal(near.sent.length, 1, 'the five calls went in one frame');
+    deepEqual(order, ['put 1', 'get 2', 'get 4']);
+    deepEqual(results, [1, 2, 'RESOURCE_EXHAUSTED', 4, 'RESOURCE_EXHAUSTED']);
+  });
+
+  it('admits after decoding, still before importing, when the negotiated codec cannot read headers first', async () => {
+    const [near, far] = createMemoryPair('bytes');
+    track(createPeer(far, { expose: api, plugins: [codecs([jsonCodec()]), onePerSecond()] }));
+    const client = track(createPeer(near, { plugins: [codecs([jsonCodec()])] }));
+    equal(await client.call('get', [1]), 1);
+    const imports = spy(References.prototype, 'importValue');
+    try {
+      await rejectsWith(client.call('each', [2, () => undefined]), 'RESOURCE_EXHAUSTED');
+      equal(imports.count(), 0);
+    } finally {
+      imports.restore();
+    }
+  });
+});

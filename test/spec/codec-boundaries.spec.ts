@@ -96,3 +96,47 @@ describe('negotiated codec boundaries', () => {
     equal(typeof codec.boundaries, 'function');
   });
 });
+
+describe('msgpack decodeAdmitted', () => {
+  const frame = [
+    [1, 1, 'keep', [1], {}],
+    [2, 'note', ['n']],
+    [1, 2, 'drop', [{ big: 'x'.repeat(100) }]],
+    [5, 1],
+  ];
+
+  it('shows admit each CALL and NOTIFY header in order and puts its refusal in place of the refused', () => {
+    const seen: unknown[] = [];
+    const decoded = msgpackCodec().decodeAdmitted!(msgpackCodec().encode(frame), (kind, id, method) => {
+      seen.push([kind, id, method]);
+      return method === 'drop' ? 'refused' : undefined;
+    });
+    deepEqual(seen, [
+      [1, 1, 'keep'],
+      [2, undefined, 'note'],
+      [1, 2, 'drop'],
+    ]);
+    deepEqual(decoded, [frame[0], frame[1], 'refused', frame[3]]);
+  });
+
+  it('decodes a lone message as decode does when admitted', () => {
+    const lone = [1, 9, 'keep', [new Date(0)], { a: 1 }];
+    deepEqual(
+      msgpackCodec().decodeAdmitted!(msgpackCodec().encode(lone), () => undefined),
+      lone,
+    );
+  });
+
+  it('still refuses a refused message whose remaining bytes are malformed', () => {
+    const bytes = msgpackCodec().encode(frame) as Uint8Array;
+    ok(throws(() => msgpackCodec().decodeAdmitted!(bytes.subarray(0, bytes.length - 3), () => 'refused')) instanceof RangeError);
+  });
+
+  it("asks nothing of a batch over the protocol's cap of 4,096 messages, decoded for the session to refuse whole", () => {
+    let asked = 0;
+    const big = Array.from({ length: 4097 }, (_, i) => [1, i, 'm', []]);
+    const decoded = msgpackCodec().decodeAdmitted!(msgpackCodec().encode(big), () => (asked++, 'refused')) as unknown[];
+    equal(asked, 0);
+    equal(decoded.length, 4097);
+  });
+});
