@@ -49,14 +49,8 @@ export class Active extends Exchange {
 }
 keepMap(new Active(0));
 
-/** A CALL or NOTIFY (`id` undefined) refused before its arguments were decoded: it stands for the message. */
-export class Refusal {
-  constructor(
-    readonly id: unknown,
-    readonly method: string,
-    readonly error: RpcError,
-  ) {}
-}
+/** What stands for a message refused as it was decoded: a PONG, which the session ignores (the refusal is answered). */
+const ANSWERED = Object.freeze([wire.PONG]);
 
 /** An error built without capturing a stack: refusals a flood of bad calls can trigger by the million. */
 function quickError(code: RpcErrorCode, message: string): RpcError {
@@ -176,17 +170,15 @@ export class Callee {
 
   /**
    * For `Codec.decodeAdmitted`: asks `admit` of a call whose header was just read, before its
-   * arguments are; a `Refusal` takes the refused message's place in the decoded frame.
+   * arguments are. A refused call is answered at once (replies to one link's calls may come in any
+   * order), and what takes its place in the decoded frame does nothing.
    */
-  admitHeader(kind: number, id: unknown, method: string): Refusal | undefined {
+  admitHeader(kind: number, id: unknown, method: string): unknown {
     this.admittedFrame = true;
     const error = this.#options.admit!(this.admission(method));
-    return error && new Refusal(kind === wire.CALL ? id : undefined, method, error);
-  }
-
-  /** A call refused before its arguments were decoded gets its error reply; a notification is dropped. */
-  refused({ id, method, error }: Refusal): void {
-    if (wire.isId(id) && !this.active.has(id)) this.#replyError(id, undefined, error, method);
+    if (!error) return undefined;
+    if (kind === wire.CALL && wire.isId(id) && !this.active.has(id)) this.#replyError(id, undefined, error, method);
+    return ANSWERED;
   }
 
   /** A malformed CALL with a valid id still gets its answer. */

@@ -4,7 +4,7 @@
  * through `callee`, frames through `outbox`; references belong to `refs`.
  */
 
-import { type Active, Callee, Refusal } from './callee.js';
+import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { cloneCodec } from './codec/clone.js';
 import type { AdmitHeader, Codec } from './codec/codec.js';
@@ -313,9 +313,7 @@ export class Session {
     } catch (error) {
       return this.#reject(`an undecodable message: ${String((error as Error)?.message).slice(0, 200)}`);
     }
-    if (!Array.isArray(batch)) {
-      return batch instanceof Refusal ? this.callee.refused(batch) : this.#reject('a message that is neither a message nor a batch');
-    }
+    if (!Array.isArray(batch)) return this.#reject('a message that is neither a message nor a batch');
     // A message starts with its kind, a number; a batch with a message, an array.
     if (typeof batch[0] === 'number') return this.#dispatch(batch);
     if (batch.length > MAX_BATCH) {
@@ -335,7 +333,6 @@ export class Session {
     try {
       const message = wire.parse(raw, this.#maxMetaEntries);
       if (message instanceof Malformed) {
-        if (raw instanceof Refusal) return this.callee.refused(raw); // a call of a batch refused as it was decoded
         if (message.callId === undefined) return this.#reject(message.why);
         this.#malformed++;
         return this.callee.refuse(message.callId, message.why);
