@@ -129,8 +129,7 @@ export class Callee {
       );
     }
     // Asked before anything of the call is imported or intercepted, unless asked as it was decoded.
-    const { admit } = this.#options;
-    const refusal = admit && !this.admittedFrame && typeof target === 'string' && admit(this.admission(target));
+    const refusal = this.#options.admit && typeof target === 'string' && this.#refusal(target);
     if (refusal) return this.#replyError(id, undefined, refusal, target);
     const entry = new Active(id);
     this.active.set(id, entry);
@@ -159,6 +158,11 @@ export class Callee {
     } else {
       this.#reply(id, entry, result);
     }
+  }
+
+  /** The plugins' refusal of a call to `method`, unless they were asked as its frame was decoded. */
+  #refusal(method: string): RpcError | undefined {
+    return this.admittedFrame ? undefined : this.#options.admit!(this.admission(method));
   }
 
   /** What the plugins' `admit` sees of a call to `method`. */
@@ -190,8 +194,7 @@ export class Callee {
   onNotify(message: NotifyMessage): boolean {
     const method = message[1];
     if (this.running >= this.#options.maxActiveHandlers) return false;
-    const { admit } = this.#options;
-    if (admit && !this.admittedFrame && admit(this.admission(method))) return true; // refused: dropped, as its answer would be
+    if (this.#options.admit && this.#refusal(method)) return true; // refused: dropped, as its answer would be
 
     const entry = new Active(-1);
     this.notifications.add(entry);

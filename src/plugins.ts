@@ -96,13 +96,12 @@ export type Admit = (call: Admission) => RpcError | undefined;
 export function admission(plugins: readonly Plugin[] | undefined): Admit | undefined {
   if (!plugins?.some((plugin) => plugin.admit)) return undefined;
   return (call) => {
-    for (let i = 0; i < plugins.length; i++) {
-      const refusal = plugins[i]!.admit?.(call);
-      if (refusal === undefined) continue;
-      for (let j = 0; j < i; j++) plugins[j]!.refused?.(call, refusal);
-      return refusal;
+    for (let i = 0, error: RpcError | undefined; i < plugins.length; i++) {
+      if ((error = plugins[i]!.admit?.(call))) {
+        while (i--) plugins[i]!.refused?.(call, error);
+        return error;
+      }
     }
-    return undefined;
   };
 }
 
