@@ -1,5 +1,6 @@
 import { CALL, MAX_BATCH, NOTIFY } from '../protocol.js';
 import type { AdmitHeader } from './codec.js';
+import { short, skipValues } from './msgpack-skip.js';
 import { decodeUtf8, KeyCache } from './utf8.js';
 
 /**
@@ -23,11 +24,6 @@ export interface DecoderLimits {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Bytes after the header of float 32, float 64, uint 8 … uint 64, int 8 … int 64 (0xca–0xd3). */
-const NUMBER_BYTES = [4, 8, 1, 2, 4, 8, 1, 2, 4, 8];
-
-const short = (what: string, claimed: number, remain: number) =>
-  new RangeError(`msgpack: ${what} of ${claimed} bytes, but only ${remain} remain`);
 
 /**
  * A msgpack decoder for bytes nobody vouches for. Each claimed length is checked against the bytes
@@ -50,6 +46,9 @@ export class MsgpackDecoder {
   #values = 0;
   #nesting = 0;
   #busy = false;
+  readonly #claimer = (count: number) => this.#claim(count);
+  /** True for an extension type whose payload this decoder reads in place (a msgpack value). */
+  readonly #nested = (type: number) => this.#exts.get(type)?.nested === true;
 
   /** `fallback` decodes an extension type that `exts` does not list. */
   constructor(limits: DecoderLimits, exts: ReadonlyMap<number, ExtDecoder>, fallback: (data: Uint8Array, type: number) => unknown) {
@@ -134,99 +133,11 @@ export class MsgpackDecoder {
     this.#values = 0;
   }
 
-  /**
-   * Where each element of the array that fills `bytes` (a batch frame) ends, found as `#countAll`
-   * counts: nothing built, every value counted against `maxValues`, no recursion (so no depth to bound).
-   */
-  ends(bytes: Uint8Array): number[] {
-    if (this.#busy) return this.#another().ends(bytes);
-    this.#begin(bytes);
-    try {
-      const head = this.#u8();
-      const count = head >= 0x90 && head < 0xa0 ? head - 0x90 : head === 0xdc ? this.#u16() : head === 0xdd ? this.#u32() : -1;
-      if (count < 0) throw new RangeError('msgpack: a batch frame is not an array');
-      if (count > this.#end - this.#pos)
-        throw new RangeError(`msgpack: ${count} values claimed, but only ${this.#end - this.#pos} bytes remain`);
-      this.#claim(count);
-      const ends: number[] = [];
-      for (let i = 0; i < count; i++) {
-        this.#skip(1);
-        ends.push(this.#pos);
-      }
-      if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
-      return ends;
-    } finally {
-      this.#finish();
-    }
-  }
-
   /** Moves past `toRead` values without building them, counting what containers hold against the budget. */
   #skip(toRead: number): void {
-    for (; toRead > 0; toRead--) {
-      const head = this.#bytes[this.#take(1, 'a value')]!;
-      let entries = 0;
-      if (head < 0x80 || head >= 0xe0) continue;
-      else if (head < 0x90) entries = 2 * (head - 0x80);
-      else if (head < 0xa0) entries = head - 0x90;
-      else if (head < 0xc0) this.#take(head - 0xa0, 'a string');
-      else if (head >= 0xca && head <= 0xd3) this.#take(NUMBER_BYTES[head - 0xca]!, 'a number');
-      else if (head >= 0xd4 && head <= 0xd8) entries = this.#skipExt(1 << (head - 0xd4));
-      else {
-        switch (head) {
-          case 0xc0:
-          case 0xc2:
-          case 0xc3:
-            continue;
-          case 0xc4:
-          case 0xd9:
-            this.#take(this.#u8(), 'a string or binary');
-            continue;
-          case 0xc5:
-          case 0xda:
-            this.#take(this.#u16(), 'a string or binary');
-            continue;
-          case 0xc6:
-          case 0xdb:
-            this.#take(this.#u32(), 'a string or binary');
-            continue;
-          case 0xc7:
-            entries = this.#skipExt(this.#u8());
-            break;
-          case 0xc8:
-            entries = this.#skipExt(this.#u16());
-            break;
-          case 0xc9:
-            entries = this.#skipExt(this.#u32());
-            break;
-          case 0xdc:
-            entries = this.#u16();
-            break;
-          case 0xdd:
-            entries = this.#u32();
-            break;
-          case 0xde:
-            entries = 2 * this.#u16();
-            break;
-          case 0xdf:
-            entries = 2 * this.#u32();
-            break;
-          default:
-            throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
-        }
-      }
-      const remain = this.#end - this.#pos;
-      if (entries > remain) throw new RangeError(`msgpack: ${entries} values claimed, but only ${remain} bytes remain`);
-      this.#claim(entries);
-      toRead += entries;
-    }
-  }
-
-  /** Past an extension's payload, or into it (one value to read) when this decoder reads it in place. */
-  #skipExt(length: number): number {
-    const at = this.#take(1, 'an extension');
-    if (this.#exts.get((this.#bytes[at]! << 24) >> 24)?.nested) return 1;
-    this.#take(length, 'an extension');
-    return 0;
+    const cursor = { bytes: this.#bytes, pos: this.#pos, end: this.#end };
+    skipValues(cursor, toRead, this.#claimer, this.#nested);
+    this.#pos = cursor.pos;
   }
 
   /** Moves past `length` bytes that must all be there, and returns where they start. */

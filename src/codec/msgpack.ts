@@ -4,6 +4,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import type { Codec, CodecExtension } from './codec.js';
 import { inputBytes } from './input.js';
 import { type ExtDecoder, MsgpackDecoder } from './msgpack-decoder.js';
+import { batchEnds } from './msgpack-skip.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 const textEncoder = new TextEncoder();
@@ -180,7 +181,7 @@ export function msgpackCodec(options: MsgpackOptions = {}): Codec {
     encode: (frame) => checked(encoder.encode(frame)),
     encodeShared: (frame) => checked(encoder.encodeSharedRef(frame)),
     decode: (data) => decoder.decode(inputBytes(data, maxMessageSize)),
-    boundaries: (data) => decoder.ends(inputBytes(data, maxMessageSize)),
+    boundaries: (data) => batchEnds(inputBytes(data, maxMessageSize), limits.maxValues, (type) => decoders.get(type)?.nested === true),
     decodeAdmitted: (data, admit) => decoder.decode(inputBytes(data, maxMessageSize), admit),
   };
 }
