@@ -195,7 +195,6 @@ export class Callee {
     const method = message[1];
     if (this.running >= this.#options.maxActiveHandlers) return false;
     if (this.#options.admit && this.#refusal(method)) return true; // refused: dropped, as its answer would be
-
     const entry = new Active(-1);
     this.notifications.add(entry);
     const done = (error?: unknown) => {
