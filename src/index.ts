@@ -1,5 +1,5 @@
 export { cloneCodec } from './codec/clone.js';
-export type { Codec, CodecExtension } from './codec/codec.js';
+export type { AdmitHeader, Codec, CodecExtension } from './codec/codec.js';
 export type { ConnectionState, ConnectionStateChange } from './connection-state.js';
 export { type CallContext, type ContextHandler, withContext } from './context.js';
 export { type Dial, type DialContext, type Reconnecting, type ReconnectingPeer, type ReconnectPolicy, reconnecting } from './dialer.js';
