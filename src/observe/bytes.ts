@@ -19,20 +19,42 @@ export interface ByteCounts {
   frame(sent: boolean, size: number): void;
 }
 
-/** The methods of calls in progress one way, by call id; the oldest go first past `max`. */
-class CallMethods extends Map<number, string> {
-  constructor(readonly max: number) {
-    super();
+/** Slots for calls in progress before the map is used: more than a link usually has at once. */
+const RING = 64;
+
+/**
+ * The methods of calls in progress one way, by call id. A call takes the slot its id picks in a
+ * small ring, which costs no allocation (a map that gains and loses an entry per call costs more
+ * than the rest of the counting); a call whose slot is busy goes to a map, whose oldest entries
+ * go first past `max`.
+ */
+class CallMethods {
+  readonly #ids = new Array<unknown>(RING).fill(undefined);
+  readonly #methods = new Array<string | undefined>(RING).fill(undefined);
+  readonly #overflow = new Map<unknown, string>();
+  readonly #max: number;
+
+  constructor(max: number) {
+    this.#max = max;
   }
 
-  add(id: number, method: string): void {
-    if (this.size >= this.max && !this.has(id)) this.delete(this.keys().next().value!);
-    this.set(id, method);
+  add(id: unknown, method: string): void {
+    const slot = (id as number) & (RING - 1);
+    if (this.#methods[slot] === undefined || this.#ids[slot] === id) {
+      this.#ids[slot] = id;
+      this.#methods[slot] = method;
+      return;
+    }
+    const overflow = this.#overflow;
+    if (overflow.size >= this.#max && !overflow.has(id)) overflow.delete(overflow.keys().next().value);
+    overflow.set(id, method);
   }
 
-  take(id: number): string | undefined {
-    const method = this.get(id);
-    if (method !== undefined) this.delete(id);
+  take(id: unknown): string | undefined {
+    const slot = (id as number) & (RING - 1);
+    let method = this.#ids[slot] === id ? this.#methods[slot] : undefined;
+    if (method !== undefined) this.#methods[slot] = undefined;
+    else if (this.#overflow.size > 0 && (method = this.#overflow.get(id)) !== undefined) this.#overflow.delete(id);
     return method;
   }
 }
@@ -60,7 +82,7 @@ export function countingCodec(codec: Codec, counts: ByteCounts, maxCalls: number
       const method = (out ? received : sent).take(id);
       if (method !== undefined) counts.method(method, out ? 'server' : 'client', false, size);
     } else if (kind === CANCEL) {
-      (out ? sent : received).delete(id);
+      (out ? sent : received).take(id);
     }
   };
 

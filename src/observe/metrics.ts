@@ -31,8 +31,9 @@ export interface MetricsOptions {
   /** Where alert changes are also written: warn when firing, info otherwise. Default: nowhere. */
   readonly logger?: ObserveLogger;
   /**
-   * Calls in progress whose method is remembered per link and direction, to credit their replies'
-   * bytes (the oldest forgotten first: a far side that never lets calls finish cannot grow it). Default 10,000.
+   * Calls in progress whose method is remembered per link and direction beyond the first 64 (which
+   * take fixed slots), to credit their replies' bytes; the oldest are forgotten first, so a far side
+   * that never lets its calls finish cannot grow it. Default 10,000.
    */
   readonly maxTrackedCalls?: number;
   /** The plugin's name. Default `metrics`. */
