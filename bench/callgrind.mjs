@@ -5,7 +5,9 @@
 // per-call cost is the difference of the two totals / 4,000, so start-up and warm-up cancel out.
 // `raw`, `ids` and `shapes` are bench/floor.mjs's floors (bench/lib/floors.mjs) for the same count.
 //
-//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all,raw,ids,shapes,sdk]  (after `npx rollup -c`)
+//   node bench/callgrind.mjs [bare,metrics,logging,tracing,all,raw,ids,shapes,sdk,bytes,metrics-bytes]  (after `npx rollup -c`)
+// `bytes` and `metrics-bytes` are the same calls over a byte transport (msgpack frames over the
+// same-thread MessageChannel), where the metrics plugin also counts bytes; they compare to `bytes`.
 // `sdk` is the OpenTelemetry SDK's own cost: two spans per call, no saltline (sdkSpans below).
 //   SALTLINE_DIST=/tmp/build node bench/callgrind.mjs bare          (another build of dist/)
 //   CALLGRIND_COUNTS=2000,12000 node bench/callgrind.mjs           (the two call counts)
@@ -27,7 +29,7 @@ const from = (file) => import(pathToFileURL(join(dist, file)).href);
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, isLevelEnabled: (level) => level !== 'debug' };
 
 async function pluginsFor(name) {
-  if (name === 'bare') return [];
+  if (name === 'bare' || name === 'bytes') return [];
   const { createMetrics, logging } = await from('observe.js');
   const otel = async () => {
     const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
@@ -36,6 +38,7 @@ async function pluginsFor(name) {
   };
   switch (name) {
     case 'metrics':
+    case 'metrics-bytes':
       return [createMetrics()];
     case 'logging':
       return [logging({ logger: quiet })];
@@ -70,6 +73,22 @@ async function sdkSpans(calls) {
   }
 }
 
+/** A byte transport over a same-thread port: each frame a msgpack `Uint8Array`, as a socket would carry. */
+async function bytesOver() {
+  const { msgpackCodec } = await from('msgpack.js');
+  return (port) => ({
+    encoding: { codec: msgpackCodec },
+    start(receiver) {
+      port.onmessage = (event) => receiver.message(event.data);
+    },
+    send: (message) => port.postMessage(message),
+    close() {
+      port.onmessage = null;
+      port.close();
+    },
+  });
+}
+
 /** The measured child: a pair of peers in one thread, `WARMUP + calls` sequential calls. */
 async function child(name, calls) {
   if (name === 'sdk') return sdkSpans(calls);
@@ -82,8 +101,9 @@ async function child(name, calls) {
   const { fromPort } = await from('worker.js');
   const plugins = await pluginsFor(name);
   const { port1, port2 } = new MessageChannel();
-  const server = createPeer(fromPort(port2), { expose: { add: (a, b) => a + b }, plugins });
-  const client = createPeer(fromPort(port1), { plugins });
+  const link = name.endsWith('bytes') ? await bytesOver() : fromPort;
+  const server = createPeer(link(port2), { expose: { add: (a, b) => a + b }, plugins });
+  const client = createPeer(link(port1), { plugins });
   const api = client.remote();
   for (let i = 0; i < WARMUP + calls; i++) if ((await api.add(1, 2)) !== 3) throw new Error('wrong answer');
   client.close();
@@ -110,14 +130,17 @@ if (process.argv[2] === '--child') {
 } else {
   const names = (process.argv[2] ?? 'bare,metrics,logging,tracing,all').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'saltline-callgrind-'));
-  let bare;
+  const bare = {};
   console.log('| case | instructions/call | vs bare |\n| --- | ---: | ---: |');
   try {
     for (const name of names) {
       const [low, high] = COUNTS.map((calls) => instructions(name, calls, dir));
       const perCall = Math.round((high - low) / (COUNTS[1] - COUNTS[0]));
-      if (name === 'bare') bare = perCall;
-      const versus = bare ? `${perCall >= bare ? '+' : ''}${((perCall / bare - 1) * 100).toFixed(0)} %` : '–';
+      // Byte-transport cases compare to `bytes`, the others to `bare`.
+      const base = name.endsWith('bytes') ? 'bytes' : 'bare';
+      if (name === base) bare[base] = perCall;
+      const of = bare[base];
+      const versus = of ? `${perCall >= of ? '+' : ''}${((perCall / of - 1) * 100).toFixed(0)} %` : '–';
       console.log(`| ${name} | ${perCall.toLocaleString('en')} | ${versus} |`);
     }
   } finally {

@@ -13,6 +13,7 @@ import { IncomingCall } from './incoming.js';
 import { type Resolved, resolveMethod, resolveTargetMethod } from './lookup.js';
 import { keepMap } from './map-keepers.js';
 import type { Outbox } from './outbox.js';
+import type { Admission, Admit } from './plugins.js';
 import type { CallMessage, CancelMessage, Meta, NotifyMessage, ObjectTarget } from './protocol.js';
 import * as wire from './protocol.js';
 import { hasRefs } from './ref-markers.js';
@@ -48,6 +49,9 @@ export class Active extends Exchange {
 }
 keepMap(new Active(0));
 
+/** What stands for a message refused as it was decoded: a PONG, which the session ignores (the refusal is answered). */
+const ANSWERED = Object.freeze([wire.PONG]);
+
 /** An error built without capturing a stack: refusals a flood of bad calls can trigger by the million. */
 function quickError(code: RpcErrorCode, message: string): RpcError {
   const limit = Error.stackTraceLimit;
@@ -77,6 +81,8 @@ export interface CalleeOptions {
   readonly exposeStacks: boolean;
   readonly maxActiveHandlers: number;
   readonly transfers: boolean;
+  /** The plugins' admission check; `undefined` when none has one. */
+  readonly admit: Admit | undefined;
   /** The far side's verified key and principal, read when a handler asks for its context. */
   readonly identity: () => { readonly remoteIdentity?: Uint8Array | undefined; readonly principal?: unknown };
 }
@@ -91,6 +97,8 @@ export class Callee {
   readonly notifications = new Set<Active>();
   /** Calls dropped as malformed. */
   malformed = 0;
+  /** The frame being handled had its calls admitted as they were decoded (`Codec.decodeAdmitted`). */
+  admittedFrame = false;
 
   readonly #options: CalleeOptions;
   readonly #incoming: CallHandler | undefined;
@@ -120,6 +128,9 @@ export class Callee {
         target,
       );
     }
+    // Asked before anything of the call is imported or intercepted, unless asked as it was decoded.
+    const refusal = this.#options.admit && typeof target === 'string' && this.#refusal(target);
+    if (refusal) return this.#replyError(id, undefined, refusal, target);
     const entry = new Active(id);
     this.active.set(id, entry);
     let result: unknown;
@@ -149,6 +160,31 @@ export class Callee {
     }
   }
 
+  /** The plugins' refusal of a call to `method`, unless they were asked as its frame was decoded. */
+  #refusal(method: string): RpcError | undefined {
+    return this.admittedFrame ? undefined : this.#options.admit!(this.admission(method));
+  }
+
+  /** What the plugins' `admit` sees of a call to `method`. */
+  admission(method: string): Admission {
+    const { peer, identity } = this.#options;
+    const party = identity();
+    return { method, peer, principal: party.principal, remoteIdentity: party.remoteIdentity };
+  }
+
+  /**
+   * For `Codec.decodeAdmitted`: asks `admit` of a call whose header was just read, before its
+   * arguments are. A refused call is answered at once (replies to one link's calls may come in any
+   * order), and what takes its place in the decoded frame does nothing.
+   */
+  admitHeader(kind: number, id: unknown, method: string): unknown {
+    this.admittedFrame = true;
+    const error = this.#options.admit!(this.admission(method));
+    if (!error) return undefined;
+    if (kind === wire.CALL && wire.isId(id) && !this.active.has(id)) this.#replyError(id, undefined, error, method);
+    return ANSWERED;
+  }
+
   /** A malformed CALL with a valid id still gets its answer. */
   refuse(id: number, why: string): void {
     if (!this.active.has(id)) this.#replyError(id, undefined, quickError('INVALID_ARGUMENT', why), '');
@@ -158,6 +194,7 @@ export class Callee {
   onNotify(message: NotifyMessage): boolean {
     const method = message[1];
     if (this.running >= this.#options.maxActiveHandlers) return false;
+    if (this.#options.admit && this.#refusal(method)) return true; // refused: dropped, as its answer would be
     const entry = new Active(-1);
     this.notifications.add(entry);
     const done = (error?: unknown) => {

@@ -53,6 +53,20 @@ export interface Plugin {
    * Default: the codec as it is.
    */
   wrapCodec?(codec: Codec, link: LinkContext): Codec;
+  /**
+   * Admission control: asked of each incoming call to a method (and each notification) before
+   * its arguments' references are imported and before any interceptor runs, in the order of the
+   * `plugins` array; the first `RpcError` returned refuses the call with it (a notification is
+   * dropped). Over a byte transport whose codec can read a CALL's header alone, asked before the
+   * arguments are decoded at all. Calls to callbacks and to exported objects' methods are not
+   * asked (they skip interceptors too). Default: every call admitted, and no admission code runs.
+   */
+  admit?(call: Admission): RpcError | undefined;
+  /**
+   * Told of each call that a plugin later in the array refused in `admit` (as interceptors
+   * further out see what an inner one refuses), so that watchers count it. Default: nothing.
+   */
+  refused?(call: Admission, error: RpcError): void;
   /** Called once when a peer is made with this plugin, before any call; a throw fails `createPeer`. */
   setup?(peer: Peer): void;
   /**
@@ -62,6 +76,33 @@ export interface Plugin {
   ready?(peer: Peer, features: unknown): void;
   /** Called once when the peer has closed, last plugin first. */
   teardown?(peer: Peer): void;
+}
+
+/** What `admit` knows of an incoming call: only its header, nothing of its arguments or metadata. */
+export interface Admission {
+  readonly method: string;
+  /** The peer the call arrived at. */
+  readonly peer: Peer;
+  /** The caller's principal, when the secure channel established one. */
+  readonly principal?: unknown;
+  /** The caller's verified public key, over the secure channel. */
+  readonly remoteIdentity?: Uint8Array | undefined;
+}
+
+/** The plugins' admission check, composed: the first refusal wins, and plugins before it hear of it. */
+export type Admit = (call: Admission) => RpcError | undefined;
+
+/** `undefined` when no plugin has `admit`: a peer without one runs no admission code. */
+export function admission(plugins: readonly Plugin[] | undefined): Admit | undefined {
+  if (!plugins?.some((plugin) => plugin.admit)) return undefined;
+  return (call) => {
+    for (let i = 0, error: RpcError | undefined; i < plugins.length; i++) {
+      if ((error = plugins[i]!.admit?.(call))) {
+        while (i--) plugins[i]!.refused?.(call, error);
+        return error;
+      }
+    }
+  };
 }
 
 /** What `wrapTransport` learns of the link it wraps. */

@@ -7,13 +7,13 @@
 import { type Active, Callee } from './callee.js';
 import { Caller, Pending } from './caller.js';
 import { cloneCodec } from './codec/clone.js';
-import type { Codec } from './codec/codec.js';
+import type { AdmitHeader, Codec } from './codec/codec.js';
 import { DEFAULT_TIMEOUT, finiteTimeout } from './deadlines.js';
 import { Drain } from './drain.js';
 import { plainWire, type WireError } from './error-wire.js';
 import { RpcError } from './errors.js';
 import { Outbox } from './outbox.js';
-import { announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
+import { admission, announceReady, helloFeatures, layered, type Plugin } from './plugins.js';
 import * as wire from './protocol.js';
 import {
   CALL,
@@ -86,6 +86,8 @@ export class Session {
   readonly #helloTimeout: number;
   readonly #hooks: SessionHooks | undefined;
   readonly #remoteParty: () => RemoteParty;
+  /** Set when plugins admit calls and the codec reads a call's header first: calls are then admitted before decoding. */
+  readonly #admitting: AdmitHeader | undefined;
   #saidGoodbye = false;
 
   constructor(transport: Transport, options: SessionOptions, peer: Peer, hooks?: SessionHooks) {
@@ -144,6 +146,7 @@ export class Session {
       transfers,
       idleHops: 1 + (options.interceptors?.outgoing?.length ?? 0),
     });
+    const admit = admission(this.#plugins);
     this.callee = new Callee(options.expose, {
       outbox: this.outbox,
       refs: this.refs,
@@ -154,8 +157,10 @@ export class Session {
       exposeStacks,
       maxActiveHandlers: limits.maxActiveHandlers ?? 1_000,
       transfers,
+      admit,
       identity: this.#remoteParty,
     });
+    if (admit && codec.decodeAdmitted) this.#admitting = (kind, id, method) => this.callee.admitHeader(kind, id, method);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     transport.start({
       message: (data) => this.#receive(data),
@@ -301,8 +306,10 @@ export class Session {
       return this.close(new RpcError('RESOURCE_EXHAUSTED', `received a message of ${data.byteLength} bytes, over the limit`));
     }
     let batch: unknown;
+    const admitting = this.#admitting;
     try {
-      batch = this.#codec.decode(data);
+      if (admitting) this.callee.admittedFrame = false;
+      batch = admitting ? this.#codec.decodeAdmitted!(data, admitting) : this.#codec.decode(data);
     } catch (error) {
       return this.#reject(`an undecodable message: ${String((error as Error)?.message).slice(0, 200)}`);
     }

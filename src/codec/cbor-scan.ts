@@ -23,8 +23,12 @@ export const GENERIC_OBJECT = 1;
 /** `ERROR_TAG` seen: an error's full wire form. */
 export const WIRE_ERROR = 2;
 
-/** Throws on what the codec refuses; returns `GENERIC_OBJECT` (tag 27) and `WIRE_ERROR` bits for the tags seen. */
-export function scanCbor(bytes: Uint8Array, limits: CborLimits): number {
+/**
+ * Throws on what the codec refuses; returns `GENERIC_OBJECT` (tag 27) and `WIRE_ERROR` bits for the
+ * tags seen. Given `ends`, also records where each element of the outermost array ends (the last at
+ * the frame's length).
+ */
+export function scanCbor(bytes: Uint8Array, limits: CborLimits, ends?: number[]): number {
   let found = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
@@ -60,11 +64,16 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): number {
       at = start;
     }
   };
+  /** The item about to be read is the one a tag wraps (its element started at the tag). */
+  let tagged = false;
   while (open.length) {
     if (open[open.length - 1] === 0) {
       open.pop();
       continue;
     }
+    // An element of the outermost array starts here: the one before it ended here.
+    if (ends && open.length === 2 && !tagged && open[0] === 0) ends.push(at);
+    tagged = false;
     open[open.length - 1]!--;
     if (at >= bytes.byteLength) fail('truncated');
     if (++values > limits.maxValues) fail(`more than ${limits.maxValues} values`);
@@ -99,6 +108,7 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): number {
         if (tag === 27 && genericName() === 'RegExp') fail('a RegExp');
         // A tag wraps one item, which the count of the level it stands in does not include.
         open[open.length - 1]!++;
+        tagged = true;
         values--;
         break;
       }
@@ -114,5 +124,7 @@ export function scanCbor(bytes: Uint8Array, limits: CborLimits): number {
     }
   }
   if (at !== bytes.byteLength) fail('trailing bytes');
+  // Each recorded start but the first ends the element before; the last ends with the frame.
+  if (ends?.length) ends.push(bytes.byteLength), ends.shift();
   return found;
 }

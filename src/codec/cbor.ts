@@ -3,6 +3,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { boxErrors, unboxErrors } from './cbor-errors.js';
 import { GENERIC_OBJECT, scanCbor, WIRE_ERROR } from './cbor-scan.js';
 import type { Codec } from './codec.js';
+import { inputBytes } from './input.js';
 
 /** What the CBOR codec takes: the bounds it enforces on both ends, since a far side chooses the sizes. */
 export interface CborOptions {
@@ -39,12 +40,15 @@ export function cborCodec(options: CborOptions = {}): Codec {
       return bytes;
     },
     decode: (data) => {
-      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
-      if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
-      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      const bytes = inputBytes(data, maxMessageSize);
       const found = scanCbor(bytes, limits);
       const value = decoder.decode(bytes);
       return found & WIRE_ERROR ? unboxErrors(value, limits.maxDepth) : value;
+    },
+    boundaries: (data) => {
+      const ends: number[] = [];
+      scanCbor(inputBytes(data, maxMessageSize), limits, ends);
+      return ends;
     },
   };
 }

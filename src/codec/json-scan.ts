@@ -14,9 +14,10 @@ const COLON = 0x3a;
  * text holds (one, plus one per comma, colon and non-empty array or object: exact for valid JSON)
  * and its nesting, and throws past `maxValues` or `maxDepth`. Malformed text is left to the parser.
  * UTF-8 bytes are scanned as they are, before decoding (every byte of a multi-byte character is
- * over 0x7f, so none looks like a bracket or a quote).
+ * over 0x7f, so none looks like a bracket or a quote). Given `ends`, it also records where each
+ * element of the outermost array ends (after its comma; the last at the text's length).
  */
-export function scanJson(text: string | Uint8Array, maxValues: number, maxDepth: number): void {
+export function scanJson(text: string | Uint8Array, maxValues: number, maxDepth: number, ends?: number[]): void {
   const code = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
   let values = 1;
   let depth = 0;
@@ -38,11 +39,14 @@ export function scanJson(text: string | Uint8Array, maxValues: number, maxDepth:
         break;
       case CLOSE_ARRAY:
       case CLOSE_OBJECT:
-        depth--;
+        if (--depth === 0 && last !== OPEN_ARRAY) ends?.push(text.length);
         // An empty array or object holds no value: take back what its opening counted.
         if (last === OPEN_ARRAY || last === OPEN_OBJECT) values--;
         break;
       case COMMA:
+        if (depth === 1) ends?.push(i + 1);
+        values++;
+        break;
       case COLON:
         values++;
         break;

@@ -171,6 +171,20 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
     throw new RangeError('a malformed tagged value');
   };
 
+  /** Text or bytes within `maxMessageSize`, scanned by `scan` before anything is built. */
+  const checkedText = (data: unknown, scan: (input: string | Uint8Array) => void): string | Uint8Array => {
+    if (typeof data === 'string') {
+      if (textOver(data, maxMessageSize)) throw new RangeError('message larger than maxMessageSize');
+      scan(data);
+      return data;
+    }
+    if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
+    if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    scan(bytes);
+    return bytes;
+  };
+
   return {
     name: 'json',
     kind: 'bytes',
@@ -183,20 +197,14 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
     },
     text: true,
     decode: (data) => {
-      let text: string;
-      if (typeof data === 'string') {
-        if (textOver(data, maxMessageSize)) throw new RangeError('message larger than maxMessageSize');
-        scanJson(data, maxValues, textDepth);
-        text = data;
-      } else {
-        if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
-        if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
-        const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-        scanJson(bytes, maxValues, textDepth);
-        text = decoder.decode(bytes);
-      }
+      const text = checkedText(data, (input) => scanJson(input, maxValues, textDepth));
       budget = maxValues;
-      return fromJson(JSON.parse(text), 0);
+      return fromJson(JSON.parse(typeof text === 'string' ? text : decoder.decode(text)), 0);
+    },
+    boundaries: (data) => {
+      const ends: number[] = [];
+      checkedText(data, (input) => scanJson(input, maxValues, textDepth, ends));
+      return ends;
     },
   };
 }

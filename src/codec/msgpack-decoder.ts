@@ -1,3 +1,6 @@
+import { CALL, MAX_BATCH, NOTIFY } from '../protocol.js';
+import type { AdmitHeader } from './codec.js';
+import { short, skipValues } from './msgpack-skip.js';
 import { decodeUtf8, KeyCache } from './utf8.js';
 
 /**
@@ -21,11 +24,6 @@ export interface DecoderLimits {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Bytes after the header of float 32, float 64, uint 8 … uint 64, int 8 … int 64 (0xca–0xd3). */
-const NUMBER_BYTES = [4, 8, 1, 2, 4, 8, 1, 2, 4, 8];
-
-const short = (what: string, claimed: number, remain: number) =>
-  new RangeError(`msgpack: ${what} of ${claimed} bytes, but only ${remain} remain`);
 
 /**
  * A msgpack decoder for bytes nobody vouches for. Each claimed length is checked against the bytes
@@ -48,6 +46,9 @@ export class MsgpackDecoder {
   #values = 0;
   #nesting = 0;
   #busy = false;
+  readonly #claimer = (count: number) => this.#claim(count);
+  /** True for an extension type whose payload this decoder reads in place (a msgpack value). */
+  readonly #nested = (type: number) => this.#exts.get(type)?.nested === true;
 
   /** `fallback` decodes an extension type that `exts` does not list. */
   constructor(limits: DecoderLimits, exts: ReadonlyMap<number, ExtDecoder>, fallback: (data: Uint8Array, type: number) => unknown) {
@@ -56,16 +57,20 @@ export class MsgpackDecoder {
     this.#fallback = fallback;
   }
 
-  /** One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. */
-  decode(bytes: Uint8Array): unknown {
+  /**
+   * One msgpack value that fills `bytes` exactly; throws a RangeError on anything else. With
+   * `admit`, the value is a frame: each CALL's or NOTIFY's header is shown to `admit` as it is
+   * read, and a message it refuses is skipped unbuilt, its place taken by what `admit` returned.
+   */
+  decode(bytes: Uint8Array, admit?: AdmitHeader): unknown {
     // An extension of the user's may decode with this codec from inside a decode.
-    if (this.#busy) return this.#another().decode(bytes);
+    if (this.#busy) return this.#another().decode(bytes, admit);
     this.#begin(bytes);
     try {
       // A message shorter than the budget cannot hold more values than it has bytes.
       if (bytes.length > this.#limits.maxValues) this.#countAll();
       this.#claim(1);
-      const value = this.#value(1);
+      const value = admit ? this.#frame(admit) : this.#value(1);
       if (this.#pos !== this.#end) throw new RangeError(`msgpack: ${this.#end - this.#pos} bytes after the value`);
       return value;
     } finally {
@@ -123,73 +128,16 @@ export class MsgpackDecoder {
    * checks everything again; this pass only has to count.
    */
   #countAll(): void {
-    for (let toRead = 1; toRead > 0; toRead--) {
-      const head = this.#bytes[this.#take(1, 'a value')]!;
-      let entries = 0;
-      if (head < 0x80 || head >= 0xe0) continue;
-      else if (head < 0x90) entries = 2 * (head - 0x80);
-      else if (head < 0xa0) entries = head - 0x90;
-      else if (head < 0xc0) this.#take(head - 0xa0, 'a string');
-      else if (head >= 0xca && head <= 0xd3) this.#take(NUMBER_BYTES[head - 0xca]!, 'a number');
-      else if (head >= 0xd4 && head <= 0xd8) entries = this.#skipExt(1 << (head - 0xd4));
-      else {
-        switch (head) {
-          case 0xc0:
-          case 0xc2:
-          case 0xc3:
-            continue;
-          case 0xc4:
-          case 0xd9:
-            this.#take(this.#u8(), 'a string or binary');
-            continue;
-          case 0xc5:
-          case 0xda:
-            this.#take(this.#u16(), 'a string or binary');
-            continue;
-          case 0xc6:
-          case 0xdb:
-            this.#take(this.#u32(), 'a string or binary');
-            continue;
-          case 0xc7:
-            entries = this.#skipExt(this.#u8());
-            break;
-          case 0xc8:
-            entries = this.#skipExt(this.#u16());
-            break;
-          case 0xc9:
-            entries = this.#skipExt(this.#u32());
-            break;
-          case 0xdc:
-            entries = this.#u16();
-            break;
-          case 0xdd:
-            entries = this.#u32();
-            break;
-          case 0xde:
-            entries = 2 * this.#u16();
-            break;
-          case 0xdf:
-            entries = 2 * this.#u32();
-            break;
-          default:
-            throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
-        }
-      }
-      const remain = this.#end - this.#pos;
-      if (entries > remain) throw new RangeError(`msgpack: ${entries} values claimed, but only ${remain} bytes remain`);
-      this.#claim(entries);
-      toRead += entries;
-    }
+    this.#skip(1);
     this.#pos = 0;
     this.#values = 0;
   }
 
-  /** Past an extension's payload, or into it (one value to read) when this decoder reads it in place. */
-  #skipExt(length: number): number {
-    const at = this.#take(1, 'an extension');
-    if (this.#exts.get((this.#bytes[at]! << 24) >> 24)?.nested) return 1;
-    this.#take(length, 'an extension');
-    return 0;
+  /** Moves past `toRead` values without building them, counting what containers hold against the budget. */
+  #skip(toRead: number): void {
+    const cursor = { bytes: this.#bytes, pos: this.#pos, end: this.#end };
+    skipValues(cursor, toRead, this.#claimer, this.#nested);
+    this.#pos = cursor.pos;
   }
 
   /** Moves past `length` bytes that must all be there, and returns where they start. */
@@ -308,6 +256,59 @@ export class MsgpackDecoder {
       default:
         throw new RangeError(`msgpack: 0x${head.toString(16)} is not a type`);
     }
+  }
+
+  /** The length of the array whose header is at `#pos` (moving past it), or -1 (not moving) for any other value. */
+  #arrayHeader(): number {
+    const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
+    if (head >= 0x90 && head < 0xa0) return (this.#pos++, head - 0x90);
+    if (head !== 0xdc && head !== 0xdd) return -1;
+    this.#pos++;
+    return head === 0xdc ? this.#u16() : this.#u32();
+  }
+
+  /** A frame: one message, or a batch (an array of messages), each read by `#message`. */
+  #frame(admit: AdmitHeader): unknown {
+    const start = this.#pos;
+    const count = this.#arrayHeader();
+    const head = this.#pos < this.#end ? this.#bytes[this.#pos]! : 0;
+    const batch = count > 0 && ((head >= 0x90 && head < 0xa0) || head === 0xdc || head === 0xdd);
+    if (!batch || count > MAX_BATCH) {
+      this.#pos = start;
+      // A batch over the protocol's cap is decoded as it is, for the session to refuse whole, no call admitted.
+      return batch ? this.#value(1) : this.#message(1, admit);
+    }
+    this.#open('an array', count, count, 1);
+    const messages = new Array<unknown>(count);
+    for (let i = 0; i < count; i++) messages[i] = this.#message(2, admit);
+    return messages;
+  }
+
+  /** One message at `depth`, built as `#value` builds it, unless `admit` refuses its header. */
+  #message(depth: number, admit: AdmitHeader): unknown {
+    const start = this.#pos;
+    const count = this.#arrayHeader();
+    if (count < 2) {
+      this.#pos = start;
+      return this.#value(depth);
+    }
+    this.#open('an array', count, count, depth);
+    const message = new Array<unknown>(count);
+    const kind = (message[0] = this.#value(depth + 1));
+    message[1] = this.#value(depth + 1);
+    let read = 2;
+    let refusal: unknown;
+    if (kind === CALL && count > 2) {
+      const target = (message[read++] = this.#value(depth + 1));
+      if (typeof target === 'string') refusal = admit(CALL, message[1], target);
+    } else if (kind === NOTIFY && typeof message[1] === 'string') refusal = admit(NOTIFY, undefined, message[1]);
+    if (refusal !== undefined) {
+      // Still checked as decoding checks it (lengths, value budget), but nothing built.
+      this.#skip(count - read);
+      return refusal;
+    }
+    for (let i = read; i < count; i++) message[i] = this.#value(depth + 1);
+    return message;
   }
 
   /** Checks a container's claimed size before anything is allocated for it. */

@@ -2,7 +2,9 @@ import { decodeTimestampExtension, Encoder, ExtData, ExtensionCodec, encodeTimes
 import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import type { Codec, CodecExtension } from './codec.js';
+import { inputBytes } from './input.js';
 import { type ExtDecoder, MsgpackDecoder } from './msgpack-decoder.js';
+import { batchEnds } from './msgpack-skip.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
 
 const textEncoder = new TextEncoder();
@@ -178,10 +180,8 @@ export function msgpackCodec(options: MsgpackOptions = {}): Codec {
     kind: 'bytes',
     encode: (frame) => checked(encoder.encode(frame)),
     encodeShared: (frame) => checked(encoder.encodeSharedRef(frame)),
-    decode: (data) => {
-      if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes');
-      if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
-      return decoder.decode(data instanceof Uint8Array ? data : new Uint8Array(data));
-    },
+    decode: (data) => decoder.decode(inputBytes(data, maxMessageSize)),
+    boundaries: (data) => batchEnds(inputBytes(data, maxMessageSize), limits.maxValues, (type) => decoders.get(type)?.nested === true),
+    decodeAdmitted: (data, admit) => decoder.decode(inputBytes(data, maxMessageSize), admit),
   };
 }

@@ -1,4 +1,4 @@
-import type { Codec } from '../codec/codec.js';
+import type { AdmitHeader, Codec } from '../codec/codec.js';
 import { textOver } from '../codec/text-size.js';
 import type { TextLink } from './text-link.js';
 
@@ -6,6 +6,9 @@ import type { TextLink } from './text-link.js';
 const MAX_CODECS = 16;
 const TAG = 0xc1;
 const CODEC_BIT = 0x80;
+
+const readWith = (codec: Codec, data: unknown, admit: AdmitHeader | undefined): unknown =>
+  admit && codec.decodeAdmitted ? codec.decodeAdmitted(data, admit) : codec.decode(data);
 
 /**
  * The session's codec on one link while codecs are negotiated (docs/protocol.md §3.1). It sends
@@ -65,17 +68,39 @@ export class NegotiatingCodec implements Codec {
     return out;
   }
 
+  /** The boundaries of a frame in whichever codec it is in (offsets past the prefix moved by its 2 bytes). */
+  boundaries(data: unknown): readonly number[] {
+    if (typeof data === 'string' && this.#text?.boundaries) return this.#text.boundaries(data);
+    const codec = this.#codecOf(data);
+    if (codec === this.#default) return this.#default.boundaries?.(data) ?? [];
+    const ends = codec.boundaries?.((data as Uint8Array).subarray(2)) ?? [];
+    return ends.map((end) => end + 2);
+  }
+
+  /** The codec a byte frame is in, by its prefix. */
+  #codecOf(data: unknown): Codec {
+    if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) return this.#default;
+    const codec = this.#offered[data[1]! & ~CODEC_BIT];
+    if (!codec) throw new RangeError('a frame in a codec this side did not offer');
+    return codec;
+  }
+
   decode(data: unknown): unknown {
+    return this.#read(data, undefined);
+  }
+
+  /** `decode`, admitting calls as they are read where the frame's codec can (else after decoding). */
+  decodeAdmitted(data: unknown, admit: AdmitHeader): unknown {
+    return this.#read(data, admit);
+  }
+
+  #read(data: unknown, admit: AdmitHeader | undefined): unknown {
     if (typeof data === 'string' && this.#text) {
       // The session bounds bytes only; text is held to the same limit, in UTF-8 bytes.
       if (textOver(data, this.#maxMessageSize)) throw new RangeError('a text frame larger than maxMessageSize');
-      return this.#text.decode(data);
+      return readWith(this.#text, data, admit);
     }
-    if (!(data instanceof Uint8Array) || data[0] !== TAG || data.byteLength < 2 || !(data[1]! & CODEC_BIT)) {
-      return this.#default.decode(data);
-    }
-    const codec = this.#offered[data[1]! & ~CODEC_BIT];
-    if (!codec) throw new RangeError('a frame in a codec this side did not offer');
-    return codec.decode(data.subarray(2));
+    const codec = this.#codecOf(data);
+    return readWith(codec, codec === this.#default ? data : (data as Uint8Array).subarray(2), admit);
   }
 }

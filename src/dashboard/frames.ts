@@ -19,6 +19,10 @@ export interface MethodRow {
   readonly p99: number;
   readonly inFlight: number;
   readonly rateLimited: number;
+  /** Bytes received with this side's end of the calls since start (requests on the server side, replies on the client's). */
+  readonly bytesIn: number;
+  /** Bytes sent likewise (replies on the server side, requests on the client's); both 0 over clone transports. */
+  readonly bytesOut: number;
 }
 
 /** What the dashboard page draws for one tick; small and clone-safe, it crosses as a stream item. */
@@ -64,7 +68,9 @@ export function dashboardFrames(
         if (m.side !== side) continue;
         for (const [code, count] of Object.entries(m.calls)) byCode[code] = (byCode[code] ?? 0) + count;
         const errors = m.total - (m.calls.OK ?? 0);
-        rows.push({ method: m.method, calls: m.total, errors, p50: m.p50, p99: m.p99, inFlight: m.inFlight, rateLimited: m.rateLimited });
+        const [bytesIn, bytesOut] = side === 'server' ? [m.requestBytes, m.responseBytes] : [m.responseBytes, m.requestBytes];
+        const { method, p50, p99, inFlight, rateLimited } = m;
+        rows.push({ method, calls: m.total, errors, p50, p99, inFlight, rateLimited, bytesIn, bytesOut });
       }
       rows.sort((a, b) => b.calls - a.calls);
       return {

@@ -90,7 +90,17 @@ function render(frame) {
   chart('chart-in-flight', ['inFlight']);
   chart('chart-errors', ['errors']);
   rows('errors', Object.entries(frame.byCode).sort((a, b) => b[1] - a[1]), ([code, n]) => [code, String(n)]);
-  rows('methods', frame.methods, (m) => [m.method, String(m.calls), String(m.errors), number(m.p50), number(m.p99), String(m.inFlight), String(m.rateLimited)]);
+  rows('methods', frame.methods, (m) => [
+    m.method,
+    String(m.calls),
+    String(m.errors),
+    number(m.p50),
+    number(m.p99),
+    String(m.inFlight),
+    String(m.rateLimited),
+    String(m.bytesIn),
+    String(m.bytesOut),
+  ]);
   $('alerts').replaceChildren(
     ...frame.alerts.map((alert) => {
       const li = document.createElement('li');
@@ -144,7 +154,7 @@ ${card('In flight', 'in-flight', 'chart-in-flight', '<div class="legend"><span>r
 <div class="card"><h2>Alerts</h2><ul id="alerts"></ul></div>
 </div>
 <div class="card" style="margin-top:1rem"><h2>Methods</h2>
-<table><thead><tr><th>method</th><th>calls</th><th>errors</th><th>p50 ms</th><th>p99 ms</th><th>in flight</th><th>rate-limited</th></tr></thead>
+<table><thead><tr><th>method</th><th>calls</th><th>errors</th><th>p50 ms</th><th>p99 ms</th><th>in flight</th><th>rate-limited</th><th>bytes in</th><th>bytes out</th></tr></thead>
 <tbody id="methods"></tbody></table></div>
 <script type="module">${script(base)}</script>
 </body></html>`;

@@ -2,13 +2,15 @@
  * `rateLimit()`: a plugin that refuses incoming calls over a GCRA rate per caller and per method,
  * and over a number running at once per caller, with `RESOURCE_EXHAUSTED`. One plugin object
  * shared by every peer of a server (as `serveWebSocket` shares it) limits them all: the caller is
- * its secure channel's principal when it has one, else its peer.
+ * its secure channel's principal when it has one, else its peer. The rates are checked by the
+ * core's admission hook (`Plugin.admit`), before a call's arguments are imported or intercepted;
+ * the concurrency gate is an interceptor, where the end of each call releases its slot.
  */
 import { endsCalls } from '../compose.js';
 import { RpcError } from '../errors.js';
 import { watchCalls } from '../observe/call-watch.js';
-import type { Plugin } from '../plugins.js';
-import type { Call, CallHandler, Interceptor } from '../types.js';
+import type { Admission, Plugin } from '../plugins.js';
+import type { CallHandler, Interceptor } from '../types.js';
 import { Gcra, type Rate } from './gcra.js';
 
 /** What `rateLimit()` takes: rates per caller and per method, concurrency, and how callers are told apart. */
@@ -19,8 +21,11 @@ export interface RateLimitOptions {
   readonly perMethod?: Readonly<Record<string, Rate>>;
   /** Calls one caller may have running at once (result streams included). Default: no limit. */
   readonly maxInFlight?: number;
-  /** Who a call counts against. Default: the secure channel's principal when set, else the peer. */
-  readonly key?: (call: Call) => unknown;
+  /**
+   * Who a call counts against, from what is known before its arguments are read (method, peer,
+   * principal). Default: the secure channel's principal when set, else the peer.
+   */
+  readonly key?: (call: Admission) => unknown;
   /** Callers remembered per limit; quiet ones are forgotten first. Default 100,000. */
   readonly maxKeys?: number;
   /** Milliseconds now. Default `performance.now`. */
@@ -46,7 +51,7 @@ function refusal(message: string, data?: RateLimited): RpcError {
   }
 }
 
-const defaultKey = (call: Call): unknown => call.context?.principal ?? call.context?.peer;
+const defaultKey = (call: Admission): unknown => call.principal ?? call.peer;
 
 /** A plugin that refuses incoming calls over the limits with `RESOURCE_EXHAUSTED` and `retryAfterMs`. */
 export function rateLimit(options: RateLimitOptions): Plugin {
@@ -61,16 +66,21 @@ export function rateLimit(options: RateLimitOptions): Plugin {
     else running.set(who, count);
   };
 
-  const limit: Interceptor = (next) => {
+  const admit = (call: Admission): RpcError | undefined => {
+    const who = key(call);
+    const now = clock();
+    let wait = perPeer?.take(who, now) ?? 0;
+    if (wait === 0) wait = perMethod.get(call.method)?.take(who, now) ?? 0;
+    return wait > 0 ? refusal(`rate limit exceeded: retry in ${wait} ms`, { retryAfterMs: wait }) : undefined;
+  };
+
+  const gate: Interceptor = (next) => {
     // The slot is released however the call ends: result, error, throw, or its stream's end or cancel.
-    const watched = watchCalls<unknown>({ start: (call) => key(call), end: release }, 'server');
+    const watched = watchCalls<unknown>({ start: (call) => key((call.context ?? call) as Admission), end: release }, 'server');
     const run = watched(next);
     const handler: CallHandler = (call) => {
-      const who = key(call);
-      const now = clock();
-      let wait = perPeer?.take(who, now) ?? 0;
-      if (wait === 0) wait = perMethod.get(call.method)?.take(who, now) ?? 0;
-      if (wait > 0) return Promise.reject(refusal(`rate limit exceeded: retry in ${wait} ms`, { retryAfterMs: wait }));
+      // An incoming call is its own context, which has the method, peer and principal.
+      const who = key((call.context ?? call) as Admission);
       const count = running.get(who) ?? 0;
       if (count >= maxInFlight) return Promise.reject(refusal(`more than ${maxInFlight} calls running`));
       running.set(who, count + 1);
@@ -84,7 +94,8 @@ export function rateLimit(options: RateLimitOptions): Plugin {
 
   return {
     name: options.name ?? 'rateLimit',
-    interceptors: { incoming: [limit] },
+    ...(perPeer || perMethod.size ? { admit } : {}),
+    ...(maxInFlight < Infinity ? { interceptors: { incoming: [gate] } } : {}),
     teardown(peer) {
       perPeer?.forget(peer);
       for (const gcra of perMethod.values()) gcra.forget(peer);

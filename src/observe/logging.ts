@@ -78,13 +78,14 @@ export function logging(options: LoggingOptions = {}): Logging {
     if (repeats.admit(message, clock())) target.warn(redact(fields, keys) as object, message);
   };
 
+  const lineOf = (method: string, side: Side, peer: Peer | undefined): CallLine => ({
+    method: method.length > MAX_METHOD ? `${method.slice(0, MAX_METHOD)}…` : method,
+    side,
+    started: clock(),
+    peer,
+  });
   const watcher: CallWatcher<CallLine> = {
-    start: (call, side) => ({
-      method: call.method.length > MAX_METHOD ? `${call.method.slice(0, MAX_METHOD)}…` : call.method,
-      side,
-      started: clock(),
-      peer: call.context?.peer,
-    }),
+    start: (call, side) => lineOf(call.method, side, call.context?.peer),
     end(line: CallLine, code: StatusCode, error: unknown) {
       const target = loggerOf(line.peer);
       if (debug) {
@@ -117,6 +118,8 @@ export function logging(options: LoggingOptions = {}): Logging {
     name: options.name ?? 'logging',
     logger: coreLogger,
     interceptors: { outgoing, incoming },
+    // A call a later plugin refused on admission never reached the interceptors: its line is written here.
+    ...(debug ? { refused: (call, error) => watcher.end(lineOf(call.method, 'server', call.peer), error.code, error) } : {}),
     setup(peer) {
       if (!logger) return;
       const id = ++peers;

@@ -1,12 +1,13 @@
 /**
  * `createMetrics()`: a plugin that counts, per method and side, calls by status code, calls in
- * flight, a latency histogram, stream items and rate-limited refusals; per peer only the peer's
- * own scalar `stats()`. Series are capped: methods past `maxMethods` (or with over-long names, which
+ * flight, a latency histogram, stream items, rate-limited refusals and request and response bytes
+ * (byte transports only); per peer only scalars: its own `stats()` and bytes sent and received. Series are capped: methods past `maxMethods` (or with over-long names, which
  * a far side chooses) count under `_OTHER`. Read it with `snapshot()`, `prometheus()`, `watch()`.
  */
 import type { Plugin } from '../plugins.js';
 import type { Call, Peer } from '../types.js';
 import { type AlertEvent, type AlertRule, type AlertStatus, Alerts, type SideSample } from './alerts.js';
+import { type ByteCounts, countingCodec } from './bytes.js';
 import { type CallWatcher, type Side, type StatusCode, serverFaults, watchCalls } from './call-watch.js';
 import { Histogram } from './histogram.js';
 import type { ObserveLogger } from './logging.js';
@@ -29,6 +30,12 @@ export interface MetricsOptions {
   readonly onAlert?: (event: AlertEvent) => void;
   /** Where alert changes are also written: warn when firing, info otherwise. Default: nowhere. */
   readonly logger?: ObserveLogger;
+  /**
+   * Calls in progress whose method is remembered per link and direction beyond the first 64 (which
+   * take fixed slots), to credit their replies' bytes; the oldest are forgotten first, so a far side
+   * that never lets its calls finish cannot grow it. Default 10,000.
+   */
+  readonly maxTrackedCalls?: number;
   /** The plugin's name. Default `metrics`. */
   readonly name?: string;
 }
@@ -55,6 +62,10 @@ export interface MethodSnapshot {
   readonly streamItems: number;
   /** Calls refused with `RESOURCE_EXHAUSTED` carrying `retryAfterMs` (a rate limit). */
   readonly rateLimited: number;
+  /** Encoded bytes of the calls' requests (CALL, NOTIFY), over byte transports only. */
+  readonly requestBytes: number;
+  /** Encoded bytes of the calls' replies (RESULT, ERROR), over byte transports only. */
+  readonly responseBytes: number;
 }
 
 /** One peer's own scalar `stats()`, as the metrics plugin reads them. */
@@ -65,6 +76,9 @@ export interface PeerSnapshot {
   readonly messagesSent: number;
   readonly messagesReceived: number;
   readonly malformed: number;
+  /** Bytes of every frame sent and received (stream items and callbacks included), over byte transports; 0 over clone ones. */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
 }
 
 /** Every method's and peer's figures and every alert at one moment. */
@@ -96,6 +110,8 @@ class Series {
   faults = 0;
   streamItems = 0;
   rateLimited = 0;
+  requestBytes = 0;
+  responseBytes = 0;
   readonly histogram = new Histogram();
 
   constructor(
@@ -117,11 +133,13 @@ function isRateLimited(error: unknown): boolean {
 
 /** A plugin that counts calls per method and side, with bounded series, latency histograms and alerts. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
-  const { maxMethods = 500, maxMethodLength = 128, clock = () => performance.now() } = options;
+  const { maxMethods = 500, maxMethodLength = 128, clock = () => performance.now(), maxTrackedCalls = 10_000 } = options;
   const exclude = options.exclude ?? ((method: string) => method.startsWith('$sys.'));
   const series: Record<Side, Map<string, Series>> = { client: new Map(), server: new Map() };
   const peers = new Map<Peer, number>();
   let peerIds = 0;
+  /** Bytes per peer, counted from its first frame (its hello goes before `setup`). */
+  const traffic = new WeakMap<Peer, { sent: number; received: number }>();
 
   /** The series of a method, `undefined` when excluded: the exclusion is asked only of methods not counted yet. */
   const seriesFor = (method: string, side: Side): Series | undefined => {
@@ -155,6 +173,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (code === 'RESOURCE_EXHAUSTED' && isRateLimited(error)) found.rateLimited++;
       found.histogram.record(clock() - running.started);
     },
+  };
+
+  /** The counts of one peer's links, for its byte codecs. */
+  const byteCounts = (peer: Peer): ByteCounts => {
+    let totals = traffic.get(peer);
+    if (!totals) traffic.set(peer, (totals = { sent: 0, received: 0 }));
+    const scalars = totals;
+    return {
+      method(method, side, request, size) {
+        const found = seriesFor(method, side);
+        if (!found) return;
+        if (request) found.requestBytes += size;
+        else found.responseBytes += size;
+      },
+      frame(sent, size) {
+        if (sent) scalars.sent += size;
+        else scalars.received += size;
+      },
+    };
   };
 
   const sideSample = (side: Side): SideSample => {
@@ -196,11 +233,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         buckets: [...found.histogram.fixed],
         streamItems: found.streamItems,
         rateLimited: found.rateLimited,
+        requestBytes: found.requestBytes,
+        responseBytes: found.responseBytes,
       }),
     ),
     peers: [...peers].map(([peer, id]) => {
       const { pendingCalls, activeHandlers, messagesSent, messagesReceived, malformed } = peer.stats();
-      return { id, pendingCalls, activeHandlers, messagesSent, messagesReceived, malformed };
+      const bytes = traffic.get(peer);
+      const [bytesSent, bytesReceived] = bytes ? [bytes.sent, bytes.received] : [0, 0];
+      return { id, pendingCalls, activeHandlers, messagesSent, messagesReceived, malformed, bytesSent, bytesReceived };
     }),
     alerts: alerts.statuses,
   });
@@ -208,6 +249,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     name: options.name ?? 'metrics',
     interceptors: { outgoing: [watchCalls(watcher, 'client')], incoming: [watchCalls(watcher, 'server')] },
+    // Clone transports have no byte sizes: their codec is left as it is, at no cost.
+    wrapCodec: (codec, link) => (codec.kind === 'bytes' ? countingCodec(codec, byteCounts(link.peer), maxTrackedCalls) : codec),
+    // A call a later plugin refused on admission (a rate limit) never reached the interceptors: counted here.
+    refused(call, error) {
+      const found = seriesFor(call.method, 'server');
+      if (!found) return;
+      found.inFlight++; // as if it had started: end() counts it done
+      watcher.end({ series: found, started: clock() }, error.code, error);
+    },
     setup: (peer) => void peers.set(peer, ++peerIds),
     teardown: (peer) => void peers.delete(peer),
     snapshot,

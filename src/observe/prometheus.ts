@@ -63,6 +63,19 @@ const families = (side: 'client' | 'server'): Family[] => {
       `${side} calls refused by a rate limit.`,
       (m) => [`${prefix}_rate_limited_total{${method(m)}} ${m.rateLimited}`],
     ],
+    // OpenTelemetry's rpc.*.request.size and response.size, as the byte sums (not per-message histograms).
+    [
+      `${prefix}_request_size_bytes_total`,
+      'counter',
+      `Encoded bytes of ${side} call requests (byte transports only).`,
+      (m) => [`${prefix}_request_size_bytes_total{${method(m)}} ${m.requestBytes}`],
+    ],
+    [
+      `${prefix}_response_size_bytes_total`,
+      'counter',
+      `Encoded bytes of ${side} call responses (byte transports only).`,
+      (m) => [`${prefix}_response_size_bytes_total{${method(m)}} ${m.responseBytes}`],
+    ],
   ];
 };
 

@@ -48,6 +48,8 @@ describe('Prometheus text exposition', { skip: !existsSync(python) && 'no /usr/b
       'rpc_server_calls counter',
       'rpc_server_calls_in_flight gauge',
       'rpc_server_rate_limited counter',
+      'rpc_server_request_size_bytes counter',
+      'rpc_server_response_size_bytes counter',
       'rpc_server_stream_items counter',
     ]);
     const calls = families.find((f) => f.name === 'rpc_server_calls')!.samples;
@@ -65,6 +67,17 @@ describe('Prometheus text exposition', { skip: !existsSync(python) && 'no /usr/b
     );
     equal(buckets.at(-1), 2);
     equal(add.find(([name]) => name.endsWith('_count'))![2], 2);
+  });
+
+  it("gives a method's request and response bytes over a byte transport as counters read back exactly", async () => {
+    const metrics = createMetrics();
+    const bytes = connectors.find((connector) => connector.kind === 'bytes')!;
+    const { client } = bytes.connect({ expose: api, plugins: [metrics] });
+    await client.call('add', [1, 2]);
+    const add = metrics.snapshot().methods.find((m) => m.method === 'add')!;
+    ok(add.requestBytes > 0 && add.responseBytes > 0);
+    const sample = (name: string) => parse(metrics.prometheus()).find((f) => f.name === name)!.samples[0]![2];
+    deepEqual([sample('rpc_server_request_size_bytes'), sample('rpc_server_response_size_bytes')], [add.requestBytes, add.responseBytes]);
   });
 
   it('escapes label values so that they read back exactly', async () => {

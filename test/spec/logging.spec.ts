@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { createPeer, RpcError } from '../../src/index.js';
+import { createPeer, type Plugin, RpcError } from '../../src/index.js';
 import { logging, type ObserveLogger } from '../../src/observe/index.js';
 import { deepEqual, equal, ok, rejects, rejectsWith } from '../harness/assert.js';
 import { checkLeaks, connectors, track } from '../support/connect.js';
@@ -53,6 +53,18 @@ for (const connector of connectors) {
       equal(fields.side, 'server');
       equal(fields.code, 'OK');
       equal(typeof fields.durationMs, 'number');
+    });
+
+    it('writes the debug line of a call that a plugin after it refused on admission', async () => {
+      const logger = recorder();
+      const refuse: Plugin = { name: 'refuse', admit: () => new RpcError('RESOURCE_EXHAUSTED', 'no') };
+      const { client } = connector.connect({ expose: api, plugins: [logging({ logger, level: 'debug' }), refuse] });
+      await rejectsWith(client.call('add', [1, 2]), 'RESOURCE_EXHAUSTED');
+      const calls = logger.lines.filter((line) => line.message === 'rpc call');
+      deepEqual(
+        calls.map(({ fields }) => `${fields.method} ${fields.side} ${fields.code}`),
+        ['add server RESOURCE_EXHAUSTED'],
+      );
     });
 
     it('writes no per-call line above debug', async () => {

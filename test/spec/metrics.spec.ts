@@ -179,7 +179,16 @@ for (const connector of connectors) {
       const [peer, ...others] = metrics.snapshot().peers;
       equal(others.length, 0);
       ok(peer && peer.messagesReceived >= 1 && peer.activeHandlers === 0);
-      deepEqual(Object.keys(peer).sort(), ['activeHandlers', 'id', 'malformed', 'messagesReceived', 'messagesSent', 'pendingCalls']);
+      deepEqual(Object.keys(peer).sort(), [
+        'activeHandlers',
+        'bytesReceived',
+        'bytesSent',
+        'id',
+        'malformed',
+        'messagesReceived',
+        'messagesSent',
+        'pendingCalls',
+      ]);
     });
 
     it('streams a first snapshot at once and then one per tick, until the consumer stops', async () => {

@@ -1,5 +1,5 @@
 import { describe, it } from '#harness';
-import { type Interceptor, RpcError } from '../../src/index.js';
+import { type Plugin, RpcError } from '../../src/index.js';
 import { rateLimit, retryRateLimited } from '../../src/limits/index.js';
 import { createMetrics } from '../../src/observe/index.js';
 import { equal, rejects, rejectsWith } from '../harness/assert.js';
@@ -178,11 +178,9 @@ for (const connector of connectors) {
       const wait = async () => undefined; // the clock stands still: the retry is refused again
       const limit = rateLimit({ perPeer: { rate: 10 }, clock: clock.read });
       const retry = retryRateLimited({ idempotent: () => true, clock: clock.read, wait });
-      const counting: Interceptor = (next) => (call) => (attempts++, next(call));
-      const { client } = connector.connect(
-        { expose: api, plugins: [limit], interceptors: { incoming: [counting] } },
-        { plugins: [retry] },
-      );
+      // Refused calls never reach an interceptor: the attempts are counted where they are admitted.
+      const counting: Plugin = { name: 'counting', admit: () => void attempts++ };
+      const { client } = connector.connect({ expose: api, plugins: [counting, limit] }, { plugins: [retry] });
       await client.call('get', [1]);
       await rejectsWith(client.call('get', [2]), 'RESOURCE_EXHAUSTED');
       equal(attempts, 3);
