@@ -3,7 +3,7 @@ import { createMemoryPair } from '../../adapters/memory.js';
 import { Callee } from '../../src/callee.js';
 import type { CodecExtension } from '../../src/codec/codec.js';
 import { codecs } from '../../src/codecs/index.js';
-import { type Admission, createPeer, type Interceptor, type Plugin, RpcError } from '../../src/index.js';
+import { type Admission, createPeer, type Interceptor, type Peer, type Plugin, RpcError } from '../../src/index.js';
 import { jsonCodec } from '../../src/json.js';
 import { rateLimit } from '../../src/limits/index.js';
 import { msgpackCodec } from '../../src/msgpack.js';
@@ -44,6 +44,17 @@ function recorder(name: string, seen: string[]): Plugin {
   };
 }
 
+/** Calls `each` with a callback past the limit: refused, and nothing of its arguments imported. */
+async function refusedWithoutImport(client: Peer): Promise<void> {
+  const imports = spy(References.prototype, 'importValue');
+  try {
+    await rejectsWith(client.call('each', [2, () => undefined]), 'RESOURCE_EXHAUSTED');
+    equal(imports.count(), 0);
+  } finally {
+    imports.restore();
+  }
+}
+
 for (const connector of connectors) {
   describe(`admission over ${connector.name}`, () => {
     checkLeaks();
@@ -51,13 +62,7 @@ for (const connector of connectors) {
     it("imports nothing of a refused call's arguments: its callback is never made a proxy", async () => {
       const { client } = connector.connect({ expose: api, plugins: [onePerSecond()] });
       equal(await client.call('get', [1]), 1);
-      const imports = spy(References.prototype, 'importValue');
-      try {
-        await rejectsWith(client.call('each', [2, () => undefined]), 'RESOURCE_EXHAUSTED');
-        equal(imports.count(), 0);
-      } finally {
-        imports.restore();
-      }
+      await refusedWithoutImport(client);
     });
 
     it('runs no interceptor for a call refused on admission', async () => {
@@ -200,12 +205,6 @@ describe('admission before decoding, over a byte transport with msgpack', () => 
     track(createPeer(far, { expose: api, plugins: [codecs([jsonCodec()]), onePerSecond()] }));
     const client = track(createPeer(near, { plugins: [codecs([jsonCodec()])] }));
     equal(await client.call('get', [1]), 1);
-    const imports = spy(References.prototype, 'importValue');
-    try {
-      await rejectsWith(client.call('each', [2, () => undefined]), 'RESOURCE_EXHAUSTED');
-      equal(imports.count(), 0);
-    } finally {
-      imports.restore();
-    }
+    await refusedWithoutImport(client);
   });
 });
