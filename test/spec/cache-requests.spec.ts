@@ -1,9 +1,9 @@
 import { describe, it } from '#harness';
-import { cached, createCache, ifNoneMatch, invalidate } from '../../src/cache/index.js';
-import { type CacheInfo, type CallContext, withContext } from '../../src/index.js';
+import { type CachePolicy, cached, createCache, ifNoneMatch, invalidate } from '../../src/cache/index.js';
+import { type CacheInfo, type CallContext, type CallOptions, withContext } from '../../src/index.js';
 import { deepEqual, equal, ok, rejectsWith, throws } from '../harness/assert.js';
 import { clock, connect, counted, failingNetwork, gate } from '../support/cache.js';
-import { checkLeaks, connectors } from '../support/connect.js';
+import { type Connector, checkLeaks, connectors } from '../support/connect.js';
 
 /** A method whose call with id 0 answers at once and with any other id when `answer` opens (or it is cancelled). */
 function slowApi(answer: Promise<void>, seen: { cancelled?: unknown }) {
@@ -19,6 +19,28 @@ function slowApi(answer: Promise<void>, seen: { cancelled?: unknown }) {
       }),
     ),
   };
+}
+
+/**
+ * Which run of a counted cached handler under `policy` answers a call with `options`, made 5 s
+ * after a first call stored its result (1: the stored one, 2: the network).
+ */
+async function laterRun(connector: Connector, policy: CachePolicy, options?: CallOptions): Promise<unknown> {
+  const runs = { n: 0 };
+  const t = clock();
+  const { client } = connect(
+    connector,
+    {
+      v: cached(
+        policy,
+        counted(runs, () => runs.n),
+      ),
+    },
+    { now: t.now },
+  );
+  await client.call('v');
+  t.time.now += 5000;
+  return client.call('v', [], options);
 }
 
 for (const connector of connectors) {
@@ -79,39 +101,11 @@ for (const connector of connectors) {
     const policy = { maxAge: 10_000, staleWhileRevalidate: 60_000 };
 
     it('goes to the network when a stored result would not stay fresh for minFresh more ms', async () => {
-      const runs = { n: 0 };
-      const t = clock();
-      const { client } = connect(
-        connector,
-        {
-          v: cached(
-            policy,
-            counted(runs, () => runs.n),
-          ),
-        },
-        { now: t.now },
-      );
-      await client.call('v');
-      t.time.now += 5000;
-      equal(await client.call('v', [], { cache: { minFresh: 6000 } }), 2);
+      equal(await laterRun(connector, policy, { cache: { minFresh: 6000 } }), 2);
     });
 
     it('serves a stored result that stays fresh for minFresh more ms', async () => {
-      const runs = { n: 0 };
-      const t = clock();
-      const { client } = connect(
-        connector,
-        {
-          v: cached(
-            policy,
-            counted(runs, () => runs.n),
-          ),
-        },
-        { now: t.now },
-      );
-      await client.call('v');
-      t.time.now += 5000;
-      equal(await client.call('v', [], { cache: { minFresh: 4000 } }), 1);
+      equal(await laterRun(connector, policy, { cache: { minFresh: 4000 } }), 1);
     });
 
     it('starts its own request for a call with dedupe: false instead of joining an identical one in flight', async () => {
@@ -199,21 +193,7 @@ for (const connector of connectors) {
     };
 
     it('revalidates a stale result before use instead of serving it under staleWhileRevalidate', async () => {
-      const runs = { n: 0 };
-      const t = clock();
-      const { client } = connect(
-        connector,
-        {
-          v: cached(
-            policy,
-            counted(runs, () => runs.n),
-          ),
-        },
-        { now: t.now },
-      );
-      await client.call('v');
-      t.time.now += 5000;
-      equal(await client.call('v'), 2);
+      equal(await laterRun(connector, policy), 2);
     });
 
     it("serves no stale result under the caller's maxStale", async () => {
@@ -226,21 +206,7 @@ for (const connector of connectors) {
     });
 
     it('revalidates a stale result before use even for cache-first calls', async () => {
-      const runs = { n: 0 };
-      const t = clock();
-      const { client } = connect(
-        connector,
-        {
-          v: cached(
-            policy,
-            counted(runs, () => runs.n),
-          ),
-        },
-        { now: t.now },
-      );
-      await client.call('v');
-      t.time.now += 5000;
-      equal(await client.call('v', [], { cache: 'cache-first' }), 2);
+      equal(await laterRun(connector, policy, { cache: 'cache-first' }), 2);
     });
 
     it('rejects a cache-only call for a stale result', async () => {
