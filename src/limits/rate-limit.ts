@@ -10,7 +10,7 @@ import { endsCalls } from '../compose.js';
 import { RpcError } from '../errors.js';
 import { watchCalls } from '../observe/call-watch.js';
 import type { Admission, Plugin } from '../plugins.js';
-import type { CallHandler, Interceptor } from '../types.js';
+import type { Call, CallHandler, Interceptor } from '../types.js';
 import { Gcra, type Rate } from './gcra.js';
 
 /** What `rateLimit()` takes: rates per caller and per method, concurrency, and how callers are told apart. */
@@ -74,13 +74,15 @@ export function rateLimit(options: RateLimitOptions): Plugin {
     return wait > 0 ? refusal(`rate limit exceeded: retry in ${wait} ms`, { retryAfterMs: wait }) : undefined;
   };
 
+  // An incoming call is its own context, which has the method, peer and principal.
+  const keyOf = (call: Call): unknown => key((call.context ?? call) as Admission);
+
   const gate: Interceptor = (next) => {
     // The slot is released however the call ends: result, error, throw, or its stream's end or cancel.
-    const watched = watchCalls<unknown>({ start: (call) => key((call.context ?? call) as Admission), end: release }, 'server');
+    const watched = watchCalls<unknown>({ start: keyOf, end: release }, 'server');
     const run = watched(next);
     const handler: CallHandler = (call) => {
-      // An incoming call is its own context, which has the method, peer and principal.
-      const who = key((call.context ?? call) as Admission);
+      const who = keyOf(call);
       const count = running.get(who) ?? 0;
       if (count >= maxInFlight) return Promise.reject(refusal(`more than ${maxInFlight} calls running`));
       running.set(who, count + 1);
