@@ -2,6 +2,7 @@ import { errorFromWire, errorToWire } from '../error-wire.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { Codec } from './codec.js';
+import { inputBytes } from './input.js';
 import { scanJson } from './json-scan.js';
 import { textOver } from './text-size.js';
 import { TYPED_ARRAYS, typedArrayTag } from './typed-arrays.js';
@@ -178,9 +179,7 @@ export function jsonCodec(options: JsonOptions = {}): Codec {
       scan(data);
       return data;
     }
-    if (!(data instanceof Uint8Array || data instanceof ArrayBuffer)) throw new TypeError('expected bytes or text');
-    if (data.byteLength > maxMessageSize) throw new RangeError('message larger than maxMessageSize');
-    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    const bytes = inputBytes(data, maxMessageSize, 'bytes or text');
     scan(bytes);
     return bytes;
   };

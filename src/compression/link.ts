@@ -1,3 +1,4 @@
+import { frameSize } from '../codec/input.js';
 import { RpcError } from '../errors.js';
 import type { BytesEncoding, Transport, TransportReceiver } from '../transport.js';
 import type { Compressor } from './compressor.js';
@@ -158,7 +159,7 @@ export class CompressingLink implements Transport {
       return this.#fail(new RpcError('RESOURCE_EXHAUSTED', 'more frames wait to be inflated than allowed'));
     }
     this.#incoming.push(event);
-    if ('data' in event) this.#incomingBytes += sizeOf(event.data);
+    if ('data' in event) this.#incomingBytes += frameSize(event.data);
   }
 
   /** Delivers one event, inflating a compressed frame; an asynchronous inflation holds what follows. */
@@ -209,7 +210,7 @@ export class CompressingLink implements Transport {
     while (waiting.length && !this.#incoming && !this.#closed) this.#handle(waiting.shift()!);
     if (this.#incoming && !this.#closed) {
       (this.#incoming as Waiting[]).unshift(...waiting);
-      for (const event of waiting) if ('data' in event) this.#incomingBytes += sizeOf(event.data);
+      for (const event of waiting) if ('data' in event) this.#incomingBytes += frameSize(event.data);
     }
   }
 
@@ -220,6 +221,3 @@ export class CompressingLink implements Transport {
     receiver?.closed(error);
   }
 }
-
-const sizeOf = (data: unknown): number =>
-  data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : typeof data === 'string' ? data.length : 0;

@@ -7,7 +7,9 @@
  * `boundaries`. Stream items, callbacks, calls to exported objects and the protocol's own messages
  * count only to the peer's totals.
  */
+
 import type { Codec } from '../codec/codec.js';
+import { frameSize } from '../codec/input.js';
 import { CALL, CANCEL, ERROR, NOTIFY, RESULT } from '../protocol.js';
 import type { Side } from './call-watch.js';
 
@@ -59,9 +61,6 @@ class CallMethods {
   }
 }
 
-const sizeOf = (data: unknown): number =>
-  data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : typeof data === 'string' ? data.length : 0;
-
 /** A codec that counts what `codec` encodes and decodes into `counts`; `maxCalls` bounds each id map. */
 export function countingCodec(codec: Codec, counts: ByteCounts, maxCalls: number): Codec {
   /** Calls this side sent (their replies arrive) and received (its replies go). */
@@ -88,7 +87,7 @@ export function countingCodec(codec: Codec, counts: ByteCounts, maxCalls: number
 
   /** A whole frame: a lone message is its own size; a batch is cut at the codec's boundaries. */
   const frame = (value: unknown, data: unknown, out: boolean) => {
-    const size = sizeOf(data);
+    const size = frameSize(data);
     counts.frame(out, size);
     if (!Array.isArray(value)) return;
     if (!Array.isArray(value[0])) return message(value, size, out);
