@@ -153,13 +153,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     return found;
   };
 
+  /** A call to `method` starts now: counted in flight until `end`. */
+  const begin = (method: string, side: Side): Running | undefined => {
+    const found = seriesFor(method, side);
+    if (!found) return undefined;
+    found.inFlight++;
+    return { series: found, started: clock() };
+  };
+
   const watcher: CallWatcher<Running | undefined> = {
-    start(call: Call, side: Side) {
-      const found = seriesFor(call.method, side);
-      if (!found) return undefined;
-      found.inFlight++;
-      return { series: found, started: clock() };
-    },
+    start: (call: Call, side: Side) => begin(call.method, side),
     item(running) {
       if (running) running.series.streamItems++;
     },
@@ -252,12 +255,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     // Clone transports have no byte sizes: their codec is left as it is, at no cost.
     wrapCodec: (codec, link) => (codec.kind === 'bytes' ? countingCodec(codec, byteCounts(link.peer), maxTrackedCalls) : codec),
     // A call a later plugin refused on admission (a rate limit) never reached the interceptors: counted here.
-    refused(call, error) {
-      const found = seriesFor(call.method, 'server');
-      if (!found) return;
-      found.inFlight++; // as if it had started: end() counts it done
-      watcher.end({ series: found, started: clock() }, error.code, error);
-    },
+    refused: (call, error) => watcher.end(begin(call.method, 'server'), error.code, error),
     setup: (peer) => void peers.set(peer, ++peerIds),
     teardown: (peer) => void peers.delete(peer),
     snapshot,
